@@ -1,0 +1,159 @@
+package app
+
+import (
+	"bytes"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// The fixed PBKDF2 inputs of /cpu.
+const (
+	cpuPassword = "loopbench"
+	cpuSalt     = "loopbench-salt"
+	cpuKeyLen   = 32
+)
+
+// CPU performs the work of /cpu?iter=N: PBKDF2-HMAC-SHA256 of the fixed
+// password and salt, N iterations, 32 bytes, returned as lowercase hex.
+func CPU(iter int) []byte {
+	key, err := pbkdf2.Key(sha256.New, cpuPassword, []byte(cpuSalt), iter, cpuKeyLen)
+	if err != nil { // only for out-of-range arguments, which Handle refuses
+		return nil
+	}
+	out := make([]byte, hex.EncodedLen(len(key)))
+	hex.Encode(out, key)
+	return out
+}
+
+// DataFile is one of the files /file serves.
+type DataFile struct {
+	Name string
+	Size int
+}
+
+// DataFiles are the files WriteDataFiles creates.
+var DataFiles = []DataFile{
+	{"small.bin", 1 << 10},
+	{"medium.bin", 64 << 10},
+	{"large.bin", 1 << 20},
+}
+
+// DataContent returns the deterministic contents of a data file of the given
+// size: the output of a fixed xorshift generator, so any client can check it.
+func DataContent(size int) []byte {
+	b := make([]byte, size)
+	x := uint64(0x9e3779b97f4a7c15)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x >> 56)
+	}
+	return b
+}
+
+// WriteDataFiles writes DataFiles into dir, creating it if needed.
+func WriteDataFiles(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range DataFiles {
+		if err := os.WriteFile(filepath.Join(dir, f.Name), DataContent(f.Size), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadFile performs the work of /file: it reads name, which Handle has
+// validated as a plain name, from dir. The read goes through os.Root, so even
+// a symbolic link cannot lead it out of dir.
+func ReadFile(dir, name string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(name)
+}
+
+// The upstream protocol between a model and the backend is one line each way
+// over a kept-alive TCP connection: the request is the delay in milliseconds,
+// the reply the body that /upstream relays.
+//
+//	-> "5\n"
+//	<- "upstream 5 ms\n"
+//
+// A connection carries one request at a time or pipelined requests, answered in order.
+const maxUpstreamLine = 64
+
+// ErrUpstreamProtocol is returned for a line that breaks the upstream protocol.
+var ErrUpstreamProtocol = errors.New("upstream protocol: malformed line")
+
+// AppendUpstreamRequest appends the request line asking for a delay of ms.
+func AppendUpstreamRequest(dst []byte, ms int) []byte {
+	dst = strconv.AppendInt(dst, int64(ms), 10)
+	return append(dst, '\n')
+}
+
+// AppendUpstreamReply appends the backend's reply to a request for ms.
+func AppendUpstreamReply(dst []byte, ms int) []byte {
+	dst = append(dst, "upstream "...)
+	dst = strconv.AppendInt(dst, int64(ms), 10)
+	return append(dst, " ms\n"...)
+}
+
+// ParseUpstreamRequest reads one request line from buf: the bytes consumed
+// (0 if the line is incomplete) and the delay it asks for.
+func ParseUpstreamRequest(buf []byte) (n, ms int, err error) {
+	line, n, err := upstreamLine(buf)
+	if n == 0 || err != nil {
+		return 0, 0, err
+	}
+	if len(line) == 0 || len(line) > 5 {
+		return 0, 0, ErrUpstreamProtocol
+	}
+	for _, c := range line {
+		if !isDigit(c) {
+			return 0, 0, ErrUpstreamProtocol
+		}
+		ms = ms*10 + int(c-'0')
+	}
+	if ms > MaxMillis {
+		return 0, 0, fmt.Errorf("%w: delay %d ms over %d", ErrUpstreamProtocol, ms, MaxMillis)
+	}
+	return n, ms, nil
+}
+
+// ParseUpstreamReply reads one reply line from buf: the bytes consumed (0 if
+// the line is incomplete) and the body to relay, which aliases buf.
+func ParseUpstreamReply(buf []byte) (n int, body []byte, err error) {
+	line, n, err := upstreamLine(buf)
+	if n == 0 || err != nil {
+		return 0, nil, err
+	}
+	if !bytes.HasPrefix(line, []byte("upstream ")) {
+		return 0, nil, ErrUpstreamProtocol
+	}
+	return n, line, nil
+}
+
+func upstreamLine(buf []byte) (line []byte, n int, err error) {
+	i := bytes.IndexByte(buf, '\n')
+	if i < 0 {
+		if len(buf) > maxUpstreamLine {
+			return nil, 0, ErrUpstreamProtocol
+		}
+		return nil, 0, nil
+	}
+	if i > maxUpstreamLine {
+		return nil, 0, ErrUpstreamProtocol
+	}
+	return buf[:i], i + 1, nil
+}

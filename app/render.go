@@ -1,0 +1,162 @@
+package app
+
+import (
+	"errors"
+	"io/fs"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// The fixed bodies. Every model answers with exactly these bytes.
+var (
+	plaintextBody = []byte("Hello, World!")
+	jsonBody      = []byte(`{"message":"Hello, World!"}`)
+)
+
+// PlaintextBody and JSONBody return the bodies of /plaintext and /json.
+func PlaintextBody() []byte { return plaintextBody }
+
+// JSONBody returns the body of /json.
+func JSONBody() []byte { return jsonBody }
+
+const (
+	typeText   = "text/plain; charset=utf-8"
+	typeJSON   = "application/json"
+	typeBinary = "application/octet-stream"
+)
+
+// Finish renders the answer of a deferred operation once the model has
+// performed it: result is the upstream reply body, the file's contents or the
+// CPU key (nil for sleep); err is the operation's failure, if any.
+func Finish(dst []byte, a *Action, result []byte, err error) []byte {
+	switch {
+	case err != nil && a.Op == OpFile && errors.Is(err, fs.ErrNotExist):
+		return appendStatus(dst, a, 404)
+	case err != nil && a.Op == OpUpstream:
+		return appendStatus(dst, a, 502)
+	case err != nil:
+		return appendStatus(dst, a, 500)
+	}
+	switch a.Op {
+	case OpSleep:
+		return appendResponseFunc(dst, a, typeText, sleepBodyLen(a.Millis), func(b []byte) []byte {
+			return AppendSleepBody(b, a.Millis)
+		})
+	case OpFile:
+		return appendResponse(dst, a, 200, typeBinary, result)
+	}
+	return appendResponse(dst, a, 200, typeText, result)
+}
+
+// AppendSleepBody appends the body of /sleep?ms=N: "slept N ms".
+func AppendSleepBody(dst []byte, ms int) []byte {
+	dst = append(dst, "slept "...)
+	dst = strconv.AppendInt(dst, int64(ms), 10)
+	return append(dst, " ms"...)
+}
+
+func sleepBodyLen(ms int) int { return len("slept  ms") + digits(ms) }
+
+func digits(n int) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+// AppendError appends the answer to a request Parse refused. The connection
+// must be closed after it is written.
+func AppendError(dst []byte, err error) []byte {
+	a := Action{}
+	var e *Error
+	if errors.As(err, &e) {
+		return appendStatus(dst, &a, e.Status)
+	}
+	return appendStatus(dst, &a, 400)
+}
+
+// appendStatus appends a response whose body is the status text.
+func appendStatus(dst []byte, a *Action, status int) []byte {
+	return appendResponse(dst, a, status, typeText, statusText(status))
+}
+
+func appendResponse(dst []byte, a *Action, status int, ctype string, body []byte) []byte {
+	dst = appendHead(dst, a, status, ctype, len(body))
+	if a.Head {
+		return dst
+	}
+	return append(dst, body...)
+}
+
+func appendResponseFunc(dst []byte, a *Action, ctype string, n int, body func([]byte) []byte) []byte {
+	dst = appendHead(dst, a, 200, ctype, n)
+	if a.Head {
+		return dst
+	}
+	return body(dst)
+}
+
+func appendHead(dst []byte, a *Action, status int, ctype string, n int) []byte {
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, statusText(status)...)
+	dst = append(dst, "\r\nServer: loopbench\r\nDate: "...)
+	dst = appendDate(dst)
+	dst = append(dst, "\r\nContent-Type: "...)
+	dst = append(dst, ctype...)
+	dst = append(dst, "\r\nContent-Length: "...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	switch {
+	case !a.KeepAlive:
+		dst = append(dst, "\r\nConnection: close"...)
+	case a.Minor == 0:
+		dst = append(dst, "\r\nConnection: keep-alive"...)
+	}
+	return append(dst, "\r\n\r\n"...)
+}
+
+var statusTexts = map[int][]byte{
+	200: []byte("OK"),
+	400: []byte("Bad Request"),
+	404: []byte("Not Found"),
+	405: []byte("Method Not Allowed"),
+	414: []byte("URI Too Long"),
+	431: []byte("Request Header Fields Too Large"),
+	500: []byte("Internal Server Error"),
+	502: []byte("Bad Gateway"),
+	505: []byte("HTTP Version Not Supported"),
+}
+
+func statusText(status int) []byte {
+	if t, ok := statusTexts[status]; ok {
+		return t
+	}
+	return []byte("Error")
+}
+
+// dateCache holds the Date header value, formatted at most once per second
+// by whichever caller first notices the second has changed.
+type dateCache struct {
+	unix int64
+	text [len(httpDate)]byte
+}
+
+// httpDate is the IMF-fixdate layout of RFC 9110.
+const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+var currentDate atomic.Pointer[dateCache]
+
+func appendDate(dst []byte) []byte {
+	now := time.Now()
+	d := currentDate.Load()
+	if d == nil || d.unix != now.Unix() {
+		d = &dateCache{unix: now.Unix()}
+		now.UTC().AppendFormat(d.text[:0], httpDate)
+		currentDate.Store(d)
+	}
+	return append(dst, d.text[:]...)
+}

@@ -1,0 +1,184 @@
+// Package results is the file format that connects the harness's steps: the
+// runner writes one run directory, and plot, report and compare read it.
+//
+// A run directory holds run.json (this package's Run, schema-versioned,
+// rewritten atomically after every point, so an interrupted run keeps every
+// finished point) and points.csv (one flat row per point, for spreadsheets).
+package results
+
+import (
+	"time"
+)
+
+// SchemaVersion is the version of run.json this code writes and reads.
+// Bump it on any change that an older reader would misread.
+const SchemaVersion = 1
+
+// File names inside a run directory.
+const (
+	RunFile = "run.json"
+	CSVFile = "points.csv"
+)
+
+// Run is one invocation of `loopbench run`: the environment it measured and
+// every point it finished.
+type Run struct {
+	Schema   int       `json:"schema"`
+	ID       string    `json:"id"` // the run directory's name, "<UTC time>-<host>"
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished,omitzero"` // zero while the run is going on or was interrupted
+	Quick    bool      `json:"quick,omitempty"`   // the short version of every workload
+	// Interrupted is set when the run was stopped (Ctrl-C) before the end.
+	Interrupted bool       `json:"interrupted,omitempty"`
+	Env         Env        `json:"env"`
+	Workloads   []Workload `json:"workloads"`
+	Points      []Point    `json:"points"`
+}
+
+// Env describes the machine and software a run measured.
+type Env struct {
+	Host        string            `json:"host"`
+	OS          string            `json:"os"`
+	Arch        string            `json:"arch"`
+	Kernel      string            `json:"kernel"`
+	CPUModel    string            `json:"cpu_model"`
+	Cores       int               `json:"cores"`
+	MemoryBytes int64             `json:"memory_bytes"`
+	GoVersion   string            `json:"go_version"`
+	NodeVersion string            `json:"node_version,omitempty"`
+	Commit      string            `json:"commit"`
+	Version     string            `json:"loopbench_version"`
+	GOMAXPROCS  int               `json:"gomaxprocs"` // of the load generator
+	ServerCPUs  string            `json:"server_cpus"`
+	ClientCPUs  string            `json:"client_cpus"`
+	Sysctls     map[string]string `json:"sysctls,omitempty"`
+	// Notes are facts about the measurement a reader must know (CPU sets
+	// shared between server and client, a lowered file limit, ...).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Workload is what the run knew of one workload: its name, its description
+// and its source file, verbatim, so the run can be repeated exactly.
+type Workload struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	File        string `json:"file"`
+	Source      string `json:"source"`
+}
+
+// Point is one measured (workload, model, variant, load level, repetition).
+type Point struct {
+	Workload string   `json:"workload"`
+	Model    string   `json:"model"`
+	Variant  string   `json:"variant"` // "default", "cpu-offload", "loops-2", ...
+	Flags    []string `json:"flags,omitempty"`
+	// Mode is "closed" (connections, like wrk), "open" (fixed rate, like
+	// wrk2), "replay" (a trace at its own timing) or "idle" (held connections
+	// plus a light probe load).
+	Mode        string  `json:"mode"`
+	Connections int     `json:"connections"`
+	Pipeline    int     `json:"pipeline,omitempty"`
+	Rate        float64 `json:"rate,omitempty"` // offered requests per second (open loop)
+	// IdleConnections are held open without requests (c10k).
+	IdleConnections int `json:"idle_connections,omitempty"`
+	Rep             int `json:"rep"` // repetition, from 0
+
+	ServerCPUs string `json:"server_cpus"`
+	ClientCPUs string `json:"client_cpus"`
+
+	Start    time.Time `json:"start"`
+	Duration float64   `json:"duration_s"` // measured time, warm-up excluded
+
+	// Requests counts answers with the right status and body; Throughput is
+	// Requests / Duration.
+	Requests   int64   `json:"requests"`
+	Throughput float64 `json:"throughput"`
+	// Latency summarises all routes together; Routes keeps each route apart.
+	Latency Latency      `json:"latency"`
+	Routes  []RouteStats `json:"routes"`
+	// Status counts answers by HTTP status code ("200": n).
+	Status map[string]int64 `json:"status,omitempty"`
+	// Errors counts failures by class: connect, timeout, reset, closed,
+	// status (unexpected code), body (wrong bytes), protocol.
+	Errors map[string]int64 `json:"errors,omitempty"`
+
+	Server Usage  `json:"server"`
+	Client Client `json:"client"`
+	// CPUPerRequest is the server's user+system CPU time per answered
+	// request, in microseconds: the figure that separates fast models when
+	// one client core cannot saturate them.
+	CPUPerRequest float64 `json:"cpu_per_request_us"`
+	// ClientBound is set when the load generator's CPU was saturated: the
+	// point shows the client's limit, not the server's.
+	ClientBound bool `json:"client_bound"`
+
+	// LoopLag is the event loop's timer lateness, for models that measure it.
+	LoopLag *LoopLag `json:"loop_lag,omitempty"`
+	// Samples are the server's /proc figures every 100 ms.
+	Samples []Sample `json:"samples,omitempty"`
+
+	// Failed is set when the point could not be measured (the server exited
+	// or stopped answering); FailReason says why and Stderr is its tail.
+	Failed     bool   `json:"failed,omitempty"`
+	FailReason string `json:"fail_reason,omitempty"`
+	Stderr     string `json:"stderr,omitempty"`
+}
+
+// Latency percentiles, in microseconds.
+type Latency struct {
+	Count int64   `json:"count"`
+	Mean  float64 `json:"mean_us"`
+	P50   float64 `json:"p50_us"`
+	P90   float64 `json:"p90_us"`
+	P99   float64 `json:"p99_us"`
+	P999  float64 `json:"p999_us"`
+	Max   float64 `json:"max_us"`
+	// Histogram is the whole HDR histogram (microseconds), in HdrHistogram's
+	// compressed base64 form, so points and clients merge exactly.
+	Histogram string `json:"hdr,omitempty"`
+}
+
+// RouteStats is the latency of one route of the mix.
+type RouteStats struct {
+	Route    string  `json:"route"` // the request target, e.g. "/cpu?iter=10000"
+	Requests int64   `json:"requests"`
+	Latency  Latency `json:"latency"`
+}
+
+// Usage is what /proc said of the server process over the measured interval.
+type Usage struct {
+	CPUUser    float64 `json:"cpu_user_s"`
+	CPUSys     float64 `json:"cpu_sys_s"`
+	RSS        int64   `json:"rss_bytes"`      // at the end of the interval
+	PeakRSS    int64   `json:"peak_rss_bytes"` // VmHWM
+	Threads    int     `json:"threads"`        // most seen
+	FDs        int     `json:"fds"`            // most seen
+	VolCtxSw   int64   `json:"voluntary_ctxsw"`
+	InvolCtxSw int64   `json:"involuntary_ctxsw"`
+}
+
+// Client is the load generator's own CPU use over the measured interval.
+type Client struct {
+	CPUUser float64 `json:"cpu_user_s"`
+	CPUSys  float64 `json:"cpu_sys_s"`
+	// Utilization is CPU time divided by wall time and by the CPUs it had:
+	// 1.0 means every client CPU was busy the whole time.
+	Utilization float64 `json:"utilization"`
+}
+
+// LoopLag is how late an event loop's timers fired, in milliseconds.
+type LoopLag struct {
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+}
+
+// Sample is one /proc reading of the server, T seconds after the measured
+// interval began. Requests is the number answered so far.
+type Sample struct {
+	T        float64 `json:"t"`
+	Requests int64   `json:"requests"`
+	RSS      int64   `json:"rss"`
+	Threads  int     `json:"threads"`
+	CPU      float64 `json:"cpu_s"` // user+system so far
+}

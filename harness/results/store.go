@@ -1,0 +1,86 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Write stores run in dir as run.json and points.csv, each through a
+// temporary file and a rename, so a reader never sees half a file.
+func Write(dir string, run *Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	run.Schema = SchemaVersion
+	b, err := json.MarshalIndent(run, "", " ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", RunFile, err)
+	}
+	if err := writeAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
+		return err
+	}
+	var csv bytes.Buffer
+	if err := WriteCSV(&csv, run.Points); err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, CSVFile), csv.Bytes())
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Read loads the run stored in dir. Errors name the file and say what to do.
+func Read(dir string) (*Run, error) {
+	path := filepath.Join(dir, RunFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no results here; pass a directory written by `loopbench run` (for example results/latest)", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var run Run
+	if err := json.Unmarshal(b, &run); err != nil {
+		return nil, fmt.Errorf("%s: not a loopbench results file: %v", path, err)
+	}
+	if run.Schema != SchemaVersion {
+		return nil, fmt.Errorf("%s: field \"schema\" is %d, this loopbench reads %d; use the loopbench version that wrote it", path, run.Schema, SchemaVersion)
+	}
+	return &run, nil
+}
+
+// Link points the symbolic link results/latest (the link's path) at dir,
+// replacing it atomically.
+func Link(link, dir string) error {
+	target, err := filepath.Rel(filepath.Dir(link), dir)
+	if err != nil {
+		target = dir
+	}
+	tmp := link + ".tmp"
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, link)
+}

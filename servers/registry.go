@@ -1,0 +1,74 @@
+package servers
+
+import (
+	"fmt"
+	"strings"
+
+	"loopbench/app"
+	"loopbench/servers/eventloop"
+	"loopbench/servers/evio"
+	"loopbench/servers/fasthttp"
+	"loopbench/servers/gnet"
+	"loopbench/servers/node"
+	"loopbench/servers/threaded"
+)
+
+// Execer is implemented by a model that is served by another program (node):
+// `loopbench serve` replaces its own process with that program, so the
+// process the harness measures is the server itself.
+type Execer interface {
+	Exec(cfg app.Config) error
+}
+
+// Entry describes one model in the table.
+type Entry struct {
+	Name        string
+	Description string
+	// New returns a fresh model.
+	New func() Model
+	// Check reports why the model cannot run on this host, or nil if it can.
+	Check func() error
+	// Differences lists where the model's answers knowingly differ from the
+	// shared application's rules, and why (a library's own parser, say).
+	Differences []string
+}
+
+// table is every model, in the order reports list them.
+var table = []Entry{
+	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() Model { return threaded.New() }},
+	{Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool", New: func() Model { return eventloop.New() }},
+	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() Model { return gnet.New() }},
+	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() Model { return evio.New() }},
+	{Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller", New: func() Model { return fasthttp.New() }},
+	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() Model { return node.New() }},
+}
+
+// All returns every model in the table.
+func All() []Entry { return table }
+
+// Lookup finds a model by name; the error lists the names that exist.
+func Lookup(name string) (Entry, error) {
+	for _, e := range table {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return Entry{}, fmt.Errorf("unknown model %q; choose one of: %s", name, strings.Join(Names(), ", "))
+}
+
+// Names returns the names of every model.
+func Names() []string {
+	names := make([]string, len(table))
+	for i, e := range table {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// Available reports whether the model can run here: nil, or the reason.
+func (e Entry) Available() error {
+	if e.Check == nil {
+		return nil
+	}
+	return e.Check()
+}
