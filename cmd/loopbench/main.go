@@ -29,6 +29,7 @@ var commands = []command{
 	{"data", "write the files that /file serves", runData},
 	{"models", "list the server models and whether they run here", runModels},
 	{"run", "drive models through workloads and write results", runRun},
+	{"load", "drive one running server with the load generator", runLoad},
 	{"plot", "draw the charts of a results directory", runPlot},
 	{"report", "write REPORT.md from a results directory", runReport},
 }
