@@ -129,7 +129,7 @@ func incomplete(buf []byte) error {
 		if i == 0 || buf[i-1] != '\r' {
 			return ErrBareLF
 		}
-		if err := parseRequestLine(buf[:i-1], &r); err != nil {
+		if err := parseRequestLine(buf[:i], &r); err != nil {
 			return err
 		}
 	}
@@ -219,7 +219,7 @@ func parseTarget(t []byte, r *Request) error {
 // parseHeaders reads the CRLF-terminated header lines in b (without the final
 // empty line) and applies the ones the server acts on.
 func parseHeaders(b []byte, r *Request) error {
-	sawEncoding := false
+	sawEncoding, sawClose := false, false
 	for len(b) > 0 {
 		var line []byte
 		line, b = cutLine(b)
@@ -242,8 +242,11 @@ func parseHeaders(b []byte, r *Request) error {
 		case equalFold(name, "transfer-encoding"):
 			sawEncoding = true
 		case equalFold(name, "connection"):
-			applyConnection(r, value)
+			sawClose = applyConnection(r, value) || sawClose
 		}
+	}
+	if sawClose {
+		r.KeepAlive = false
 	}
 	if sawEncoding {
 		if r.ContentLength >= 0 {
@@ -289,8 +292,9 @@ func setLength(r *Request, v []byte) error {
 	return nil
 }
 
-// applyConnection reads the Connection header's comma-separated options.
-func applyConnection(r *Request, v []byte) {
+// applyConnection reads the Connection header's comma-separated options and
+// reports whether one is "close", which wins over any "keep-alive".
+func applyConnection(r *Request, v []byte) (close bool) {
 	for len(v) > 0 {
 		var opt []byte
 		if i := bytes.IndexByte(v, ','); i >= 0 {
@@ -301,11 +305,12 @@ func applyConnection(r *Request, v []byte) {
 		opt = trimOWS(opt)
 		switch {
 		case equalFold(opt, "close"):
-			r.KeepAlive = false
+			close = true
 		case equalFold(opt, "keep-alive") && r.Minor == 0:
 			r.KeepAlive = true
 		}
 	}
+	return close
 }
 
 func trimOWS(b []byte) []byte {
