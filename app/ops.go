@@ -58,17 +58,52 @@ func DataContent(size int) []byte {
 	return b
 }
 
-// WriteDataFiles writes DataFiles into dir, creating it if needed.
+// WriteDataFiles writes DataFiles into dir, creating it if needed. Each file
+// is written under a temporary name and renamed into place, so a server
+// reading the directory while another process writes it never sees a partial file.
 func WriteDataFiles(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for _, f := range DataFiles {
-		if err := os.WriteFile(filepath.Join(dir, f.Name), DataContent(f.Size), 0o644); err != nil {
+		if err := writeAtomic(filepath.Join(dir, f.Name), DataContent(f.Size)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// HasDataFiles reports whether dir holds every data file with its size, so a
+// caller can skip rewriting them.
+func HasDataFiles(dir string) bool {
+	for _, f := range DataFiles {
+		st, err := os.Stat(filepath.Join(dir, f.Name))
+		if err != nil || !st.Mode().IsRegular() || st.Size() != int64(f.Size) {
+			return false
+		}
+	}
+	return true
 }
 
 // ReadFile performs the work of /file: it reads name, which Handle has
