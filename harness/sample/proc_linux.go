@@ -1,0 +1,137 @@
+package sample
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// clockTick is the unit of the CPU times in /proc/PID/stat. The kernel
+// reports them in USER_HZ, which is 100 on every Linux architecture Go runs
+// on (sysconf(_SC_CLK_TCK) returns the same constant).
+const clockTick = 10 * time.Millisecond
+
+// Read reads pid's figures from /proc/PID/stat, status and fd.
+func Read(pid int) (Stat, error) {
+	dir := "/proc/" + strconv.Itoa(pid)
+	var st Stat
+	if err := readStat(dir, &st); err != nil {
+		return Stat{}, err
+	}
+	if err := readStatus(dir, &st); err != nil {
+		return Stat{}, err
+	}
+	n, err := countFDs(dir)
+	if err != nil {
+		return Stat{}, err
+	}
+	st.FDs = n
+	return st, nil
+}
+
+func readProc(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+		return nil, fmt.Errorf("%s: %w", path, ErrGone)
+	}
+	return b, err
+}
+
+// readStat takes utime and stime (fields 14 and 15) from /proc/PID/stat, and
+// reports ErrGone for a zombie, whose memory figures are gone. The command
+// name in field 2 may hold spaces and parentheses, so fields are counted from
+// the last ')'.
+func readStat(dir string, st *Stat) error {
+	b, err := readProc(dir + "/stat")
+	if err != nil {
+		return err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return fmt.Errorf("%s/stat: no command name", dir)
+	}
+	f := bytes.Fields(b[i+1:]) // f[0] is field 3 (state)
+	if len(f) < 13 {
+		return fmt.Errorf("%s/stat: %d fields, want at least 15", dir, len(f)+2)
+	}
+	if state := string(f[0]); state == "Z" || state == "X" {
+		return fmt.Errorf("%s/stat: exited (state %s): %w", dir, state, ErrGone)
+	}
+	utime, err1 := strconv.ParseInt(string(f[11]), 10, 64)
+	stime, err2 := strconv.ParseInt(string(f[12]), 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("%s/stat: %w", dir, err)
+	}
+	st.User, st.Sys = time.Duration(utime)*clockTick, time.Duration(stime)*clockTick
+	return nil
+}
+
+// readStatus takes memory, threads and context switches from /proc/PID/status.
+func readStatus(dir string, st *Stat) error {
+	b, err := readProc(dir + "/status")
+	if err != nil {
+		return err
+	}
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		key, val, ok := bytes.Cut(line, []byte{':'})
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(val)
+		if len(f) == 0 {
+			continue
+		}
+		n, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch string(key) {
+		case "VmRSS":
+			st.RSS = n << 10 // kB
+		case "VmHWM":
+			st.PeakRSS = n << 10
+		case "Threads":
+			st.Threads = int(n)
+		case "voluntary_ctxt_switches":
+			st.VolCtxSw = n
+		case "nonvoluntary_ctxt_switches":
+			st.InvolCtxSw = n
+		}
+	}
+	return nil
+}
+
+// countFDs counts the entries of /proc/PID/fd.
+func countFDs(dir string) (int, error) {
+	f, err := os.Open(dir + "/fd")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("%s/fd: %w", dir, ErrGone)
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	for {
+		names, err := f.Readdirnames(1024)
+		n += len(names)
+		if err != nil || len(names) == 0 {
+			return n, nil
+		}
+	}
+}
+
+// Self returns the CPU time this process has used, for the load generator's
+// own utilization.
+func Self() (user, sys time.Duration, err error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0, os.NewSyscallError("getrusage", err)
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()), nil
+}

@@ -1,0 +1,154 @@
+package workload
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Level is one load level of a workload's sweep.
+type Level struct {
+	Connections     int     // closed: concurrent connections; others: the connections requests go on
+	Pipeline        int     // closed: requests in flight per connection (1: none)
+	Rate            float64 // open (and an open-loop idle probe): requests per second
+	IdleConnections int     // idle: connections held open without requests
+}
+
+// String is the level as the terminal shows it.
+func (l Level) String() string {
+	s := "c=" + strconv.Itoa(l.Connections)
+	if l.Pipeline > 1 {
+		s += " p=" + strconv.Itoa(l.Pipeline)
+	}
+	if l.Rate > 0 {
+		s = strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/s " + s
+	}
+	if l.IdleConnections > 0 {
+		s = "idle=" + strconv.Itoa(l.IdleConnections) + " " + s
+	}
+	return s
+}
+
+// Levels returns the load levels of the sweep, in order.
+func (w *Workload) Levels() []Level {
+	switch w.Mode {
+	case ModeClosed:
+		levels := make([]Level, len(w.Closed.Connections))
+		for i, c := range w.Closed.Connections {
+			levels[i] = Level{Connections: c, Pipeline: max(1, w.Closed.Pipeline)}
+		}
+		return levels
+	case ModeOpen:
+		rates := w.rates()
+		levels := make([]Level, len(rates))
+		for i, r := range rates {
+			levels[i] = Level{Connections: w.Open.Connections, Pipeline: 1, Rate: r}
+		}
+		return levels
+	case ModeReplay:
+		return []Level{{Connections: w.Replay.Connections, Pipeline: 1}}
+	case ModeIdle:
+		return []Level{{Connections: w.Idle.ProbeConnections, Pipeline: 1, Rate: w.Idle.ProbeRate, IdleConnections: w.Idle.Connections}}
+	}
+	return nil
+}
+
+// rates returns the listed rates, or the sweep's evenly spaced ones.
+func (w *Workload) rates() []float64 {
+	if len(w.Open.Rates) > 0 || w.Open.Sweep == nil {
+		return w.Open.Rates
+	}
+	s := w.Open.Sweep
+	if s.Steps == 1 {
+		return []float64{s.From}
+	}
+	rates := make([]float64, s.Steps)
+	for i := range rates {
+		rates[i] = s.From + (s.To-s.From)*float64(i)/float64(s.Steps-1)
+	}
+	return rates
+}
+
+// Quick returns a copy of w with its [quick] overrides applied, for
+// `run --quick`. A workload without [quick] is returned unchanged.
+func (w *Workload) Quick() *Workload {
+	q := *w
+	o := w.QuickSettings
+	if o == nil {
+		return &q
+	}
+	if o.Duration.Duration > 0 {
+		q.Duration = o.Duration
+	}
+	if o.Warmup.Duration > 0 {
+		q.Warmup = o.Warmup
+	}
+	if o.Repetitions > 0 {
+		q.Repetitions = o.Repetitions
+	}
+	if len(o.Connections) > 0 {
+		q.Closed.Connections = o.Connections
+	}
+	if len(o.Rates) > 0 {
+		q.Open.Rates, q.Open.Sweep = o.Rates, nil
+	}
+	if o.IdleConnections > 0 {
+		q.Idle.Connections = o.IdleConnections
+	}
+	return &q
+}
+
+// Run is one (model, variant) pair a workload applies to.
+type Run struct {
+	Model   string
+	Variant Variant
+}
+
+// Runs returns the (model, variant) pairs of the workload among the given
+// models (in that order): each model's default variant, then every variant
+// that lists it.
+func (w *Workload) Runs(models []string) []Run {
+	var runs []Run
+	for _, m := range models {
+		if w.Models != nil && !slices.Contains(w.Models, m) {
+			continue
+		}
+		runs = append(runs, Run{Model: m, Variant: Variant{Name: DefaultVariant}})
+		for _, v := range w.Variants {
+			if len(v.Models) == 0 || slices.Contains(v.Models, m) {
+				runs = append(runs, Run{Model: m, Variant: v})
+			}
+		}
+	}
+	return runs
+}
+
+// PointTime is the time one point takes: warm-up plus measured duration,
+// plus the time to open the idle connections of an idle level.
+func (w *Workload) PointTime(l Level) time.Duration {
+	t := w.Warmup.Duration + w.Duration.Duration
+	if l.IdleConnections > 0 {
+		t += time.Duration(float64(l.IdleConnections) / w.connectRate() * float64(time.Second))
+	}
+	return t
+}
+
+// DefaultConnectRate is the connections per second an idle level opens when
+// the workload does not say.
+const DefaultConnectRate = 2000
+
+func (w *Workload) connectRate() float64 {
+	if w.Idle.ConnectRate > 0 {
+		return w.Idle.ConnectRate
+	}
+	return DefaultConnectRate
+}
+
+// ConnectRate is the rate at which the load generator opens connections.
+func (w *Workload) ConnectRate() float64 { return w.connectRate() }
+
+// Summary is a one-line description of the sweep, for the plan.
+func (w *Workload) Summary() string {
+	return fmt.Sprintf("%s, %d levels × %d reps, %v + %v warm-up", w.Mode, len(w.Levels()), w.Repetitions, w.Duration.Duration, w.Warmup.Duration)
+}

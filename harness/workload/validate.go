@@ -1,0 +1,278 @@
+package workload
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Bounds that keep a workload file from asking for something absurd.
+const (
+	MaxConnections = 100_000
+	MaxPipeline    = 1024
+	DefaultTimeout = 10 * time.Second
+)
+
+// serveFlags are the `loopbench serve` flags a variant may set.
+var serveFlags = []string{"--cpu-offload", "--pool", "--loops", "--max-threads"}
+
+// validate checks every field and fills defaults. The first problem found is
+// returned.
+func (w *Workload) validate() error {
+	checks := []func() error{w.checkHeader, w.checkMix, w.checkMode, w.checkTiming, w.checkVariants, w.checkServer, w.checkQuick}
+	for _, c := range checks {
+		if err := c(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkHeader() error {
+	base := strings.TrimSuffix(filepath.Base(w.File), ".toml")
+	switch {
+	case w.Name == "":
+		return w.errorf("name", "missing", fmt.Sprintf("add name = %q", base))
+	case w.Name != base:
+		return w.errorf("name", fmt.Sprintf("is %q but the file is %s", w.Name, filepath.Base(w.File)), "make the name and the file name agree, so `run --workload NAME` finds it")
+	case w.Description == "":
+		return w.errorf("description", "missing", "say in one sentence what the workload measures")
+	}
+	return nil
+}
+
+func (w *Workload) checkMix() error {
+	if w.Mode == ModeReplay {
+		if len(w.Mix) > 0 {
+			return w.errorf("mix", "a replay takes its routes from the trace", "remove [[mix]] or use mode = \"open\"")
+		}
+		return nil
+	}
+	if len(w.Mix) == 0 {
+		return w.errorf("mix", "missing", "add at least one [[mix]] table with target and weight")
+	}
+	for i, r := range w.Mix {
+		f := fmt.Sprintf("mix[%d].", i)
+		if r.Weight <= 0 {
+			return w.errorf(f+"weight", fmt.Sprintf("must be > 0, got %g", r.Weight), "set a positive weight")
+		}
+		if err := CheckTarget(r.Target); err != nil {
+			return w.errorf(f+"target", err.Error(), "use a route the application serves, e.g. \"/plaintext\" or \"/sleep?ms=10\"")
+		}
+		if err := w.checkNeeds(f+"target", r.Target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNeeds makes sure the server section provides what a target needs.
+func (w *Workload) checkNeeds(field, target string) error {
+	switch {
+	case strings.HasPrefix(target, "/upstream") && !w.Server.Backend:
+		return w.errorf(field, fmt.Sprintf("%s needs the backend", target), "set backend = true in [server]")
+	case strings.HasPrefix(target, "/file") && !w.Server.Data:
+		return w.errorf(field, fmt.Sprintf("%s needs the data files", target), "set data = true in [server]")
+	}
+	return nil
+}
+
+func (w *Workload) checkMode() error {
+	switch w.Mode {
+	case ModeClosed:
+		return w.checkClosed()
+	case ModeOpen:
+		return w.checkOpen()
+	case ModeReplay:
+		return w.checkReplay()
+	case ModeIdle:
+		return w.checkIdle()
+	}
+	return w.errorf("mode", fmt.Sprintf("unknown mode %q", w.Mode), `choose "closed", "open", "replay" or "idle"`)
+}
+
+func (w *Workload) checkClosed() error {
+	if len(w.Closed.Connections) == 0 {
+		return w.errorf("closed.connections", "missing", "list the connection counts to sweep, e.g. [16, 64]")
+	}
+	if err := w.checkCounts("closed.connections", w.Closed.Connections); err != nil {
+		return err
+	}
+	if w.Closed.Pipeline < 0 || w.Closed.Pipeline > MaxPipeline {
+		return w.errorf("closed.pipeline", fmt.Sprintf("must be 0..%d, got %d", MaxPipeline, w.Closed.Pipeline), "use 1 (or leave it out) for no pipelining")
+	}
+	return nil
+}
+
+func (w *Workload) checkCounts(field string, counts []int) error {
+	for _, c := range counts {
+		if c < 1 || c > MaxConnections {
+			return w.errorf(field, fmt.Sprintf("must be 1..%d, got %d", MaxConnections, c), "use a positive connection count")
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkOpen() error {
+	o := w.Open
+	switch {
+	case len(o.Rates) > 0 && o.Sweep != nil:
+		return w.errorf("open.sweep", "set together with open.rates", "keep only one of rates and sweep")
+	case len(o.Rates) == 0 && o.Sweep == nil:
+		return w.errorf("open.rates", "missing", "list the rates in requests per second, or give a sweep = {from, to, steps}")
+	case o.Connections < 1 || o.Connections > MaxConnections:
+		return w.errorf("open.connections", fmt.Sprintf("must be 1..%d, got %d", MaxConnections, o.Connections), "set the size of the connection pool the requests are sent on")
+	}
+	if err := w.checkRates("open.rates", o.Rates); err != nil {
+		return err
+	}
+	if s := o.Sweep; s != nil && (s.From <= 0 || s.To < s.From || s.Steps < 1) {
+		return w.errorf("open.sweep", fmt.Sprintf("from %g, to %g, steps %d is not a sweep", s.From, s.To, s.Steps), "use from > 0, to >= from and steps >= 1")
+	}
+	return nil
+}
+
+func (w *Workload) checkRates(field string, rates []float64) error {
+	for _, r := range rates {
+		if r <= 0 {
+			return w.errorf(field, fmt.Sprintf("must be > 0, got %g", r), "use positive rates in requests per second")
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkReplay() error {
+	if w.Replay.Trace == "" {
+		return w.errorf("replay.trace", "missing", "name a trace file relative to the workload file, e.g. \"traces/bursty.trace\"")
+	}
+	if w.Replay.Connections < 1 || w.Replay.Connections > MaxConnections {
+		return w.errorf("replay.connections", fmt.Sprintf("must be 1..%d, got %d", MaxConnections, w.Replay.Connections), "set the size of the connection pool the trace is sent on")
+	}
+	return nil
+}
+
+func (w *Workload) checkIdle() error {
+	i := w.Idle
+	switch {
+	case i.Connections < 1 || i.Connections > MaxConnections:
+		return w.errorf("idle.connections", fmt.Sprintf("must be 1..%d, got %d", MaxConnections, i.Connections), "set how many idle connections to hold")
+	case i.ProbeConnections < 1:
+		return w.errorf("idle.probe_connections", fmt.Sprintf("must be >= 1, got %d", i.ProbeConnections), "set the connections of the light probe load, e.g. 4")
+	case i.ProbeRate < 0:
+		return w.errorf("idle.probe_rate", fmt.Sprintf("must be >= 0, got %g", i.ProbeRate), "use 0 for a closed-loop probe or a rate in requests per second")
+	case i.ConnectRate < 0:
+		return w.errorf("idle.connect_rate", fmt.Sprintf("must be >= 0, got %g", i.ConnectRate), "use 0 for the default or connections per second")
+	}
+	return nil
+}
+
+func (w *Workload) checkTiming() error {
+	switch {
+	case w.Duration.Duration <= 0:
+		return w.errorf("duration", fmt.Sprintf("must be > 0, got %v", w.Duration.Duration), "set the measured time, e.g. duration = \"5s\"")
+	case w.Warmup.Duration < 0:
+		return w.errorf("warmup", fmt.Sprintf("must be >= 0, got %v", w.Warmup.Duration), "use \"0s\" for no warm-up")
+	case w.Timeout.Duration < 0:
+		return w.errorf("timeout", fmt.Sprintf("must be >= 0, got %v", w.Timeout.Duration), "leave it out for the default of 10s")
+	case w.Repetitions < 0:
+		return w.errorf("repetitions", fmt.Sprintf("must be >= 1, got %d", w.Repetitions), "set how many times each point is measured")
+	}
+	if w.Timeout.Duration == 0 {
+		w.Timeout.Duration = DefaultTimeout
+	}
+	w.Repetitions = max(1, w.Repetitions)
+	return nil
+}
+
+// CheckModels checks the model names of the workload and of its variants
+// against the models that exist (servers.Names()). Load cannot do it itself:
+// the workload format does not depend on the model table.
+func (w *Workload) CheckModels(known []string) error {
+	if err := w.checkModelNames("models", w.Models, known); err != nil {
+		return err
+	}
+	for i, v := range w.Variants {
+		if err := w.checkModelNames(fmt.Sprintf("variants[%d].models", i), v.Models, known); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkModelNames(field string, names, known []string) error {
+	for _, m := range names {
+		if !slices.Contains(known, m) {
+			return w.errorf(field, fmt.Sprintf("unknown model %q", m), "choose from: "+strings.Join(known, ", "))
+		}
+		if w.Models != nil && !slices.Contains(w.Models, m) {
+			return w.errorf(field, fmt.Sprintf("model %q is not among the workload's models", m), "add it to models or remove it here")
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkVariants() error {
+	seen := map[string]bool{}
+	for i, v := range w.Variants {
+		f := fmt.Sprintf("variants[%d].", i)
+		switch {
+		case v.Name == "" || v.Name == DefaultVariant:
+			return w.errorf(f+"name", fmt.Sprintf("%q is not a variant name", v.Name), "name it after its flags, e.g. \"cpu-offload\"")
+		case seen[v.Name]:
+			return w.errorf(f+"name", fmt.Sprintf("variant %q is defined twice", v.Name), "give each variant its own name")
+		case len(v.Flags) == 0:
+			return w.errorf(f+"flags", "missing", "list the serve flags, e.g. [\"--cpu-offload\"]")
+		}
+		seen[v.Name] = true
+		if err := w.checkFlags(f+"flags", v.Flags); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkFlags(field string, flags []string) error {
+	for _, fl := range flags {
+		if !strings.HasPrefix(fl, "-") {
+			continue // the value of the previous flag
+		}
+		name, _, _ := strings.Cut(fl, "=")
+		if !slices.Contains(serveFlags, name) {
+			return w.errorf(field, fmt.Sprintf("%q is not a serve flag a variant may set", fl), "use one of "+strings.Join(serveFlags, ", "))
+		}
+	}
+	return nil
+}
+
+func (w *Workload) checkServer() error {
+	if w.Server.CPUs != "" && w.Server.CPUs != "all" {
+		return w.errorf("server.cpus", fmt.Sprintf("unknown value %q", w.Server.CPUs), `leave it out for the runner's server CPUs, or write "all"`)
+	}
+	return nil
+}
+
+func (w *Workload) checkQuick() error {
+	q := w.QuickSettings
+	if q == nil {
+		return nil
+	}
+	switch {
+	case q.Duration.Duration < 0 || q.Warmup.Duration < 0 || q.Repetitions < 0:
+		return w.errorf("quick", "durations and repetitions must not be negative", "use positive values, or leave a field out to keep the workload's")
+	case len(q.Connections) > 0 && w.Mode != ModeClosed:
+		return w.errorf("quick.connections", "only a closed loop sweeps connections", "remove it")
+	case len(q.Rates) > 0 && w.Mode != ModeOpen:
+		return w.errorf("quick.rates", "only an open loop sweeps rates", "remove it")
+	case q.IdleConnections != 0 && w.Mode != ModeIdle:
+		return w.errorf("quick.idle_connections", "only an idle workload holds idle connections", "remove it")
+	}
+	if err := w.checkCounts("quick.connections", q.Connections); err != nil {
+		return err
+	}
+	if q.IdleConnections < 0 || q.IdleConnections > MaxConnections {
+		return w.errorf("quick.idle_connections", fmt.Sprintf("must be 1..%d, got %d", MaxConnections, q.IdleConnections), "use a positive count")
+	}
+	return w.checkRates("quick.rates", q.Rates)
+}

@@ -1,0 +1,248 @@
+// Package workload reads the declarative workload files in workloads/: what
+// load to put on a server (route mix, closed or open loop, sweep levels,
+// durations, repetitions), which models and variants it applies to, and what
+// the server needs. Every file is validated on load, and every error names
+// the file, the field and the fix.
+package workload
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// The load modes a workload can use.
+const (
+	ModeClosed = "closed" // fixed connections, each sends when answered (wrk)
+	ModeOpen   = "open"   // fixed request rate, latency from the scheduled time (wrk2)
+	ModeReplay = "replay" // a trace's requests at its own timing
+	ModeIdle   = "idle"   // many idle connections held open plus a light probe
+)
+
+// DefaultVariant is the name of the variant every workload runs: the model
+// with no extra flags.
+const DefaultVariant = "default"
+
+// Workload is one validated workload file.
+type Workload struct {
+	Name        string   `toml:"name"`
+	Description string   `toml:"description"`
+	Mode        string   `toml:"mode"`
+	Mix         []Route  `toml:"mix"`
+	Closed      Closed   `toml:"closed"`
+	Open        Open     `toml:"open"`
+	Replay      Replay   `toml:"replay"`
+	Idle        Idle     `toml:"idle"`
+	Duration    Duration `toml:"duration"`
+	Warmup      Duration `toml:"warmup"`
+	Timeout     Duration `toml:"timeout"`
+	Repetitions int      `toml:"repetitions"`
+	// Models is "all" or a list of model names.
+	Models   Models    `toml:"models"`
+	Variants []Variant `toml:"variants"`
+	Server   Server    `toml:"server"`
+	// QuickSettings overrides the fields above for `run --quick`.
+	QuickSettings *Quick `toml:"quick"`
+
+	// File is the path the workload was read from; Source its text, verbatim.
+	File   string `toml:"-"`
+	Source string `toml:"-"`
+	// Trace is the parsed trace of a replay workload.
+	Trace []TraceLine `toml:"-"`
+}
+
+// Route is one entry of the mix: a request target and its relative weight.
+type Route struct {
+	Target string  `toml:"target"`
+	Weight float64 `toml:"weight"`
+}
+
+// Closed configures a closed loop: one level per connection count.
+type Closed struct {
+	Connections []int `toml:"connections"`
+	Pipeline    int   `toml:"pipeline"` // requests in flight per connection; 0 or 1: none
+}
+
+// Open configures an open loop: one level per rate, listed or swept.
+type Open struct {
+	Rates []float64 `toml:"rates"`
+	Sweep *Sweep    `toml:"sweep"`
+	// Connections is the pool the scheduled requests are sent on.
+	Connections int `toml:"connections"`
+}
+
+// Sweep is an evenly spaced list of Steps rates from From to To.
+type Sweep struct {
+	From  float64 `toml:"from"`
+	To    float64 `toml:"to"`
+	Steps int     `toml:"steps"`
+}
+
+// Replay configures a replayed trace.
+type Replay struct {
+	// Trace is the trace file, relative to the workload file's directory.
+	Trace       string `toml:"trace"`
+	Connections int    `toml:"connections"`
+}
+
+// Idle configures held idle connections plus a light probe load.
+type Idle struct {
+	Connections      int     `toml:"connections"`
+	ProbeConnections int     `toml:"probe_connections"`
+	ProbeRate        float64 `toml:"probe_rate"` // 0: the probe is a closed loop
+	ConnectRate      float64 `toml:"connect_rate"`
+}
+
+// Variant runs some models with extra `loopbench serve` flags.
+type Variant struct {
+	Name  string   `toml:"name"`
+	Flags []string `toml:"flags"`
+	// Models lists the models the variant applies to; empty: all of the workload's.
+	Models []string `toml:"models"`
+}
+
+// Server says what the server needs.
+type Server struct {
+	Data    bool `toml:"data"`    // the data files /file serves
+	Backend bool `toml:"backend"` // the upstream service /upstream calls
+	// CPUs is "" (the runner's server CPU set) or "all" (every CPU of the
+	// host, shared with the client; the results record it).
+	CPUs string `toml:"cpus"`
+}
+
+// Quick holds the overrides `run --quick` applies; zero fields keep the
+// workload's values.
+type Quick struct {
+	Duration        Duration  `toml:"duration"`
+	Warmup          Duration  `toml:"warmup"`
+	Repetitions     int       `toml:"repetitions"`
+	Connections     []int     `toml:"connections"`
+	Rates           []float64 `toml:"rates"`
+	IdleConnections int       `toml:"idle_connections"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("5s").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (write it like \"5s\" or \"500ms\")", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Models is the list of models a workload applies to; nil means all.
+type Models []string
+
+// UnmarshalTOML accepts "all" or an array of model names.
+func (m *Models) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case string:
+		if v != "all" {
+			return fmt.Errorf("models = %q: write \"all\" or a list such as [\"threaded\", \"gnet\"]", v)
+		}
+		*m = nil
+		return nil
+	case []any:
+		names := make([]string, 0, len(v))
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return fmt.Errorf("models: %v is not a model name; write a list of strings", x)
+			}
+			names = append(names, s)
+		}
+		*m = names
+		return nil
+	}
+	return fmt.Errorf("models: write \"all\" or a list of model names, not %T", v)
+}
+
+// Load reads and validates one workload file.
+func Load(path string) (*Workload, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, src)
+}
+
+func parse(path string, src []byte) (*Workload, error) {
+	var w Workload
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&w)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	w.File, w.Source = path, string(src)
+	if keys := md.Undecoded(); len(keys) > 0 {
+		k := keys[0].String()
+		return nil, w.errorf(k, "unknown field", "remove it or fix its spelling; see workloads/plaintext.toml for the fields")
+	}
+	if err := w.validate(); err != nil {
+		return nil, err
+	}
+	if w.Mode == ModeReplay {
+		if err := w.loadTrace(); err != nil {
+			return nil, err
+		}
+	}
+	return &w, nil
+}
+
+// LoadAll loads every *.toml file in dir, sorted by file name.
+func LoadAll(dir string) ([]*Workload, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.toml"))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%s: no workload files (*.toml) here; pass the workloads directory", dir)
+	}
+	slices.Sort(paths)
+	var all []*Workload
+	for _, p := range paths {
+		w, err := Load(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, w)
+	}
+	return all, nil
+}
+
+// ErrNotFound is returned by Find for a name that is neither a file nor a
+// workload in the directory.
+var ErrNotFound = errors.New("no such workload")
+
+// Find loads a workload by file path, or by name from dir (dir/NAME.toml).
+func Find(dir, nameOrPath string) (*Workload, error) {
+	if strings.HasSuffix(nameOrPath, ".toml") || strings.ContainsRune(nameOrPath, os.PathSeparator) {
+		return Load(nameOrPath)
+	}
+	path := filepath.Join(dir, nameOrPath+".toml")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%w %q: choose one of: %s", ErrNotFound, nameOrPath, strings.Join(Names(dir), ", "))
+	}
+	return Load(path)
+}
+
+// Names lists the workload names in dir, sorted.
+func Names(dir string) []string {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
+	names := make([]string, 0, len(paths))
+	for _, p := range paths {
+		names = append(names, strings.TrimSuffix(filepath.Base(p), ".toml"))
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,211 @@
+package workload
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// base is a valid closed-loop workload that the table below breaks one field at a time.
+const base = `name = "w"
+description = "a test workload"
+mode = "closed"
+duration = "2s"
+warmup = "1s"
+repetitions = 2
+models = "all"
+
+[[mix]]
+target = "/plaintext"
+weight = 3
+
+[[mix]]
+target = "/json"
+weight = 1
+
+[closed]
+connections = [16, 64]
+
+[[variants]]
+name = "cpu-offload"
+flags = ["--cpu-offload"]
+models = ["eventloop"]
+
+[quick]
+duration = "1s"
+connections = [8]
+`
+
+// knownModels stands for servers.Names().
+var knownModels = []string{"threaded", "eventloop", "gnet", "evio", "fasthttp", "node"}
+
+func writeWorkload(t *testing.T, name, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+".toml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadValid(t *testing.T) {
+	w, err := Load(writeWorkload(t, "w", base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(w.Levels()); got != 2 {
+		t.Errorf("levels: got %d, want 2", got)
+	}
+	if w.Timeout.Duration != DefaultTimeout {
+		t.Errorf("timeout: got %v, want the default %v", w.Timeout.Duration, DefaultTimeout)
+	}
+	runs := w.Runs([]string{"threaded", "eventloop"})
+	if len(runs) != 3 || runs[2].Variant.Name != "cpu-offload" || runs[2].Model != "eventloop" {
+		t.Errorf("runs: got %+v, want threaded, eventloop, eventloop cpu-offload", runs)
+	}
+	q := w.Quick()
+	if q.Duration.Duration != time.Second || len(q.Levels()) != 1 || q.Levels()[0].Connections != 8 || q.Repetitions != 2 {
+		t.Errorf("quick: got duration %v levels %v reps %d", q.Duration, q.Levels(), q.Repetitions)
+	}
+	if w.Duration.Duration != 2*time.Second {
+		t.Errorf("Quick changed the original workload")
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		old  string // replaced in base by new
+		new  string
+		want []string // every one must appear in the error
+	}{
+		// A negative weight names the mix entry, its line and the fix.
+		{"negative weight", "weight = 1", "weight = -1", []string{"w.toml:15:", `field "mix[1].weight"`, "must be > 0, got -1", "set a positive weight"}},
+		// A misspelt key is rejected, not silently ignored.
+		{"unknown key", "repetitions = 2", "repetition = 2", []string{`field "repetition"`, "unknown field", "spelling"}},
+		// An unknown route is caught before any server runs.
+		{"unknown route", `target = "/json"`, `target = "/jsn"`, []string{`field "mix[1].target"`, "404", "use a route"}},
+		// An out-of-range parameter is caught the way the application refuses it.
+		{"bad parameter", `target = "/json"`, `target = "/sleep?ms=-4"`, []string{`field "mix[1].target"`, "400"}},
+		// A data file that does not exist.
+		{"missing file", `target = "/json"`, `target = "/file?name=nope.bin"`, []string{`field "mix[1].target"`, "medium.bin"}},
+		// /upstream without the backend.
+		{"needs backend", `target = "/json"`, `target = "/upstream?ms=5"`, []string{`field "mix[1].target"`, "backend = true"}},
+		// /file without the data files.
+		{"needs data", `target = "/json"`, `target = "/file?name=small.bin"`, []string{"data = true"}},
+		// An unknown mode lists the valid ones.
+		{"unknown mode", `mode = "closed"`, `mode = "shut"`, []string{`field "mode"`, `"open"`}},
+		// A zero connection count.
+		{"zero connections", "connections = [16, 64]", "connections = [16, 0]", []string{"w.toml:18:", `field "closed.connections"`, "got 0"}},
+		// No sweep at all.
+		{"no connections", "connections = [16, 64]", "", []string{`field "closed.connections"`, "missing"}},
+		// Pipelining beyond the bound.
+		{"deep pipeline", "connections = [16, 64]", "connections = [16]\npipeline = 5000", []string{`field "closed.pipeline"`}},
+		// A duration that is not one.
+		{"bad duration", `duration = "2s"`, `duration = "2 seconds"`, []string{"w.toml", "duration", `"5s"`}},
+		// A zero duration.
+		{"zero duration", `duration = "2s"`, `duration = "0s"`, []string{`field "duration"`, "must be > 0"}},
+		// A negative warm-up.
+		{"negative warmup", `warmup = "1s"`, `warmup = "-1s"`, []string{`field "warmup"`}},
+		// Negative repetitions.
+		{"negative reps", "repetitions = 2", "repetitions = -2", []string{`field "repetitions"`}},
+		// An unknown model lists the known ones.
+		{"unknown model", `models = "all"`, `models = ["threaded", "nginx"]`, []string{`field "models"`, `"nginx"`, "gnet"}},
+		// "all" is the only string models takes.
+		{"models string", `models = "all"`, `models = "some"`, []string{"models", `"all"`}},
+		// A variant for a model the workload does not run.
+		{"variant model", `models = "all"`, `models = ["threaded"]`, []string{`field "variants[0].models"`, "eventloop"}},
+		// A variant flag serve does not have.
+		{"variant flag", `flags = ["--cpu-offload"]`, `flags = ["--turbo"]`, []string{`field "variants[0].flags"`, "--turbo", "--loops"}},
+		// The reserved variant name.
+		{"variant name", `name = "cpu-offload"`, `name = "default"`, []string{`field "variants[0].name"`}},
+		// The name must match the file.
+		{"name mismatch", `name = "w"`, `name = "other"`, []string{`field "name"`, "w.toml"}},
+		// A missing description.
+		{"no description", `description = "a test workload"`, "", []string{`field "description"`, "missing"}},
+		// server.cpus takes "all" only.
+		{"server cpus", "[closed]", "[server]\ncpus = \"1\"\n\n[closed]", []string{`field "server.cpus"`, `"all"`}},
+		// Quick rates on a closed loop.
+		{"quick rates", "connections = [8]", "rates = [100]", []string{`field "quick.rates"`, "remove it"}},
+		// A TOML syntax error names the file and line.
+		{"syntax", "weight = 3", "weight = = 3", []string{"w.toml", "line 11"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(base, tt.old, tt.new, 1)
+			if src == base {
+				t.Fatalf("row does not change the base: %q not found", tt.old)
+			}
+			w, err := Load(writeWorkload(t, "w", src))
+			if err == nil {
+				err = w.CheckModels(knownModels)
+			}
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not contain %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenSweep(t *testing.T) {
+	src := strings.NewReplacer(`mode = "closed"`, `mode = "open"`, "[closed]\nconnections = [16, 64]",
+		"[open]\nsweep = {from = 100, to = 400, steps = 4}\nconnections = 8", "connections = [8]", "rates = [50]").Replace(base)
+	w, err := Load(writeWorkload(t, "w", src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rates []float64
+	for _, l := range w.Levels() {
+		rates = append(rates, l.Rate)
+	}
+	if len(rates) != 4 || rates[0] != 100 || rates[1] != 200 || rates[3] != 400 {
+		t.Errorf("rates: got %v, want 100 200 300 400", rates)
+	}
+	if q := w.Quick().Levels(); len(q) != 1 || q[0].Rate != 50 {
+		t.Errorf("quick levels: got %v", q)
+	}
+}
+
+func TestShippedWorkloads(t *testing.T) {
+	all, err := LoadAll("../../workloads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"c10k", "cpu", "file", "io-sleep", "io-upstream", "mixed", "pipelined", "plaintext", "replay"}
+	var got []string
+	for _, w := range all {
+		got = append(got, w.Name)
+		if err := w.CheckModels(knownModels); err != nil {
+			t.Error(err)
+		}
+		if len(w.Levels()) == 0 {
+			t.Errorf("%s: no levels", w.Name)
+		}
+		if w.QuickSettings == nil {
+			t.Errorf("%s: no [quick] section", w.Name)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("workloads: got %v, want %v", got, want)
+	}
+}
+
+func TestFind(t *testing.T) {
+	if w, err := Find("../../workloads", "plaintext"); err != nil || w.Name != "plaintext" {
+		t.Errorf("Find by name: %v", err)
+	}
+	if w, err := Find("../../workloads", "../../workloads/cpu.toml"); err != nil || w.Name != "cpu" {
+		t.Errorf("Find by path: %v", err)
+	}
+	_, err := Find("../../workloads", "nope")
+	if err == nil || !strings.Contains(err.Error(), "plaintext") {
+		t.Errorf("Find of an unknown name: got %v, want a list of names", err)
+	}
+}
