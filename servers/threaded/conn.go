@@ -1,0 +1,164 @@
+package threaded
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"time"
+
+	"loopbench/app"
+)
+
+// Buffer sizes of a connection.
+const (
+	initialBuffer = 4 << 10
+	// maxInput holds the largest complete request: a full header block and
+	// the largest body the parser waits for.
+	maxInput = app.MaxHeaderBytes + app.MaxBodyBytes + initialBuffer
+	// keepBuffer is the largest output or scratch buffer a connection keeps
+	// between requests; a larger one (a big /file) is dropped after use.
+	keepBuffer = 64 << 10
+)
+
+// conn is one connection, served start to end by one locked OS thread. In
+// steady state it allocates nothing: buffers are reused between requests.
+type conn struct {
+	s  *server
+	fd sock
+
+	in      []byte // received bytes; in[start:] not yet parsed
+	start   int
+	out     []byte // answers not yet written
+	scratch []byte // results of upstream calls and file reads
+	req     app.Request
+}
+
+// serve alternates blocking reads and answers until the connection ends.
+func (c *conn) serve() {
+	for c.fill() && c.answer() {
+	}
+}
+
+// fill blocks until more bytes arrive. It reports false at end of stream,
+// on error, or when the server is stopping.
+func (c *conn) fill() bool {
+	if c.s.stopping.Load() {
+		return false
+	}
+	if c.start > 0 {
+		c.in = c.in[:copy(c.in, c.in[c.start:])]
+		c.start = 0
+	}
+	if len(c.in) == cap(c.in) {
+		if cap(c.in) >= maxInput {
+			return false
+		}
+		c.in = slices.Grow(c.in, cap(c.in))
+	}
+	n, err := c.fd.read(c.in[len(c.in):cap(c.in)])
+	if err != nil {
+		return false
+	}
+	c.in = c.in[:len(c.in)+n]
+	return true
+}
+
+// answer answers every complete request in the buffer, in order, and
+// writes the answers in one write. It reports whether to keep reading.
+func (c *conn) answer() bool {
+	for {
+		n, err := app.Parse(c.in[c.start:], &c.req)
+		if err != nil {
+			c.out = app.AppendError(c.out, err)
+			c.flush()
+			return false
+		}
+		if n == 0 {
+			return c.flush() == nil
+		}
+		keep := c.handle()
+		c.start += n
+		if !keep {
+			c.flush()
+			return false
+		}
+	}
+}
+
+// handle appends the answer to c.req, performing its deferred operation on
+// this thread first. Answers queued before it are written before the
+// thread blocks.
+func (c *conn) handle() (keepAlive bool) {
+	out, a := app.Handle(c.out, &c.req)
+	c.out = out
+	if a.Op == app.OpNone {
+		return a.KeepAlive
+	}
+	if c.flush() != nil {
+		return false
+	}
+	result, err := c.perform(&a)
+	c.out = app.Finish(c.out, &a, result, err)
+	if cap(c.scratch) > keepBuffer {
+		c.scratch = nil
+	}
+	return a.KeepAlive
+}
+
+// perform completes a deferred operation by blocking this thread.
+func (c *conn) perform(a *app.Action) (result []byte, err error) {
+	switch a.Op {
+	case app.OpSleep:
+		return nil, c.s.wake.sleep(time.Duration(a.Millis) * time.Millisecond)
+	case app.OpUpstream:
+		c.scratch, err = c.s.up.do(a.Millis, c.scratch)
+		return c.scratch, err
+	case app.OpFile:
+		c.scratch, err = c.s.readFile(a.Name, c.scratch)
+		return c.scratch, err
+	case app.OpCPU:
+		return app.CPU(a.Iter), nil
+	}
+	return nil, errors.New("threaded: unknown operation " + a.Op.String())
+}
+
+// flush writes the queued answers.
+func (c *conn) flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	err := c.fd.write(c.out)
+	c.out = c.out[:0]
+	if cap(c.out) > keepBuffer {
+		c.out = nil
+	}
+	return err
+}
+
+// readFile reads a data file with blocking read(2) calls on this thread
+// into buf[:0]. The name was validated by app.Handle, and os.Root keeps
+// even a symbolic link from leading out of the data directory.
+func (s *server) readFile(name string, buf []byte) ([]byte, error) {
+	if s.rootErr != nil {
+		return buf, s.rootErr
+	}
+	f, err := s.root.Open(name)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(initialBuffer, cap(buf)))
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}

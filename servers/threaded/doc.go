@@ -1,0 +1,68 @@
+// Package threaded is the classic thread-per-connection server: one real OS
+// thread per connection, blocking system calls on blocking sockets, and the
+// kernel deciding which thread runs.
+//
+// How it waits:
+//
+//  1. One thread blocks in accept(2) on a blocking listening socket (raw
+//     file descriptors through golang.org/x/sys/unix, not net.Conn, which
+//     would put every socket on Go's epoll netpoller).
+//  2. Each accepted connection gets a goroutine that calls
+//     runtime.LockOSThread and never unlocks, so it owns one OS thread from
+//     accept to close, and the runtime ends the thread with the connection.
+//  3. That thread blocks in read(2) until bytes arrive, answers every
+//     complete request (pipelined ones in one write) and blocks again.
+//  4. A deferred operation blocks the same thread: /sleep in ppoll(2) on an
+//     eventfd with a timeout (the thread itself sleeps in the kernel, as with
+//     nanosleep, and a stopping server can wake it), /upstream in write and
+//     read on a blocking backend socket from a pool of kept-alive
+//     connections, /file in read(2) on a regular file, /cpu inline.
+//
+// # What remains of Go underneath, and how it is kept from the figures
+//
+// A goroutine needs a scheduler slot (a P) to run Go code. A thread that
+// returns from a blocking call and finds no idle slot queues its goroutine
+// and sleeps until a slot frees up; at the default GOMAXPROCS that queue, not
+// the kernel, decides who runs, and the model collapses (issue 2 measured p99
+// of seconds with 256 connections). So the model sizes GOMAXPROCS to the live
+// connection threads, a quarter more and 16 slots of headroom (at least 64),
+// and every returning thread finds a slot at once. The runtime's thread limit
+// (debug.SetMaxThreads) is raised to Config.MaxThreads (DefaultMaxThreads,
+// lowered to the kernel's threads-max, pid_max, cgroup pids.max and
+// RLIMIT_NPROC). Both settings are process-wide: run one threaded server per
+// process; stopping it restores GOMAXPROCS, and the thread limit too unless
+// the runtime's idle threads no longer fit under the old one.
+//
+// What is left, and what was done about it:
+//
+//   - Changing GOMAXPROCS stops the world for a time that grows with the
+//     number of slots (about 0.5 s to go to 16,384 on the reference host). The
+//     governor therefore grows GOMAXPROCS at least by doubling and shrinks it
+//     only when it is four times too large: a handful of pauses while
+//     connections ramp up, none in steady state. Warm-up absorbs them.
+//   - The garbage collector starts a dedicated mark worker, on a thread of
+//     its own, for a quarter of the slots, and its stop-the-world phases touch
+//     every slot: with 1,024 slots a forced collection took about 20 ms and
+//     left 256 more threads; with 16,384 slots, 1.5 s and 4,096 threads. The
+//     connection path allocates nothing in steady state (buffers live with the
+//     connection; /cpu and files over 64 KiB allocate), so collections are
+//     rare; the extra threads stay (Go never frees idle threads) and show in
+//     the thread count the harness samples.
+//   - Go ends the whole process when it exceeds the thread limit, and cannot
+//     report a failed thread creation. The model counts connection threads
+//     itself and refuses (closes) a connection beyond a capacity that leaves
+//     room for the collector's workers and the runtime's own threads; see
+//     capacityFor (15,184 connections under the default limit).
+//   - Each goroutine still has its own stack besides the thread's, and
+//     sysmon scans every slot on each tick: the cost per connection and the
+//     CPU per request include them, as they would for any Go program.
+//
+// # Stopping
+//
+// Serve shuts the listening socket (which wakes the blocked accept), then
+// shuts the read side of every connection: idle ones end at once, busy ones
+// after answering the request in progress. After Grace, sleeps are woken,
+// backend calls failed and sockets shut both ways; a /cpu job cannot be
+// interrupted and is waited for. Serve returns app.ErrServerClosed once
+// every connection thread has ended.
+package threaded

@@ -1,0 +1,178 @@
+package threaded
+
+import (
+	"context"
+	"errors"
+	"log"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"loopbench/app"
+)
+
+// Grace is how long a stopping server lets connections finish the request
+// they are serving before it interrupts sleeps and backend calls and shuts
+// their sockets.
+const Grace = 2 * time.Second
+
+// Internal outcomes of the blocking calls in sock_*.go.
+var (
+	errClosed  = errors.New("threaded: listener closed")
+	errEOF     = errors.New("threaded: connection closed by peer")
+	errNoFDs   = errors.New("threaded: out of file descriptors")
+	errStopped = errors.New("threaded: server stopping")
+)
+
+// Model is the thread-per-connection server model.
+type Model struct{}
+
+// New returns the model.
+func New() *Model { return &Model{} }
+
+// server is one running instance: the connections it serves and the
+// resources their threads share.
+type server struct {
+	gov  *governor
+	up   *upstreamPool
+	wake waker
+
+	root    *os.Root
+	rootErr error
+
+	mu       sync.Mutex
+	conns    map[sock]struct{}
+	wg       sync.WaitGroup
+	stopping atomic.Bool
+
+	refusedOnce, noFDsOnce sync.Once
+}
+
+// Serve accepts connections on cfg.Addr, each served by its own OS thread,
+// until ctx is cancelled; then it stops as described in the package doc and
+// returns app.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s, err := newServer(cfg)
+	if err != nil {
+		ln.close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.acceptLoop(ln) }()
+	select {
+	case <-ctx.Done():
+		ln.shutdown()
+		err = <-errc
+	case err = <-errc:
+	}
+	ln.close()
+	s.stop()
+	if errors.Is(err, errClosed) {
+		return app.ErrServerClosed
+	}
+	return err
+}
+
+func newServer(cfg app.Config) (*server, error) {
+	wake, err := newWaker()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{wake: wake, up: newUpstreamPool(cfg.Backend), conns: make(map[sock]struct{})}
+	s.root, s.rootErr = os.OpenRoot(cfg.DataDir)
+	s.gov = newGovernor(cfg.MaxThreads)
+	return s, nil
+}
+
+// acceptLoop blocks its own thread in accept(2) and starts one thread per
+// connection, refusing connections the thread limit has no room for.
+func (s *server) acceptLoop(ln sock) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for {
+		c, err := ln.accept()
+		if errors.Is(err, errNoFDs) {
+			s.noFDsOnce.Do(func() { log.Printf("threaded: %v; backing off", err) })
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !s.gov.admit() {
+			s.refusedOnce.Do(func() {
+				log.Printf("threaded: refusing connections beyond %d threads (raise --max-threads)", s.gov.capacity)
+			})
+			c.close()
+			continue
+		}
+		s.track(c)
+		s.wg.Add(1)
+		go s.serveConn(c)
+	}
+}
+
+// serveConn runs on a thread of its own until the connection ends. It never
+// unlocks the thread, so the runtime ends the thread with the goroutine.
+func (s *server) serveConn(fd sock) {
+	runtime.LockOSThread()
+	defer s.wg.Done()
+	defer s.gov.leave()
+	defer s.untrack(fd)
+	c := conn{s: s, fd: fd, in: make([]byte, 0, initialBuffer)}
+	c.serve()
+}
+
+// track and untrack keep the set of open connections, so stop can shut
+// them. untrack closes the socket under the lock, so stop never touches a
+// descriptor number that has been closed and reused.
+func (s *server) track(fd sock) {
+	s.mu.Lock()
+	s.conns[fd] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *server) untrack(fd sock) {
+	s.mu.Lock()
+	delete(s.conns, fd)
+	fd.close()
+	s.mu.Unlock()
+}
+
+func (s *server) eachConn(f func(sock)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for fd := range s.conns {
+		f(fd)
+	}
+}
+
+// stop ends every connection: idle ones at once, busy ones after the
+// request they serve or after Grace, whichever comes first. A /cpu job in
+// progress cannot be interrupted and is waited for.
+func (s *server) stop() {
+	s.stopping.Store(true)
+	s.eachConn(sock.shutdownRead)
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(Grace):
+		s.wake.stop()
+		s.up.close()
+		s.eachConn(sock.shutdown)
+		<-done
+	}
+	s.up.close()
+	s.gov.stop()
+	s.wake.close()
+	if s.root != nil {
+		s.root.Close()
+	}
+}
