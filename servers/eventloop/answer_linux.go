@@ -1,0 +1,142 @@
+package eventloop
+
+import (
+	"errors"
+	"time"
+
+	"loopbench/app"
+)
+
+// answer is one request's place in a connection's answer queue, and the
+// request (timer, pool work or upstream call) that completes it. Answers are
+// reused, so a deferred operation allocates nothing of its own.
+type answer struct {
+	l      *loop
+	c      *conn
+	action app.Action
+	buf    []byte // the rendered answer once ready
+
+	ready    bool // buf holds the whole answer
+	inflight bool // pool work or an upstream call holds the answer
+	canceled bool // the connection closed: drop the answer when it completes
+
+	result []byte // set by a worker thread, read by the loop after done
+	err    error
+	t      timer
+	req    workReq
+}
+
+// maxFreeAnswers bounds the loop's cache of reusable answers.
+const maxFreeAnswers = 1024
+
+// errPoolClosed completes work submitted while the server stops.
+var errPoolClosed = errors.New("eventloop: thread pool closed")
+
+func (l *loop) newAnswer(c *conn) *answer {
+	if n := len(l.free); n > 0 {
+		a := l.free[n-1]
+		l.free = l.free[:n-1]
+		a.c = c
+		return a
+	}
+	a := &answer{l: l, c: c}
+	a.t.cb = a
+	a.req.job = a
+	a.req.to = &l.done
+	return a
+}
+
+func (l *loop) freeAnswer(a *answer) {
+	buf := a.buf[:0]
+	if cap(buf) > keepBuffer {
+		buf = nil
+	}
+	*a = answer{l: a.l, buf: buf, t: timer{cb: a}, req: workReq{job: a, to: &l.done}}
+	if len(l.free) < maxFreeAnswers {
+		l.free = append(l.free, a)
+	}
+}
+
+// startOp starts the deferred operation of a: a timer for /sleep, the
+// backend for /upstream, the pool for /file and offloaded /cpu.
+func (l *loop) startOp(a *answer) {
+	switch a.action.Op {
+	case app.OpSleep:
+		l.timers.start(&a.t, l.now+int64(a.action.Millis)*int64(time.Millisecond))
+	case app.OpUpstream:
+		a.inflight = true
+		l.backend.call(l, a)
+	default:
+		a.inflight = true
+		if !l.srv.pool.submit(&a.req) {
+			l.complete(a, nil, errPoolClosed)
+		}
+	}
+}
+
+// onTimer completes a /sleep.
+func (a *answer) onTimer(_ *timer, _ int64) { a.l.complete(a, nil, nil) }
+
+// work runs on a worker thread: the blocking file read or the PBKDF2.
+func (a *answer) work() {
+	switch a.action.Op {
+	case app.OpFile:
+		a.result, a.err = app.ReadFile(a.l.srv.cfg.DataDir, a.action.Name)
+	case app.OpCPU:
+		a.result = app.CPU(a.action.Iter)
+	}
+}
+
+// done runs on the loop thread once work has returned.
+func (a *answer) done() { a.l.complete(a, a.result, a.err) }
+
+// complete renders a's answer and schedules its connection's flush for the
+// check phase; a cancelled answer is only recycled.
+func (l *loop) complete(a *answer, result []byte, err error) {
+	a.inflight = false
+	if a.canceled {
+		l.freeAnswer(a)
+		return
+	}
+	a.buf = app.Finish(a.buf[:0], &a.action, result, err)
+	a.ready = true
+	a.result, a.err = nil, nil
+	if c := a.c; !c.inCheck {
+		c.inCheck = true
+		l.check = append(l.check, c)
+	}
+}
+
+// cancel drops an answer of a closing connection. Work already running
+// cannot be stopped: its answer is recycled when it completes.
+func (l *loop) cancel(a *answer) {
+	l.timers.stop(&a.t)
+	if a.inflight {
+		a.canceled = true
+		return
+	}
+	l.freeAnswer(a)
+}
+
+// flushAnswers writes the ready answers at the head of the queue, in
+// order, with one write, while the write queue is under its bound.
+func (c *conn) flushAnswers(l *loop) {
+	if c.closed {
+		return
+	}
+	out, k := l.wbuf[:0], 0
+	for k < len(c.q) && c.q[k].ready && len(out)+len(c.out) < maxQueued {
+		out = append(out, c.q[k].buf...)
+		l.freeAnswer(c.q[k])
+		k++
+	}
+	n := copy(c.q, c.q[k:])
+	clear(c.q[n:])
+	c.q = c.q[:n]
+	l.wbuf = out[:0]
+	if len(out) > 0 {
+		c.send(l, out)
+	}
+	c.resume(l)
+	c.finishOrWait(l)
+}

@@ -1,0 +1,150 @@
+package eventloop
+
+import (
+	"errors"
+	"log"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// listener is the loop's listening socket handle.
+type listener struct {
+	fd      int
+	closed  bool
+	paused  bool
+	backoff time.Duration // current pause after EMFILE/ENFILE
+	logged  bool          // the descriptor-exhaustion message was printed
+	t       timer         // resumes accepting after a pause
+	l       *loop
+}
+
+// Accept backoff bounds: when the process or system is out of descriptors
+// the listener stops for a while instead of spinning on a ready socket it
+// cannot accept from; existing connections keep being served meanwhile.
+const (
+	minAcceptBackoff = 10 * time.Millisecond
+	maxAcceptBackoff = time.Second
+	listenBacklog    = 4096
+)
+
+// listen opens a non-blocking SO_REUSEPORT listening socket on sa.
+func listen(sa unix.Sockaddr) (int, error) {
+	fd, err := unix.Socket(domainOf(sa), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if err := listenOn(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func listenOn(fd int, sa unix.Sockaddr) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return os.NewSyscallError("bind", err)
+	}
+	return os.NewSyscallError("listen", unix.Listen(fd, listenBacklog))
+}
+
+// boundPort returns the port fd is bound to.
+func boundPort(fd int) (int, error) {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockname", err)
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return sa.Port, nil
+	case *unix.SockaddrInet6:
+		return sa.Port, nil
+	}
+	return 0, errors.New("eventloop: listener has no TCP address")
+}
+
+// startListener registers the listening socket fd on l.
+func (l *loop) startListener(fd int) error {
+	ln := &listener{fd: fd, l: l}
+	ln.t.cb = ln
+	if err := l.add(fd, unix.EPOLLIN, ln); err != nil {
+		return err
+	}
+	l.ln = ln
+	return nil
+}
+
+// onEvent accepts up to maxAccepts connections.
+func (ln *listener) onEvent(l *loop, _ uint32) {
+	for range maxAccepts {
+		if ln.closed || ln.paused {
+			return
+		}
+		fd, _, err := unix.Accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+			ln.backoff = 0
+			l.addConn(fd)
+		case errors.Is(err, unix.EAGAIN):
+			return
+		case errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
+		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE),
+			errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+			ln.pause(l, err)
+			return
+		default:
+			log.Printf("eventloop: %v", os.NewSyscallError("accept4", err))
+			ln.pause(l, err)
+			return
+		}
+	}
+}
+
+// pause stops accepting for the current backoff, doubling it each time, and
+// says so once.
+func (ln *listener) pause(l *loop, err error) {
+	if !ln.logged {
+		ln.logged = true
+		log.Printf("eventloop: %v: pausing accepts (%v, doubling up to %v) while existing connections are served; logged once",
+			os.NewSyscallError("accept4", err), minAcceptBackoff, maxAcceptBackoff)
+	}
+	ln.backoff = min(max(2*ln.backoff, minAcceptBackoff), maxAcceptBackoff)
+	ln.paused = true
+	_ = l.modify(ln.fd, 0)
+	l.timers.start(&ln.t, l.now+int64(ln.backoff))
+}
+
+// onTimer resumes accepting after a pause.
+func (ln *listener) onTimer(_ *timer, _ int64) {
+	if ln.closed {
+		return
+	}
+	ln.paused = false
+	_ = ln.l.modify(ln.fd, unix.EPOLLIN)
+}
+
+// close stops accepting; the descriptor is released in the close phase.
+func (ln *listener) close(l *loop) {
+	if ln.closed {
+		return
+	}
+	ln.closed = true
+	l.timers.stop(&ln.t)
+	l.remove(ln.fd)
+	l.closing = append(l.closing, ln)
+}
+
+func (ln *listener) release(l *loop) {
+	unix.Close(ln.fd)
+	l.forget(ln.fd)
+	if l.ln == ln {
+		l.ln = nil
+	}
+}

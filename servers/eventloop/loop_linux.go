@@ -1,0 +1,327 @@
+package eventloop
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"loopbench/app"
+)
+
+// Bounds on the work of one iteration, so one busy source cannot starve the
+// others: a flood of connections cannot keep the loop from serving the ones
+// it has, and a burst of finished pool jobs cannot delay I/O by more than
+// maxDonePerIteration callbacks (libuv bounds idle callbacks the same way).
+const (
+	maxEvents           = 512 // events one epoll_wait returns; the rest wait for the next iteration
+	maxAccepts          = 64  // accept4 calls per listener event
+	maxDonePerIteration = 1024
+	readBufSize         = 64 << 10 // one read per ready connection per iteration, into the loop's buffer
+)
+
+// handle is anything registered on the loop's epoll, found by its fd.
+type handle interface {
+	onEvent(l *loop, events uint32)
+}
+
+// deferred is a handle with work left over for the pending phase.
+type deferred interface {
+	onPending(l *loop)
+}
+
+// loop is one event loop: an epoll instance, its handles, its timers and
+// its queue of finished pool work. Everything but wake and stopRequested is
+// touched only by the loop's own thread.
+type loop struct {
+	srv    *server
+	epfd   int
+	wakefd int // eventfd: pool completions and stop requests
+	base   time.Time
+	now    int64 // cached loop time, in ns since base
+
+	handles []handle // by fd
+	events  [maxEvents]unix.EpollEvent
+	timers  timerHeap
+	lag     *lagMonitor
+
+	pending []deferred // run in the pending phase
+	spare   []deferred // the other buffer of pending, swapped each iteration
+	check   []*conn    // flushed in the check phase
+	closing []closer   // released in the close phase
+
+	done     doneQueue // filled by pool workers
+	finished workList  // taken from done, not yet run
+
+	rbuf    []byte      // the loop's one read buffer
+	wbuf    []byte      // answers being assembled for one write
+	req     app.Request // the request being parsed
+	free    []*answer   // answers ready for reuse
+	ln      *listener
+	backend backendPool
+
+	stopping bool
+	stopped  bool
+	stopT    timer
+	conns    int // open connections
+	maxOut   int // largest write queue seen, for tests of the bound
+}
+
+// closer is a handle whose descriptor is released in the close phase.
+type closer interface {
+	release(l *loop)
+}
+
+// newLoop creates the loop's epoll instance and eventfd.
+func newLoop(srv *server) (*loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	l := &loop{srv: srv, epfd: epfd, wakefd: wakefd, base: time.Now(),
+		rbuf: make([]byte, readBufSize), wbuf: make([]byte, 0, readBufSize), lag: newLagMonitor()}
+	l.done.wake = l.wake
+	l.stopT.cb = stopDeadline{l}
+	if err := l.add(wakefd, unix.EPOLLIN, wakeHandle{}); err != nil {
+		l.closeFDs()
+		return nil, err
+	}
+	return l, nil
+}
+
+// run is uv_run: each iteration runs libuv's phases in order, until the loop
+// has stopped and has nothing left to finish.
+func (l *loop) run() error {
+	l.updateTime()
+	l.lag.begin(&l.timers, l.now)
+	for !l.stopped {
+		l.updateTime()
+		l.runTimers()
+		l.runPending()
+		if err := l.poll(l.timeout()); err != nil {
+			l.abort()
+			return err
+		}
+		l.runCheck()
+		l.runClosing()
+		l.stopped = l.stopped || (l.stopping && l.conns == 0)
+	}
+	l.abort()
+	return nil
+}
+
+func (l *loop) updateTime() { l.now = int64(time.Since(l.base)) }
+
+func (l *loop) runTimers() { l.timers.runDue(l.now) }
+
+// runPending runs the callbacks deferred so far; what they defer in turn
+// waits for the next iteration, as in libuv.
+func (l *loop) runPending() {
+	p := l.pending
+	l.pending = l.spare[:0]
+	for i, d := range p {
+		p[i] = nil
+		d.onPending(l)
+	}
+	l.spare = p[:0]
+}
+
+// timeout is how long poll may sleep: 0 when work is waiting, else until the
+// next timer, rounded up to whole milliseconds so a timer is never early.
+func (l *loop) timeout() int {
+	if len(l.pending) > 0 || len(l.check) > 0 || len(l.closing) > 0 || l.stopped {
+		return 0
+	}
+	t := l.timers.peek()
+	if t == nil {
+		return -1
+	}
+	d := t.when - int64(time.Since(l.base))
+	if d <= 0 {
+		return 0
+	}
+	return int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
+}
+
+// poll waits for I/O and runs the ready handles' callbacks.
+func (l *loop) poll(timeout int) error {
+	n, err := unix.EpollWait(l.epfd, l.events[:], timeout)
+	if err != nil {
+		if errors.Is(err, unix.EINTR) {
+			return nil
+		}
+		return os.NewSyscallError("epoll_wait", err)
+	}
+	l.updateTime()
+	for i := range n {
+		ev := &l.events[i]
+		if fd := int(ev.Fd); fd < len(l.handles) && l.handles[fd] != nil {
+			l.handles[fd].onEvent(l, ev.Events)
+		}
+	}
+	return nil
+}
+
+// runCheck flushes the connections whose deferred answers completed.
+func (l *loop) runCheck() {
+	for i := 0; i < len(l.check); i++ {
+		c := l.check[i]
+		l.check[i] = nil
+		c.inCheck = false
+		c.flushAnswers(l)
+	}
+	l.check = l.check[:0]
+}
+
+func (l *loop) runClosing() {
+	for i, c := range l.closing {
+		l.closing[i] = nil
+		c.release(l)
+	}
+	l.closing = l.closing[:0]
+}
+
+// add registers fd for events with h as its handle.
+func (l *loop) add(fd int, events uint32, h handle) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	for fd >= len(l.handles) {
+		l.handles = append(l.handles, nil)
+	}
+	l.handles[fd] = h
+	return nil
+}
+
+// modify changes the events fd is registered for.
+func (l *loop) modify(fd int, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, fd, &ev))
+}
+
+// remove unregisters fd. Its handle stays in the table until the close
+// phase, so late events in this iteration's results still find it, closed.
+func (l *loop) remove(fd int) {
+	_ = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+}
+
+// forget drops fd's handle once its descriptor is closed.
+func (l *loop) forget(fd int) {
+	if fd < len(l.handles) {
+		l.handles[fd] = nil
+	}
+}
+
+// wake interrupts the loop's poll; any thread may call it.
+func (l *loop) wake() {
+	one := [8]byte{1}
+	for {
+		_, err := unix.Write(l.wakefd, one[:])
+		if !errors.Is(err, unix.EINTR) {
+			return
+		}
+	}
+}
+
+// requestStop asks the loop to stop; any thread may call it.
+func (l *loop) requestStop() {
+	l.srv.stopRequested.Store(true)
+	l.wake()
+}
+
+// wakeHandle is the eventfd's handle: it runs finished pool work and
+// notices stop requests.
+type wakeHandle struct{}
+
+func (wakeHandle) onEvent(l *loop, _ uint32) {
+	var b [8]byte
+	for {
+		_, err := unix.Read(l.wakefd, b[:])
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if l.srv.stopRequested.Load() && !l.stopping {
+		l.beginStop()
+	}
+	more := l.done.takeAll()
+	if l.finished.head == nil {
+		l.finished = more
+	} else if more.head != nil {
+		l.finished.tail.next = more.head
+		l.finished.tail = more.tail
+	}
+	l.runFinished()
+}
+
+// runFinished runs at most maxDonePerIteration done callbacks and defers
+// the rest to the next iteration's pending phase.
+func (l *loop) runFinished() {
+	for range maxDonePerIteration {
+		w := l.finished.pop()
+		if w == nil {
+			return
+		}
+		w.job.done()
+	}
+	if l.finished.head != nil {
+		l.pending = append(l.pending, finishedWork{})
+	}
+}
+
+// finishedWork is the pending-phase entry for deferred done callbacks.
+type finishedWork struct{}
+
+func (finishedWork) onPending(l *loop) { l.runFinished() }
+
+// beginStop closes the listener, closes idle connections and gives the
+// others until the stop deadline to finish what they are answering.
+func (l *loop) beginStop() {
+	l.stopping = true
+	if l.ln != nil {
+		l.ln.close(l)
+	}
+	for _, h := range l.handles {
+		if c, ok := h.(*conn); ok && c.idle() {
+			c.close(l)
+		}
+	}
+	l.timers.start(&l.stopT, l.now+int64(stopGrace))
+}
+
+// stopGrace bounds how long a stopping loop waits for answers in flight.
+const stopGrace = 2 * time.Second
+
+// stopDeadline closes whatever is still open when the grace period ends.
+type stopDeadline struct{ l *loop }
+
+func (d stopDeadline) onTimer(_ *timer, _ int64) { d.l.stopped = true }
+
+// abort closes every handle still open and releases their descriptors.
+func (l *loop) abort() {
+	for _, h := range l.handles {
+		switch h := h.(type) {
+		case *conn:
+			h.close(l)
+		case *listener:
+			h.close(l)
+		}
+	}
+	l.backend.closeAll(l)
+	l.runClosing()
+	l.stopped = true
+}
+
+// closeFDs closes the epoll instance and the eventfd; the server calls it
+// after the pool has stopped, so no worker can write to a reused eventfd.
+func (l *loop) closeFDs() {
+	unix.Close(l.epfd)
+	unix.Close(l.wakefd)
+}

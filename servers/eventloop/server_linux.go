@@ -1,0 +1,158 @@
+package eventloop
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"sync/atomic"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"golang.org/x/sys/unix"
+
+	"loopbench/app"
+)
+
+// server is a set of loops, each with its own SO_REUSEPORT listener on the
+// same address, sharing one thread pool (libuv has one pool per process).
+type server struct {
+	cfg         app.Config
+	loops       []*loop
+	pool        *pool
+	backendAddr unix.Sockaddr // nil without cfg.Backend
+	port        int           // the port the listeners are bound to
+
+	stopRequested atomic.Bool
+	sndbuf        int // SO_SNDBUF of accepted sockets; 0 keeps the kernel's (tests make it tiny)
+}
+
+// newServer resolves the addresses and opens every loop's listener, so an
+// address already in use is reported before Serve starts serving.
+func newServer(cfg app.Config) (*server, error) {
+	s := &server{cfg: cfg}
+	sa, err := resolve(cfg.Addr, "--addr")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Backend != "" {
+		if s.backendAddr, err = resolve(cfg.Backend, "--backend"); err != nil {
+			return nil, err
+		}
+	}
+	for range max(cfg.Loops, 1) {
+		if err := s.addLoop(sa); err != nil {
+			s.closeLoops()
+			return nil, err
+		}
+		setPort(sa, s.port) // with port 0, every loop shares the first one's port
+	}
+	return s, nil
+}
+
+// addLoop creates one loop and its listener.
+func (s *server) addLoop(sa unix.Sockaddr) error {
+	l, err := newLoop(s)
+	if err != nil {
+		return err
+	}
+	s.loops = append(s.loops, l)
+	fd, err := listen(sa)
+	if err != nil {
+		return fmt.Errorf("eventloop: listen on %s: %w", s.cfg.Addr, err)
+	}
+	if s.port == 0 {
+		if s.port, err = boundPort(fd); err != nil {
+			unix.Close(fd)
+			return err
+		}
+	}
+	if err := l.startListener(fd); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	return nil
+}
+
+// run serves until ctx is cancelled or a loop fails, then stops every loop,
+// then the pool, and only then closes the loops' eventfds.
+func (s *server) run(ctx context.Context) error {
+	s.pool = newPool(poolSize(s.cfg.Pool))
+	errc := make(chan error, len(s.loops))
+	for _, l := range s.loops {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread exits with the loop
+			errc <- l.run()
+		}()
+	}
+	var first error
+	running := len(s.loops)
+	select {
+	case <-ctx.Done():
+	case first = <-errc:
+		running--
+	}
+	for _, l := range s.loops {
+		l.requestStop()
+	}
+	for ; running > 0; running-- {
+		if err := <-errc; first == nil {
+			first = err
+		}
+	}
+	s.pool.close()
+	s.closeLoops()
+	return first
+}
+
+// closeLoops releases what the loops hold outside their run.
+func (s *server) closeLoops() {
+	for _, l := range s.loops {
+		if l.ln != nil {
+			unix.Close(l.ln.fd)
+			l.ln = nil
+		}
+		l.closeFDs()
+	}
+}
+
+// lagHistograms returns each loop's lag histogram; call it after run.
+func (s *server) lagHistograms() []*hdrhistogram.Histogram {
+	h := make([]*hdrhistogram.Histogram, len(s.loops))
+	for i, l := range s.loops {
+		h[i] = l.lag.hist
+	}
+	return h
+}
+
+// resolve turns a host:port into a socket address, once, at startup: the
+// data path never touches the net package.
+func resolve(addr, flag string) (unix.Sockaddr, error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("eventloop: %s %q: %w", flag, addr, err)
+	}
+	if ip4 := ta.IP.To4(); ip4 != nil || ta.IP == nil {
+		sa := &unix.SockaddrInet4{Port: ta.Port}
+		copy(sa.Addr[:], ip4)
+		return sa, nil
+	}
+	sa := &unix.SockaddrInet6{Port: ta.Port}
+	copy(sa.Addr[:], ta.IP.To16())
+	return sa, nil
+}
+
+func setPort(sa unix.Sockaddr, port int) {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		sa.Port = port
+	case *unix.SockaddrInet6:
+		sa.Port = port
+	}
+}
+
+func domainOf(sa unix.Sockaddr) int {
+	if _, ok := sa.(*unix.SockaddrInet6); ok {
+		return unix.AF_INET6
+	}
+	return unix.AF_INET
+}
