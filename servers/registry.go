@@ -40,7 +40,7 @@ var table = []Entry{
 	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() Model { return gnet.New() }},
 	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() Model { return evio.New() }},
 	{Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller", New: func() Model { return fasthttp.New() }},
-	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() Model { return node.New() }},
+	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() Model { return node.New() }, Check: node.Check, Differences: node.Differences},
 }
 
 // All returns every model in the table.

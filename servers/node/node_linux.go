@@ -1,0 +1,25 @@
+package node
+
+import (
+	"os"
+	"syscall"
+
+	"loopbench/app"
+)
+
+// Exec replaces the calling process with node serving cfg, so the process
+// that serves, and that the harness measures, is node itself. It returns
+// only on failure.
+func (m *Model) Exec(cfg app.Config) error {
+	bin, args, env, err := command(cfg)
+	if err != nil {
+		return err
+	}
+	return os.NewSyscallError("execve", syscall.Exec(bin, args, env))
+}
+
+// sysProcAttr makes the kernel kill node if the process that started it
+// dies, so a crashed test binary leaves no server behind.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
