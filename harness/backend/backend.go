@@ -1,0 +1,136 @@
+// Package backend is the upstream service that /upstream calls: it reads
+// delay requests in app's line protocol ("5\n") on kept-alive TCP
+// connections and answers each ("upstream 5 ms\n") once its delay has passed,
+// in order per connection.
+//
+// It must never be the bottleneck of a measurement, so a connection costs two
+// goroutines (a reader and a writer) whatever the number of requests in
+// flight: the reader stamps each request with its due time and queues it; the
+// writer sleeps on one reusable timer until the oldest request is due, then
+// writes every reply that is due in one write. Requests are answered in
+// order, so a short delay queued behind a long one waits for it, as it would
+// on any in-order protocol.
+package backend
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is a backend listening on one address.
+type Server struct {
+	ln       net.Listener
+	answered atomic.Int64
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// Listen opens the listener, so that the caller can learn the address (port
+// 0 picks a free one) before serving.
+func Listen(addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{ln: ln, conns: make(map[*conn]struct{})}, nil
+}
+
+// Serve is Listen followed by (*Server).Serve.
+func Serve(ctx context.Context, addr string) error {
+	s, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+// Addr returns the address the server listens on, as "host:port".
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Answered returns how many replies the server has written so far.
+func (s *Server) Answered() int64 { return s.answered.Load() }
+
+// Serve accepts connections until ctx is cancelled, then closes the listener
+// and every connection (requests still waiting are dropped), waits for their
+// goroutines and returns nil. It returns an error if accepting fails for
+// another reason.
+func (s *Server) Serve(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, s.shutdown)
+	defer stop()
+	err := s.acceptLoop()
+	s.shutdown()
+	s.wg.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) acceptLoop() error {
+	backoff := time.Duration(0)
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if s.isClosed() || errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			// Out of descriptors, say: wait for connections to close
+			// rather than spin, as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		s.start(nc)
+	}
+}
+
+func (s *Server) start(nc net.Conn) {
+	c := newConn(nc, &s.answered)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		nc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		c.write()
+	}()
+	go func() {
+		defer s.wg.Done()
+		c.read()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// shutdown closes the listener and every connection; it may run twice.
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.ln.Close()
+	for c := range s.conns {
+		c.kill()
+	}
+}
