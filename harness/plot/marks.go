@@ -1,0 +1,71 @@
+package plot
+
+import (
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// spread draws each point's range over repetitions as a thin vertical bar.
+type spread struct {
+	pts   []XY
+	color color.Color
+}
+
+// Plot implements plot.Plotter.
+func (s *spread) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := draw.LineStyle{Color: s.color, Width: vg.Points(0.8)}
+	for _, q := range s.pts {
+		if q.Min <= 0 || q.Max <= q.Min {
+			continue
+		}
+		x := trX(q.X)
+		w := vg.Points(2.5)
+		c.StrokeLine2(sty, x, trY(q.Min), x, trY(q.Max))
+		c.StrokeLine2(sty, x-w, trY(q.Min), x+w, trY(q.Min))
+		c.StrokeLine2(sty, x-w, trY(q.Max), x+w, trY(q.Max))
+	}
+}
+
+// DataRange implements plot.DataRanger: the ranges must fit on the axes.
+func (s *spread) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, q := range s.pts {
+		if q.Min <= 0 || q.Max <= q.Min {
+			continue
+		}
+		xmin, xmax = math.Min(xmin, q.X), math.Max(xmax, q.X)
+		ymin, ymax = math.Min(ymin, q.Min), math.Max(ymax, q.Max)
+	}
+	return
+}
+
+// failMarks draws a cross on the x axis at each failed level: the point
+// exists but has no figure to draw.
+type failMarks struct {
+	xs    []float64
+	model string
+}
+
+// Plot implements plot.Plotter.
+func (f *failMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	for _, x := range f.xs {
+		c.DrawGlyphNoClip(failStyle(f.model), vg.Point{X: trX(x), Y: c.Min.Y})
+	}
+}
+
+// DataRange implements plot.DataRanger: the x values count, the y axis is
+// left to the data.
+func (f *failMarks) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax = math.Inf(1), math.Inf(-1)
+	for _, x := range f.xs {
+		xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
+	}
+	return xmin, xmax, math.Inf(1), math.Inf(-1)
+}

@@ -1,0 +1,242 @@
+// Package plottest builds a small synthetic run for the tests of the plot
+// and report packages. Its figures are invented (shaped after the reference
+// measurements), never measured: nothing built from it is a result.
+package plottest
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"loopbench/harness/results"
+)
+
+// model is the invented behaviour of one model.
+type model struct {
+	name       string
+	peak       float64 // plaintext requests/s without pipelining
+	cpuUS      float64 // server CPU per request
+	baseMiB    float64 // RSS with no connection
+	perConnKiB float64 // RSS per held connection
+	threads    func(conns int) int
+	lag        bool // measures its loop lag
+}
+
+var models = []model{
+	{"threaded", 110e3, 9.0, 8, 25, func(c int) int { return c + 5 }, false},
+	{"eventloop", 125e3, 8.0, 6, 0.6, func(int) int { return 8 }, true},
+	{"gnet", 135e3, 6.6, 7, 0.52, func(int) int { return 6 }, false},
+	{"evio", 132e3, 7.6, 7, 0.52, func(int) int { return 5 }, false},
+	{"fasthttp", 130e3, 7.3, 9, 16.5, func(int) int { return 7 }, false},
+	{"node", 70e3, 13.7, 45, 8.9, func(int) int { return 11 }, true},
+}
+
+func find(name string) model {
+	for _, m := range models {
+		if m.name == name {
+			return m
+		}
+	}
+	return models[0]
+}
+
+// Run returns the synthetic run: every workload kind, repetitions, one
+// failed point (threaded at io-sleep 4096), client-bound points (gnet and
+// evio at 256+ connections of plaintext), loop lag, routes and samples.
+func Run() *results.Run {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	run := &results.Run{
+		Schema: results.SchemaVersion, ID: "20260102T030405Z-fixture", Started: start, Finished: start.Add(time.Hour),
+		Env: results.Env{Host: "fixture", OS: "linux", Arch: "amd64", Kernel: "6.18.0", CPUModel: "Synthetic CPU @ 2.0GHz",
+			Cores: 2, MemoryBytes: 8 << 30, GoVersion: "go1.26.8", NodeVersion: "v20.0.0", Commit: "0123456789ab",
+			Version: "fixture", GOMAXPROCS: 1, ServerCPUs: "1", ClientCPUs: "0",
+			Notes: []string{"This is a synthetic fixture for tests; its figures are invented."}},
+	}
+	for _, w := range workloads {
+		run.Workloads = append(run.Workloads, results.Workload{Name: w.name, Description: w.desc, File: "workloads/" + w.name + ".toml"})
+		for _, sv := range w.series {
+			for _, lvl := range w.levels {
+				for rep := range w.reps {
+					run.Points = append(run.Points, w.point(sv, lvl, rep, start))
+				}
+			}
+		}
+	}
+	return run
+}
+
+// series is a model in a variant.
+type series struct{ model, variant string }
+
+// workload is an invented workload: its levels, series and figures.
+type workload struct {
+	name, desc, mode string
+	levels           []float64
+	reps             int
+	series           []series
+	// fill sets the figures of a point from its model and level.
+	fill func(p *results.Point, m model, variant string, level float64)
+}
+
+func all(variant string, names ...string) []series {
+	var out []series
+	for _, n := range names {
+		out = append(out, series{n, variant})
+	}
+	return out
+}
+
+var everyModel = []string{"threaded", "eventloop", "gnet", "evio", "fasthttp", "node"}
+
+var workloads = []workload{
+	{"plaintext", "GET /plaintext, keep-alive", "closed", []float64{16, 256, 1024}, 3, all("default", everyModel...), fillPlaintext},
+	{"pipelined", "GET /plaintext, 16 deep", "closed", []float64{256}, 2, all("default", everyModel...), fillPipelined},
+	{"io-sleep", "GET /sleep?ms=10", "closed", []float64{64, 1024, 4096}, 2, all("default", "threaded", "eventloop", "fasthttp", "node"), fillIO(10)},
+	{"io-upstream", "GET /upstream?ms=5", "closed", []float64{64, 512}, 1, all("default", "threaded", "eventloop", "node"), fillIO(5)},
+	{"file", "GET /file?name=4k", "closed", []float64{64, 256}, 1, all("default", "threaded", "eventloop", "node"), fillIO(0.2)},
+	{"cpu", "GET /cpu?iter=20000", "closed", []float64{64}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillCPU},
+	{"mixed", "95% /plaintext, 5% /cpu?iter=20000", "open", []float64{2000, 5000}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillMixed},
+	{"c10k", "idle connections plus a probe", "idle", []float64{0, 10000}, 1, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
+}
+
+func (w workload) point(sv series, level float64, rep int, start time.Time) results.Point {
+	m := find(sv.model)
+	p := results.Point{Workload: w.name, Model: sv.model, Variant: sv.variant, Mode: w.mode, Rep: rep,
+		ServerCPUs: "1", ClientCPUs: "0", Start: start, Duration: 1}
+	switch w.mode {
+	case "open":
+		p.Rate, p.Connections = level, 64
+	case "idle":
+		p.IdleConnections, p.Connections = int(level), 16
+	default:
+		p.Connections = int(level)
+	}
+	w.fill(&p, m, sv.variant, level)
+	jitter := 1 + 0.03*float64(rep-1)
+	p.Throughput *= jitter
+	finish(&p, m)
+	return p
+}
+
+// finish derives the figures every point shares from Throughput and the
+// model: requests, CPU, memory, threads, samples.
+func finish(p *results.Point, m model) {
+	if p.Failed {
+		return
+	}
+	p.Requests = int64(p.Throughput * p.Duration)
+	if p.CPUPerRequest == 0 {
+		p.CPUPerRequest = m.cpuUS
+	}
+	cpu := p.CPUPerRequest * float64(p.Requests) / 1e6
+	p.Server.CPUUser, p.Server.CPUSys = round(cpu*0.6), round(cpu*0.4)
+	conns := p.Connections + p.IdleConnections
+	p.Server.RSS = int64((m.baseMiB*1024 + m.perConnKiB*float64(conns)) * 1024)
+	p.Server.PeakRSS = p.Server.RSS + 1<<20
+	p.Server.Threads = m.threads(conns)
+	p.Server.FDs = conns + 8
+	p.Client.Utilization = 0.6
+	if p.ClientBound {
+		p.Client.Utilization = 0.98
+	}
+	for i := 1; i <= 10; i++ {
+		t := float64(i) / 10
+		p.Samples = append(p.Samples, results.Sample{T: t, Requests: int64(float64(p.Requests) * t * (1 + 0.05*math.Sin(float64(i)))),
+			RSS: p.Server.RSS - int64(10-i)<<16, Threads: p.Server.Threads, CPU: round((p.Server.CPUUser + p.Server.CPUSys) * t)})
+	}
+}
+
+func round(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
+func fillPlaintext(p *results.Point, m model, _ string, c float64) {
+	p.Throughput = m.peak * math.Min(1, math.Pow(c/64, 0.3))
+	if m.name == "threaded" && c >= 1024 {
+		p.Throughput *= 0.55
+		p.CPUPerRequest = 16.2
+	}
+	p.ClientBound = (m.name == "gnet" || m.name == "evio") && c >= 256
+	p.Latency = latency(c/p.Throughput*1e6, 0.3)
+	setLag(p, m, 0.05)
+}
+
+func fillPipelined(p *results.Point, m model, _ string, c float64) {
+	p.Pipeline = 16
+	tput := map[string]float64{"threaded": 1.22e6, "eventloop": 1.3e6, "gnet": 1.38e6, "evio": 1.46e6, "fasthttp": 1.07e6, "node": 73e3}
+	p.Throughput = tput[m.name]
+	p.ClientBound = m.name == "gnet"
+	p.Latency = latency(c*16/p.Throughput*1e6, 0.3)
+	setLag(p, m, 0.2)
+}
+
+// fillIO is a workload whose requests wait ms milliseconds.
+func fillIO(ms float64) func(*results.Point, model, string, float64) {
+	return func(p *results.Point, m model, _ string, c float64) {
+		if m.name == "threaded" && c >= 4096 {
+			p.Failed, p.FailReason = true, "server exited: runtime: failed to create new OS thread"
+			return
+		}
+		limit := 1e6 / (m.cpuUS * 1.3)
+		p.Throughput = math.Min(c/(ms/1000+0.0003), limit)
+		p.Latency = latency(c/p.Throughput*1e6, 0.15)
+		setLag(p, m, 0.1)
+	}
+}
+
+func fillCPU(p *results.Point, m model, variant string, c float64) {
+	p.ServerCPUs = "0-1"
+	cores := 1.9
+	if m.name == "eventloop" && variant != "cpu-offload" {
+		cores = 1.0
+	}
+	p.Throughput = 200 * cores
+	p.CPUPerRequest = cores * 1e6 / p.Throughput
+	p.Latency = latency(c/p.Throughput*1e6, 0.1)
+	setLag(p, m, 5/cores)
+}
+
+func fillMixed(p *results.Point, m model, variant string, rate float64) {
+	p.Throughput = rate * 0.999
+	plain, cpu := latency(800, 0.4), latency(5000, 0.2)
+	if m.name == "eventloop" && variant != "cpu-offload" {
+		plain = latency(3000*rate/2000, 0.6)
+	}
+	p.Routes = []results.RouteStats{
+		{Route: "/plaintext", Requests: int64(p.Throughput * 0.95), Latency: plain},
+		{Route: "/cpu?iter=20000", Requests: int64(p.Throughput * 0.05), Latency: cpu},
+	}
+	p.Latency = latency(1000, 0.5)
+	p.CPUPerRequest = 0.05*5000 + 8
+	lag := 0.3
+	if m.name == "eventloop" && variant != "cpu-offload" {
+		lag = 12
+	}
+	setLag(p, m, lag)
+}
+
+func fillIdle(p *results.Point, m model, _ string, idle float64) {
+	p.Throughput = 1000
+	p.Latency = latency(200, 0.2)
+	setLag(p, m, 0.05)
+}
+
+func setLag(p *results.Point, m model, p99 float64) {
+	if m.lag {
+		p.LoopLag = &results.LoopLag{P50: round(p99 / 5), P99: round(p99), Max: round(p99 * 3)}
+	}
+}
+
+// latency invents a distribution with median p50 µs whose tail grows as
+// (0.5/(1-q))^tail, and summarises it with its histogram.
+func latency(p50, tail float64) results.Latency {
+	h := results.NewHistogram()
+	const n = 2000
+	for i := range n {
+		q := (float64(i) + 0.5) / n
+		h.RecordValue(int64(math.Max(1, p50*math.Pow(0.5/(1-q), tail))))
+	}
+	l, err := results.Summarize(h)
+	if err != nil {
+		panic(fmt.Sprintf("plottest: %v", err))
+	}
+	return l
+}

@@ -1,0 +1,143 @@
+package plot
+
+import (
+	"hash/fnv"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Style is how one model is drawn in every chart, so a reader who learns
+// "node is the orange triangle" once can read every other chart.
+type Style struct {
+	Color color.Color
+	Shape Shape
+}
+
+// modelStyles is the fixed table of model styles (Okabe–Ito colours, which
+// stay distinct for colour-blind readers). Unknown models get a colour
+// and shape from a hash of their name, stable from run to run.
+var modelStyles = map[string]Style{
+	"threaded":  {color.NRGBA{0xD5, 0x5E, 0x00, 0xFF}, Square},
+	"eventloop": {color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, Circle},
+	"gnet":      {color.NRGBA{0x00, 0x9E, 0x73, 0xFF}, Diamond},
+	"evio":      {color.NRGBA{0xCC, 0x79, 0xA7, 0xFF}, TriangleDown},
+	"fasthttp":  {color.NRGBA{0x56, 0x56, 0x56, 0xFF}, Hexagon},
+	"node":      {color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, TriangleUp},
+}
+
+var fallbackColors = []color.Color{
+	color.NRGBA{0x56, 0xB4, 0xE9, 0xFF},
+	color.NRGBA{0x8B, 0x45, 0x13, 0xFF},
+	color.NRGBA{0x6A, 0x3D, 0x9A, 0xFF},
+	color.NRGBA{0xB2, 0x22, 0x22, 0xFF},
+}
+
+// StyleOf returns the style of a model.
+func StyleOf(model string) Style {
+	if s, ok := modelStyles[model]; ok {
+		return s
+	}
+	h := fnv.New32a()
+	h.Write([]byte(model))
+	n := h.Sum32()
+	return Style{fallbackColors[n%uint32(len(fallbackColors))], Shape(n % uint32(numShapes))}
+}
+
+// Dashes returns the line pattern of a variant: solid for the default,
+// dashed for cpu-offload, dotted for loops-2, dash-dot for anything else.
+func Dashes(variant string) []vg.Length {
+	switch variant {
+	case "", "default":
+		return nil
+	case "cpu-offload":
+		return []vg.Length{vg.Points(6), vg.Points(3)}
+	case "loops-2":
+		return []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+	default:
+		return []vg.Length{vg.Points(7), vg.Points(2), vg.Points(1.5), vg.Points(2)}
+	}
+}
+
+// lineStyle is the line of a model's variant.
+func lineStyle(model, variant string) draw.LineStyle {
+	return draw.LineStyle{Color: StyleOf(model).Color, Width: vg.Points(1.6), Dashes: Dashes(variant)}
+}
+
+// glyphStyle is the marker of a point: filled when measured normally,
+// hollow when the client was the bottleneck.
+func glyphStyle(model string, clientBound bool) draw.GlyphStyle {
+	s := StyleOf(model)
+	return draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.6), Shape: glyph{s.Shape, clientBound}}
+}
+
+// failStyle marks a failed point: a cross in the model's colour.
+func failStyle(model string) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: StyleOf(model).Color, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
+}
+
+// Shape is a marker outline.
+type Shape int
+
+// The marker shapes, one per model.
+const (
+	Circle Shape = iota
+	Square
+	Diamond
+	TriangleUp
+	TriangleDown
+	Hexagon
+	numShapes
+)
+
+// glyph draws a Shape, filled or hollow (a white inside with a thick
+// outline, so a hollow point stands out against a line of filled ones).
+type glyph struct {
+	shape  Shape
+	hollow bool
+}
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (g glyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	var p vg.Path
+	pts := g.outline(sty.Radius, pt)
+	p.Move(pts[0])
+	for _, q := range pts[1:] {
+		p.Line(q)
+	}
+	p.Close()
+	if g.hollow {
+		c.SetColor(color.White)
+		c.Fill(p)
+		c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.4)})
+		c.Stroke(p)
+		return
+	}
+	c.SetColor(sty.Color)
+	c.Fill(p)
+}
+
+// outline returns the shape's corners around pt; a circle is a 20-gon.
+func (g glyph) outline(r vg.Length, pt vg.Point) []vg.Point {
+	n, rot, scale := 20, 0.0, 1.0
+	switch g.shape {
+	case Square:
+		n, rot, scale = 4, math.Pi/4, 1.2
+	case Diamond:
+		n, scale = 4, 1.3
+	case TriangleUp:
+		n, rot, scale = 3, math.Pi/2, 1.35
+	case TriangleDown:
+		n, rot, scale = 3, -math.Pi/2, 1.35
+	case Hexagon:
+		n, scale = 6, 1.1
+	}
+	pts := make([]vg.Point, n)
+	for i := range pts {
+		a := rot + 2*math.Pi*float64(i)/float64(n)
+		pts[i] = vg.Point{X: pt.X + r*vg.Length(scale*math.Cos(a)), Y: pt.Y + r*vg.Length(scale*math.Sin(a))}
+	}
+	return pts
+}

@@ -1,0 +1,101 @@
+package plot
+
+import (
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+)
+
+// levelTicks puts a labelled tick at every load level of the data (16, 64,
+// 256, ...) when there are few, so the x axis names the levels measured.
+type levelTicks struct{ values []float64 }
+
+// Ticks implements plot.Ticker.
+func (t levelTicks) Ticks(min, max float64) []plot.Tick {
+	if len(t.values) == 0 || len(t.values) > 10 {
+		return logTicks{format: formatCount}.Ticks(min, max)
+	}
+	var ticks []plot.Tick
+	for _, v := range t.values {
+		ticks = append(ticks, plot.Tick{Value: v, Label: formatCount(v)})
+	}
+	return ticks
+}
+
+// logTicks labels 1, 2 and 5 times the powers of ten in range, or only the
+// powers of ten (with unlabelled minor ticks) when the range spans more
+// than two decades, each label written by format.
+type logTicks struct{ format func(float64) string }
+
+// Ticks implements plot.Ticker.
+func (t logTicks) Ticks(min, max float64) []plot.Tick {
+	if min <= 0 || max <= min {
+		return plot.DefaultTicks{}.Ticks(min, max)
+	}
+	lo, hi := math.Floor(math.Log10(min)), math.Ceil(math.Log10(max))
+	labelled := []float64{1, 2, 5}
+	if hi-lo > 2 {
+		labelled = []float64{1}
+	}
+	var ticks []plot.Tick
+	for e := lo; e <= hi; e++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, e)
+			if v < min*0.999 || v > max*1.001 {
+				continue
+			}
+			tk := plot.Tick{Value: v}
+			if slices.Contains(labelled, m) {
+				tk.Label = t.format(v)
+			}
+			ticks = append(ticks, tk)
+		}
+	}
+	return ticks
+}
+
+// formatCount writes a count compactly: 512, 4096, 10k, 1.5M; integers
+// under 10,000 are written in full, since levels such as 1024 are exact.
+func formatCount(v float64) string {
+	switch a := math.Abs(v); {
+	case a < 1e4 && v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case a >= 1e6:
+		return trim(v/1e6) + "M"
+	case a >= 1e4:
+		return trim(v/1e3) + "k"
+	default:
+		return trim(v)
+	}
+}
+
+// trim writes v with at most three significant digits and no trailing zeros.
+func trim(v float64) string {
+	return strconv.FormatFloat(round3(v), 'f', -1, 64)
+}
+
+// countTicks is a linear axis for counts (requests per second) labelled
+// compactly.
+type countTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = formatCount(ticks[i].Value)
+		}
+	}
+	return ticks
+}
+
+// round3 rounds v to three significant digits, for labels.
+func round3(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}

@@ -1,0 +1,112 @@
+package plot
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"loopbench/harness/results"
+)
+
+// Dir is the directory, inside a results directory, that holds the charts.
+const Dir = "plots"
+
+// File is one chart written by WriteAll, as PNG and SVG.
+type File struct {
+	// Workload is empty for a chart of the whole run (loop lag).
+	Workload string
+	Kind     string
+	PNG, SVG string
+	Title    string
+}
+
+// Name is the base name, without extension, of a chart's files:
+// "<workload>-<kind>", or "<kind>" for a chart of the whole run.
+func Name(workload, kind string) string {
+	if workload == "" {
+		return kind
+	}
+	return workload + "-" + kind
+}
+
+// WriteAll draws every chart of run into dir/plots, PNG and SVG, and
+// returns the files in report order.
+func WriteAll(dir string, run *results.Run) ([]File, error) {
+	out := filepath.Join(dir, Dir)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	var files []File
+	ws := Workloads(run)
+	for i := range ws {
+		cs, err := charts(&ws[i], run.Env.Host)
+		if err != nil {
+			return nil, err
+		}
+		for _, kind := range Kinds {
+			if c := cs[kind]; c != nil {
+				f, err := save(out, ws[i].Name, kind, c)
+				if err != nil {
+					return nil, err
+				}
+				files = append(files, f)
+			}
+		}
+	}
+	lag, err := loopLagChart(ws, run.Env.Host)
+	if err != nil || lag == nil {
+		return files, err
+	}
+	f, err := save(out, "", KindLoopLag, lag)
+	return append(files, f), err
+}
+
+// save writes c as dir/<name>.png and dir/<name>.svg.
+func save(dir, workload, kind string, c *Chart) (File, error) {
+	base := filepath.Join(dir, Name(workload, kind))
+	f := File{Workload: workload, Kind: kind, PNG: base + ".png", SVG: base + ".svg", Title: c.Title}
+	for _, format := range []string{"png", "svg"} {
+		b, err := c.Bytes(format)
+		if err != nil {
+			return f, err
+		}
+		if err := os.WriteFile(base+"."+format, b, 0o644); err != nil {
+			return f, fmt.Errorf("writing chart: %w", err)
+		}
+	}
+	return f, nil
+}
+
+// loopLagChart shows, per workload, the p99 timer lateness of the models
+// that measure their loop, at each workload's chosen level.
+func loopLagChart(ws []Workload, host string) (*Chart, error) {
+	measures := map[string]bool{}
+	for i := range ws {
+		for _, g := range ws[i].Groups {
+			for _, p := range g.Points {
+				measures[g.Key.Series()] = measures[g.Key.Series()] || p.LoopLag != nil
+			}
+		}
+	}
+	var bars []Bar
+	for i := range ws {
+		for _, g := range ws[i].At(ws[i].Chosen()) {
+			st := g.Measure(func(p *results.Point) float64 {
+				if p.LoopLag == nil {
+					return -1
+				}
+				return p.LoopLag.P99
+			})
+			if !measures[g.Key.Series()] || st.N == 0 && !g.Failed() || st.N > 0 && st.Min < 0 {
+				continue
+			}
+			bars = append(bars, Bar{Model: g.Key.Model, Variant: g.Key.Variant, Group: ws[i].Name,
+				Parts: []float64{st.Median}, ClientBound: g.ClientBound(), Failed: g.Failed()})
+		}
+	}
+	if len(bars) == 0 {
+		return nil, nil
+	}
+	return Bars(title("event-loop lag p99 per workload (each at its compared level)", "", host),
+		"loop lag p99 (ms)", nil, bars, trim)
+}
