@@ -1,0 +1,157 @@
+// Package gnet serves the shared application on github.com/panjf2000/gnet/v2.
+//
+// How it waits: gnet's event loops read every connection and call OnTraffic,
+// which parses the bytes that arrived and answers what can be answered at
+// once. A deferred operation leaves the loop, as gnet's documentation
+// recommends, for gnet's goroutine pool (pkg/pool/goroutine, on ants), whose
+// worker does the blocking part (time.Sleep, the upstream call, the file read,
+// and /cpu with --cpu-offload) and hands the answer back to the loop with
+// AsyncWritev. Pipelined answers keep their order through a per-connection
+// queue: an unfinished deferred answer holds back every answer behind it.
+package gnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"time"
+
+	gn "github.com/panjf2000/gnet/v2"
+
+	"loopbench/app"
+	"loopbench/servers/internal/upstream"
+)
+
+// maxIdleUpstream bounds the kept-alive backend connections; the pool's
+// workers may hold many calls in flight at once.
+const maxIdleUpstream = 1024
+
+// releaseTimeout bounds how long Serve waits for the pool's workers to exit.
+const releaseTimeout = 30 * time.Second
+
+// Model is the gnet server model.
+type Model struct{}
+
+// New returns the model.
+func New() *Model { return &Model{} }
+
+// Serve runs a gnet engine on cfg.Addr until ctx is cancelled, then stops the
+// engine (which closes every connection), waits for the deferred operations
+// still running, releases the pool and returns app.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+	s := newServer(cfg)
+	defer s.release()
+	ran := make(chan error, 1)
+	go func() { ran <- gn.Run(s, "tcp://"+cfg.Addr, s.options()...) }()
+	select {
+	case err := <-ran:
+		return startError(err)
+	case <-s.booted:
+	}
+	select {
+	case err := <-ran:
+		return fmt.Errorf("gnet: engine stopped on its own: %w", startError(err))
+	case <-ctx.Done():
+	}
+	return s.stop(ran)
+}
+
+// startError explains why gn.Run returned before it was asked to stop.
+func startError(err error) error {
+	if err == nil {
+		err = errors.New("engine exited without an error")
+	}
+	return fmt.Errorf("gnet: %w", err)
+}
+
+// server is the gnet.EventHandler: the state shared by every loop.
+type server struct {
+	gn.BuiltinEventEngine
+	cfg      app.Config
+	loops    int
+	work     *workers
+	upstream *upstream.Pool
+
+	booted chan struct{}
+	engine gn.Engine
+
+	// quit ends the sleeps still running when the engine stops.
+	quit chan struct{}
+}
+
+func newServer(cfg app.Config) *server {
+	return &server{
+		cfg:      cfg,
+		loops:    max(cfg.Loops, 1),
+		work:     newWorkers(cfg.Pool),
+		upstream: upstream.NewPool(cfg.Backend, maxIdleUpstream),
+		booted:   make(chan struct{}),
+		quit:     make(chan struct{}),
+	}
+}
+
+// options are the engine's: one loop by default, N loops spread over the
+// CPUs with --loops N, each with its own SO_REUSEPORT listener so the kernel
+// spreads the connections. With one loop (or a port chosen by the kernel,
+// which separate listeners could not share) gnet's main reactor accepts and
+// hands connections to the loops.
+func (s *server) options() []gn.Option {
+	_, port, _ := net.SplitHostPort(s.cfg.Addr)
+	return []gn.Option{
+		gn.WithMulticore(s.loops > 1),
+		gn.WithNumEventLoop(s.loops),
+		gn.WithReusePort(s.loops > 1 && port != "0"),
+		gn.WithTCPNoDelay(gn.TCPNoDelay),
+		gn.WithLogger(quietLogger{}),
+	}
+}
+
+// OnBoot records the engine, so Serve can stop it.
+func (s *server) OnBoot(eng gn.Engine) gn.Action {
+	s.engine = eng
+	close(s.booted)
+	return gn.None
+}
+
+// stop stops the engine and waits until gn.Run has returned.
+func (s *server) stop(ran <-chan error) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	// Engine.Stop polls for the end of the shutdown every 500 ms; gn.Run
+	// returning is the earlier signal, so cancel the poll once it has.
+	go func() { stopped <- s.engine.Stop(ctx) }()
+	err := <-ran
+	cancel()
+	if serr := <-stopped; serr != nil && !errors.Is(serr, context.Canceled) {
+		err = errors.Join(err, serr)
+	}
+	if err != nil {
+		return fmt.Errorf("gnet: stopping the engine: %w", err)
+	}
+	return app.ErrServerClosed
+}
+
+// release ends the sleeps still running, waits for every deferred operation
+// and releases the pool and the backend connections.
+func (s *server) release() {
+	close(s.quit)
+	if err := s.work.wait(); err != nil {
+		log.Printf("gnet: releasing the goroutine pool: %v", err)
+	}
+	s.upstream.Close()
+}
+
+// quietLogger drops gnet's debug and info lines (gnet's default logger
+// prints them on stdout) and sends the rest to stderr.
+type quietLogger struct{}
+
+var stderr = log.New(os.Stderr, "gnet: ", log.LstdFlags)
+
+func (quietLogger) Debugf(string, ...any)          {}
+func (quietLogger) Infof(string, ...any)           {}
+func (quietLogger) Warnf(format string, a ...any)  { stderr.Printf(format, a...) }
+func (quietLogger) Errorf(format string, a ...any) { stderr.Printf(format, a...) }
+func (quietLogger) Fatalf(format string, a ...any) { stderr.Printf(format, a...) }
