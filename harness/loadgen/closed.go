@@ -1,0 +1,111 @@
+package loadgen
+
+// closed is the closed loop: the connection keeps depth requests in flight
+// until the measured interval ends, sending as many new requests as each
+// read completed, in one write.
+func (w *worker) closed() {
+	defer w.finish()
+	r := w.r
+	now := r.now()
+	for !r.stopped.Load() && now < r.measureEnd {
+		if w.c == nil && !w.connectClosed() {
+			now = r.now()
+			continue
+		}
+		var err error
+		if err = w.fill(now); err == nil {
+			now, err = w.await(now)
+		}
+		if err != nil {
+			now = r.now()
+			w.fail(err, w.r.measuring(now))
+		}
+	}
+}
+
+func (w *worker) connectClosed() bool {
+	if w.connect() {
+		return true
+	}
+	if w.r.measuring(w.r.now()) && !w.r.stopped.Load() {
+		w.rec.add(sample{lag: -1, class: classConnect, n: 1})
+	}
+	return false
+}
+
+// fill sends requests until depth are in flight.
+func (w *worker) fill(now int64) error {
+	c := w.c
+	for c.size < w.depth {
+		c.push(flight{route: w.pick(), sent: now, at: now})
+	}
+	return c.flush()
+}
+
+// pick chooses a route of the mix from the worker's own random stream.
+func (w *worker) pick() int32 {
+	if len(w.r.cum) == 1 {
+		return 0
+	}
+	return pickRoute(w.r.cum, w.rng.Float64())
+}
+
+// await reads until at least one answer arrives and records the answers.
+func (w *worker) await(now int64) (int64, error) {
+	for {
+		if err := w.arm(now); err != nil {
+			return now, err
+		}
+		ans, err := w.c.receive(w.answers[:0])
+		now = w.r.now()
+		w.recordClosed(ans, now)
+		w.answers = ans[:0]
+		if err != nil {
+			return now, err
+		}
+		if w.c.closing {
+			w.serverClosed(w.r.measuring(now))
+			return now, nil
+		}
+		if len(ans) > 0 {
+			return now, nil
+		}
+	}
+}
+
+// recordClosed records answers that completed at now, if now is measured.
+func (w *worker) recordClosed(ans []answer, now int64) {
+	if len(ans) == 0 || !w.r.measuring(now) {
+		return
+	}
+	ok := int64(0)
+	for i := range ans {
+		a := &ans[i]
+		w.rec.add(sample{us: (now - a.sent) / 1000, lag: -1, route: a.route, status: a.status, class: a.class, n: 1})
+		if a.class == classOK {
+			ok++
+		}
+	}
+	if w.r.cfg.Answered != nil && ok > 0 {
+		w.r.cfg.Answered.Add(ok)
+	}
+}
+
+// serverClosed handles an answer that announced the connection's close: the
+// requests behind it are lost ("closed"), and the next request reconnects.
+func (w *worker) serverClosed(measured bool) {
+	if lost := w.c.size; lost > 0 && measured {
+		w.rec.add(sample{lag: -1, class: classClosed, n: int32(lost)})
+	}
+	w.drop()
+}
+
+// fail counts the requests in flight on a broken connection (at least one)
+// in err's class, and closes it.
+func (w *worker) fail(err error, measured bool) {
+	class, ok := w.classify(err)
+	if ok && measured {
+		w.rec.add(sample{lag: -1, class: class, n: int32(max(w.c.size, 1))})
+	}
+	w.drop()
+}

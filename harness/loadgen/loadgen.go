@@ -1,0 +1,202 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// The modes of a run.
+const (
+	ModeClosed = "closed"
+	ModeOpen   = "open"
+	ModeReplay = "replay"
+	ModeIdle   = "idle"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultConnectRate = 5000
+	DefaultTimeout     = 5 * time.Second
+)
+
+// Route is one entry of the mix: a request target and its weight.
+type Route struct {
+	Target string
+	Weight float64
+}
+
+// TraceEntry is one request of a replayed trace: when (offset from the start
+// of the measured interval) and which route (index into Mix).
+type TraceEntry struct {
+	At    time.Duration
+	Route int
+}
+
+// Config describes one load run. The zero values of ConnectRate, Timeout and
+// Pipeline take their defaults.
+type Config struct {
+	Addr string // host:port
+	Mix  []Route
+	Mode string // ModeClosed, ModeOpen, ModeReplay or ModeIdle
+	// Connections is the number of concurrent connections of a closed loop,
+	// or the pool of connections that carries open, replay and probe requests.
+	Connections int
+	// Pipeline is the number of requests kept in flight per connection in a
+	// closed loop (1: none).
+	Pipeline int
+	// Rate is the open loop's requests per second (and the idle probe's, if set).
+	Rate float64
+	// Trace is the replay's schedule.
+	Trace []TraceEntry
+	// IdleConnections are opened and held without requests in idle mode.
+	IdleConnections int
+	// ConnectRate bounds new connections per second (DefaultConnectRate).
+	ConnectRate float64
+	// Warmup runs load that is not measured; Duration is the measured interval.
+	Warmup, Duration time.Duration
+	// Timeout bounds each request (DefaultTimeout); it counts as "timeout".
+	Timeout time.Duration
+	// Seed makes the choice of routes deterministic.
+	Seed int64
+	// OnMeasure is called when warm-up ends and measurement begins.
+	OnMeasure func()
+	// Answered, if set, is incremented for every correct answer during measurement.
+	Answered *atomic.Int64
+}
+
+// RouteResult is the measurement of one route of the mix.
+type RouteResult struct {
+	Target   string
+	Requests int64
+	Hist     *hdr.Histogram
+}
+
+// Result is what a run measured.
+type Result struct {
+	Duration time.Duration // the measured interval
+	Requests int64         // correct answers (status and body checked)
+	All      *hdr.Histogram
+	Routes   []RouteResult
+	Status   map[int]int64
+	Errors   map[string]int64 // connect, timeout, reset, closed, status, body, protocol, other
+	// Offered is the number of requests scheduled in the measured interval
+	// (open and replay; 0 for a closed loop).
+	Offered int64
+	// Queued counts open-loop requests that waited for a free connection;
+	// their latency includes the wait.
+	Queued int64
+	// SendLag is how late the client's timers sent open-loop requests on idle
+	// connections (µs); this lateness is not in the latency.
+	SendLag *hdr.Histogram
+	// Reconnects counts connections the client had to open again after the
+	// server closed them or an error broke them.
+	Reconnects int64
+	// IdleOpened is the number of idle connections opened; IdleHeld those
+	// still open at the end (-1 where the platform cannot tell).
+	IdleOpened, IdleHeld int
+}
+
+// ErrNoConnection is returned when no connection to the server succeeded.
+var ErrNoConnection = errors.New("loadgen: cannot connect")
+
+// Run drives the server at cfg.Addr and measures it. It returns after
+// Warmup+Duration (plus up to Timeout to drain an open loop, and the time to
+// open idle connections), or early with what it measured when ctx is
+// cancelled. It fails only for an invalid configuration or when no
+// connection could be made; the result is returned with that error too.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	r, err := newRun(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r.execute(ctx)
+}
+
+// validate checks cfg and fills its defaults.
+func validate(cfg *Config) error {
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return fmt.Errorf("loadgen: address %q: want host:port, e.g. 127.0.0.1:8080", cfg.Addr)
+	}
+	if len(cfg.Mix) == 0 {
+		return errors.New("loadgen: the mix is empty: give at least one route, e.g. /plaintext")
+	}
+	for _, m := range cfg.Mix {
+		if !(m.Weight > 0) || math.IsInf(m.Weight, 0) {
+			return fmt.Errorf("loadgen: route %s: weight %v must be a positive number", m.Target, m.Weight)
+		}
+	}
+	setDefaults(cfg)
+	if cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Timeout < 0 || !(cfg.ConnectRate > 0) {
+		return fmt.Errorf("loadgen: duration %v, warm-up %v, timeout %v, connect rate %v: each must be positive (warm-up may be 0)",
+			cfg.Duration, cfg.Warmup, cfg.Timeout, cfg.ConnectRate)
+	}
+	if cfg.Connections < 1 {
+		return fmt.Errorf("loadgen: connections %d: want at least 1", cfg.Connections)
+	}
+	return validateMode(cfg)
+}
+
+func setDefaults(cfg *Config) {
+	if cfg.ConnectRate == 0 {
+		cfg.ConnectRate = DefaultConnectRate
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Pipeline == 0 {
+		cfg.Pipeline = 1
+	}
+	if cfg.Mode == ModeReplay && cfg.Duration == 0 && len(cfg.Trace) > 0 {
+		cfg.Duration = cfg.Trace[len(cfg.Trace)-1].At + time.Millisecond
+	}
+}
+
+func validateMode(cfg *Config) error {
+	if cfg.Pipeline < 1 || (cfg.Pipeline > 1 && cfg.Mode != ModeClosed) {
+		return fmt.Errorf("loadgen: pipeline %d: only a closed loop pipelines; want 1 to 1024 there and 1 elsewhere", cfg.Pipeline)
+	}
+	if cfg.Pipeline > 1024 {
+		return fmt.Errorf("loadgen: pipeline %d: want at most 1024", cfg.Pipeline)
+	}
+	switch cfg.Mode {
+	case ModeClosed:
+		return nil
+	case ModeOpen:
+		if !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0) {
+			return fmt.Errorf("loadgen: open loop rate %v: want a positive number of requests per second", cfg.Rate)
+		}
+		return nil
+	case ModeReplay:
+		return validateTrace(cfg)
+	case ModeIdle:
+		if cfg.IdleConnections < 1 || cfg.Rate < 0 {
+			return fmt.Errorf("loadgen: idle connections %d, probe rate %v: want at least 1 idle connection and a rate of 0 (closed probe) or more", cfg.IdleConnections, cfg.Rate)
+		}
+		return nil
+	}
+	return fmt.Errorf("loadgen: mode %q: want %s, %s, %s or %s", cfg.Mode, ModeClosed, ModeOpen, ModeReplay, ModeIdle)
+}
+
+func validateTrace(cfg *Config) error {
+	if len(cfg.Trace) == 0 {
+		return errors.New("loadgen: replay: the trace is empty")
+	}
+	var last time.Duration
+	for i, e := range cfg.Trace {
+		if e.Route < 0 || e.Route >= len(cfg.Mix) {
+			return fmt.Errorf("loadgen: replay: trace entry %d: route %d is not in the mix of %d routes", i, e.Route, len(cfg.Mix))
+		}
+		if e.At < last {
+			return fmt.Errorf("loadgen: replay: trace entry %d: offset %v is before the previous %v; sort the trace", i, e.At, last)
+		}
+		last = e.At
+	}
+	return nil
+}

@@ -1,0 +1,280 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// run is the shared state of one Run. Times are nanoseconds on the monotonic
+// clock since t0, the start of the warm-up.
+type run struct {
+	cfg    Config
+	routes []route
+	cum    []float64 // cumulative weights of the mix
+	t0     time.Time
+
+	measureStart, measureEnd int64
+	// hardStop is when every connection gives up: the end of the measured
+	// interval for a closed loop, plus Timeout to drain an open loop.
+	hardStop int64
+	timeout  int64
+
+	parent  context.Context
+	ctx     context.Context
+	cancel  context.CancelFunc
+	stopped atomic.Bool
+	stopAt  int64
+	conns   registry
+	limiter pacer
+	tally   *tally
+	sched   *schedule
+
+	connected   atomic.Bool
+	reconnects  atomic.Int64
+	queued      atomic.Int64
+	inWindow    atomic.Int64 // open loop: outcomes recorded for requests scheduled in the window
+	dialErrMu   sync.Mutex
+	lastDialErr error
+}
+
+// route is one entry of the mix, ready to send and to check.
+type route struct {
+	target  string
+	request []byte
+	expect  Expectation
+}
+
+func newRun(cfg Config) (*run, error) {
+	if err := validate(&cfg); err != nil {
+		return nil, err
+	}
+	r := &run{cfg: cfg, timeout: int64(cfg.Timeout)}
+	var total float64
+	for _, m := range cfg.Mix {
+		exp, err := Expect(m.Target)
+		if err != nil {
+			return nil, err
+		}
+		req := "GET " + m.Target + " HTTP/1.1\r\nHost: " + cfg.Addr + "\r\n\r\n"
+		r.routes = append(r.routes, route{target: m.Target, request: []byte(req), expect: exp})
+		total += m.Weight
+		r.cum = append(r.cum, total)
+	}
+	r.limiter.interval = int64(float64(time.Second) / cfg.ConnectRate)
+	r.tally = newTally(len(r.routes), shardCount(cfg.Connections))
+	return r, nil
+}
+
+func (r *run) now() int64 { return int64(time.Since(r.t0)) }
+
+// at converts a run time into a wall-clock deadline (with its monotonic reading).
+func (r *run) at(t int64) time.Time { return r.t0.Add(time.Duration(t)) }
+
+func (r *run) measuring(t int64) bool { return t >= r.measureStart && t < r.measureEnd }
+
+// execute checks that the server answers connections, opens the idle
+// connections, runs the workers and gathers their tallies.
+func (r *run) execute(parent context.Context) (*Result, error) {
+	r.parent = parent
+	r.ctx, r.cancel = context.WithCancel(parent)
+	defer r.cancel()
+	r.t0 = time.Now()
+	if err := r.probe(); err != nil {
+		return nil, err
+	}
+	var idle idleSet
+	if r.cfg.Mode == ModeIdle {
+		idle = r.openIdle()
+		defer idle.close()
+	}
+	r.start()
+	r.drive()
+	res := r.result()
+	if r.cfg.Mode == ModeIdle {
+		res.IdleOpened, res.IdleHeld = len(idle.conns), idle.held()
+		res.Errors["connect"] += idle.failed
+	}
+	if !r.connected.Load() {
+		return res, fmt.Errorf("%w to %s: %w", ErrNoConnection, r.cfg.Addr, r.dialErr())
+	}
+	return res, nil
+}
+
+// probe makes one connection, so a server that is not there fails the run at
+// once instead of after Duration.
+func (r *run) probe() error {
+	nc, err := r.dial()
+	if err != nil {
+		return fmt.Errorf("%w to %s: %w", ErrNoConnection, r.cfg.Addr, err)
+	}
+	r.connected.Store(true)
+	return nc.Close()
+}
+
+// start sets the clock of the measured run: warm-up from now.
+func (r *run) start() {
+	r.t0 = time.Now()
+	r.limiter.next = 0
+	r.measureStart = int64(r.cfg.Warmup)
+	r.measureEnd = r.measureStart + int64(r.cfg.Duration)
+	r.hardStop = r.measureEnd
+	if r.openLoop() {
+		r.hardStop += r.timeout
+	}
+	r.sched = newSchedule(r)
+}
+
+func (r *run) openLoop() bool {
+	return r.cfg.Mode == ModeOpen || r.cfg.Mode == ModeReplay || (r.cfg.Mode == ModeIdle && r.cfg.Rate > 0)
+}
+
+// drive runs the workers until they finish, the hard stop, or cancellation,
+// and calls OnMeasure when the measured interval begins.
+func (r *run) drive() {
+	var wg sync.WaitGroup
+	for i := range r.cfg.Connections {
+		w := newWorker(r, i)
+		wg.Go(func() {
+			if r.openLoop() {
+				w.open()
+			} else {
+				w.closed()
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	if r.sleepUntil(r.measureStart, finished) && r.cfg.OnMeasure != nil {
+		r.cfg.OnMeasure()
+	}
+	r.sleepUntil(r.hardStop, finished)
+	r.stop()
+	<-finished
+}
+
+// sleepUntil waits until run time t; false if the run ended first.
+func (r *run) sleepUntil(t int64, finished <-chan struct{}) bool {
+	timer := time.NewTimer(time.Duration(t - r.now()))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-r.ctx.Done():
+		return false
+	case <-finished:
+		return false
+	}
+}
+
+// stop ends the run: every blocked read, write, dial and wait returns.
+func (r *run) stop() {
+	r.stopAt = r.now()
+	r.stopped.Store(true)
+	r.cancel()
+	r.conns.stopAll()
+}
+
+func (r *run) dial() (net.Conn, error) {
+	d := net.Dialer{Timeout: r.cfg.Timeout}
+	nc, err := d.DialContext(r.ctx, "tcp", r.cfg.Addr)
+	if err != nil {
+		r.dialErrMu.Lock()
+		r.lastDialErr = err
+		r.dialErrMu.Unlock()
+		return nil, err
+	}
+	return nc, nil
+}
+
+func (r *run) dialErr() error {
+	r.dialErrMu.Lock()
+	defer r.dialErrMu.Unlock()
+	return r.lastDialErr
+}
+
+// registry holds the open connections so that stop can unblock them.
+type registry struct {
+	mu      sync.Mutex
+	set     map[net.Conn]struct{}
+	stopped bool
+}
+
+// add registers c; false once the run has stopped (the caller closes c).
+func (g *registry) add(c net.Conn) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return false
+	}
+	if g.set == nil {
+		g.set = map[net.Conn]struct{}{}
+	}
+	g.set[c] = struct{}{}
+	return true
+}
+
+func (g *registry) remove(c net.Conn) {
+	g.mu.Lock()
+	delete(g.set, c)
+	g.mu.Unlock()
+}
+
+// stopAll makes every registered connection's blocked call return.
+func (g *registry) stopAll() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stopped = true
+	for c := range g.set {
+		c.SetDeadline(aLongTimeAgo)
+	}
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+// pacer spaces events (new connections) at least interval apart.
+type pacer struct {
+	mu       sync.Mutex
+	next     int64
+	interval int64
+}
+
+// wait blocks until the caller's slot; false if the run stopped meanwhile.
+func (p *pacer) wait(r *run) bool {
+	p.mu.Lock()
+	now := r.now()
+	slot := max(p.next, now)
+	p.next = slot + p.interval
+	p.mu.Unlock()
+	if slot > now {
+		timer := time.NewTimer(time.Duration(slot - now))
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-r.ctx.Done():
+		}
+	}
+	return !r.stopped.Load() && r.ctx.Err() == nil
+}
+
+// result merges the tallies. Requests scheduled in the window that no
+// connection could send before the hard stop waited at least Timeout: they
+// count as "timeout", unless the run was cancelled.
+func (r *run) result() *Result {
+	res := &Result{
+		Duration:   time.Duration(max(0, min(r.stopAt, r.measureEnd)-r.measureStart)),
+		Reconnects: r.reconnects.Load(),
+		Queued:     r.queued.Load(),
+	}
+	r.tally.fill(res, r.routes)
+	if r.openLoop() {
+		res.Offered = r.sched.offered()
+		if unsent := res.Offered - r.inWindow.Load(); unsent > 0 && r.parent.Err() == nil {
+			res.Errors[classNames[classTimeout]] += unsent
+		}
+	}
+	return res
+}
