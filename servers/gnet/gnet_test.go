@@ -134,24 +134,33 @@ func TestPipelineBeyondQueueBound(t *testing.T) {
 func TestClose(t *testing.T) {
 	cases := []struct {
 		name, raw string
+		before    int // large-file answers pipelined ahead of raw
 	}{
-		{"immediate answer", "GET /plaintext HTTP/1.1\r\nConnection: close\r\n\r\n"},
-		{"deferred answer", "GET /sleep?ms=20 HTTP/1.1\r\nConnection: close\r\n\r\n"},
-		{"HTTP/1.0", "GET /json HTTP/1.0\r\n\r\n"},
-		{"large immediate-rate file", "GET /file?name=large.bin HTTP/1.1\r\nConnection: close\r\n\r\n"},
-		{"malformed request", "GET / HTTP/1.1\nHost: x\n\n"},
-		{"header block too large", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", app.MaxHeaderBytes) + "\r\n\r\n"},
+		{"immediate answer", "GET /plaintext HTTP/1.1\r\nConnection: close\r\n\r\n", 0},
+		{"deferred answer", "GET /sleep?ms=20 HTTP/1.1\r\nConnection: close\r\n\r\n", 0},
+		{"HTTP/1.0", "GET /json HTTP/1.0\r\n\r\n", 0},
+		{"large file", "GET /file?name=large.bin HTTP/1.1\r\nConnection: close\r\n\r\n", 0},
+		{"behind 8 MiB of answers", "GET /json HTTP/1.1\r\nConnection: close\r\n\r\n", 8},
+		{"malformed request", "GET / HTTP/1.1\nHost: x\n\n", 0},
+		{"header block too large", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", app.MaxHeaderBytes) + "\r\n\r\n", 0},
 	}
 	cfg := testConfig(t)
 	start(t, gnet.New(), cfg)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := dial(t, cfg.Addr)
-			if _, err := io.WriteString(c, tc.raw+get("/plaintext")); err != nil {
+			large := get("/file?name=large.bin")
+			if _, err := io.WriteString(c, strings.Repeat(large, tc.before)+tc.raw+get("/plaintext")); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(100 * time.Millisecond) // let the server fill the socket buffers
 			r := bufio.NewReader(c)
+			for range tc.before {
+				got, err := readResponse(r, false)
+				if err != nil || normalize(got) != expected(t, large) {
+					t.Fatalf("large answer ahead: %.100q, %v", got, err)
+				}
+			}
 			got, err := readResponse(r, false)
 			if err != nil {
 				t.Fatal(err)
