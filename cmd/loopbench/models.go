@@ -1,11 +1,62 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 	"io"
+	"text/tabwriter"
+
+	"loopbench/servers"
 )
 
-// runModels is a placeholder until the command lands.
+// listModels returns the model table; tests substitute a fixed one.
+var listModels = servers.All
+
 func runModels(args []string, stdout, stderr io.Writer) error {
-	return errors.ErrUnsupported
+	fs := newFlagSet("models", "models\n\nLists every server model, whether it can run on this host (and why not),\nand where its answers knowingly differ from the shared application's rules.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("models: unexpected argument %q (the command takes no arguments)", fs.Arg(0))
+	}
+	entries := listModels()
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tAVAILABLE\tDESCRIPTION")
+	for _, e := range entries {
+		avail := "yes"
+		if e.Available() != nil {
+			avail = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, avail, e.Description)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	printUnavailable(stdout, entries)
+	printDifferences(stdout, entries)
+	return nil
+}
+
+func printUnavailable(w io.Writer, entries []servers.Entry) {
+	header := "\nNot available on this host:\n"
+	for _, e := range entries {
+		if err := e.Available(); err != nil {
+			fmt.Fprintf(w, "%s  %s: %v\n", header, e.Name, err)
+			header = ""
+		}
+	}
+}
+
+func printDifferences(w io.Writer, entries []servers.Entry) {
+	header := "\nKnown differences from the shared application's rules:\n"
+	for _, e := range entries {
+		if len(e.Differences) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s  %s:\n", header, e.Name)
+		header = ""
+		for _, d := range e.Differences {
+			fmt.Fprintf(w, "    - %s\n", d)
+		}
+	}
 }

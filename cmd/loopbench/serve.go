@@ -1,11 +1,184 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"loopbench/app"
+	"loopbench/servers"
 )
 
-// runServe is a placeholder until the command lands.
+// lookupModel finds a model by name; tests substitute fake models.
+var lookupModel = servers.Lookup
+
+// signalContext returns a context cancelled by SIGINT or SIGTERM; tests
+// substitute one they cancel themselves.
+var signalContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// defaultDataDir is where serve keeps the data files when --data is not given.
+func defaultDataDir() string { return filepath.Join(os.TempDir(), "loopbench-data") }
+
+type serveOptions struct {
+	model   string
+	cfg     app.Config
+	timeout time.Duration
+}
+
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
+	o := &serveOptions{}
+	fs := newFlagSet("serve", "serve --model NAME [flags]\n\nRuns one server model in the foreground until SIGINT or SIGTERM, then stops it\ngracefully. Every flag is accepted for every model; a model ignores those it does not use.", stderr)
+	fs.StringVar(&o.model, "model", "", "server model to run (required): "+strings.Join(servers.Names(), ", "))
+	fs.StringVar(&o.cfg.Addr, "addr", "127.0.0.1:8080", "TCP `address` to listen on")
+	fs.StringVar(&o.cfg.DataDir, "data", "", "`directory` /file serves from; the data files are written there if missing (default "+defaultDataDir()+")")
+	fs.StringVar(&o.cfg.Backend, "backend", "", "`HOST:PORT` of the upstream service /upstream calls (see loopbench backend)")
+	fs.IntVar(&o.cfg.Pool, "pool", 0, "worker pool size, for models with a pool (0: the model's default)")
+	fs.IntVar(&o.cfg.Loops, "loops", 0, "number of event loops, for models with loops (0: one)")
+	fs.BoolVar(&o.cfg.CPUOffload, "cpu-offload", false, "run /cpu on the worker pool instead of the event loop")
+	fs.IntVar(&o.cfg.MaxThreads, "max-threads", 0, "OS thread limit of the thread-per-connection model (0: the model's default)")
+	fs.StringVar(&o.cfg.StatsFile, "stats-file", "", "`file` the model writes its statistics (loop lag) to as JSON on shutdown")
+	fs.DurationVar(&o.timeout, "shutdown-timeout", 5*time.Second, "how long a graceful stop may take before serve gives up")
+	return fs, o
+}
+
 func runServe(args []string, stdout, stderr io.Writer) error {
-	return errors.ErrUnsupported
+	fs, o := serveFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	entry, err := o.validate(fs)
+	if err != nil {
+		return err
+	}
+	if err := entry.Available(); err != nil {
+		return fmt.Errorf("model %s cannot run on this host: %w", entry.Name, err)
+	}
+	if err := prepareData(&o.cfg); err != nil {
+		return err
+	}
+	m := entry.New()
+	fmt.Fprintf(stderr, "loopbench serve: model %s listening on %s (data %s, backend %s)\n",
+		entry.Name, o.cfg.Addr, o.cfg.DataDir, orNone(o.cfg.Backend))
+	if ex, ok := m.(servers.Execer); ok {
+		return ex.Exec(o.cfg)
+	}
+	return serveUntilSignal(m, entry.Name, o, stderr)
+}
+
+// validate checks the flags and finds the model.
+func (o *serveOptions) validate(fs *flag.FlagSet) (servers.Entry, error) {
+	if fs.NArg() > 0 {
+		return servers.Entry{}, usagef("serve: unexpected argument %q (every setting is a flag; see loopbench serve --help)", fs.Arg(0))
+	}
+	if o.model == "" {
+		return servers.Entry{}, usagef("serve: --model is required; choose one of: %s", strings.Join(servers.Names(), ", "))
+	}
+	entry, err := lookupModel(o.model)
+	if err != nil {
+		return servers.Entry{}, usagef("serve: --model: %v", err)
+	}
+	if err := checkAddr("addr", o.cfg.Addr); err != nil {
+		return servers.Entry{}, err
+	}
+	if o.cfg.Backend != "" {
+		if err := checkAddr("backend", o.cfg.Backend); err != nil {
+			return servers.Entry{}, err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"pool", o.cfg.Pool}, {"loops", o.cfg.Loops}, {"max-threads", o.cfg.MaxThreads}} {
+		if f.v < 0 {
+			return servers.Entry{}, usagef("serve: --%s must be 0 (the default) or more, got %d", f.name, f.v)
+		}
+	}
+	if o.timeout <= 0 {
+		return servers.Entry{}, usagef("serve: --shutdown-timeout must be positive, got %v (e.g. --shutdown-timeout 5s)", o.timeout)
+	}
+	return entry, nil
+}
+
+// checkAddr checks that a flag holds HOST:PORT.
+func checkAddr(flag, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return usagef("--%s %q is not HOST:PORT (e.g. --%s 127.0.0.1:8080): %v", flag, addr, flag, err)
+	}
+	return nil
+}
+
+// prepareData makes DataDir absolute (a model may run in another directory)
+// and writes the data files there if any is missing.
+func prepareData(cfg *app.Config) error {
+	if cfg.DataDir == "" {
+		cfg.DataDir = defaultDataDir()
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", cfg.DataDir, err)
+	}
+	cfg.DataDir = dir
+	if app.HasDataFiles(dir) {
+		return nil
+	}
+	if err := app.WriteDataFiles(dir); err != nil {
+		return fmt.Errorf("--data %s: writing the data files: %w (choose a writable directory)", dir, err)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// serveUntilSignal runs the model until a signal, then gives it
+// --shutdown-timeout to stop. A second signal during the stop kills the
+// process the default way.
+func serveUntilSignal(m servers.Model, name string, o *serveOptions, stderr io.Writer) error {
+	ctx, stop := signalContext()
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- m.Serve(ctx, o.cfg) }()
+	select {
+	case err := <-errc:
+		return serveResult(name, err, ctx.Err() != nil)
+	case <-ctx.Done():
+	}
+	stop()
+	fmt.Fprintf(stderr, "loopbench serve: stopping model %s (at most %v)\n", name, o.timeout)
+	timer := time.NewTimer(o.timeout)
+	defer timer.Stop()
+	select {
+	case err := <-errc:
+		return serveResult(name, err, true)
+	case <-timer.C:
+		return fmt.Errorf("model %s did not stop within --shutdown-timeout %v", name, o.timeout)
+	}
+}
+
+// serveResult turns what Serve returned into the command's error.
+func serveResult(name string, err error, stopping bool) error {
+	switch {
+	case stopping && errors.Is(err, app.ErrServerClosed):
+		return nil
+	case errors.Is(err, errors.ErrUnsupported):
+		return fmt.Errorf("model %s is not supported here: %w", name, err)
+	case err == nil || errors.Is(err, app.ErrServerClosed):
+		return fmt.Errorf("model %s stopped without being asked to", name)
+	}
+	return fmt.Errorf("model %s: %w", name, err)
 }
