@@ -232,3 +232,6 @@ func lower(a, b int) int {
 	}
 	return a
 }
+
+// Check reports whether the model can run here: it needs Linux, which this is.
+func Check() error { return nil }

@@ -4,6 +4,7 @@ package threaded
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -32,3 +33,8 @@ func newWaker() (waker, error)          { return -1, errors.ErrUnsupported }
 func (waker) sleep(time.Duration) error { return errors.ErrUnsupported }
 func (waker) stop()                     {}
 func (waker) close()                    {}
+
+// Check reports why the model cannot run here: it uses Linux system calls.
+func Check() error {
+	return fmt.Errorf("threaded: needs Linux (blocking raw sockets through golang.org/x/sys/unix): %w", errors.ErrUnsupported)
+}

@@ -1,0 +1,140 @@
+// Package fasthttp serves the shared application with
+// github.com/valyala/fasthttp: a goroutine per connection on Go's netpoller,
+// fasthttp's own request parser and connection handling, and deferred
+// operations performed inline in the handler (a timer, a pooled blocking
+// backend call, a file read, PBKDF2), the model most Go developers would
+// choose.
+//
+// The handler builds an app.Request from what fasthttp parsed (method, the
+// raw request target, version, keep-alive), lets app.Handle and app.Finish
+// render the answer, and copies its status, Content-Type and body into
+// fasthttp's response. fasthttp writes the Server (Name "loopbench"), Date,
+// Content-Length and Connection headers itself, so the bytes on the wire
+// differ from app's only in header order. Bad input that fasthttp's parser
+// refuses or accepts its own way never reaches app: those differences are
+// listed in Differences and checked by the conformance suite.
+//
+// Two of fasthttp's goroutines outlive Serve: the Date header's updater,
+// started once per process, and the worker pool's cleaner, which notices the
+// stop only after its current sleep (up to MaxIdleWorkerDuration, 10 s).
+package fasthttp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"sync"
+	"time"
+
+	fh "github.com/valyala/fasthttp"
+
+	"loopbench/app"
+	"loopbench/servers/internal/upstream"
+)
+
+// Grace is how long a stopping server lets requests in progress finish
+// before it interrupts sleeps and closes their connections.
+const Grace = 2 * time.Second
+
+// maxIdleUpstream bounds the idle backend connections, as in the threaded model.
+const maxIdleUpstream = 1024
+
+// Differences lists where this model's answers knowingly differ from the
+// shared application's rules, because fasthttp parses requests itself.
+var Differences = []string{
+	"a request line with an absolute-form target (http://host/path) is answered 404, not 400: fasthttp accepts it and app sees a path not starting with /",
+	"an HTTP version other than 1.0/1.1 is served as HTTP/1.0 (200 and close), not 505: fasthttp treats every version but 1.1 as 1.0",
+	"a request target over 8 KiB is answered 431 (the whole head must fit fasthttp's 8 KiB read buffer), not 414",
+	"a body over 64 KiB is answered 413 by fasthttp, not by the route (405 and close)",
+	"a chunked request body is read by fasthttp and the connection kept alive; app would answer and close",
+}
+
+// Model is the fasthttp server model.
+type Model struct{}
+
+// New returns the model.
+func New() *Model { return &Model{} }
+
+// Serve runs fasthttp's server on cfg.Addr until ctx is cancelled, then stops
+// it: the listener closes at once and idle connections with it; requests in
+// progress get Grace to finish, then sleeps are interrupted and connections
+// closed. It returns app.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	h := newHandler(cfg)
+	defer h.pool.Close()
+	srv := &fh.Server{
+		Handler:                      h.serve,
+		Name:                         "loopbench",
+		ReadBufferSize:               app.MaxHeaderBytes,
+		MaxRequestBodySize:           app.MaxBodyBytes,
+		CloseOnShutdown:              true,
+		NoDefaultContentType:         true,
+		DisablePreParseMultipartForm: true,
+		ConnState:                    h.conns.state,
+		Logger:                       log.New(io.Discard, "", 0),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	h.shutdown(srv)
+	<-errc
+	return app.ErrServerClosed
+}
+
+// shutdown stops srv within Grace, then forces the connections still open.
+func (h *handler) shutdown(srv *fh.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), Grace)
+	err := srv.ShutdownWithContext(ctx)
+	cancel()
+	if err == nil {
+		return
+	}
+	close(h.stop)
+	h.conns.closeAll()
+	for srv.GetOpenConnectionsCount() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// connSet tracks open connections through fasthttp's ConnState hook, which
+// sees the *net.TCPConn itself, so fasthttp keeps its writev path.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (s *connSet) state(c net.Conn, st fh.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch st {
+	case fh.StateNew:
+		s.conns[c] = struct{}{}
+	case fh.StateClosed, fh.StateHijacked:
+		delete(s.conns, c)
+	}
+}
+
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
+// errStopped fails a sleep interrupted by a stopping server.
+var errStopped = errors.New("fasthttp: server stopping")
+
+// newPool returns the backend client; without a backend, calls fail with
+// upstream.ErrNoBackend and are answered 502.
+func newPool(addr string) *upstream.Pool { return upstream.NewPool(addr, maxIdleUpstream) }
