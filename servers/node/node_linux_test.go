@@ -1,0 +1,169 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"loopbench/app"
+	"loopbench/harness/results"
+)
+
+// childNode finds the pid of the node child that serves addr.
+func childNode(t *testing.T, addr string) int {
+	t.Helper()
+	tasks, err := filepath.Glob("/proc/self/task/*/children")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(field)
+			cmdline, _ := os.ReadFile("/proc/" + field + "/cmdline")
+			if pid > 0 && strings.Contains(string(cmdline), "\x00"+addr+"\x00") {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no child process serves %s", addr)
+	return 0
+}
+
+// threads reads the Threads line of /proc/PID/status.
+func threads(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	t.Fatal("no Threads line")
+	return 0
+}
+
+// checkPool verifies that node at pid runs libuv's pool with pool threads:
+// the pool starts on first use, all its threads at once.
+func checkPool(t *testing.T, pid int, addr string, pool int) {
+	t.Helper()
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "UV_THREADPOOL_SIZE=" + strconv.Itoa(pool); !strings.Contains("\x00"+string(env)+"\x00", "\x00"+want+"\x00") {
+		t.Errorf("node's environment lacks %s", want)
+	}
+	before := threads(t, pid)
+	if resp, _, err := get(addr, "/file?name=small.bin"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/file: %v %v", resp, err)
+	}
+	if got := threads(t, pid) - before; got != pool {
+		t.Errorf("the first /file started %d threads, want the pool's %d", got, pool)
+	}
+}
+
+func TestPoolSize(t *testing.T) {
+	srv := start(t, app.Config{Pool: 6})
+	checkPool(t, childNode(t, srv.addr), srv.addr, 6)
+}
+
+// TestNoLeakedChild: after Serve returns, node is gone (and reaped).
+func TestNoLeakedChild(t *testing.T) {
+	srv := start(t, app.Config{})
+	pid := childNode(t, srv.addr)
+	srv.stop(t)
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("node (pid %d) still exists after Serve returned: kill(0) = %v", pid, err)
+	}
+}
+
+// TestStatsFile: an inline /cpu blocks the loop; the stats file written on
+// stop shows a lag of about that long.
+func TestStatsFile(t *testing.T) {
+	stats := filepath.Join(t.TempDir(), "stats.json")
+	srv := start(t, app.Config{StatsFile: stats})
+	began := time.Now()
+	if resp, _, err := get(srv.addr, "/cpu?iter=300000"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/cpu: %v %v", resp, err)
+	}
+	blocked := time.Since(began)
+	srv.stop(t)
+	lag := readLag(t, stats)
+	t.Logf("/cpu?iter=300000 took %v; loop lag %+v", blocked, lag)
+	if lag.P50 < 0 || lag.P50 > lag.P99 || lag.P99 > lag.Max {
+		t.Errorf("implausible lag %+v", lag)
+	}
+	if floor := float64(blocked.Milliseconds())/2 - LagResolutionMillis; lag.Max < floor {
+		t.Errorf("max lag %.1f ms after a loop blocked for %v, want at least %.1f", lag.Max, blocked, floor)
+	}
+}
+
+// LagResolutionMillis is server.js's LAG_RESOLUTION_MS.
+const LagResolutionMillis = 10
+
+func readLag(t *testing.T, path string) results.LoopLag {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("stats file: %v", err)
+	}
+	var s struct {
+		LoopLag *results.LoopLag `json:"loop_lag"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || s.LoopLag == nil {
+		t.Fatalf("stats file %q: %v", b, err)
+	}
+	return *s.LoopLag
+}
+
+// TestExec runs the test binary as `loopbench serve --model node` would:
+// Exec must leave node itself as the process, with the pool size in its
+// environment, and node must stop cleanly on SIGTERM and write its stats.
+func TestExec(t *testing.T) {
+	requireNode(t)
+	addr, stats := freeAddr(t), filepath.Join(t.TempDir(), "stats.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), execHelperEnv+"="+addr, "LOOPBENCH_NODE_EXEC_POOL=3",
+		"LOOPBENCH_NODE_EXEC_STATS="+stats, "LOOPBENCH_NODE_EXEC_DATA="+dataDir(t))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-done
+	}()
+	r := &running{addr: addr, done: make(chan error, 1), stderr: &stderr}
+	r.waitReady(t)
+	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/comm")
+	if strings.TrimSpace(string(comm)) != "node" {
+		t.Errorf("the started process is %q, want node itself", comm)
+	}
+	checkPool(t, cmd.Process.Pid, addr, 3)
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Errorf("node exited with %v on SIGTERM; stderr:\n%s", err, &stderr)
+		}
+	case <-time.After(stopTimeout):
+		t.Fatalf("node did not stop on SIGTERM; stderr:\n%s", &stderr)
+	}
+	readLag(t, stats)
+}
