@@ -166,4 +166,3 @@ func TestAbruptClients(t *testing.T) {
 		t.Errorf("node logged an error:\n%s", srv.stderr)
 	}
 }
-
