@@ -121,7 +121,7 @@ func incomplete(buf []byte) error {
 	if bytes.IndexByte(buf, 0) >= 0 {
 		return ErrNUL
 	}
-	if bytes.Index(buf, lflf) >= 0 {
+	if bytes.Contains(buf, lflf) {
 		return ErrBareLF
 	}
 	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
