@@ -221,6 +221,10 @@ func (w *Workload) positiveLevels() int {
 	return n
 }
 
+// LevelName names the load level in a table header: connections, offered
+// requests/s or idle connections.
+func (w *Workload) LevelName() string { return shortLevel(w) }
+
 // levelWords names a level: "256 connections", "20k requests/s".
 func levelWords(w *Workload, level float64) string {
 	switch w.Mode {
@@ -233,7 +237,7 @@ func levelWords(w *Workload, level float64) string {
 }
 
 // shortLevel is the level axis label without the scale note, for narrow
-// panels.
+// panels and table headers.
 func shortLevel(w *Workload) string {
 	switch w.Mode {
 	case "open":

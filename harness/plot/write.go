@@ -29,14 +29,19 @@ func Name(workload, kind string) string {
 	return workload + "-" + kind
 }
 
-// WriteAll draws every chart of run into dir/plots, PNG and SVG, and
-// returns the files in report order.
-func WriteAll(dir string, run *results.Run) ([]File, error) {
-	out := filepath.Join(dir, Dir)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
-	var files []File
+// Planned is a chart built but not drawn yet.
+type Planned struct {
+	Workload, Kind string
+	Chart          *Chart
+}
+
+// Name is the base name of the chart's files.
+func (p Planned) Name() string { return Name(p.Workload, p.Kind) }
+
+// Plan builds every chart the run's data supports, in report order,
+// without drawing them.
+func Plan(run *results.Run) ([]Planned, error) {
+	var out []Planned
 	ws := Workloads(run)
 	for i := range ws {
 		cs, err := charts(&ws[i], run.Env.Host)
@@ -45,20 +50,37 @@ func WriteAll(dir string, run *results.Run) ([]File, error) {
 		}
 		for _, kind := range Kinds {
 			if c := cs[kind]; c != nil {
-				f, err := save(out, ws[i].Name, kind, c)
-				if err != nil {
-					return nil, err
-				}
-				files = append(files, f)
+				out = append(out, Planned{ws[i].Name, kind, c})
 			}
 		}
 	}
 	lag, err := loopLagChart(ws, run.Env.Host)
-	if err != nil || lag == nil {
-		return files, err
+	if lag != nil {
+		out = append(out, Planned{"", KindLoopLag, lag})
 	}
-	f, err := save(out, "", KindLoopLag, lag)
-	return append(files, f), err
+	return out, err
+}
+
+// WriteAll draws every chart of run into dir/plots, PNG and SVG, and
+// returns the files in report order.
+func WriteAll(dir string, run *results.Run) ([]File, error) {
+	out := filepath.Join(dir, Dir)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	planned, err := Plan(run)
+	if err != nil {
+		return nil, err
+	}
+	var files []File
+	for _, p := range planned {
+		f, err := save(out, p.Workload, p.Kind, p.Chart)
+		if err != nil {
+			return files, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }
 
 // save writes c as dir/<name>.png and dir/<name>.svg.

@@ -1,0 +1,205 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"loopbench/harness/plot"
+	"loopbench/harness/results"
+)
+
+// Verdict is what the numbers say of a claim.
+type Verdict string
+
+// The verdicts. A claim is confirmed when every reading of it confirms,
+// refuted when every reading refutes, inconclusive when readings disagree
+// or fall between the thresholds, and not measured without any reading.
+const (
+	Confirmed    Verdict = "confirmed"
+	Refuted      Verdict = "refuted"
+	Inconclusive Verdict = "inconclusive"
+	NotMeasured  Verdict = "not measured"
+)
+
+// The thresholds of the verdicts, as ratios of medians from the same run.
+const (
+	// MemoryFarLess: an event loop's memory at most this fraction of the
+	// threaded model's confirms "far less memory"; above MemoryNotLess
+	// refutes it.
+	MemoryFarLess = 0.5
+	MemoryNotLess = 1.0
+	// KeepsUp: an event loop's I/O throughput at least this fraction of
+	// the threaded model's confirms "keeps up with or beats"; below
+	// FallsBehind refutes it. The gap allows for the run-to-run noise of a
+	// shared host (±5–15%).
+	KeepsUp     = 0.9
+	FallsBehind = 0.75
+	// Blocked: the main route's p99 with CPU work inline at least this
+	// multiple of its p99 with the work on the pool confirms "blocks, and
+	// the pool fixes it"; below Unblocked refutes it.
+	Blocked   = 2.0
+	Unblocked = 1.2
+	// MoreCores: the threaded model using at least this multiple of the
+	// event loop's cores (CPU time / wall time) confirms "threads use more
+	// cores"; below SameCores refutes it.
+	MoreCores = 1.5
+	SameCores = 1.1
+	// AsEfficient: the homemade loop's CPU per request at most this
+	// multiple of another loop's confirms "as efficient"; above Heavier
+	// refutes it.
+	AsEfficient = 1.25
+	Heavier     = 1.5
+)
+
+// loopSubjects are the models that implement the argument's design, a
+// single-threaded loop with non-blocking I/O and a thread pool: the
+// homemade libuv and the real one.
+var loopSubjects = []string{"eventloop", "node"}
+
+// subjects names loopSubjects in a sentence.
+var subjects = strings.Join(loopSubjects, " and ")
+
+// Claim is one claim of the argument with the verdict the run supports.
+type Claim struct {
+	Statement string
+	Verdict   Verdict
+	// Readings are the figures that decided the verdict, each with its own
+	// reading; Notes are figures shown for context that did not count.
+	Readings []Reading
+	Notes    []string
+	// Rule states the thresholds.
+	Rule string
+}
+
+// Reading is one comparison and what it says.
+type Reading struct {
+	Text    string
+	Verdict Verdict
+}
+
+// decide sets the claim's verdict from its readings.
+func (c *Claim) decide() {
+	n := map[Verdict]int{}
+	counted := 0
+	for _, r := range c.Readings {
+		if r.Verdict != NotMeasured {
+			n[r.Verdict]++
+			counted++
+		}
+	}
+	switch {
+	case counted == 0:
+		c.Verdict = NotMeasured
+	case n[Confirmed] == counted:
+		c.Verdict = Confirmed
+	case n[Refuted] == counted:
+		c.Verdict = Refuted
+	default:
+		c.Verdict = Inconclusive
+	}
+}
+
+// note adds a context line once.
+func (c *Claim) note(s string) {
+	if !slices.Contains(c.Notes, s) {
+		c.Notes = append(c.Notes, s)
+	}
+}
+
+func (c *Claim) add(v Verdict, format string, args ...any) {
+	c.Readings = append(c.Readings, Reading{fmt.Sprintf(format, args...), v})
+}
+
+// grade reads a ratio against two thresholds: at or past good confirms,
+// strictly past bad refutes. lowerIsBetter says which way good lies.
+func grade(r, good, bad float64, lowerIsBetter bool) Verdict {
+	if lowerIsBetter {
+		r, good, bad = -r, -good, -bad
+	}
+	switch {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		return NotMeasured
+	case r >= good:
+		return Confirmed
+	case r < bad:
+		return Refuted
+	default:
+		return Inconclusive
+	}
+}
+
+// Claims checks each claim of the argument against the run.
+func Claims(run *results.Run) []Claim {
+	ws := map[string]*plot.Workload{}
+	all := plot.Workloads(run)
+	for i := range all {
+		ws[all[i].Name] = &all[i]
+	}
+	cs := []Claim{claimMemory(ws), claimIO(ws), claimBlocking(ws), claimCores(ws), claimHomemade(ws)}
+	for i := range cs {
+		cs[i].decide()
+	}
+	return cs
+}
+
+// group returns the configuration of a series at level, or nil.
+func group(w *plot.Workload, model, variant string, level float64) *results.Group {
+	for _, g := range w.At(level) {
+		if g.Key.Model == model && g.Key.Variant == variant {
+			return g
+		}
+	}
+	return nil
+}
+
+// common is the highest level at which both series were measured, or NaN.
+func common(w *plot.Workload, a, av, b, bv string) float64 {
+	best := math.NaN()
+	for _, l := range w.Levels() {
+		ga, gb := group(w, a, av, l), group(w, b, bv, l)
+		if ga != nil && gb != nil && !ga.Failed() && !gb.Failed() {
+			best = l
+		}
+	}
+	return best
+}
+
+// failedAbove returns the lowest level above level at which model failed
+// while other was measured, and the reason.
+func failedAbove(w *plot.Workload, model, other string, level float64) (float64, string, bool) {
+	for _, l := range w.Levels() {
+		g, o := group(w, model, "default", l), group(w, other, "default", l)
+		if l > level && g != nil && g.Failed() && o != nil && !o.Failed() {
+			return l, g.Points[0].FailReason, true
+		}
+	}
+	return 0, "", false
+}
+
+func median(g *results.Group, f func(*results.Point) float64) float64 { return g.Measure(f).Median }
+
+func tput(p *results.Point) float64 { return p.Throughput }
+
+// cpuCount counts the CPUs of a Linux CPU list ("0-1", "1", "0,2-3"); 0
+// when it cannot be read.
+func cpuCount(list string) int {
+	n := 0
+	for _, part := range strings.Split(strings.TrimSpace(list), ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return 0
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return 0
+			}
+		}
+		n += b - a + 1
+	}
+	return n
+}

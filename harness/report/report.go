@@ -1,0 +1,144 @@
+// Package report writes REPORT.md from a run: how it was measured, a table
+// per workload, the charts, and the verdict the numbers give on each claim
+// of the argument loopbench measures. The text comes from a template
+// (report.tmpl) filled with figures computed here; nothing is typed in.
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"text/template"
+
+	"loopbench/harness/plot"
+	"loopbench/harness/results"
+)
+
+//go:embed report.tmpl
+var reportTemplate string
+
+var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"cell": cell,
+	"inc":  func(i int) int { return i + 1 },
+	"gib":  func(b int64) float64 { return float64(b) / (1 << 30) },
+}).Parse(reportTemplate))
+
+// Options say where the report will live relative to the charts.
+type Options struct {
+	// ImageBase is the path from the report's directory to the run's plots
+	// directory, with forward slashes: "plots" for a report inside the run
+	// directory, "results/<id>/plots" for REPORT.md at the repository root.
+	ImageBase string
+	// Plots are the base names of the charts that exist (plot.Name), each
+	// as .png and .svg; only those are linked.
+	Plots []string
+}
+
+// Write renders the report of run to w.
+func Write(w io.Writer, run *results.Run, opts Options) error {
+	if len(run.Points) == 0 {
+		return fmt.Errorf("run %s has no points: nothing to report", run.ID)
+	}
+	v := build(run, opts)
+	if err := tmpl.Execute(w, v); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// view is everything the template shows.
+type view struct {
+	Run       *results.Run
+	Env       results.Env
+	Status    string
+	Measured  []string
+	Claims    []Claim
+	Workloads []workloadView
+	RunPlots  []image
+}
+
+type workloadView struct {
+	Name, Description, Level string
+	Rows                     []row
+	Plots                    []image
+}
+
+// image is a chart link: the PNG inline, the SVG linked.
+type image struct{ Alt, PNG, SVG string }
+
+func build(run *results.Run, opts Options) view {
+	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run), Claims: Claims(run)}
+	ws := plot.Workloads(run)
+	for i := range ws {
+		w := &ws[i]
+		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: description(run, w.Name),
+			Level: w.LevelName(), Rows: rows(w), Plots: images(opts, w.Name)})
+	}
+	v.RunPlots = images(opts, "")
+	return v
+}
+
+// images are the charts of a workload ("" for the run-wide ones) that
+// exist, in plot.Kinds order.
+func images(opts Options, workload string) []image {
+	var out []image
+	for _, kind := range plot.Kinds {
+		name := plot.Name(workload, kind)
+		if !slices.Contains(opts.Plots, name) {
+			continue
+		}
+		alt := strings.TrimPrefix(workload+" "+kind, " ")
+		out = append(out, image{Alt: alt, PNG: path.Join(opts.ImageBase, name+".png"), SVG: path.Join(opts.ImageBase, name+".svg")})
+	}
+	return out
+}
+
+func description(run *results.Run, name string) string {
+	for _, w := range run.Workloads {
+		if w.Name == name {
+			return w.Description
+		}
+	}
+	return ""
+}
+
+// status says whether the run finished.
+func status(run *results.Run) string {
+	switch {
+	case run.Interrupted:
+		return "interrupted before the end: some workloads are missing"
+	case run.Finished.IsZero():
+		return "not finished (still running, or stopped without a mark)"
+	case run.Quick:
+		return "finished, quick version of every workload (short measurements)"
+	}
+	return "finished"
+}
+
+// measured describes the measurement: durations, repetitions, points.
+func measured(run *results.Run) []string {
+	var durs []string
+	reps := 0
+	failed, bound := 0, 0
+	for _, p := range run.Points {
+		d := num(p.Duration) + " s"
+		if !slices.Contains(durs, d) {
+			durs = append(durs, d)
+		}
+		reps = max(reps, p.Rep+1)
+		if p.Failed {
+			failed++
+		}
+		if p.ClientBound {
+			bound++
+		}
+	}
+	return []string{
+		fmt.Sprintf("%d points over %d workloads, up to %d repetitions per configuration (tables show the median and the spread of the repetitions).", len(run.Points), len(plot.Workloads(run)), reps),
+		fmt.Sprintf("Measured interval per point: %s (warm-up excluded).", strings.Join(durs, ", ")),
+		fmt.Sprintf("%d points failed and %d were client-bound (the load generator's CPU was saturated, so they show the client's limit).", failed, bound),
+	}
+}

@@ -1,0 +1,82 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"loopbench/harness/plot"
+	"loopbench/harness/plot/plottest"
+	"loopbench/harness/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata (the fixture run and the golden report)")
+
+const (
+	fixtureDir = "testdata/run"
+	goldenFile = "testdata/REPORT.golden.md"
+)
+
+// TestGolden renders the report of the fixture run and compares it with
+// the golden file; -update rewrites both from plottest.Run.
+func TestGolden(t *testing.T) {
+	if *update {
+		if err := results.Write(fixtureDir, plottest.Run()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := results.Read(fixtureDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned, err := plot.Plan(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range planned {
+		names = append(names, p.Name())
+	}
+	var got bytes.Buffer
+	if err := Write(&got, run, Options{ImageBase: "results/" + run.ID + "/plots", Plots: names}); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(goldenFile, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(goldenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("report differs from %s (rerun with -update if the change is intended):\n%s", goldenFile, diff(t, want, got.Bytes()))
+	}
+}
+
+// diff shows the difference between want and got with diff -u when it is
+// installed, else both texts.
+func diff(t *testing.T, want, got []byte) string {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "want"), filepath.Join(dir, "got")
+	os.WriteFile(a, want, 0o644)
+	os.WriteFile(b, got, 0o644)
+	out, err := exec.Command("diff", "-u", a, b).CombinedOutput()
+	if len(out) == 0 && err != nil {
+		return "want:\n" + string(want) + "\ngot:\n" + string(got)
+	}
+	return string(out)
+}
+
+// TestEmptyRun is an error that says why.
+func TestEmptyRun(t *testing.T) {
+	err := Write(&bytes.Buffer{}, &results.Run{ID: "x"}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "no points") {
+		t.Fatalf("Write(empty run) = %v, want an error about no points", err)
+	}
+}
