@@ -1,0 +1,168 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"loopbench/harness/results"
+)
+
+// sysctls are the kernel settings that bound a server's connections.
+var sysctls = []string{
+	"net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.ip_local_port_range",
+	"fs.file-max", "fs.nr_open", "net.ipv4.tcp_tw_reuse", "net.core.netdev_max_backlog",
+}
+
+// env describes the machine and software of the run.
+func (r *Runner) env() results.Env {
+	host, _ := os.Hostname()
+	e := results.Env{
+		Host: host, OS: runtime.GOOS, Arch: runtime.GOARCH,
+		Kernel:      readTrim("/proc/sys/kernel/osrelease"),
+		CPUModel:    cpuModel(),
+		Cores:       onlineCPUs(),
+		MemoryBytes: memTotal(),
+		GoVersion:   runtime.Version(),
+		NodeVersion: command("node", "--version"),
+		Commit:      gitCommit(),
+		Version:     version(),
+		GOMAXPROCS:  runtime.GOMAXPROCS(0),
+		ServerCPUs:  r.server.String(),
+		ClientCPUs:  r.client.String(),
+		Sysctls:     map[string]string{},
+	}
+	for _, k := range sysctls {
+		if v := readTrim("/proc/sys/" + strings.ReplaceAll(k, ".", "/")); v != "" {
+			e.Sysctls[k] = strings.Join(strings.Fields(v), " ")
+		}
+	}
+	return e
+}
+
+func readTrim(path string) string {
+	b, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(b))
+}
+
+// command runs a short command and returns its trimmed output, "" on failure.
+func command(name string, args ...string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// onlineCPUs counts the host's online CPUs (not only those this process may use).
+func onlineCPUs() int {
+	if set, err := ParseCPUs(readTrim("/sys/devices/system/cpu/online")); err == nil {
+		return len(set)
+	}
+	return runtime.NumCPU()
+}
+
+func memTotal() int64 {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		if v, ok := bytes.CutPrefix(line, []byte("MemTotal:")); ok {
+			f := bytes.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(string(f[0]), 10, 64)
+				return n << 10
+			}
+		}
+	}
+	return 0
+}
+
+// gitCommit is the short commit of the working tree, with "-dirty" when it
+// has changes, or "unknown" outside a git checkout.
+func gitCommit() string {
+	c := command("git", "rev-parse", "--short", "HEAD")
+	if c == "" {
+		return "unknown"
+	}
+	if command("git", "status", "--porcelain", "--untracked-files=no") != "" {
+		c += "-dirty"
+	}
+	return c
+}
+
+// version is loopbench's version from its build information: the module
+// version, or the VCS revision it was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v = fmt.Sprintf("%s (%s)", v, s.Value[:12])
+		}
+	}
+	return v
+}
+
+// cpuNotes says where the server and the client run.
+func (r *Runner) cpuNotes() []string {
+	how := "taskset at start, then sched_setaffinity on every thread once ready"
+	if r.taskset == "" {
+		how = "sched_setaffinity on every thread after start and again once ready (taskset not found; the server's runtime sized itself before pinning)"
+	}
+	notes := []string{fmt.Sprintf("server on CPUs %s, load generator on CPUs %s (GOMAXPROCS %d); pinned with %s", r.server, r.client, len(r.client), how)}
+	if r.server.Overlaps(r.client) {
+		notes = append(notes, fmt.Sprintf("the server's CPUs %s and the client's %s overlap: they compete for CPU", r.server, r.client))
+	}
+	for _, w := range r.cfg.Workloads {
+		if w.Server.CPUs == "all" {
+			notes = append(notes, fmt.Sprintf("workload %s gives the server every CPU (%s), shared with the client", w.Name, r.all))
+		}
+	}
+	return notes
+}
+
+// fileLimitNotes raises RLIMIT_NOFILE and says what to do when even the hard
+// limit is below what the plan needs.
+func (r *Runner) fileLimitNotes() []string {
+	need, what := 0, ""
+	for _, s := range r.plan.Steps {
+		if n := s.Level.Connections + s.Level.IdleConnections + 64; n > need {
+			need, what = n, s.Workload.Name
+		}
+	}
+	limit, err := raiseFileLimit()
+	switch {
+	case err != nil:
+		return []string{fmt.Sprintf("could not raise the open-file limit: %v", err)}
+	case limit < uint64(need):
+		return []string{fmt.Sprintf("the open-file limit is %d but workload %s needs about %d descriptors: connections will fail. Raise the hard limit (as root: `ulimit -Hn 65536` in the shell that runs loopbench, or a `* hard nofile 65536` line in /etc/security/limits.conf) and run again", limit, what, need)}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"loopbench/app"
+	"loopbench/harness/results"
+)
+
+// fakeEnv makes the test binary act as loopbench for the runner's children:
+// `serve`, `backend` and `data`, with models whose behaviour the tests know.
+const fakeEnv = "RUNNER_TEST_FAKE_LOOPBENCH"
+
+// The fake models.
+const (
+	modelGood   = "good"   // answers /plaintext until SIGTERM, then writes its loop lag
+	modelCrashy = "crashy" // answers for 700 ms, then exits with status 3
+	modelBroken = "broken" // exits at once with status 1, as a stub model does
+)
+
+// fakeLag is the loop lag the good model reports.
+var fakeLag = results.LoopLag{P50: 1, P99: 2, Max: 3}
+
+func fakeMain(args []string) int {
+	if len(args) == 0 {
+		return 2
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	model := fs.String("model", "", "")
+	addr := fs.String("addr", "", "")
+	stats := fs.String("stats-file", "", "")
+	dir := fs.String("dir", "", "")
+	fs.String("data", "", "")
+	fs.String("backend", "", "")
+	fs.Bool("cpu-offload", false, "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	switch args[0] {
+	case "data":
+		if err := app.WriteDataFiles(*dir); err != nil {
+			return 1
+		}
+		return 0
+	case "backend":
+		return fakeBackend(*addr)
+	case "serve":
+		return fakeServe(*model, *addr, *stats)
+	}
+	return 2
+}
+
+func fakeServe(model, addr, stats string) int {
+	if model == modelBroken {
+		fmt.Fprintln(os.Stderr, "loopbench: serve: model broken: unsupported")
+		return 1
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/plaintext", func(w http.ResponseWriter, r *http.Request) { w.Write(app.PlaintextBody()) })
+	go http.Serve(l, mux)
+	if model == modelCrashy {
+		time.Sleep(700 * time.Millisecond)
+		fmt.Fprintln(os.Stderr, "crashy: about to crash")
+		return 3
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	b, _ := json.Marshal(map[string]any{"loop_lag": fakeLag})
+	if err := os.WriteFile(stats, b, 0o644); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func fakeBackend(addr string) int {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return 1
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return 0
+}
+
+// httpLoad is a small closed loop over net/http standing in for the load
+// generator: Connections goroutines send GET /plaintext for the duration.
+func httpLoad(ctx context.Context, req LoadRequest, p *results.Point) error {
+	tr := &http.Transport{MaxIdleConnsPerHost: req.Level.Connections}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: time.Second}
+	req.OnMeasure()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, req.Workload.Duration.Duration)
+	defer cancel()
+	type tally struct {
+		ok, errs int64
+		lat      []time.Duration
+	}
+	out := make(chan tally)
+	for range req.Level.Connections {
+		go func() {
+			var t tally
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if err := get(client, "http://"+req.Addr+"/plaintext"); err != nil {
+					t.errs++
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				t.ok++
+				t.lat = append(t.lat, time.Since(t0))
+				req.Answered.Add(1)
+			}
+			out <- t
+		}()
+	}
+	h := results.NewHistogram()
+	for range req.Level.Connections {
+		t := <-out
+		p.Requests += t.ok
+		if t.errs > 0 {
+			p.Errors = map[string]int64{"closed": t.errs + p.Errors["closed"]}
+		}
+		for _, d := range t.lat {
+			h.RecordValue(max(1, d.Microseconds()))
+		}
+	}
+	p.Duration = time.Since(start).Seconds()
+	p.Throughput = float64(p.Requests) / p.Duration
+	var err error
+	p.Latency, err = results.Summarize(h)
+	return err
+}
+
+func get(c *http.Client, url string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(string(b), string(app.PlaintextBody())) {
+		return errors.New("wrong body")
+	}
+	return nil
+}

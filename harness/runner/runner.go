@@ -1,0 +1,243 @@
+// Package runner runs workloads against server models: for each workload,
+// model, variant and load level it starts `loopbench serve` as a child on a
+// free port, pins it and the load generator to their CPU sets, waits until it
+// answers, measures every repetition while sampling the server from /proc,
+// stops it, and writes each finished point to the results directory at once.
+//
+// One server process serves one level of one (workload, model, variant),
+// across its repetitions: the peak RSS (VmHWM) and the loop lag a model
+// reports on stop therefore cover that level only (its warm-ups included),
+// never a heavier level measured earlier.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"loopbench/harness/results"
+	"loopbench/harness/workload"
+)
+
+// Model is a model the run may use; Unavailable says why it cannot run here.
+type Model struct {
+	Name        string
+	Unavailable error
+}
+
+// LoadRequest is one measured point for the load generator.
+type LoadRequest struct {
+	Addr     string
+	Workload *workload.Workload // with --quick and overrides applied
+	Level    workload.Level
+	Seed     int64
+	// OnMeasure must be called when warm-up ends and measurement begins.
+	OnMeasure func()
+	// Answered counts correct answers during measurement, for the samples.
+	Answered *atomic.Int64
+}
+
+// LoadFunc drives one point and fills p's load figures: Duration, Requests,
+// Throughput, Latency, Routes, Status and Errors. It returns early when ctx
+// is cancelled. An error means the point could not be measured.
+type LoadFunc func(ctx context.Context, req LoadRequest, p *results.Point) error
+
+// Config is what a run is made of.
+type Config struct {
+	// Binary is the loopbench executable the children run (`serve`,
+	// `backend`, `data`).
+	Binary    string
+	Workloads []*workload.Workload
+	Models    []Model
+	// Quick applies each workload's [quick] section; Reps and Duration,
+	// when positive, override every workload's.
+	Quick    bool
+	Reps     int
+	Duration time.Duration
+	// ServerCPUs and ClientCPUs are CPU lists ("1", "0-3"); empty: split
+	// the host (on 2 CPUs: server 1, client 0).
+	ServerCPUs, ClientCPUs string
+	// Out is the results root: the run goes to Out/<UTC time>-<host>/ and
+	// Out/latest points at it.
+	Out  string
+	Load LoadFunc
+	// Log receives notes for the terminal (skipped models, CPU sets, limits).
+	Log io.Writer
+	// OnPoint is called after each point is written.
+	OnPoint func(*results.Point)
+}
+
+// Runner carries one run.
+type Runner struct {
+	cfg     Config
+	plan    Plan
+	taskset string // path of taskset, or "" to pin after start
+	all     CPUSet // the CPUs this process may use
+	server  CPUSet
+	client  CPUSet
+	run     *results.Run
+	dir     string
+	tmp     string
+	dataDir string
+	backend *child
+	backAdr string
+}
+
+// ClientBoundAt is the client CPU utilization from which a point is flagged
+// client-bound: its throughput is the load generator's limit.
+const ClientBoundAt = 0.9
+
+// New checks the configuration and the CPU sets.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Binary == "" || cfg.Load == nil || cfg.Out == "" {
+		return nil, errors.New("runner: Binary, Load and Out must be set")
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	r := &Runner{cfg: cfg, plan: NewPlan(cfg)}
+	var err error
+	if r.all, err = allowedCPUs(); err != nil {
+		return nil, err
+	}
+	r.server, r.client = defaultCPUs(r.all)
+	if r.server, err = r.cpuFlag("--server-cpus", cfg.ServerCPUs, r.server); err != nil {
+		return nil, err
+	}
+	if r.client, err = r.cpuFlag("--client-cpus", cfg.ClientCPUs, r.client); err != nil {
+		return nil, err
+	}
+	r.taskset, _ = exec.LookPath("taskset")
+	return r, nil
+}
+
+// cpuFlag parses a CPU list flag and checks it is within the allowed CPUs.
+func (r *Runner) cpuFlag(flag, val string, def CPUSet) (CPUSet, error) {
+	if val == "" {
+		return def, nil
+	}
+	set, err := ParseCPUs(val)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	for _, c := range set {
+		if !contains(r.all, c) {
+			return nil, fmt.Errorf("%s: CPU %d is not one this process may use (%s)", flag, c, r.all)
+		}
+	}
+	return set, nil
+}
+
+func contains(s CPUSet, c int) bool {
+	for _, x := range s {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Plan is the run's plan, for printing before it starts.
+func (r *Runner) Plan() Plan { return r.plan }
+
+// CPUs returns the server and client CPU sets.
+func (r *Runner) CPUs() (server, client CPUSet) { return r.server, r.client }
+
+// Run measures every step of the plan. It returns the results and their
+// directory; after ctx is cancelled it stops the current point, stops every
+// child, keeps the finished points and marks the run Interrupted.
+func (r *Runner) Run(ctx context.Context) (*results.Run, string, error) {
+	if err := r.setUp(); err != nil {
+		r.tearDown()
+		return nil, "", err
+	}
+	defer r.tearDown()
+	if err := r.startServices(); err != nil {
+		return r.run, r.dir, err
+	}
+	for _, s := range r.plan.Steps {
+		if ctx.Err() != nil {
+			break
+		}
+		r.runStep(ctx, s)
+	}
+	if ctx.Err() != nil {
+		r.run.Interrupted = true
+	} else {
+		r.run.Finished = time.Now().UTC()
+	}
+	return r.run, r.dir, r.write()
+}
+
+// setUp pins this process, raises the file limit and creates the results
+// directory with the environment.
+func (r *Runner) setUp() error {
+	var err error
+	if r.tmp, err = os.MkdirTemp("", "loopbench-run-"); err != nil {
+		return err
+	}
+	if err := pin(os.Getpid(), r.client); err != nil {
+		return err
+	}
+	runtime.GOMAXPROCS(len(r.client))
+	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Env: r.env()}
+	r.run.ID = runID(r.run.Started, r.run.Env.Host)
+	r.dir = filepath.Join(r.cfg.Out, r.run.ID)
+	r.note(r.cpuNotes()...)
+	r.note(r.plan.Skipped...)
+	r.note(r.fileLimitNotes()...)
+	r.note("a server process serves one level of a (workload, model, variant) across its repetitions; its peak RSS and loop lag cover that level, warm-ups included")
+	for _, w := range r.cfg.Workloads {
+		r.run.Workloads = append(r.run.Workloads, results.Workload{Name: w.Name, Description: w.Description, File: w.File, Source: w.Source})
+	}
+	if err := r.write(); err != nil {
+		return err
+	}
+	return results.Link(filepath.Join(r.cfg.Out, "latest"), r.dir)
+}
+
+// tearDown stops the backend and restores this process's CPUs.
+func (r *Runner) tearDown() {
+	if r.backend != nil {
+		r.backend.stop()
+	}
+	if r.tmp != "" {
+		os.RemoveAll(r.tmp)
+	}
+	pin(os.Getpid(), r.all)
+	runtime.GOMAXPROCS(len(r.all))
+}
+
+// note records facts the reader of the results must know, and prints them.
+func (r *Runner) note(notes ...string) {
+	for _, n := range notes {
+		r.run.Env.Notes = append(r.run.Env.Notes, n)
+		fmt.Fprintln(r.cfg.Log, "note:", n)
+	}
+}
+
+func (r *Runner) write() error {
+	return results.Write(r.dir, r.run)
+}
+
+// record appends a finished point and writes the results at once.
+func (r *Runner) record(p *results.Point) {
+	r.run.Points = append(r.run.Points, *p)
+	if err := r.write(); err != nil {
+		fmt.Fprintln(r.cfg.Log, "error: writing results:", err)
+	}
+	if r.cfg.OnPoint != nil {
+		r.cfg.OnPoint(p)
+	}
+}
+
+func runID(t time.Time, host string) string {
+	return t.Format("20060102T150405Z") + "-" + host
+}

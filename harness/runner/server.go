@@ -1,0 +1,133 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"loopbench/app"
+	"loopbench/harness/results"
+)
+
+// readyTimeout bounds how long a server may take to answer its first
+// /plaintext correctly.
+const readyTimeout = 15 * time.Second
+
+// server is one `loopbench serve` child.
+type server struct {
+	*child
+	addr      string
+	statsFile string
+}
+
+// serverSpec is what a server is started with.
+type serverSpec struct {
+	model   string
+	flags   []string
+	cpus    CPUSet
+	dataDir string
+	backend string
+	tmpDir  string // where its stats file goes
+}
+
+// startServer starts `loopbench serve` on a free port, pins it and waits
+// until it answers GET /plaintext correctly. On failure the server is
+// stopped and the error carries the tail of its output.
+func (r *Runner) startServer(s serverSpec) (*server, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	stats, err := os.CreateTemp(s.tmpDir, "stats-*.json")
+	if err != nil {
+		return nil, err
+	}
+	stats.Close()
+	os.Remove(stats.Name()) // the server writes it on stop; a stale file would be misread
+	argv := []string{r.cfg.Binary, "serve", "--model", s.model, "--addr", addr, "--stats-file", stats.Name()}
+	if s.dataDir != "" {
+		argv = append(argv, "--data", s.dataDir)
+	}
+	if s.backend != "" {
+		argv = append(argv, "--backend", s.backend)
+	}
+	argv = append(argv, s.flags...)
+	c, err := startChild("server "+s.model, s.cpus, r.taskset, argv...)
+	if err != nil {
+		return nil, err
+	}
+	srv := &server{child: c, addr: addr, statsFile: stats.Name()}
+	if err := c.poll(readyTimeout, func() error { return checkPlaintext(addr) }); err != nil {
+		c.kill()
+		return nil, &serverError{reason: err.Error(), output: c.out.String()}
+	}
+	// Pin again: threads started while the server got ready inherited the
+	// affinity already, but a server started without taskset may have made
+	// threads between its start and the first pinning.
+	if err := pin(c.pid(), s.cpus); err != nil && !c.exited() {
+		c.kill()
+		return nil, err
+	}
+	return srv, nil
+}
+
+// serverError is a server that failed to start or to keep answering, with
+// the tail of its output.
+type serverError struct {
+	reason string
+	output string
+}
+
+func (e *serverError) Error() string { return e.reason }
+
+// checkPlaintext sends one GET /plaintext and checks the answer is 200 with
+// the right body.
+func checkPlaintext(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.WriteString(conn, "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\nConnection: close\r\n\r\n"); err != nil {
+		return err
+	}
+	resp, err := io.ReadAll(bufio.NewReader(io.LimitReader(conn, 64<<10)))
+	if err != nil && len(resp) == 0 {
+		return err
+	}
+	head, body, _ := bytes.Cut(resp, []byte("\r\n\r\n"))
+	if !bytes.HasPrefix(head, []byte("HTTP/1.1 200 ")) || !bytes.Equal(body, app.PlaintextBody()) {
+		status, _, _ := bytes.Cut(head, []byte("\r\n"))
+		return fmt.Errorf("GET /plaintext answered %q with body %.40q, want 200 %q", status, body, app.PlaintextBody())
+	}
+	return nil
+}
+
+// stopAndReadLag stops the server and reads the loop lag it wrote on stop,
+// if it measures one.
+func (srv *server) stopAndReadLag() (*results.LoopLag, error) {
+	stopErr := srv.stop()
+	defer os.Remove(srv.statsFile)
+	b, err := os.ReadFile(srv.statsFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, stopErr
+	}
+	if err != nil {
+		return nil, errors.Join(stopErr, err)
+	}
+	var stats struct {
+		LoopLag *results.LoopLag `json:"loop_lag"`
+	}
+	if err := json.Unmarshal(b, &stats); err != nil {
+		return nil, errors.Join(stopErr, fmt.Errorf("%s: %w", filepath.Base(srv.statsFile), err))
+	}
+	return stats.LoopLag, stopErr
+}

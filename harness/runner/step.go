@@ -1,0 +1,243 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"loopbench/harness/results"
+	"loopbench/harness/sample"
+	"loopbench/harness/workload"
+)
+
+// startServices writes the data files and starts the backend, if any step
+// needs them. Both run on the client's CPUs, so the server's CPUs measure
+// the server alone.
+func (r *Runner) startServices() error {
+	var data, backend bool
+	for _, s := range r.plan.Steps {
+		data = data || s.Workload.Server.Data
+		backend = backend || s.Workload.Server.Backend
+	}
+	if data {
+		r.dataDir = filepath.Join(r.tmp, "data")
+		out, err := exec.Command(r.cfg.Binary, "data", "--dir", r.dataDir).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("writing the data files with `%s data`: %v: %s", r.cfg.Binary, err, strings.TrimSpace(string(out)))
+		}
+	}
+	if !backend {
+		return nil
+	}
+	addr, err := freePort()
+	if err != nil {
+		return err
+	}
+	c, err := startChild("backend", r.client, r.taskset, r.cfg.Binary, "backend", "--addr", addr)
+	if err != nil {
+		return err
+	}
+	r.backend, r.backAdr = c, addr
+	if err := c.waitPort(addr, readyTimeout); err != nil {
+		return fmt.Errorf("the backend did not start: %v: %s", err, c.out.String())
+	}
+	return nil
+}
+
+// runStep measures every repetition of one step on one server process. A
+// server that does not start gives failed points; one that dies during a
+// repetition gives a failed point and is started again for the next.
+func (r *Runner) runStep(ctx context.Context, s Step) {
+	spec := r.serverSpec(s)
+	srv, err := r.startServer(spec)
+	first := len(r.run.Points)
+	for rep := 0; rep < s.Reps && ctx.Err() == nil; rep++ {
+		if err != nil {
+			r.record(r.failed(s, rep, err))
+			continue
+		}
+		p, ok := r.measure(ctx, srv, s, rep)
+		if !ok {
+			break
+		}
+		r.record(p)
+		if p.Failed && rep+1 < s.Reps {
+			srv.kill()
+			srv, err = r.startServer(spec)
+		}
+	}
+	if srv != nil {
+		r.stopServer(srv, first)
+	}
+}
+
+// stopServer stops a step's server and gives its loop lag to the step's
+// measured points.
+func (r *Runner) stopServer(srv *server, first int) {
+	lag, err := srv.stopAndReadLag()
+	if err != nil {
+		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
+	}
+	if lag == nil {
+		return
+	}
+	for i := first; i < len(r.run.Points); i++ {
+		if !r.run.Points[i].Failed {
+			r.run.Points[i].LoopLag = lag
+		}
+	}
+	if err := r.write(); err != nil {
+		fmt.Fprintln(r.cfg.Log, "error: writing results:", err)
+	}
+}
+
+func (r *Runner) serverSpec(s Step) serverSpec {
+	spec := serverSpec{model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload), tmpDir: r.tmp}
+	if s.Workload.Server.Data {
+		spec.dataDir = r.dataDir
+	}
+	if s.Workload.Server.Backend {
+		spec.backend = r.backAdr
+	}
+	return spec
+}
+
+// serverCPUs is the server's CPU set for a workload: every CPU for
+// server.cpus = "all", else the runner's server set.
+func (r *Runner) serverCPUs(w *workload.Workload) CPUSet {
+	if w.Server.CPUs == "all" {
+		return r.all
+	}
+	return r.server
+}
+
+// newPoint describes the point before it is measured.
+func (r *Runner) newPoint(s Step, rep int) *results.Point {
+	l := s.Level
+	return &results.Point{
+		Workload: s.Workload.Name, Model: s.Run.Model, Variant: s.Run.Variant.Name, Flags: s.Run.Variant.Flags,
+		Mode: s.Workload.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
+		IdleConnections: l.IdleConnections, Rep: rep,
+		ServerCPUs: r.serverCPUs(s.Workload).String(), ClientCPUs: r.client.String(), Start: time.Now().UTC(),
+	}
+}
+
+// failed is a point that could not be measured.
+func (r *Runner) failed(s Step, rep int, err error) *results.Point {
+	p := r.newPoint(s, rep)
+	p.Failed, p.FailReason = true, err.Error()
+	if se, ok := errors.AsType[*serverError](err); ok {
+		p.Stderr = se.output
+	}
+	return p
+}
+
+// measure runs one repetition. It returns false if ctx was cancelled: the
+// point is then dropped.
+func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*results.Point, bool) {
+	p := r.newPoint(s, rep)
+	m := &meter{pid: srv.pid(), clientCPUs: len(r.client)}
+	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(rep + 1), OnMeasure: m.begin, Answered: &m.answered}
+	loadErr := r.cfg.Load(ctx, req, p)
+	gone := m.end(p)
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	r.judge(p, srv, loadErr, gone)
+	return p, true
+}
+
+// judge marks a point failed when the server exited, the load generator
+// failed, or nothing was answered correctly.
+func (r *Runner) judge(p *results.Point, srv *server, loadErr error, gone bool) {
+	if gone {
+		select { // the exit may be a moment behind the failed /proc read
+		case <-srv.done:
+		case <-time.After(time.Second):
+		}
+	}
+	switch {
+	case srv.exited():
+		p.Failed, p.FailReason = true, srv.exitReason()+" during the point"
+	case loadErr != nil:
+		p.Failed, p.FailReason = true, "load generator: "+loadErr.Error()
+	case p.Requests == 0:
+		p.Failed, p.FailReason = true, "no correct answers"+errorSummary(p.Errors)
+	default:
+		return
+	}
+	p.Stderr = srv.out.String()
+}
+
+func errorSummary(errs map[string]int64) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	var parts []string
+	for k, v := range errs {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(parts)
+	return " (errors: " + strings.Join(parts, ", ") + ")"
+}
+
+// meter samples the server and the client's own CPU over the measured
+// interval: from OnMeasure (called by the load generator) to the return of
+// the load function.
+type meter struct {
+	pid        int
+	clientCPUs int
+	answered   atomic.Int64
+
+	mu      sync.Mutex
+	sampler *sample.Sampler
+	start   time.Time
+	user0   time.Duration
+	sys0    time.Duration
+	err     error
+}
+
+func (m *meter) begin() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sampler != nil {
+		return
+	}
+	m.start = time.Now()
+	var err error
+	m.user0, m.sys0, err = sample.Self()
+	m.sampler, m.err = sample.Start(m.pid, sample.Interval, &m.answered)
+	m.err = errors.Join(m.err, err)
+}
+
+// end stops sampling and fills the point's server and client figures. It
+// reports whether the server's process went away.
+func (m *meter) end(p *results.Point) (gone bool) {
+	m.begin() // for a load function that failed before measuring
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sampler == nil {
+		return errors.Is(m.err, sample.ErrGone)
+	}
+	wall := time.Since(m.start)
+	usage, samples, err := m.sampler.Stop()
+	p.Server, p.Samples = usage, samples
+	u, s, _ := sample.Self()
+	u, s = u-m.user0, s-m.sys0
+	p.Client = results.Client{CPUUser: u.Seconds(), CPUSys: s.Seconds()}
+	if wall > 0 {
+		p.Client.Utilization = (u + s).Seconds() / wall.Seconds() / float64(m.clientCPUs)
+	}
+	p.ClientBound = p.Client.Utilization >= ClientBoundAt
+	if p.Requests > 0 {
+		p.CPUPerRequest = (usage.CPUUser + usage.CPUSys) * 1e6 / float64(p.Requests)
+	}
+	return errors.Is(err, sample.ErrGone)
+}

@@ -1,0 +1,103 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"loopbench/harness/results"
+)
+
+// Summary writes one table per workload of a run: for each model, variant
+// and level, the medians over repetitions of throughput, latency, memory,
+// threads, CPU per request, the errors, and the flags (client-bound, FAILED).
+func Summary(w io.Writer, run *results.Run) {
+	groups := results.Groups(run.Points)
+	var order []string
+	byWorkload := map[string][]results.Group{}
+	for _, g := range groups {
+		if _, ok := byWorkload[g.Key.Workload]; !ok {
+			order = append(order, g.Key.Workload)
+		}
+		byWorkload[g.Key.Workload] = append(byWorkload[g.Key.Workload], g)
+	}
+	for _, name := range order {
+		fmt.Fprintf(w, "\n%s\n", name)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "model\tlevel\treq/s\tspread\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\tflags\t")
+		for _, g := range byWorkload[name] {
+			fmt.Fprintln(tw, summaryRow(&g))
+		}
+		tw.Flush()
+	}
+}
+
+func summaryRow(g *results.Group) string {
+	level := LevelString(g.Key)
+	if g.Failed() {
+		reason := g.Points[0].FailReason
+		if len(reason) > 60 {
+			reason = reason[:60] + "…"
+		}
+		return fmt.Sprintf("%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED: %s\t", g.Key.Series(), level, reason)
+	}
+	tput := g.Measure(func(p *results.Point) float64 { return p.Throughput })
+	p50 := g.Measure(func(p *results.Point) float64 { return p.Latency.P50 })
+	p99 := g.Measure(func(p *results.Point) float64 { return p.Latency.P99 })
+	rss := g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) })
+	thr := g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) })
+	cpu := g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest })
+	return fmt.Sprintf("%s\t%s\t%.0f\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%.1f\t%s\t",
+		g.Key.Series(), level, tput.Median, spread(tput), p50.Median/1000, p99.Median/1000,
+		rss.Median/(1<<20), thr.Median, g.Errors(), cpu.Median, flags(g, tput.N))
+}
+
+func spread(s results.Stat) string {
+	if s.N < 2 {
+		return "-"
+	}
+	return fmt.Sprintf("±%.0f%%", 50*s.Spread())
+}
+
+func flags(g *results.Group, measured int) string {
+	var f []string
+	if g.ClientBound() {
+		f = append(f, "client-bound")
+	}
+	if failed := len(g.Points) - measured; failed > 0 {
+		f = append(f, fmt.Sprintf("FAILED %d of %d", failed, len(g.Points)))
+	}
+	return strings.Join(f, " ")
+}
+
+// LevelString writes a point's load level: "c=64", "c=256 p=16",
+// "1000/s c=256", "idle=10000 200/s c=4".
+func LevelString(k results.Key) string {
+	s := "c=" + strconv.Itoa(k.Connections)
+	if k.Pipeline > 1 {
+		s += " p=" + strconv.Itoa(k.Pipeline)
+	}
+	if k.Rate > 0 {
+		s = strconv.FormatFloat(k.Rate, 'f', -1, 64) + "/s " + s
+	}
+	if k.IdleConnections > 0 {
+		s = "idle=" + strconv.Itoa(k.IdleConnections) + " " + s
+	}
+	return s
+}
+
+// PointLine is the terminal line for one finished point.
+func PointLine(p *results.Point) string {
+	head := fmt.Sprintf("%s %s %s rep %d", p.Workload, results.Key{Model: p.Model, Variant: p.Variant}.Series(), LevelString(p.Key()), p.Rep+1)
+	if p.Failed {
+		return head + ": FAILED: " + p.FailReason
+	}
+	line := fmt.Sprintf("%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, peak RSS %.1f MiB, %d threads, %d errors, %.1f µs CPU/req",
+		head, p.Throughput, p.Latency.P50/1000, p.Latency.P99/1000, float64(p.Server.PeakRSS)/(1<<20), p.Server.Threads, p.ErrorCount(), p.CPUPerRequest)
+	if p.ClientBound {
+		line += " [client-bound]"
+	}
+	return line
+}
