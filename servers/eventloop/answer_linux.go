@@ -101,7 +101,12 @@ func (l *loop) complete(a *answer, result []byte, err error) {
 	a.buf = app.Finish(a.buf[:0], &a.action, result, err)
 	a.ready = true
 	a.result, a.err = nil, nil
-	if c := a.c; !c.inCheck {
+	l.markCheck(a.c)
+}
+
+// markCheck schedules c's ready answers to be flushed in the check phase.
+func (l *loop) markCheck(c *conn) {
+	if !c.inCheck {
 		c.inCheck = true
 		l.check = append(l.check, c)
 	}

@@ -205,9 +205,15 @@ func (c *conn) refuse(l *loop, out []byte, err error) []byte {
 func (c *conn) send(l *loop, b []byte) {
 	if len(c.out) > 0 {
 		c.out = append(c.out, b...)
-		l.maxOut = max(l.maxOut, len(c.out))
-		return
+	} else if rest := c.write(l, b); len(rest) > 0 {
+		c.out = append(c.out[:0], rest...)
 	}
+	l.maxOut = max(l.maxOut, len(c.out))
+}
+
+// write writes b until the kernel refuses more and returns the rest. A
+// failed write (EPIPE, ECONNRESET: the peer is gone) closes the connection.
+func (c *conn) write(l *loop, b []byte) []byte {
 	for len(b) > 0 {
 		n, err := unix.Write(c.fd, b)
 		switch {
@@ -215,28 +221,27 @@ func (c *conn) send(l *loop, b []byte) {
 			b = b[n:]
 		case errors.Is(err, unix.EINTR):
 		case errors.Is(err, unix.EAGAIN):
-			c.out = append(c.out, b...)
-			l.maxOut = max(l.maxOut, len(c.out))
-			return
-		default: // EPIPE, ECONNRESET: the peer is gone
+			return b
+		default:
 			c.close(l)
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
 // flush writes the queued bytes when the socket is writable again.
 func (c *conn) flush(l *loop) {
-	out := c.out
-	c.out = nil
-	c.send(l, out)
+	c.out = append(c.out[:0], c.write(l, c.out)...)
 	if c.closed {
 		return
 	}
 	if len(c.out) == 0 {
-		c.out = out[:0]
-		if cap(out) > keepBuffer {
+		if cap(c.out) > keepBuffer {
 			c.out = nil
+		}
+		if len(c.q) > 0 && c.q[0].ready {
+			l.markCheck(c) // answers held back by the bound can go now
 		}
 		c.resume(l)
 	}
