@@ -119,30 +119,52 @@ func appendHead(dst []byte, a *Action, status int, ctype string, n int) []byte {
 	return append(dst, "\r\n\r\n"...)
 }
 
-var statusTexts = map[int][]byte{
-	200: []byte("OK"),
-	400: []byte("Bad Request"),
-	404: []byte("Not Found"),
-	405: []byte("Method Not Allowed"),
-	414: []byte("URI Too Long"),
-	431: []byte("Request Header Fields Too Large"),
-	500: []byte("Internal Server Error"),
-	502: []byte("Bad Gateway"),
-	505: []byte("HTTP Version Not Supported"),
-}
+// The status texts, as values so that answering allocates nothing.
+var (
+	textOK                  = []byte("OK")
+	textBadRequest          = []byte("Bad Request")
+	textNotFound            = []byte("Not Found")
+	textMethodNotAllowed    = []byte("Method Not Allowed")
+	textURITooLong          = []byte("URI Too Long")
+	textHeaderTooLarge      = []byte("Request Header Fields Too Large")
+	textInternalServerError = []byte("Internal Server Error")
+	textBadGateway          = []byte("Bad Gateway")
+	textVersionNotSupported = []byte("HTTP Version Not Supported")
+	textError               = []byte("Error")
+)
 
 func statusText(status int) []byte {
-	if t, ok := statusTexts[status]; ok {
-		return t
+	switch status {
+	case 200:
+		return textOK
+	case 400:
+		return textBadRequest
+	case 404:
+		return textNotFound
+	case 405:
+		return textMethodNotAllowed
+	case 414:
+		return textURITooLong
+	case 431:
+		return textHeaderTooLarge
+	case 500:
+		return textInternalServerError
+	case 502:
+		return textBadGateway
+	case 505:
+		return textVersionNotSupported
 	}
-	return []byte("Error")
+	return textError
 }
 
 // dateCache holds the Date header value, formatted at most once per second
-// by whichever caller first notices the second has changed.
+// by whichever caller first notices the second has changed. It is checked
+// against the monotonic clock, which costs one clock read instead of the
+// two of time.Now on the hot path.
 type dateCache struct {
-	unix int64
-	text [len(httpDate)]byte
+	at    time.Time     // when text was formatted, with its monotonic reading
+	valid time.Duration // how long after at the second changes
+	text  [len(httpDate)]byte
 }
 
 // httpDate is the IMF-fixdate layout of RFC 9110.
@@ -151,10 +173,10 @@ const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
 var currentDate atomic.Pointer[dateCache]
 
 func appendDate(dst []byte) []byte {
-	now := time.Now()
 	d := currentDate.Load()
-	if d == nil || d.unix != now.Unix() {
-		d = &dateCache{unix: now.Unix()}
+	if d == nil || time.Since(d.at) >= d.valid {
+		now := time.Now()
+		d = &dateCache{at: now, valid: time.Second - time.Duration(now.Nanosecond())}
 		now.UTC().AppendFormat(d.text[:0], httpDate)
 		currentDate.Store(d)
 	}
