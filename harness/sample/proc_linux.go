@@ -16,8 +16,21 @@ import (
 // on (sysconf(_SC_CLK_TCK) returns the same constant).
 const clockTick = 10 * time.Millisecond
 
-// Read reads pid's figures from /proc/PID/stat, status and fd.
+// Read reads pid's figures from /proc/PID/stat, status, fd, and the status
+// of each of its threads for the context switches.
 func Read(pid int) (Stat, error) {
+	st, err := readLight(pid)
+	if err != nil {
+		return Stat{}, err
+	}
+	st.VolCtxSw, st.InvolCtxSw, err = readCtxSw("/proc/" + strconv.Itoa(pid))
+	return st, err
+}
+
+// readLight is Read without the context switches, which cost one file per
+// thread (4,096 of them for a thread-per-connection server at 4,096
+// connections): what the Sampler reads every interval.
+func readLight(pid int) (Stat, error) {
 	dir := "/proc/" + strconv.Itoa(pid)
 	var st Stat
 	if err := readStat(dir, &st); err != nil {
@@ -32,6 +45,25 @@ func Read(pid int) (Stat, error) {
 	}
 	st.FDs = n
 	return st, nil
+}
+
+// readCtxSw sums the context switches of every thread: /proc/PID/status
+// counts only the main thread's. Threads that exited are no longer counted.
+func readCtxSw(dir string) (vol, invol int64, err error) {
+	tasks, err := os.ReadDir(dir + "/task")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, fmt.Errorf("%s/task: %w", dir, ErrGone)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, t := range tasks {
+		var st Stat
+		if readStatus(dir+"/task/"+t.Name(), &st) == nil {
+			vol, invol = vol+st.VolCtxSw, invol+st.InvolCtxSw
+		}
+	}
+	return vol, invol, nil
 }
 
 func readProc(path string) ([]byte, error) {
@@ -71,7 +103,8 @@ func readStat(dir string, st *Stat) error {
 	return nil
 }
 
-// readStatus takes memory, threads and context switches from /proc/PID/status.
+// readStatus takes memory, threads and the context switches of one thread
+// from a status file.
 func readStatus(dir string, st *Stat) error {
 	b, err := readProc(dir + "/status")
 	if err != nil {

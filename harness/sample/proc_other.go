@@ -12,3 +12,5 @@ func Read(pid int) (Stat, error) { return Stat{}, errors.ErrUnsupported }
 
 // Self needs Linux.
 func Self() (user, sys time.Duration, err error) { return 0, 0, errors.ErrUnsupported }
+
+func readLight(pid int) (Stat, error) { return Stat{}, errors.ErrUnsupported }

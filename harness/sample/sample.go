@@ -83,7 +83,7 @@ func (s *Sampler) loop(interval time.Duration) {
 // read takes one reading. After the process is gone it keeps the last good
 // reading and remembers the error.
 func (s *Sampler) read() {
-	st, err := Read(s.pid)
+	st, err := readLight(s.pid)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -92,6 +92,7 @@ func (s *Sampler) read() {
 		}
 		return
 	}
+	st.VolCtxSw, st.InvolCtxSw = s.last.VolCtxSw, s.last.InvolCtxSw // readLight skips them
 	s.last = st
 	s.maxThr = max(s.maxThr, st.Threads)
 	s.maxFDs = max(s.maxFDs, st.FDs)
@@ -106,15 +107,19 @@ func (s *Sampler) read() {
 
 // Stop takes a last reading and returns the usage over the sampled interval
 // (CPU and context switches as deltas, threads and fds as the most seen, RSS
-// at the end, peak RSS as VmHWM) and the series. The error is ErrGone (or
-// another read error) if the process could not be read at some point; the
-// usage then ends at the last good reading.
+// at the end, peak RSS as VmHWM) and the series. Context switches are read
+// at the start and the stop only, summed over the threads alive then. The
+// error is ErrGone (or another read error) if the process could not be read
+// at some point; the usage then ends at the last good reading.
 func (s *Sampler) Stop() (results.Usage, []results.Sample, error) {
 	close(s.stop)
 	<-s.done
 	s.read()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st, err := Read(s.pid); err == nil {
+		s.last.VolCtxSw, s.last.InvolCtxSw = st.VolCtxSw, st.InvolCtxSw
+	}
 	d, f := s.last, s.first
 	u := results.Usage{
 		CPUUser: (d.User - f.User).Seconds(), CPUSys: (d.Sys - f.Sys).Seconds(),

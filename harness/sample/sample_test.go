@@ -136,7 +136,7 @@ func TestSampler(t *testing.T) {
 	if last.RSS < helperMemory || last.Threads < helperThreads || last.Requests != 42 {
 		t.Errorf("last sample: %+v", last)
 	}
-	if u.PeakRSS < helperMemory || u.Threads < helperThreads || u.FDs < helperFiles || u.CPUUser < 0 || u.CPUSys < 0 {
+	if u.PeakRSS < helperMemory || u.Threads < helperThreads || u.FDs < helperFiles || u.CPUUser < 0 || u.CPUSys < 0 || u.VolCtxSw < 0 || u.InvolCtxSw < 0 {
 		t.Errorf("usage: %+v", u)
 	}
 }
