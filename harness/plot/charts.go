@@ -43,7 +43,7 @@ func title(what, workload, host string) string {
 }
 
 // charts builds every chart the workload's data supports, by kind.
-func charts(w *Workload, host string) (map[string]*Chart, error) {
+func charts(ws []Workload, w *Workload, host string) (map[string]*Chart, error) {
 	out := map[string]*Chart{}
 	add := func(kind string, c *Chart, err error) error {
 		if err == nil && c != nil {
@@ -59,7 +59,7 @@ func charts(w *Workload, host string) (map[string]*Chart, error) {
 		func() error { c, err := routeLatencyChart(w, host, x, multi); return add(KindRouteLatency, c, err) },
 		func() error { c, err := spectrumChart(w, host); return add(KindSpectrum, c, err) },
 		func() error { c, err := memoryChart(w, host, x, multi); return add(KindMemory, c, err) },
-		func() error { c, err := bytesPerConnChart(w, host); return add(KindBytesPerConn, c, err) },
+		func() error { c, err := bytesPerConnChart(ws, w, host); return add(KindBytesPerConn, c, err) },
 		func() error { c, err := threadsChart(w, host, x, multi); return add(KindThreads, c, err) },
 		func() error { c, err := cpuChart(w, host); return add(KindCPU, c, err) },
 		func() error { c, err := timelineChart(w, host); return add(KindTimeline, c, err) },
@@ -173,14 +173,14 @@ func threadsChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) 
 	return Lines(title("threads", w.Name, host), false, Panel{X: x, Y: y, Series: w.SeriesOf(threads)})
 }
 
-func bytesPerConnChart(w *Workload, host string) (*Chart, error) {
+func bytesPerConnChart(ws []Workload, w *Workload, host string) (*Chart, error) {
 	if w.Mode != "idle" {
 		return nil, nil
 	}
 	var bars []Bar
 	var methods []string
 	byMethod := map[string][]string{}
-	for _, pc := range w.BytesPerConn() {
+	for _, pc := range BytesPerConn(ws, w.Name) {
 		bars = append(bars, Bar{Model: pc.Model, Variant: pc.Variant, Parts: []float64{pc.Bytes / 1024}, ClientBound: pc.ClientBound, Failed: pc.Conns == 0})
 		if pc.Conns > 0 {
 			m := pc.Method()
@@ -203,11 +203,10 @@ func bytesPerConnChart(w *Workload, host string) (*Chart, error) {
 
 // Method says how the figure was computed, for captions.
 func (pc PerConn) Method() string {
-	if pc.Baseline < 0 {
-		return fmt.Sprintf("RSS / %s (no baseline)", formatCount(float64(pc.Conns)))
+	if pc.Baseline == "" {
+		return fmt.Sprintf("RSS ÷ %d connections (no lighter point to subtract: overstates)", pc.Conns)
 	}
-	return fmt.Sprintf("(RSS@%s − RSS@%s) / %s", formatCount(float64(pc.Conns)), formatCount(float64(pc.Baseline)),
-		formatCount(float64(pc.Conns-pc.Baseline)))
+	return fmt.Sprintf("(RSS at %d connections − RSS of %s) ÷ %d", pc.Conns, pc.Baseline, pc.Conns-pc.BaseConns)
 }
 
 // positiveLevels counts the levels a log axis can show.

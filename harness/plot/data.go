@@ -2,6 +2,7 @@ package plot
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 
@@ -160,49 +161,104 @@ func (w *Workload) SeriesOf(f func(*results.Point) float64) []Series {
 // idle-mode points of a workload.
 type PerConn struct {
 	Model, Variant string
-	// Bytes per connection; Conns the connection count it was measured at.
+	// Bytes per connection at Conns connections held (idle plus probe).
 	Bytes float64
 	Conns int
-	// Baseline is the connection count of the point subtracted (RSS at
-	// Conns minus RSS at Baseline, divided by the difference), or -1 when
-	// there was none and Bytes is RSS/Conns, which includes the runtime's
-	// fixed cost and so overstates the per-connection figure.
-	Baseline    int
+	// Baseline names the point whose RSS was subtracted, and BaseConns its
+	// connections; Baseline is empty when no lighter point was measured and
+	// Bytes is RSS/Conns, which includes the runtime's fixed cost and so
+	// overstates the figure.
+	Baseline    string
+	BaseConns   int
 	ClientBound bool
-	Failed      bool
+	// Failed is set when the series failed at its highest level; Conns is
+	// then zero unless a lower level was measured.
+	Failed bool
 }
 
-// BytesPerConn computes, per series, the memory per connection at the
-// highest measured level: (RSS(high) − RSS(low)) / (high − low) with the
-// lowest measured level as the baseline, or RSS(high)/high when the series
-// has a single level. RSS is the server's resident set at the end of the
-// measured interval (while the connections are held), median over
-// repetitions; kernel memory (socket buffers, thread stacks) is not in it.
-func (w *Workload) BytesPerConn() []PerConn {
+// BytesPerConn computes, per series of the idle-mode workload name, the
+// memory per connection at its highest measured level: (RSS − RSS of the
+// baseline) ÷ (connections − baseline connections). The baseline is a lower
+// level of the same workload if measured, else the same model and variant's
+// point with the fewest connections anywhere in the run (plaintext at 16
+// connections, typically); without one the figure is RSS ÷ connections.
+// RSS is the server's resident set at the end of the measured interval,
+// while the connections are held, median over repetitions; kernel memory
+// (socket buffers, thread stacks) is not in it.
+func BytesPerConn(ws []Workload, name string) []PerConn {
 	var out []PerConn
-	for _, s := range w.SeriesOf(rss) {
-		pc := PerConn{Model: s.Model, Variant: s.Variant, Baseline: -1}
-		var ok []XY
-		for _, q := range s.Points {
-			if !q.Failed {
-				ok = append(ok, q)
-			}
-		}
-		last := len(s.Points) - 1
-		pc.Failed = last >= 0 && s.Points[last].Failed
-		if len(ok) == 0 || ok[len(ok)-1].X <= 0 {
-			pc.Failed = true
-			out = append(out, pc)
+	for i := range ws {
+		if ws[i].Name != name {
 			continue
 		}
-		hi := ok[len(ok)-1]
-		pc.Conns, pc.Bytes, pc.ClientBound = int(hi.X), hi.Y/hi.X, hi.ClientBound
-		if lo := ok[0]; len(ok) > 1 && lo.X < hi.X {
-			pc.Baseline, pc.Bytes = int(lo.X), (hi.Y-lo.Y)/(hi.X-lo.X)
+		for _, hi := range topGroups(&ws[i]) {
+			out = append(out, MemoryPerConn(ws, hi))
 		}
-		out = append(out, pc)
 	}
 	return out
+}
+
+// topGroups returns, per series, its highest measured group (or its
+// highest group, failed, when none was measured).
+func topGroups(w *Workload) []*results.Group {
+	var out []*results.Group
+	for i := range w.Groups {
+		g := &w.Groups[i]
+		n := len(out)
+		switch {
+		case n == 0 || out[n-1].Key.Series() != g.Key.Series():
+			out = append(out, g)
+		case !g.Failed() || out[n-1].Failed():
+			out[n-1] = g
+		}
+	}
+	return out
+}
+
+// MemoryPerConn is the memory per connection of configuration hi, with the
+// baseline BytesPerConn describes.
+func MemoryPerConn(ws []Workload, hi *results.Group) PerConn {
+	pc := PerConn{Model: hi.Key.Model, Variant: hi.Key.Variant, Failed: hi.Failed(), ClientBound: hi.ClientBound()}
+	if hi.Failed() {
+		return pc
+	}
+	pc.Conns = held(hi)
+	r := hi.Measure(rss).Median
+	pc.Bytes = r / float64(pc.Conns)
+	if base, where := baseline(ws, hi); base != nil {
+		if d := r - base.Measure(rss).Median; d > 0 {
+			pc.Baseline, pc.BaseConns = where, held(base)
+			pc.Bytes = d / float64(pc.Conns-pc.BaseConns)
+		}
+	}
+	return pc
+}
+
+// held is the number of connections the server held at a point.
+func held(g *results.Group) int { return g.Key.Connections + g.Key.IdleConnections }
+
+// baseline finds the measured group of the same series with the fewest
+// connections, fewer than hi's: in hi's own workload if there is one, else
+// anywhere in the run.
+func baseline(ws []Workload, hi *results.Group) (*results.Group, string) {
+	for _, own := range []bool{true, false} {
+		var best *results.Group
+		for i := range ws {
+			if own != (ws[i].Name == hi.Key.Workload) {
+				continue
+			}
+			for j := range ws[i].Groups {
+				g := &ws[i].Groups[j]
+				if g.Key.Series() == hi.Key.Series() && !g.Failed() && held(g) < held(hi) && (best == nil || held(g) < held(best)) {
+					best = g
+				}
+			}
+		}
+		if best != nil {
+			return best, fmt.Sprintf("%s at %d connections", best.Key.Workload, held(best))
+		}
+	}
+	return nil, ""
 }
 
 // rss is the server's resident set at the end of the interval (peak RSS if

@@ -44,7 +44,7 @@ func Plan(run *results.Run) ([]Planned, error) {
 	var out []Planned
 	ws := Workloads(run)
 	for i := range ws {
-		cs, err := charts(&ws[i], run.Env.Host)
+		cs, err := charts(ws, &ws[i], run.Env.Host)
 		if err != nil {
 			return nil, err
 		}

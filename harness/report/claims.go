@@ -138,7 +138,7 @@ func Claims(run *results.Run) []Claim {
 	for i := range all {
 		ws[all[i].Name] = &all[i]
 	}
-	cs := []Claim{claimMemory(ws), claimIO(ws), claimBlocking(ws), claimCores(ws), claimHomemade(ws)}
+	cs := []Claim{claimMemory(ws, all), claimIO(ws), claimBlocking(ws), claimCores(ws), claimHomemade(ws, all)}
 	for i := range cs {
 		cs[i].decide()
 	}

@@ -71,7 +71,8 @@ func spread(s results.Stat) string {
 }
 
 // flags lists what a reader must know about a configuration: client-bound
-// repetitions, failed ones and why, and the runner's own flags.
+// repetitions, and failed ones and why. (The server flags of a variant are
+// in its name.)
 func flags(g *results.Group) string {
 	var fs []string
 	bound, failed := 0, 0
@@ -84,11 +85,6 @@ func flags(g *results.Group) string {
 			failed++
 			if !slices.Contains(reasons, p.FailReason) {
 				reasons = append(reasons, p.FailReason)
-			}
-		}
-		for _, f := range p.Flags {
-			if !slices.Contains(fs, f) {
-				fs = append(fs, f)
 			}
 		}
 	}

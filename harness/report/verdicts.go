@@ -8,15 +8,15 @@ import (
 	"loopbench/harness/results"
 )
 
-func claimMemory(ws map[string]*plot.Workload) Claim {
+func claimMemory(ws map[string]*plot.Workload, all []plot.Workload) Claim {
 	c := Claim{
 		Statement: "An event loop serves many mostly-waiting connections with far less memory than one thread per connection.",
-		Rule: fmt.Sprintf("For each event-loop model (%s) against threaded: memory ratio ≤ %g confirms, > %g refutes. Readings: c10k server RSS per held connection; io-sleep peak RSS at the highest connection count both were measured at. Process RSS leaves out kernel memory (socket buffers, and a thread's kernel stack and page tables), which the threaded model needs more of, so a confirmation understates the gap.",
+		Rule: fmt.Sprintf("For each event-loop model (%s) against threaded: memory ratio ≤ %g confirms, > %g refutes. Readings: server RSS per held connection in c10k, and in io-sleep at the highest connection count both were measured at, each less the RSS of the model's lightest point (see the notes). Process RSS leaves out kernel memory (socket buffers, and a thread's kernel stack and page tables), which the threaded model needs more of, so a confirmation understates the gap.",
 			subjects, MemoryFarLess, MemoryNotLess),
 	}
-	if w := ws["c10k"]; w != nil {
+	if ws["c10k"] != nil {
 		per := map[string]plot.PerConn{}
-		for _, pc := range w.BytesPerConn() {
+		for _, pc := range plot.BytesPerConn(all, "c10k") {
 			if pc.Variant == "default" || pc.Variant == "" {
 				per[pc.Model] = pc
 			}
@@ -32,19 +32,25 @@ func claimMemory(ws map[string]*plot.Workload) Claim {
 				r := pc.Bytes / th.Bytes
 				c.add(grade(r, MemoryFarLess, MemoryNotLess, true), "c10k: %s %s KiB per connection at %s against threaded %s KiB at %s: %s",
 					s, kib(pc.Bytes), num(float64(pc.Conns)), kib(th.Bytes), num(float64(th.Conns)), ratio(r))
+				c.note(fmt.Sprintf("c10k, %s: %s.", s, pc.Method()))
+				c.note(fmt.Sprintf("c10k, threaded: %s.", th.Method()))
 			}
 		}
 	}
 	if w := ws["io-sleep"]; w != nil {
-		peak := func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }
 		for _, s := range loopSubjects {
 			l := common(w, s, "default", "threaded", "default")
 			if math.IsNaN(l) {
 				continue
 			}
-			a, b := median(group(w, s, "default", l), peak), median(group(w, "threaded", "default", l), peak)
-			c.add(grade(a/b, MemoryFarLess, MemoryNotLess, true), "io-sleep at %s connections: %s peak RSS %s MiB against threaded %s MiB: %s",
-				num(l), s, mib(a), mib(b), ratio(a/b))
+			a, b := plot.MemoryPerConn(all, group(w, s, "default", l)), plot.MemoryPerConn(all, group(w, "threaded", "default", l))
+			if b.Bytes <= 0 {
+				continue
+			}
+			c.add(grade(a.Bytes/b.Bytes, MemoryFarLess, MemoryNotLess, true), "io-sleep at %s connections: %s %s KiB per connection against threaded %s KiB: %s",
+				num(l), s, kib(a.Bytes), kib(b.Bytes), ratio(a.Bytes/b.Bytes))
+			c.note(fmt.Sprintf("io-sleep, %s: %s.", s, a.Method()))
+			c.note(fmt.Sprintf("io-sleep, threaded: %s.", b.Method()))
 			if fl, why, ok := failedAbove(w, "threaded", s, l); ok {
 				c.note(fmt.Sprintf("io-sleep: threaded failed at %s connections (%s) where %s was measured.", num(fl), why, s))
 			}
@@ -191,7 +197,7 @@ func claimCores(ws map[string]*plot.Workload) Claim {
 	return c
 }
 
-func claimHomemade(ws map[string]*plot.Workload) Claim {
+func claimHomemade(ws map[string]*plot.Workload, all []plot.Workload) Claim {
 	c := Claim{
 		Statement: "The homemade libuv-style loop (eventloop) is as efficient as gnet, evio and the real libuv (node).",
 		Rule: fmt.Sprintf("In plaintext, at the highest connection count both were measured at: eventloop's server CPU per request ÷ the other's ≤ %g confirms, > %g refutes (CPU per request, because one client core cannot saturate the fast servers). Throughput and c10k memory are shown for context.",
@@ -212,8 +218,8 @@ func claimHomemade(ws map[string]*plot.Workload) Claim {
 		c.add(grade(a/b, AsEfficient, Heavier, true), "plaintext at %s connections: eventloop %s µs per request against %s %s µs: %s; throughput %s against %s req/s%s",
 			num(l), num(a), o, num(b), ratio(a/b), num(median(ge, tput)), num(median(gother, tput)), boundNote(ge, gother))
 	}
-	if c10k := ws["c10k"]; c10k != nil {
-		for _, pc := range c10k.BytesPerConn() {
+	if ws["c10k"] != nil {
+		for _, pc := range plot.BytesPerConn(all, "c10k") {
 			if pc.Conns > 0 && (pc.Variant == "default" || pc.Variant == "") {
 				c.note(fmt.Sprintf("c10k: %s %s KiB per connection.", pc.Model, kib(pc.Bytes)))
 			}

@@ -96,7 +96,7 @@ var workloads = []workload{
 	{"file", "GET /file?name=4k", "closed", []float64{64, 256}, 1, all("default", "threaded", "eventloop", "node"), fillIO(0.2)},
 	{"cpu", "GET /cpu?iter=20000", "closed", []float64{64}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillCPU},
 	{"mixed", "95% /plaintext, 5% /cpu?iter=20000", "open", []float64{2000, 5000}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillMixed},
-	{"c10k", "idle connections plus a probe", "idle", []float64{0, 10000}, 1, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
+	{"c10k", "idle connections plus a probe", "idle", []float64{10000}, 1, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
 }
 
 func (w workload) point(sv series, level float64, rep int, start time.Time) results.Point {
@@ -107,7 +107,7 @@ func (w workload) point(sv series, level float64, rep int, start time.Time) resu
 	case "open":
 		p.Rate, p.Connections = level, 64
 	case "idle":
-		p.IdleConnections, p.Connections = int(level), 16
+		p.IdleConnections, p.Connections = int(level), 4
 	default:
 		p.Connections = int(level)
 	}
