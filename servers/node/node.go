@@ -171,6 +171,9 @@ func (m *Model) Serve(ctx context.Context, cfg app.Config) error {
 	if err != nil {
 		return err
 	}
+	if ctx.Err() != nil {
+		return app.ErrServerClosed
+	}
 	var tail tailBuffer
 	cmd := exec.CommandContext(ctx, bin, args[1:]...)
 	cmd.Env = env

@@ -439,3 +439,55 @@ func TestExitWhileServing(t *testing.T) {
 		t.Fatalf("Serve on a taken port = %v, want an error quoting node's EADDRINUSE", err)
 	}
 }
+
+// TestRefusalAfterPending: a malformed request pipelined behind one still
+// being answered is refused after that answer, once, and the connection closes.
+func TestRefusalAfterPending(t *testing.T) {
+	srv := start(t, app.Config{})
+	c, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /sleep?ms=200 HTTP/1.1\r\n\r\nGET /json HTTP/1.1\r\n\r\nGARBAGE\r\n\r\n")
+	time.Sleep(50 * time.Millisecond)
+	io.WriteString(c, "MORE GARBAGE\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	for i, want := range []string{"slept 200 ms", `{"message":"Hello, World!"}`, "Bad Request"} {
+		_, body, err := readResponse(br, "GET")
+		if err != nil || string(body) != want {
+			t.Fatalf("answer %d: %q, %v; want %q", i, body, err, want)
+		}
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the refusal: %q, %v; want the connection closed", rest, err)
+	}
+}
+
+// TestUpstreamConcurrent: concurrent /upstream calls each get their own
+// backend connection and wait together, not one after another.
+func TestUpstreamConcurrent(t *testing.T) {
+	const n, ms = 100, 200
+	srv := start(t, app.Config{Backend: startBackend(t, nil)})
+	began := time.Now()
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			resp, body, err := get(srv.addr, "/upstream?ms="+strconv.Itoa(ms))
+			if err == nil && (resp.StatusCode != 200 || string(body) != "upstream 200 ms") {
+				err = errors.New(resp.Status + " " + string(body))
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	// One after another they would take n*ms = 20 s.
+	if took := time.Since(began); took > n*ms*time.Millisecond/2 {
+		t.Errorf("%d concurrent /upstream?ms=%d took %v", n, ms, took)
+	}
+}

@@ -328,12 +328,18 @@ function onClientError(err, socket) {
     socket.destroy();
     return;
   }
+  // Node calls this again for every later chunk the failed parser sees.
+  if (refused.has(socket)) return;
+  refused.add(socket);
   const status = clientErrorStatus(err);
   const body = statusText(status);
   answerAfterPending(socket, `HTTP/1.1 ${status} ${body}\r\nServer: loopbench\r\n` +
     `Date: ${new Date().toUTCString()}\r\nContent-Type: ${TEXT}\r\n` +
     `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 }
+
+// refused holds the sockets whose refusal is written or waiting to be.
+const refused = new WeakSet();
 
 // answerAfterPending writes msg and closes once the socket has no response
 // in flight (Node assigns queued pipelined responses one after another).
@@ -399,7 +405,9 @@ function main() {
     process.stderr.write(`node model: listen ${cfg.addr}: ${err.message}\n`);
     process.exit(1);
   });
-  server.listen({ host, port, backlog: 4096 }, () => {
+  // The kernel caps the backlog at net.core.somaxconn, which is what Go's
+  // listeners ask for, so every model gets the same accept queue.
+  server.listen({ host, port, backlog: 65535 }, () => {
     const a = server.address();
     process.stderr.write(`node model: ${process.version} listening on ${a.address}:${a.port} ` +
       `(UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE || 'default'}, cpu-offload=${cfg.cpuOffload})\n`);
