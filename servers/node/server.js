@@ -414,4 +414,9 @@ function main() {
   });
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`node model: ${err.message}\n`);
+  process.exit(2);
+}
