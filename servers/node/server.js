@@ -370,10 +370,9 @@ function writeStats(file, h) {
   }
 }
 
-function main() {
-  const cfg = parseArgs(process.argv.slice(1));
-  const { host, port } = splitHostPort(cfg.addr);
-  const application = new App(cfg);
+// newServer returns the http server of the application, with Node's limits
+// set to the shared application's.
+function newServer(application) {
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requireHostHeader: false },
     (req, res) => application.handle(req, res));
   // Idle keep-alive connections never time out (keepAliveTimeout 0), as in
@@ -385,14 +384,19 @@ function main() {
   server.headersTimeout = HEAD_TIMEOUT_MS;
   server.requestTimeout = HEAD_TIMEOUT_MS;
   server.on('clientError', onClientError);
-  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  lag.enable();
+  return server;
+}
+
+// stopOnSignal stops gracefully on SIGTERM or SIGINT: the stats first, then
+// no new connections, idle ones closed at once, busy ones after STOP_GRACE_MS;
+// the process exits 0 when the last connection is gone.
+function stopOnSignal(server, application, lag, statsFile) {
   let stopping = false;
   const stop = (signal) => {
     if (stopping) return;
     stopping = true;
     lag.disable();
-    writeStats(cfg.statsFile, lag);
+    writeStats(statsFile, lag);
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     application.upstream.close();
@@ -401,6 +405,16 @@ function main() {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+function main() {
+  const cfg = parseArgs(process.argv.slice(1));
+  const { host, port } = splitHostPort(cfg.addr);
+  const application = new App(cfg);
+  const server = newServer(application);
+  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  lag.enable();
+  stopOnSignal(server, application, lag, cfg.statsFile);
   server.on('error', (err) => {
     process.stderr.write(`node model: listen ${cfg.addr}: ${err.message}\n`);
     process.exit(1);

@@ -1,0 +1,45 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"loopbench/app"
+)
+
+// TestFileSymlink: node opens /file names with O_NOFOLLOW, so a symbolic
+// link in the data directory is refused even where os.Root would follow it.
+func TestFileSymlink(t *testing.T) {
+	dir, outside := dataDir(t), dataDir(t)
+	links := map[string]string{
+		"inside.bin":  "small.bin",
+		"outside.bin": filepath.Join(outside, "small.bin"),
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := start(t, app.Config{DataDir: dir})
+	cases := []struct {
+		name         string
+		shared, node int
+	}{
+		// A link to a file in the data directory: os.Root follows it.
+		{"inside.bin", 200, 500},
+		// A link out of the data directory: both refuse it.
+		{"outside.bin", 500, 500},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := "GET /file?name=" + tc.name + " HTTP/1.1\r\n\r\n"
+			if w, _ := parse(t, "GET", render(t, req, dir)); w.StatusCode != tc.shared {
+				t.Errorf("the shared application answers %d, the table says %d", w.StatusCode, tc.shared)
+			}
+			if resp, _ := exchange(t, srv.addr, req); resp.StatusCode != tc.node {
+				t.Errorf("node answered %d, want %d", resp.StatusCode, tc.node)
+			}
+		})
+	}
+}
