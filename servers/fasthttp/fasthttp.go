@@ -44,11 +44,16 @@ const maxIdleUpstream = 1024
 // Differences lists where this model's answers knowingly differ from the
 // shared application's rules, because fasthttp parses requests itself.
 var Differences = []string{
-	"a request line with an absolute-form target (http://host/path) is answered 404, not 400: fasthttp accepts it and app sees a path not starting with /",
-	"an HTTP version other than 1.0/1.1 is served as HTTP/1.0 (200 and close), not 505: fasthttp treats every version but 1.1 as 1.0",
-	"a request target over 8 KiB is answered 431 (the whole head must fit fasthttp's 8 KiB read buffer), not 414",
-	"a body over 64 KiB is answered 413 by fasthttp, not by the route (405 and close)",
-	"a chunked request body is read by fasthttp and the connection kept alive; app would answer and close",
+	"a head whose lines end in a bare LF is never answered: fasthttp waits for more bytes (app: 400 and close)",
+	"an HTTP version other than 1.0/1.1 is served as HTTP/1.0 (the answer, then close), not 505",
+	"a request line with an absolute-form target (http://host/path) is answered 404 and kept alive, not 400 and close: fasthttp accepts it and app sees a path not starting with /",
+	"Content-Length together with Transfer-Encoding: chunked is served (chunked wins), not 400",
+	"an obs-fold continuation line is unfolded and the request served, not 400",
+	"a body over 64 KiB is answered 400 by fasthttp's parser, not 405 by the route (both close)",
+	"a chunked request body is read and the connection kept alive; app answers and closes",
+	"an HTTP/1.1 request without Host is answered 400 and closed (RFC 9112); app serves it",
+	"a request target over 8 KiB is answered 431 (the head must fit fasthttp's 8 KiB read buffer), where app answers 414",
+	"headers come in fasthttp's order and status lines use its reason phrases",
 }
 
 // Model is the fasthttp server model.
