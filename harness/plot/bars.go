@@ -122,6 +122,9 @@ func (bp *barPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		sty := p.Y.Tick.Label
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+		if len(bp.bars) > 8 {
+			sty.Font.Size = vg.Points(7.5)
+		}
 		c.FillText(sty, vg.Point{X: x, Y: trY(bottom) + vg.Points(2)}, bp.format(bottom))
 	}
 }

@@ -102,9 +102,36 @@ func percentilePanels(w *Workload, x Axis, lat func(*results.Point) *results.Lat
 	}
 }
 
+// percentileBars are p50, p99 and p99.9 of lat at level as grouped bars,
+// for a workload measured at a single level.
+func percentileBars(w *Workload, level float64, what string, lat func(*results.Point) *results.Latency, host string) (*Chart, error) {
+	pcts := []struct {
+		name string
+		f    func(*results.Latency) float64
+	}{
+		{"p50", func(l *results.Latency) float64 { return l.P50 }},
+		{"p99", func(l *results.Latency) float64 { return l.P99 }},
+		{"p99.9", func(l *results.Latency) float64 { return l.P999 }},
+	}
+	var bars []Bar
+	for _, pc := range pcts {
+		for _, g := range w.At(level) {
+			v := g.Measure(func(p *results.Point) float64 {
+				if l := lat(p); l != nil {
+					return us2ms(pc.f(l))
+				}
+				return math.NaN()
+			}).Median
+			bars = append(bars, Bar{Model: g.Key.Model, Variant: g.Key.Variant, Group: pc.name, Parts: []float64{nan0(v)},
+				ClientBound: g.ClientBound(), Failed: g.Failed() || math.IsNaN(v)})
+		}
+	}
+	return Bars(title(what+" at "+levelWords(w, level), w.Name, host), "latency (ms, median of repetitions)", nil, bars, trim)
+}
+
 func latencyChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
 	if !multi {
-		return nil, nil
+		return percentileBars(w, w.Chosen(), "latency (all routes)", func(p *results.Point) *results.Latency { return &p.Latency }, host)
 	}
 	return Lines(title("latency (all routes)", w.Name, host), false,
 		percentilePanels(w, x, func(p *results.Point) *results.Latency { return &p.Latency })...)
@@ -146,8 +173,11 @@ func RouteLatency(p *results.Point, route string) *results.Latency {
 
 func routeLatencyChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
 	route := w.MainRoute()
-	if route == "" || !multi {
+	if route == "" {
 		return nil, nil
+	}
+	if !multi {
+		return percentileBars(w, w.Chosen(), "latency of "+route+" alone", func(p *results.Point) *results.Latency { return RouteLatency(p, route) }, host)
 	}
 	return Lines(title("latency of "+route+" alone", w.Name, host), false,
 		percentilePanels(w, x, func(p *results.Point) *results.Latency { return RouteLatency(p, route) })...)
@@ -205,6 +235,9 @@ func bytesPerConnChart(ws []Workload, w *Workload, host string) (*Chart, error) 
 func (pc PerConn) Method() string {
 	if pc.Baseline == "" {
 		return fmt.Sprintf("RSS ÷ %d connections (no lighter point to subtract: overstates)", pc.Conns)
+	}
+	if pc.Bytes == 0 {
+		return fmt.Sprintf("RSS at %d connections not above RSS of %s: too small for RSS to show", pc.Conns, pc.Baseline)
 	}
 	return fmt.Sprintf("(RSS at %d connections − RSS of %s) ÷ %d", pc.Conns, pc.Baseline, pc.Conns-pc.BaseConns)
 }

@@ -167,7 +167,8 @@ type PerConn struct {
 	// Baseline names the point whose RSS was subtracted, and BaseConns its
 	// connections; Baseline is empty when no lighter point was measured and
 	// Bytes is RSS/Conns, which includes the runtime's fixed cost and so
-	// overstates the figure.
+	// overstates the figure. Bytes is 0 when RSS did not grow above the
+	// baseline's: the cost is below what RSS resolves.
 	Baseline    string
 	BaseConns   int
 	ClientBound bool
@@ -178,10 +179,11 @@ type PerConn struct {
 
 // BytesPerConn computes, per series of the idle-mode workload name, the
 // memory per connection at its highest measured level: (RSS − RSS of the
-// baseline) ÷ (connections − baseline connections). The baseline is a lower
-// level of the same workload if measured, else the same model and variant's
-// point with the fewest connections anywhere in the run (plaintext at 16
-// connections, typically); without one the figure is RSS ÷ connections.
+// baseline) ÷ (connections − baseline connections), and 0 when RSS did not
+// grow above the baseline's. The baseline is the point of the same model
+// and variant with the least RSS among those holding fewer connections: in
+// the same workload if it has one, else anywhere in the run; without one
+// the figure is RSS ÷ connections.
 // RSS is the server's resident set at the end of the measured interval,
 // while the connections are held, median over repetitions; kernel memory
 // (socket buffers, thread stacks) is not in it.
@@ -226,10 +228,8 @@ func MemoryPerConn(ws []Workload, hi *results.Group) PerConn {
 	r := hi.Measure(rss).Median
 	pc.Bytes = r / float64(pc.Conns)
 	if base, where := baseline(ws, hi); base != nil {
-		if d := r - base.Measure(rss).Median; d > 0 {
-			pc.Baseline, pc.BaseConns = where, held(base)
-			pc.Bytes = d / float64(pc.Conns-pc.BaseConns)
-		}
+		pc.Baseline, pc.BaseConns = where, held(base)
+		pc.Bytes = math.Max(0, r-base.Measure(rss).Median) / float64(pc.Conns-pc.BaseConns)
 	}
 	return pc
 }
@@ -237,9 +237,11 @@ func MemoryPerConn(ws []Workload, hi *results.Group) PerConn {
 // held is the number of connections the server held at a point.
 func held(g *results.Group) int { return g.Key.Connections + g.Key.IdleConnections }
 
-// baseline finds the measured group of the same series with the fewest
-// connections, fewer than hi's: in hi's own workload if there is one, else
-// anywhere in the run.
+// baseline finds the measured group of the same series with the least
+// RSS among those holding fewer connections than hi: in hi's own workload
+// if there is one, else anywhere in the run. The least RSS is the best
+// estimate of the model's fixed cost; a point under load carries buffers
+// and garbage on top.
 func baseline(ws []Workload, hi *results.Group) (*results.Group, string) {
 	for _, own := range []bool{true, false} {
 		var best *results.Group
@@ -249,7 +251,8 @@ func baseline(ws []Workload, hi *results.Group) (*results.Group, string) {
 			}
 			for j := range ws[i].Groups {
 				g := &ws[i].Groups[j]
-				if g.Key.Series() == hi.Key.Series() && !g.Failed() && held(g) < held(hi) && (best == nil || held(g) < held(best)) {
+				if g.Key.Series() == hi.Key.Series() && !g.Failed() && held(g) < held(hi) &&
+					(best == nil || g.Measure(rss).Median < best.Measure(rss).Median) {
 					best = g
 				}
 			}

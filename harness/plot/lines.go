@@ -73,8 +73,21 @@ func Lines(title string, vertical bool, panels ...Panel) (*Chart, error) {
 		all = append(all, pn.Series...)
 	}
 	shareY(c.Panels, panels)
+	if vertical {
+		shareX(c.Panels)
+	}
 	addLegend(c, all)
 	return c, nil
+}
+
+// shareX gives stacked panels the same x range, so a moment lines up
+// across them.
+func shareX(ps []*plot.Plot) {
+	for _, p := range ps {
+		for _, q := range ps {
+			p.X.Min, p.X.Max = math.Min(p.X.Min, q.X.Min), math.Max(p.X.Max, q.X.Max)
+		}
+	}
 }
 
 // shareY gives panels with the same y axis (p50, p99, p99.9) the same

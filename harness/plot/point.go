@@ -119,10 +119,11 @@ func timelineChart(w *Workload, host string) (*Chart, error) {
 		}
 		s := Series{Model: g.Key.Model, Variant: g.Key.Variant}
 		a, b, c := s, s, s
-		for i, smp := range p.Samples {
-			if i > 0 && smp.T > p.Samples[i-1].T {
-				prev := p.Samples[i-1]
+		prev := results.Sample{}
+		for _, smp := range p.Samples {
+			if smp.T > prev.T {
 				a.Points = append(a.Points, XY{X: smp.T, Y: float64(smp.Requests-prev.Requests) / (smp.T - prev.T)})
+				prev = smp
 			}
 			b.Points = append(b.Points, XY{X: smp.T, Y: float64(smp.RSS) / (1 << 20)})
 			c.Points = append(c.Points, XY{X: smp.T, Y: float64(smp.Threads)})

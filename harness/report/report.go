@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -120,13 +121,11 @@ func status(run *results.Run) string {
 
 // measured describes the measurement: durations, repetitions, points.
 func measured(run *results.Run) []string {
-	var durs []string
-	reps := 0
-	failed, bound := 0, 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	reps, failed, bound := 0, 0, 0
 	for _, p := range run.Points {
-		d := num(p.Duration) + " s"
-		if !slices.Contains(durs, d) {
-			durs = append(durs, d)
+		if !p.Failed {
+			lo, hi = math.Min(lo, p.Duration), math.Max(hi, p.Duration)
 		}
 		reps = max(reps, p.Rep+1)
 		if p.Failed {
@@ -136,9 +135,24 @@ func measured(run *results.Run) []string {
 			bound++
 		}
 	}
-	return []string{
-		fmt.Sprintf("%d points over %d workloads, up to %d repetitions per configuration (tables show the median and the spread of the repetitions).", len(run.Points), len(plot.Workloads(run)), reps),
-		fmt.Sprintf("Measured interval per point: %s (warm-up excluded).", strings.Join(durs, ", ")),
-		fmt.Sprintf("%d points failed and %d were client-bound (the load generator's CPU was saturated, so they show the client's limit).", failed, bound),
+	durs := num(lo) + "–" + num(hi) + " s"
+	if num(lo) == num(hi) {
+		durs = num(lo) + " s"
 	}
+	if math.IsInf(lo, 0) {
+		durs = "none (every point failed)"
+	}
+	return []string{
+		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median and the spread of the repetitions).", len(run.Points), len(plot.Workloads(run)), plural(reps, "repetition")),
+		fmt.Sprintf("Measured interval per point: %s (warm-up excluded).", durs),
+		fmt.Sprintf("%s failed and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", plural(failed, "point"), plural(bound, "point")),
+	}
+}
+
+// plural writes "1 point", "2 points".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
