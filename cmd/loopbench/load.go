@@ -1,11 +1,334 @@
 package main
 
 import (
-	"errors"
+	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"loopbench/harness/loadgen"
+	"loopbench/harness/results"
+	"loopbench/harness/workload"
 )
 
-// runLoad is a placeholder until the command lands.
+const loadUsage = `load [--addr HOST:PORT] [--route TARGET[=WEIGHT]]... [--connections N] [--pipeline N]
+       [--rate R | --trace FILE | --idle N] [--duration D] [--warmup D] [--json]
+
+Drives one running server with the load generator and prints requests per
+second, latency percentiles, errors and the load generator's own CPU use.
+Closed loop (like wrk) by default; --rate R is an open loop at R requests per
+second (like wrk2); --trace replays a trace file; --idle N holds N idle
+connections while the other flags describe the probe load.`
+
+// routeFlags collects repeated --route TARGET[=WEIGHT] flags.
+type routeFlags []loadgen.Route
+
+func (r *routeFlags) String() string {
+	var s []string
+	for _, m := range *r {
+		s = append(s, fmt.Sprintf("%s=%g", m.Target, m.Weight))
+	}
+	return strings.Join(s, " ")
+}
+
+// Set reads TARGET[=WEIGHT]. In a target with a query the weight follows
+// the last parameter's value: /sleep?ms=10=3 is /sleep?ms=10 with weight 3.
+func (r *routeFlags) Set(v string) error {
+	target, weight := v, 1.0
+	if i := weightAt(v); i > 0 {
+		w, err := strconv.ParseFloat(v[i+1:], 64)
+		if err != nil || !(w > 0) {
+			return fmt.Errorf("weight %q of %s: want a positive number", v[i+1:], v[:i])
+		}
+		target, weight = v[:i], w
+	}
+	*r = append(*r, loadgen.Route{Target: target, Weight: weight})
+	return nil
+}
+
+// weightAt returns the index of the '=' before a route's weight, or -1.
+func weightAt(v string) int {
+	path, query, hasQuery := strings.Cut(v, "?")
+	if !hasQuery {
+		return strings.LastIndexByte(path, '=')
+	}
+	last := query[strings.LastIndexByte(query, '&')+1:]
+	if strings.Count(last, "=") < 2 {
+		return -1
+	}
+	return strings.LastIndexByte(v, '=')
+}
+
+// loadFlags are the command's flags.
+type loadFlags struct {
+	cfg   loadgen.Config
+	mix   routeFlags
+	trace string
+	json  bool
+}
+
+func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
+	fs := newFlagSet("load", loadUsage, stderr)
+	f := &loadFlags{}
+	c := &f.cfg
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "`host:port` of the server")
+	fs.Var(&f.mix, "route", "request `target[=weight]`, repeatable (default /plaintext); a target with a query keeps its '=' (/sleep?ms=10=3 is weight 3)")
+	fs.IntVar(&c.Connections, "connections", 64, "concurrent connections (closed loop), or the connection pool (open loop, replay, idle probe)")
+	fs.IntVar(&c.Pipeline, "pipeline", 1, "requests per connection sent together in a closed loop (1: no pipelining)")
+	fs.Float64Var(&c.Rate, "rate", 0, "open loop: requests per second, uniformly spaced (0: closed loop)")
+	fs.StringVar(&f.trace, "trace", "", "replay this trace `file` (\"OFFSET_MS TARGET\" per line) open loop; --duration defaults to its length")
+	fs.IntVar(&c.IdleConnections, "idle", 0, "hold `N` idle connections open while the probe load runs")
+	fs.Float64Var(&c.ConnectRate, "connect-rate", loadgen.DefaultConnectRate, "new connections per second at most")
+	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured `time`")
+	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before it")
+	fs.DurationVar(&c.Timeout, "timeout", loadgen.DefaultTimeout, "a request unanswered this long counts as a timeout")
+	fs.Int64Var(&c.Seed, "seed", 1, "seed of the route choice")
+	fs.BoolVar(&f.json, "json", false, "print the point as JSON (the results schema) instead of text")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("load: unexpected argument %q (targets go in --route)", fs.Arg(0))
+	}
+	return f, f.configure(fs)
+}
+
+// configure sets the mode and the mix from the flags.
+func (f *loadFlags) configure(fs *flag.FlagSet) error {
+	c := &f.cfg
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if len(f.mix) == 0 {
+		f.mix = routeFlags{{Target: "/plaintext", Weight: 1}}
+	}
+	c.Mix, c.Mode = f.mix, loadgen.ModeClosed
+	switch {
+	case f.trace != "" && (c.Rate > 0 || c.IdleConnections > 0 || set["route"]):
+		return usagef("load: --trace takes its routes and timing from the file; drop --rate, --idle and --route")
+	case f.trace != "":
+		c.Mode = loadgen.ModeReplay
+		if !set["duration"] {
+			c.Duration = 0
+		}
+		return f.loadTrace()
+	case c.IdleConnections > 0:
+		c.Mode = loadgen.ModeIdle
+	case c.Rate > 0:
+		c.Mode = loadgen.ModeOpen
+	}
+	return nil
+}
+
+// loadTrace reads --trace into the mix (one route per distinct target) and the schedule.
+func (f *loadFlags) loadTrace() error {
+	file, err := os.Open(f.trace)
+	if err != nil {
+		return usagef("load: --trace: %v", err)
+	}
+	defer file.Close()
+	lines, err := workload.ParseTrace(f.trace, file)
+	if err != nil {
+		return fmt.Errorf("load: --trace: %w", err)
+	}
+	index := map[string]int{}
+	f.cfg.Mix = nil
+	for _, l := range lines {
+		i, ok := index[l.Target]
+		if !ok {
+			i = len(f.cfg.Mix)
+			index[l.Target] = i
+			f.cfg.Mix = append(f.cfg.Mix, loadgen.Route{Target: l.Target, Weight: 1})
+		}
+		f.cfg.Trace = append(f.cfg.Trace, loadgen.TraceEntry{At: l.At, Route: i})
+	}
+	return nil
+}
+
+// clientCPU is the load generator's CPU time between OnMeasure and the end.
+type clientCPU struct {
+	start      time.Time
+	user, sys  time.Duration
+	err        error
+	cpus       int
+	wall, u, s time.Duration
+}
+
+func (c *clientCPU) begin() {
+	c.start = time.Now()
+	c.user, c.sys, c.err = loadgen.ProcessCPU()
+}
+
+func (c *clientCPU) end() {
+	if c.start.IsZero() || c.err != nil {
+		return
+	}
+	user, sys, err := loadgen.ProcessCPU()
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.wall, c.u, c.s, c.cpus = time.Since(c.start), user-c.user, sys-c.sys, runtime.NumCPU()
+}
+
+func (c *clientCPU) utilization() float64 {
+	if c.wall <= 0 || c.cpus == 0 {
+		return 0
+	}
+	return (c.u + c.s).Seconds() / c.wall.Seconds() / float64(c.cpus)
+}
+
 func runLoad(args []string, stdout, stderr io.Writer) error {
-	return errors.ErrUnsupported
+	f, err := parseLoadFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	var cpu clientCPU
+	f.cfg.OnMeasure = cpu.begin
+	started := time.Now()
+	res, err := loadgen.Run(ctx, f.cfg)
+	cpu.end()
+	if err != nil && res == nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	p := loadPoint(f, res, &cpu, started)
+	if f.json {
+		if werr := writeLoadJSON(stdout, p, res); werr != nil {
+			return werr
+		}
+	} else {
+		printLoad(stdout, f, p, res, &cpu)
+	}
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	return nil
+}
+
+func loadPoint(f *loadFlags, res *loadgen.Result, cpu *clientCPU, started time.Time) *results.Point {
+	c := &f.cfg
+	p := &results.Point{
+		Mode: c.Mode, Connections: c.Connections, Pipeline: c.Pipeline, Rate: c.Rate,
+		IdleConnections: c.IdleConnections, Start: started.UTC(),
+		Client: results.Client{CPUUser: cpu.u.Seconds(), CPUSys: cpu.s.Seconds(), Utilization: cpu.utilization()},
+	}
+	res.Point(p)
+	return p
+}
+
+// loadJSON is the --json output: the point and what only the load generator knows.
+type loadJSON struct {
+	Point      *results.Point `json:"point"`
+	Offered    int64          `json:"offered,omitempty"`
+	Queued     int64          `json:"queued,omitempty"`
+	SendLagP99 float64        `json:"send_lag_p99_us,omitempty"`
+	Reconnects int64          `json:"reconnects"`
+	IdleOpened int            `json:"idle_opened,omitempty"`
+	IdleHeld   int            `json:"idle_held,omitempty"`
+}
+
+func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result) error {
+	out := loadJSON{Point: p, Offered: res.Offered, Queued: res.Queued, Reconnects: res.Reconnects,
+		IdleOpened: res.IdleOpened, IdleHeld: res.IdleHeld}
+	if res.SendLag != nil && res.SendLag.TotalCount() > 0 {
+		out.SendLagP99 = float64(res.SendLag.ValueAtQuantile(99))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result, cpu *clientCPU) {
+	fmt.Fprintf(w, "%s against %s, %v measured after %v warm-up\n", describeLoad(&f.cfg), f.cfg.Addr, res.Duration.Round(time.Millisecond), f.cfg.Warmup)
+	fmt.Fprintf(w, "requests    %d correct (%.0f req/s)\n", p.Requests, p.Throughput)
+	if p.Mode != loadgen.ModeClosed {
+		fmt.Fprintf(w, "offered     %d scheduled, %d waited for a free connection, send lag p99 %s\n",
+			res.Offered, res.Queued, micros(float64(res.SendLag.ValueAtQuantile(99))))
+	}
+	if res.IdleOpened > 0 || f.cfg.IdleConnections > 0 {
+		fmt.Fprintf(w, "idle        %d opened, %d held at the end (of %d asked)\n", res.IdleOpened, res.IdleHeld, f.cfg.IdleConnections)
+	}
+	fmt.Fprintf(w, "latency     %s\n", percentiles(p.Latency))
+	if len(p.Routes) > 1 {
+		for _, r := range p.Routes {
+			fmt.Fprintf(w, "  %-24s %9d  %s\n", r.Route, r.Requests, percentiles(r.Latency))
+		}
+	}
+	fmt.Fprintf(w, "status      %s\n", counts(p.Status, "none"))
+	fmt.Fprintf(w, "errors      %s\n", counts(p.Errors, "none"))
+	if res.Reconnects > 0 {
+		fmt.Fprintf(w, "reconnects  %d\n", res.Reconnects)
+	}
+	printClientCPU(w, p, cpu)
+}
+
+func printClientCPU(w io.Writer, p *results.Point, cpu *clientCPU) {
+	if cpu.err != nil || cpu.wall == 0 {
+		fmt.Fprintf(w, "client CPU  not measured (%v)\n", cpu.err)
+		return
+	}
+	perReq := "n/a"
+	if p.Requests > 0 {
+		perReq = fmt.Sprintf("%.2f µs", float64((cpu.u+cpu.s).Nanoseconds())/1e3/float64(p.Requests))
+	}
+	fmt.Fprintf(w, "client CPU  user %.2fs sys %.2fs over %.2fs on %d CPU(s): utilization %.0f%%, %s per request\n",
+		cpu.u.Seconds(), cpu.s.Seconds(), cpu.wall.Seconds(), cpu.cpus, 100*cpu.utilization(), perReq)
+}
+
+func describeLoad(c *loadgen.Config) string {
+	switch c.Mode {
+	case loadgen.ModeOpen:
+		return fmt.Sprintf("open loop at %g req/s on %d connections", c.Rate, c.Connections)
+	case loadgen.ModeReplay:
+		return fmt.Sprintf("replay of %d requests on %d connections", len(c.Trace), c.Connections)
+	case loadgen.ModeIdle:
+		probe := fmt.Sprintf("closed probe on %d connections", c.Connections)
+		if c.Rate > 0 {
+			probe = fmt.Sprintf("open probe at %g req/s on %d connections", c.Rate, c.Connections)
+		}
+		return fmt.Sprintf("%d idle connections, %s", c.IdleConnections, probe)
+	}
+	return fmt.Sprintf("closed loop on %d connections, pipeline %d", c.Connections, c.Pipeline)
+}
+
+func percentiles(l results.Latency) string {
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s",
+		micros(l.P50), micros(l.P90), micros(l.P99), micros(l.P999), micros(l.Max))
+}
+
+// micros formats a latency given in microseconds.
+func micros(us float64) string {
+	switch {
+	case us >= 1e6:
+		return fmt.Sprintf("%.2fs", us/1e6)
+	case us >= 1e3:
+		return fmt.Sprintf("%.2fms", us/1e3)
+	}
+	return fmt.Sprintf("%.0fµs", us)
+}
+
+func counts(m map[string]int64, none string) string {
+	if len(m) == 0 {
+		return none
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		fmt.Fprintf(&b, "%s: %d", k, m[k])
+	}
+	return b.String()
 }

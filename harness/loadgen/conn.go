@@ -49,16 +49,19 @@ type conn struct {
 	err error
 
 	deadline int64
+	raw      rawReader
 }
 
 func newConn(nc net.Conn, routes []route, depth int) *conn {
-	return &conn{
+	c := &conn{
 		nc:     nc,
 		routes: routes,
 		rbuf:   make([]byte, readBufferSize),
 		wbuf:   make([]byte, 0, 256*depth),
 		queue:  make([]flight, depth),
 	}
+	c.raw.init(nc)
+	return c
 }
 
 // push queues the request of route, to be written by flush.
@@ -187,5 +190,3 @@ func (c *conn) finish() answer {
 	c.closing = c.head.close
 	return a
 }
-
-func (c *conn) read(b []byte) (int, error) { return c.nc.Read(b) }

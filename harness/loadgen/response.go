@@ -23,8 +23,6 @@ var (
 	errChunked       = &protocolError{"Transfer-Encoding is not supported (every loopbench server sends Content-Length)"}
 	errHeadTooLarge  = &protocolError{"response head over 8 KiB"}
 	errUnsolicited   = &protocolError{"bytes arrived with no request outstanding"}
-	crlf             = []byte("\r\n")
-	crlfcrlf         = []byte("\r\n\r\n")
 	headerLength     = "content-length"
 	headerConnection = "connection"
 	headerEncoding   = "transfer-encoding"
@@ -47,34 +45,64 @@ type respHead struct {
 
 // parseHead parses a response head at the start of buf. It returns the
 // head's length including the blank line, 0 and nil when more bytes are
-// needed, or a *protocolError. It keeps no state between calls.
+// needed, or a *protocolError. It keeps no state between calls, and reads
+// the head in one pass, line by line, because it runs once per answer.
 func parseHead(buf []byte, h *respHead) (int, error) {
-	end := bytes.Index(buf, crlfcrlf)
-	if end < 0 {
-		if len(buf) >= maxHead {
-			return 0, errHeadTooLarge
-		}
-		return 0, nil
+	line, n, err := headLine(buf, 0)
+	if n == 0 || err != nil {
+		return 0, err
 	}
-	if end+4 > maxHead {
-		return 0, errHeadTooLarge
-	}
-	line, rest, _ := bytes.Cut(buf[:end+2], crlf)
 	minor, err := parseStatusLine(line, h)
 	if err != nil {
 		return 0, err
 	}
 	h.length, h.close = -1, minor == 0
-	if err := parseHeaders(rest, h, minor); err != nil {
-		return 0, err
-	}
-	if h.length < 0 {
-		if h.status != 204 && h.status != 304 && h.status >= 200 {
-			return 0, errNoLength
+	for {
+		line, next, err := headLine(buf, n)
+		if next == 0 || err != nil {
+			return 0, err
 		}
-		h.length = 0
+		n = next
+		if len(line) == 0 {
+			break
+		}
+		if err := parseHeader(line, h, minor); err != nil {
+			return 0, err
+		}
 	}
-	return end + 4, nil
+	return n, finishHead(h)
+}
+
+// headLine returns the CRLF-terminated line at buf[from:] without its CRLF
+// and the offset after it; 0 when the line is incomplete.
+func headLine(buf []byte, from int) ([]byte, int, error) {
+	i := bytes.IndexByte(buf[from:], '\n')
+	if i < 0 {
+		if len(buf) >= maxHead {
+			return nil, 0, errHeadTooLarge
+		}
+		return nil, 0, nil
+	}
+	end := from + i + 1
+	if end > maxHead {
+		return nil, 0, errHeadTooLarge
+	}
+	if i == 0 || buf[from+i-1] != '\r' {
+		return nil, 0, errHeaderLine
+	}
+	return buf[from : from+i-1], end, nil
+}
+
+// finishHead checks the framing: every answer we can check has a length.
+func finishHead(h *respHead) error {
+	if h.length >= 0 {
+		return nil
+	}
+	if h.status != 204 && h.status != 304 && h.status >= 200 {
+		return errNoLength
+	}
+	h.length = 0
+	return nil
 }
 
 // parseStatusLine reads "HTTP/1.x SSS[ reason]" and returns the minor version.
@@ -101,24 +129,13 @@ func parseStatusLine(line []byte, h *respHead) (int, error) {
 	return minor, nil
 }
 
-// parseHeaders reads the header lines (each ending in CRLF) for the three
-// headers that frame an answer.
-func parseHeaders(b []byte, h *respHead, minor int) error {
-	for len(b) > 0 {
-		line, rest, ok := bytes.Cut(b, crlf)
-		if !ok || bytes.IndexByte(line, '\n') >= 0 {
-			return errHeaderLine
-		}
-		b = rest
-		name, value, ok := bytes.Cut(line, []byte{':'})
-		if !ok || len(name) == 0 {
-			return errHeaderLine
-		}
-		if err := applyHeader(name, trimSpace(value), h, minor); err != nil {
-			return err
-		}
+// parseHeader reads one header line; only three headers frame an answer.
+func parseHeader(line []byte, h *respHead, minor int) error {
+	name, value, ok := bytes.Cut(line, []byte{':'})
+	if !ok || len(name) == 0 || bytes.IndexByte(line, '\r') >= 0 {
+		return errHeaderLine
 	}
-	return nil
+	return applyHeader(name, trimSpace(value), h, minor)
 }
 
 func applyHeader(name, value []byte, h *respHead, minor int) error {
