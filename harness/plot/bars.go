@@ -48,7 +48,7 @@ func Bars(title, ylabel string, parts []string, bars []Bar, format func(float64)
 	p.Add(bp)
 	p.X.Min, p.X.Max = -0.6, bp.width-0.4
 	p.Y.Min = 0
-	p.Y.Tick.Marker = formatTicker{plot.DefaultTicks{}, format}
+	p.Y.Tick.Marker = linearTicks{format}
 	p.X.Tick.Marker = bp.ticks()
 	c.Panels = []*plot.Plot{p}
 	addBarLegend(c, bars, parts)

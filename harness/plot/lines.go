@@ -192,7 +192,7 @@ func setAxis(a *plot.Axis, ax Axis, logTick plot.Ticker) {
 		ax.Format = formatCount
 	}
 	if !ax.Log {
-		a.Tick.Marker = formatTicker{plot.DefaultTicks{}, ax.Format}
+		a.Tick.Marker = linearTicks{ax.Format}
 		return
 	}
 	a.Scale = plot.LogScale{}
@@ -225,23 +225,6 @@ func nice(v float64, round func(float64) float64) float64 {
 		}
 	}
 	return v
-}
-
-// formatTicker relabels another ticker's labelled ticks with format.
-type formatTicker struct {
-	plot.Ticker
-	format func(float64) string
-}
-
-// Ticks implements plot.Ticker.
-func (t formatTicker) Ticks(min, max float64) []plot.Tick {
-	ticks := t.Ticker.Ticks(min, max)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = t.format(ticks[i].Value)
-		}
-	}
-	return ticks
 }
 
 // addLegend adds one entry per series (line and marker) and, when some

@@ -76,21 +76,6 @@ func trim(v float64) string {
 	return strconv.FormatFloat(round3(v), 'f', -1, 64)
 }
 
-// countTicks is a linear axis for counts (requests per second) labelled
-// compactly.
-type countTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (countTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = formatCount(ticks[i].Value)
-		}
-	}
-	return ticks
-}
-
 // round3 rounds v to three significant digits, for labels.
 func round3(v float64) float64 {
 	if v == 0 {
@@ -98,4 +83,29 @@ func round3(v float64) float64 {
 	}
 	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(v))))
 	return math.Round(v*p) / p
+}
+
+// linearTicks labels a linear axis every 1, 2 or 5 times a power of ten,
+// chosen for four to eight labels, each written by format.
+type linearTicks struct{ format func(float64) string }
+
+// Ticks implements plot.Ticker.
+func (t linearTicks) Ticks(min, max float64) []plot.Tick {
+	if !(max > min) {
+		return plot.DefaultTicks{}.Ticks(min, max)
+	}
+	raw := (max - min) / 5
+	e := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := e
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*e >= raw {
+			step = m * e
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for i := math.Ceil(min / step); i*step <= max+step*1e-9; i++ {
+		ticks = append(ticks, plot.Tick{Value: i * step, Label: t.format(round3(i * step))})
+	}
+	return ticks
 }

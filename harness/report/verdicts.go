@@ -190,7 +190,7 @@ func claimCores(ws map[string]*plot.Workload) Claim {
 		c.add(grade(a/b, MoreCores, SameCores, false), "cpu at %s connections on %s CPUs: threaded used %s cores (%s req/s), %s inline %s cores (%s req/s): %s",
 			num(l), gt.Points[0].ServerCPUs, num(a), num(median(gt, tput)), s, num(b), num(median(gs, tput)), ratio(a/b))
 		if off := group(w, s, "cpu-offload", l); off != nil && !off.Failed() {
-			c.note(fmt.Sprintf("%s cpu-offload at %s connections used %s cores (%s req/s): the pool spreads the work too.",
+			c.note(fmt.Sprintf("%s cpu-offload at %s connections used %s cores (%s req/s).",
 				s, num(l), num(median(off, cores)), num(median(off, tput))))
 		}
 	}
