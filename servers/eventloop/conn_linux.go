@@ -94,7 +94,7 @@ func (c *conn) read(l *loop) {
 		data = c.in
 	}
 	c.keep(c.serve(l, data))
-	c.updateMask(l)
+	c.finishOrWait(l)
 }
 
 // keep saves unparsed bytes in c.in; they may alias c.in itself.
