@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"loopbench/harness/results"
 )
@@ -80,7 +81,42 @@ func WriteAll(dir string, run *results.Run) ([]File, error) {
 		}
 		files = append(files, f)
 	}
-	return files, nil
+	return files, removeStale(out, files)
+}
+
+// removeStale deletes the charts of an earlier plot of the same run that
+// this one did not draw (a workload that lost its second level), so the
+// report links only current charts. Only files named like a chart are
+// touched.
+func removeStale(dir string, files []File) error {
+	keep := map[string]bool{}
+	for _, f := range files {
+		keep[f.PNG], keep[f.SVG] = true, true
+	}
+	for _, ext := range []string{"*.png", "*.svg"} {
+		old, err := filepath.Glob(filepath.Join(dir, ext))
+		if err != nil {
+			return err
+		}
+		for _, path := range old {
+			base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+			if !keep[path] && isChartName(base) {
+				if err := os.Remove(path); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isChartName(base string) bool {
+	for _, k := range Kinds {
+		if base == k || strings.HasSuffix(base, "-"+k) {
+			return true
+		}
+	}
+	return false
 }
 
 // save writes c as dir/<name>.png and dir/<name>.svg.

@@ -63,7 +63,9 @@ type view struct {
 
 type workloadView struct {
 	Name, Description, Level string
+	File, CPUs               string
 	Rows                     []row
+	Routes                   []routeRow
 	Plots                    []image
 }
 
@@ -75,8 +77,9 @@ func build(run *results.Run, opts Options) view {
 	ws := plot.Workloads(run)
 	for i := range ws {
 		w := &ws[i]
-		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: description(run, w.Name),
-			Level: w.LevelName(), Rows: rows(w), Plots: images(opts, w.Name)})
+		desc, file := describe(run, w.Name)
+		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
+			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Plots: images(opts, w.Name)})
 	}
 	v.RunPlots = images(opts, "")
 	return v
@@ -97,13 +100,14 @@ func images(opts Options, workload string) []image {
 	return out
 }
 
-func description(run *results.Run, name string) string {
+// describe returns a workload's description and source file.
+func describe(run *results.Run, name string) (desc, file string) {
 	for _, w := range run.Workloads {
 		if w.Name == name {
-			return w.Description
+			return w.Description, w.File
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // status says whether the run finished.

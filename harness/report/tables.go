@@ -96,3 +96,79 @@ func flags(g *results.Group) string {
 	}
 	return cell(strings.Join(fs, ", "))
 }
+
+// routeRow is the latency of one route of one configuration.
+type routeRow struct {
+	Series, Level, Route string
+	Requests             string
+	P50, P99, P999       string
+}
+
+// routeRows break the latency of a workload with several routes down by
+// route, medians over repetitions; nil for a single route.
+func routeRows(w *plot.Workload) []routeRow {
+	if w.MainRoute() == "" {
+		return nil
+	}
+	var out []routeRow
+	for i := range w.Groups {
+		g := &w.Groups[i]
+		if g.Failed() {
+			continue
+		}
+		for _, route := range routesOf(g) {
+			at := func(f func(*results.Latency) float64) func(*results.Point) float64 {
+				return func(p *results.Point) float64 {
+					if l := plot.RouteLatency(p, route); l != nil {
+						return f(l)
+					}
+					return math.NaN()
+				}
+			}
+			ms := func(f func(*results.Latency) float64) string { return num(g.Measure(at(f)).Median / 1000) }
+			out = append(out, routeRow{Series: g.Key.Series(), Level: num(plot.Level(g)), Route: route,
+				Requests: num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median),
+				P50:      ms(func(l *results.Latency) float64 { return l.P50 }),
+				P99:      ms(func(l *results.Latency) float64 { return l.P99 }),
+				P999:     ms(func(l *results.Latency) float64 { return l.P999 })})
+		}
+	}
+	return out
+}
+
+// routeRequests is the number of answers to route in p, NaN without it.
+func routeRequests(p *results.Point, route string) float64 {
+	for _, r := range p.Routes {
+		if r.Route == route {
+			return float64(r.Requests)
+		}
+	}
+	return math.NaN()
+}
+
+// routesOf lists the routes of a configuration's points, in their order.
+func routesOf(g *results.Group) []string {
+	var rs []string
+	for _, p := range g.Points {
+		for _, r := range p.Routes {
+			if !slices.Contains(rs, r.Route) {
+				rs = append(rs, r.Route)
+			}
+		}
+	}
+	return rs
+}
+
+// cpuSets names the CPU sets a workload's points ran on.
+func cpuSets(w *plot.Workload) string {
+	var sets []string
+	for _, g := range w.Groups {
+		for _, p := range g.Points {
+			s := fmt.Sprintf("server CPUs `%s`, load generator CPUs `%s`", p.ServerCPUs, p.ClientCPUs)
+			if !slices.Contains(sets, s) {
+				sets = append(sets, s)
+			}
+		}
+	}
+	return strings.Join(sets, "; ")
+}
