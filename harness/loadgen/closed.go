@@ -109,7 +109,11 @@ func (w *worker) serverClosed(measured bool) {
 // in err's class, and closes it.
 func (w *worker) fail(err error, measured bool) {
 	class, ok := w.classify(err)
-	if ok && measured {
+	if !ok {
+		w.release()
+		return
+	}
+	if measured {
 		w.rec.add(sample{lag: -1, class: class, n: int32(max(w.c.size, 1))})
 	}
 	w.drop()

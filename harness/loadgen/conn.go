@@ -49,7 +49,6 @@ type conn struct {
 	err error
 
 	deadline int64
-	raw      rawReader
 }
 
 func newConn(nc net.Conn, routes []route, depth int) *conn {
@@ -60,7 +59,6 @@ func newConn(nc net.Conn, routes []route, depth int) *conn {
 		wbuf:   make([]byte, 0, 256*depth),
 		queue:  make([]flight, depth),
 	}
-	c.raw.init(nc)
 	return c
 }
 
@@ -90,6 +88,7 @@ func (c *conn) flush() error {
 	}
 	_, err := c.nc.Write(c.wbuf)
 	c.wbuf = c.wbuf[:0]
+
 	return err
 }
 
@@ -190,3 +189,11 @@ func (c *conn) finish() answer {
 	c.closing = c.head.close
 	return a
 }
+
+// read reads through net.Conn, which tries read(2) before it waits for
+// readiness: right after a request the answer is rarely there, so about one
+// read per request fails with EAGAIN. Skipping that read through
+// syscall.RawConn does not work: RawConn.Read resets the descriptor's
+// readiness before its first call, so an answer that arrived in between is
+// missed until the next event (measured: connections hung until timeout).
+func (c *conn) read(b []byte) (int, error) { return c.nc.Read(b) }

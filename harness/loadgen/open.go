@@ -75,12 +75,7 @@ func (w *worker) request(k, at, start, lag int64) {
 	w.c.push(flight{route: r.sched.route(k), sent: start, at: at})
 	ans, err := w.roundTrip()
 	if err != nil {
-		class, ok := w.classify(err)
-		if ok && measured {
-			w.rec.add(sample{lag: lag, class: class, n: 1})
-			r.inWindow.Add(1)
-		}
-		w.drop()
+		w.failOpen(err, measured, lag)
 		return
 	}
 	if measured {
@@ -89,6 +84,20 @@ func (w *worker) request(k, at, start, lag int64) {
 	if w.c.closing {
 		w.drop()
 	}
+}
+
+// failOpen counts a failed request and closes its connection.
+func (w *worker) failOpen(err error, measured bool, lag int64) {
+	class, ok := w.classify(err)
+	if !ok {
+		w.release()
+		return
+	}
+	if measured {
+		w.rec.add(sample{lag: lag, class: class, n: 1})
+		w.r.inWindow.Add(1)
+	}
+	w.drop()
 }
 
 // roundTrip writes the queued request and reads until its answer arrives.

@@ -70,7 +70,10 @@ func parseHead(buf []byte, h *respHead) (int, error) {
 			return 0, err
 		}
 	}
-	return n, finishHead(h)
+	if err := finishHead(h); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // headLine returns the CRLF-terminated line at buf[from:] without its CRLF

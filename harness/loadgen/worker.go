@@ -59,24 +59,24 @@ func (w *worker) connect() bool {
 	return true
 }
 
-// drop closes the connection; the next request opens a new one.
+// drop closes a connection that failed or that the server closed; the next
+// request opens a new one, which counts as a reconnect.
 func (w *worker) drop() {
-	if w.c == nil {
-		return
-	}
-	w.r.conns.remove(w.c.nc)
-	w.c.nc.Close()
-	w.c = nil
-	if !w.r.stopped.Load() {
+	if w.c != nil {
+		w.release()
 		w.r.reconnects.Add(1)
 	}
 }
 
+func (w *worker) release() {
+	w.r.conns.remove(w.c.nc)
+	w.c.nc.Close()
+	w.c = nil
+}
+
 func (w *worker) finish() {
 	if w.c != nil {
-		w.r.conns.remove(w.c.nc)
-		w.c.nc.Close()
-		w.c = nil
+		w.release()
 	}
 	if w.timer != nil {
 		w.timer.Stop()
