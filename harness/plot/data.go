@@ -107,9 +107,9 @@ func (w *Workload) Levels() []float64 {
 
 // Chosen is the level the single-point charts (spectrum, CPU, timeline)
 // and the report's comparisons use: the level where the most series were
-// measured (not failed), the highest such level on a tie. So the chosen
-// point is the heaviest load that still compares every model that could
-// take it.
+// measured (not failed), the highest such level on a tie, or the highest
+// level when nothing was measured. So the chosen point is the heaviest
+// load that still compares every model that could take it.
 func (w *Workload) Chosen() float64 {
 	count := map[float64]int{}
 	for i := range w.Groups {
@@ -117,8 +117,12 @@ func (w *Workload) Chosen() float64 {
 			count[Level(&w.Groups[i])]++
 		}
 	}
-	best, n := math.NaN(), 0
-	for _, l := range w.Levels() {
+	levels := w.Levels()
+	if len(levels) == 0 {
+		return math.NaN()
+	}
+	best, n := levels[len(levels)-1], 0
+	for _, l := range levels {
 		if count[l] >= n && count[l] > 0 {
 			best, n = l, count[l]
 		}

@@ -89,3 +89,27 @@ func checkSVG(t *testing.T, path string) {
 		t.Errorf("%s: not an SVG drawing (%d bytes)", filepath.Base(path), len(b))
 	}
 }
+
+// TestWriteAllFailed draws a run in which every point failed: the charts
+// show the failures and nothing else.
+func TestWriteAllFailed(t *testing.T) {
+	run := plottest.Run()
+	var kept []results.Point
+	for _, p := range run.Points {
+		if p.Workload == "pipelined" || p.Workload == "io-upstream" {
+			kept = append(kept, results.Point{Workload: p.Workload, Model: p.Model, Variant: p.Variant, Mode: p.Mode,
+				Connections: p.Connections, Rep: p.Rep, Failed: true, FailReason: "server exited"})
+		}
+	}
+	run.Points = kept
+	files, err := plot.WriteAll(t.TempDir(), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no chart shows the failures")
+	}
+	for _, f := range files {
+		checkPNG(t, f.PNG)
+	}
+}

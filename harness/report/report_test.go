@@ -80,3 +80,26 @@ func TestEmptyRun(t *testing.T) {
 		t.Fatalf("Write(empty run) = %v, want an error about no points", err)
 	}
 }
+
+// TestAllFailed reports a run whose every point failed: the tables say so
+// and every claim is not measured.
+func TestAllFailed(t *testing.T) {
+	run := plottest.Run()
+	for i := range run.Points {
+		p := &run.Points[i]
+		*p = results.Point{Workload: p.Workload, Model: p.Model, Variant: p.Variant, Mode: p.Mode, Connections: p.Connections,
+			Rate: p.Rate, IdleConnections: p.IdleConnections, Rep: p.Rep, Failed: true, FailReason: "server exited"}
+	}
+	var b bytes.Buffer
+	if err := Write(&b, run, Options{ImageBase: "plots"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "**failed** (3/3): server exited") {
+		t.Error("the tables do not show the failures")
+	}
+	for _, c := range Claims(run) {
+		if c.Verdict != NotMeasured {
+			t.Errorf("%q: %s, want %s", c.Statement, c.Verdict, NotMeasured)
+		}
+	}
+}
