@@ -102,6 +102,31 @@ func (c *Claim) decide() {
 	}
 }
 
+// Summary counts the readings by verdict: "3 readings: 2 confirm, 1
+// inconclusive".
+func (c *Claim) Summary() string {
+	words := []struct {
+		v    Verdict
+		word string
+	}{{Confirmed, "confirm"}, {Refuted, "refute"}, {Inconclusive, "inconclusive"}, {NotMeasured, "not measured"}}
+	var parts []string
+	for _, w := range words {
+		n := 0
+		for _, r := range c.Readings {
+			if r.Verdict == w.v {
+				n++
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, w.word))
+		}
+	}
+	if len(parts) == 0 {
+		return "no reading"
+	}
+	return plural(len(c.Readings), "reading") + ": " + strings.Join(parts, ", ")
+}
+
 // note adds a context line once.
 func (c *Claim) note(s string) {
 	if !slices.Contains(c.Notes, s) {
