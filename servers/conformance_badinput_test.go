@@ -74,6 +74,9 @@ var differences = map[string]map[string]outcome{
 		"chunked-body":        {statuses: []int{405}, why: "fasthttp reads a chunked body and keeps the connection; app answers and closes"},
 		"no-host":             {statuses: []int{400}, closes: true, why: "fasthttp refuses an HTTP/1.1 request without Host (RFC 9112); app does not check Host"},
 	},
+	"node": {
+		"no-version": {statuses: []int{505}, closes: true, why: "llhttp takes a request line without a version as HTTP/0.9 and refuses it with 505"},
+	},
 }
 
 // expectation returns the outcome a row must show for a bad input.

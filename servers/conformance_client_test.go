@@ -22,7 +22,7 @@ import (
 
 // ioTimeout bounds every client read and write, so a model that never
 // answers fails the case instead of hanging the suite.
-const ioTimeout = 20 * time.Second
+const ioTimeout = 10 * time.Second
 
 // subject is one row's model, running in this process with a real backend
 // and a data directory.
