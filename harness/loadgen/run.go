@@ -96,7 +96,9 @@ func (r *run) execute(parent context.Context) (*Result, error) {
 	res := r.result()
 	if r.cfg.Mode == ModeIdle {
 		res.IdleOpened, res.IdleHeld = len(idle.conns), idle.held()
-		res.Errors["connect"] += idle.failed
+		if idle.failed > 0 {
+			res.Errors[classNames[classConnect]] += idle.failed
+		}
 	}
 	if !r.connected.Load() {
 		return res, fmt.Errorf("%w to %s: %w", ErrNoConnection, r.cfg.Addr, r.dialErr())
