@@ -229,7 +229,7 @@ func setLag(p *results.Point, m model, p99 float64) {
 // (0.5/(1-q))^tail, and summarises it with its histogram.
 func latency(p50, tail float64) results.Latency {
 	h := results.NewHistogram()
-	const n = 2000
+	const n = 400
 	for i := range n {
 		q := (float64(i) + 0.5) / n
 		h.RecordValue(int64(math.Max(1, p50*math.Pow(0.5/(1-q), tail))))
