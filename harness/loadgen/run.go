@@ -262,12 +262,17 @@ func (p *pacer) wait(r *run) bool {
 	return !r.stopped.Load() && r.ctx.Err() == nil
 }
 
-// result merges the tallies. Requests scheduled in the window that no
+// result merges the tallies. The measured interval is cut short only by
+// cancellation (an open loop's workers may finish before its end). Requests scheduled in the window that no
 // connection could send before the hard stop waited at least Timeout: they
 // count as "timeout", unless the run was cancelled.
 func (r *run) result() *Result {
+	end := r.measureEnd
+	if r.parent.Err() != nil {
+		end = min(r.stopAt, end)
+	}
 	res := &Result{
-		Duration:   time.Duration(max(0, min(r.stopAt, r.measureEnd)-r.measureStart)),
+		Duration:   time.Duration(max(0, end-r.measureStart)),
 		Reconnects: r.reconnects.Load(),
 		Queued:     r.queued.Load(),
 	}
