@@ -16,6 +16,7 @@ type listener struct {
 	paused  bool
 	backoff time.Duration // current pause after EMFILE/ENFILE
 	logged  bool          // the descriptor-exhaustion message was printed
+	pauses  int           // how often accepting was paused, for tests
 	t       timer         // resumes accepting after a pause
 	l       *loop
 }
@@ -117,6 +118,7 @@ func (ln *listener) pause(l *loop, err error) {
 	}
 	ln.backoff = min(max(2*ln.backoff, minAcceptBackoff), maxAcceptBackoff)
 	ln.paused = true
+	ln.pauses++
 	_ = l.modify(ln.fd, 0)
 	l.timers.start(&ln.t, l.now+int64(ln.backoff))
 }
