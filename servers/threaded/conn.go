@@ -18,6 +18,9 @@ const (
 	// keepBuffer is the largest output or scratch buffer a connection keeps
 	// between requests; a larger one (a big /file) is dropped after use.
 	keepBuffer = 64 << 10
+	// lingerTime and lingerBytes bound the lingering close.
+	lingerTime  = time.Second
+	lingerBytes = 256 << 10
 )
 
 // conn is one connection, served start to end by one locked OS thread. In
@@ -70,7 +73,9 @@ func (c *conn) answer() bool {
 		n, err := app.Parse(c.in[c.start:], &c.req)
 		if err != nil {
 			c.out = app.AppendError(c.out, err)
-			c.flush()
+			if c.flush() == nil {
+				c.linger()
+			}
 			return false
 		}
 		if n == 0 {
@@ -79,9 +84,31 @@ func (c *conn) answer() bool {
 		keep := c.handle()
 		c.start += n
 		if !keep {
-			c.flush()
+			if c.flush() == nil && c.req.BodyUnread {
+				c.linger()
+			}
 			return false
 		}
+	}
+}
+
+// linger closes gracefully after refusing input that was not all read:
+// closing with unread bytes would send a reset, which can destroy the
+// answer before the client reads it. It sends end of stream, then reads and
+// discards what the client still sends, for at most lingerTime and
+// lingerBytes, the way Apache's lingering close does.
+func (c *conn) linger() {
+	c.fd.shutdownWrite()
+	if c.fd.setTimeout(lingerTime) != nil {
+		return
+	}
+	var discard [initialBuffer]byte
+	for n := 0; n < lingerBytes; {
+		got, err := c.fd.read(discard[:])
+		if err != nil {
+			return
+		}
+		n += got
 	}
 }
 

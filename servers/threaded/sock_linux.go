@@ -121,6 +121,9 @@ func (s sock) write(p []byte) error {
 // still send the answer to a request already read.
 func (s sock) shutdownRead() { unix.Shutdown(int(s), unix.SHUT_RD) }
 
+// shutdownWrite sends end of stream after what has been written.
+func (s sock) shutdownWrite() { unix.Shutdown(int(s), unix.SHUT_WR) }
+
 // shutdown makes every blocked call on the socket return, including a
 // blocked accept on a listening socket.
 func (s sock) shutdown() { unix.Shutdown(int(s), unix.SHUT_RDWR) }

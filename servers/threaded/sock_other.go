@@ -21,6 +21,7 @@ func (sock) accept() (sock, error)                { return -1, errors.ErrUnsuppo
 func (sock) read([]byte) (int, error)             { return 0, errors.ErrUnsupported }
 func (sock) write([]byte) error                   { return errors.ErrUnsupported }
 func (sock) shutdownRead()                        {}
+func (sock) shutdownWrite()                       {}
 func (sock) shutdown()                            {}
 func (sock) close() error                         { return errors.ErrUnsupported }
 func (sock) setTimeout(time.Duration) error       { return errors.ErrUnsupported }

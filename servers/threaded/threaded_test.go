@@ -195,3 +195,57 @@ func TestThreadPerConnection(t *testing.T) {
 	runtime.GC()
 	t.Logf("after a garbage collection: %d threads", threads(t))
 }
+
+// TestRefuseBeyondCapacity checks that connections beyond what the thread
+// limit has room for are closed, not served and not fatal, and that the
+// server serves again once connections end.
+func TestRefuseBeyondCapacity(t *testing.T) {
+	const maxThreads, extra = 200, 30
+	capacity := capacityFor(maxThreads)
+	addr, stop := start(t, app.Config{MaxThreads: maxThreads})
+	defer stop()
+	conns := make([]net.Conn, 0, capacity+extra)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	answered := 0
+	buf := make([]byte, 512)
+	for range capacity + extra {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\n\r\n")); err == nil {
+			if n, err := c.Read(buf); err == nil && strings.Contains(string(buf[:n]), "Hello, World!") {
+				answered++
+			}
+		}
+	}
+	if answered != capacity {
+		t.Errorf("%d of %d connections answered, want the capacity, %d", answered, len(conns), capacity)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = conns[:0]
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		r := bufio.NewReader(c)
+		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\n\r\n")); err == nil {
+			if resp, err := http.ReadResponse(r, nil); err == nil && resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not serve again after its connections ended")
+		}
+	}
+}
