@@ -1,0 +1,67 @@
+package evio
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/tidwall/evio"
+)
+
+// TestUnsentSeesEvioOutput checks, on a real evio connection, that the
+// unexported field unsent reads exists and holds the unsent output: if an
+// evio upgrade renamed it, unsent would silently return 0 and a Wake could
+// again overwrite unsent answers.
+func TestUnsentSeesEvioOutput(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	seen := make(chan int, 4)
+	opened := make(chan evio.Conn, 1)
+	big := make([]byte, 8<<20)
+	events := evio.Events{
+		Opened: func(c evio.Conn) ([]byte, evio.Options, evio.Action) {
+			opened <- c
+			return big, evio.Options{}, evio.None
+		},
+		Data: func(c evio.Conn, in []byte) ([]byte, evio.Action) {
+			seen <- unsent(c)
+			return nil, evio.None
+		},
+		Closed: func(evio.Conn, error) evio.Action { return evio.Shutdown },
+	}
+	done := make(chan error, 1)
+	go func() { done <- evio.Serve(events, "tcp://"+addr) }()
+	var c net.Conn
+	for range 200 {
+		if c, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := <-opened
+	time.Sleep(100 * time.Millisecond) // evio writes what the socket takes of 8 MiB
+	ec.Wake()                          // the client reads nothing, so only a Wake calls Data
+	select {
+	case n := <-seen:
+		if n <= 0 || n > len(big) {
+			t.Errorf("unsent = %d with an unread 8 MiB answer, want 1..%d", n, len(big))
+		}
+	case <-time.After(ioTimeoutInternal):
+		t.Fatal("evio never called Data")
+	}
+	c.Close() // evio stops once the connection's output is gone
+	select {
+	case <-done:
+	case <-time.After(ioTimeoutInternal):
+		t.Fatal("evio did not stop")
+	}
+}
+
+const ioTimeoutInternal = 20 * time.Second
