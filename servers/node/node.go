@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,6 +182,12 @@ func (m *Model) Serve(ctx context.Context, cfg app.Config) error {
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = stopTimeout
+	// The parent-death signal fires when the thread that forked node exits,
+	// and Go ends a thread whose locked goroutine exits (as the threaded
+	// model's do). Holding this thread until node is reaped keeps node alive
+	// for exactly as long as Serve runs.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("node model: start %s: %w", bin, err)
 	}
