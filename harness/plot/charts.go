@@ -27,10 +27,8 @@ const (
 var Kinds = []string{KindThroughput, KindLatency, KindRouteLatency, KindSpectrum, KindMemory,
 	KindBytesPerConn, KindThreads, KindCPU, KindTimeline, KindLoopLag}
 
-var (
-	msAxis    = Axis{Label: "latency (ms, log scale)", Log: true, Format: trim}
-	countAxis = Axis{Label: "", Log: false, Format: formatCount}
-)
+// msAxis is the y axis of latency percentiles.
+var msAxis = Axis{Label: "latency (ms, log scale)", Log: true, Format: trim}
 
 func us2ms(v float64) float64 { return v / 1000 }
 
