@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -12,7 +13,17 @@ import (
 // --model node`: it calls Exec with the configuration in the environment.
 const execHelperEnv = "LOOPBENCH_NODE_EXEC_HELPER"
 
+// serveHelperValue, as execHelperEnv's value, makes the helper call Serve
+// instead, on the address in LOOPBENCH_NODE_SERVE_ADDR, and
+// blocks until it is killed.
+const serveHelperValue = "serve"
+
 func execHelper() {
+	if os.Getenv(execHelperEnv) == serveHelperValue {
+		err := New().Serve(context.Background(), app.Config{Addr: os.Getenv("LOOPBENCH_NODE_SERVE_ADDR")})
+		fmt.Fprintln(os.Stderr, "Serve returned:", err)
+		os.Exit(3)
+	}
 	pool, _ := strconv.Atoi(os.Getenv("LOOPBENCH_NODE_EXEC_POOL"))
 	cfg := app.Config{
 		Addr:      os.Getenv(execHelperEnv),

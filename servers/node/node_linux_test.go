@@ -167,3 +167,43 @@ func TestExec(t *testing.T) {
 	}
 	readLag(t, stats)
 }
+
+// TestParentKilled: when the process running Serve dies without stopping
+// node (SIGKILL), the kernel kills node too.
+func TestParentKilled(t *testing.T) {
+	requireNode(t)
+	addr := freeAddr(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), execHelperEnv+"="+serveHelperValue, "LOOPBENCH_NODE_SERVE_ADDR="+addr)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &running{addr: addr, done: make(chan error, 1), stderr: &stderr}
+	r.waitReady(t)
+	children, _ := filepath.Glob("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/task/*/children")
+	var pid int
+	for _, f := range children {
+		if b, _ := os.ReadFile(f); len(strings.Fields(string(b))) > 0 {
+			pid, _ = strconv.Atoi(strings.Fields(string(b))[0])
+		}
+	}
+	if pid == 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the helper has no child process")
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return // gone, or a zombie waiting for init to reap it
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("node (pid %d) outlived the killed parent by 10 s", pid)
+		}
+	}
+}
