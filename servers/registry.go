@@ -37,8 +37,8 @@ type Entry struct {
 var table = []Entry{
 	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() Model { return threaded.New() }, Check: threaded.Check},
 	{Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool", New: func() Model { return eventloop.New() }, Check: eventloop.Check},
-	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() Model { return gnet.New() }},
-	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() Model { return evio.New() }},
+	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() Model { return gnet.New() }, Differences: gnet.Differences},
+	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() Model { return evio.New() }, Differences: evio.Differences},
 	{Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller", New: func() Model { return fasthttp.New() }, Differences: fasthttp.Differences},
 	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() Model { return node.New() }, Check: node.Check, Differences: node.Differences},
 }
