@@ -31,7 +31,8 @@ type subject struct {
 	addr    string
 	dataDir string
 	backend string
-	fds     int // open descriptors before the backend and model started
+	fds     int           // open descriptors before the backend and model started
+	before  goleak.Option // goroutines before they started (a library's, the test framework's)
 
 	cancelModel, cancelBackend context.CancelFunc
 	served, backendDone        chan error
@@ -40,7 +41,7 @@ type subject struct {
 // start runs the row's model on a free loopback port and waits until it
 // accepts connections. It skips the test when the model is a placeholder
 // (errors.ErrUnsupported) or cannot run on this host.
-func start(t *testing.T, r row) *subject {
+func start(t testing.TB, r row) *subject {
 	t.Helper()
 	e, err := servers.Lookup(r.model)
 	if err != nil {
@@ -49,7 +50,7 @@ func start(t *testing.T, r row) *subject {
 	if err := e.Available(); err != nil {
 		t.Skipf("%s cannot run here: %v", r.model, err)
 	}
-	s := &subject{row: r, dataDir: t.TempDir(), fds: openFDs(t)}
+	s := &subject{row: r, dataDir: t.TempDir(), fds: openFDs(t), before: goleak.IgnoreCurrent()}
 	if err := app.WriteDataFiles(s.dataDir); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func start(t *testing.T, r row) *subject {
 	return s
 }
 
-func (s *subject) startBackend(t *testing.T) {
+func (s *subject) startBackend(t testing.TB) {
 	t.Helper()
 	b, err := backend.Listen("127.0.0.1:0")
 	if err != nil {
@@ -80,7 +81,7 @@ func (s *subject) startBackend(t *testing.T) {
 
 // waitListening waits until the model accepts a connection, or skips the
 // test if Serve returned errors.ErrUnsupported.
-func (s *subject) waitListening(t *testing.T) {
+func (s *subject) waitListening(t testing.TB) {
 	t.Helper()
 	for deadline := time.Now().Add(ioTimeout); ; {
 		select {
@@ -107,7 +108,7 @@ func (s *subject) waitListening(t *testing.T) {
 // stop cancels the model and checks the graceful stop: Serve returns
 // app.ErrServerClosed within a bound, an idle keep-alive connection is
 // closed, and no goroutine or file descriptor is left behind.
-func (s *subject) stop(t *testing.T) {
+func (s *subject) stop(t testing.TB) {
 	t.Helper()
 	idle := dial(t, s.addr)
 	idle.expect200(t, "/plaintext", string(app.PlaintextBody()))
@@ -128,13 +129,13 @@ func (s *subject) stop(t *testing.T) {
 	if err := <-s.backendDone; err != nil {
 		t.Errorf("backend: %v", err)
 	}
-	goleak.VerifyNone(t, append(libraryGoroutines, s.row.leakOK...)...)
+	goleak.VerifyNone(t, append(libraryGoroutines, append(s.row.leakOK, s.before)...)...)
 	s.checkFDs(t)
 }
 
 // checkFDs waits a little for asynchronous closes, then compares the open
 // descriptors with those before the model started.
-func (s *subject) checkFDs(t *testing.T) {
+func (s *subject) checkFDs(t testing.TB) {
 	t.Helper()
 	n := 0
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
@@ -145,7 +146,7 @@ func (s *subject) checkFDs(t *testing.T) {
 	t.Errorf("%d file descriptors open after the stop, %d before the start", n, s.fds)
 }
 
-func openFDs(t *testing.T) int {
+func openFDs(t testing.TB) int {
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		t.Skip("cannot count file descriptors:", err)
@@ -154,7 +155,7 @@ func openFDs(t *testing.T) int {
 }
 
 // freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -170,7 +171,7 @@ type client struct {
 	br *bufio.Reader
 }
 
-func dial(t *testing.T, addr string) *client {
+func dial(t testing.TB, addr string) *client {
 	t.Helper()
 	c, err := dialErr(addr)
 	if err != nil {
@@ -189,7 +190,7 @@ func dialErr(addr string) (*client, error) {
 	return &client{c: c.(*net.TCPConn), br: bufio.NewReader(c)}, nil
 }
 
-func (c *client) send(t *testing.T, raw string) {
+func (c *client) send(t testing.TB, raw string) {
 	t.Helper()
 	if _, err := io.WriteString(c.c, raw); err != nil {
 		t.Fatalf("writing %.40q: %v", raw, err)
@@ -215,7 +216,7 @@ func (c *client) read(method string) (*response, error) {
 	return &response{status: resp.StatusCode, header: resp.Header, body: body, close: resp.Close}, err
 }
 
-func (c *client) mustRead(t *testing.T, method string) *response {
+func (c *client) mustRead(t testing.TB, method string) *response {
 	t.Helper()
 	r, err := c.read(method)
 	if err != nil {
@@ -224,13 +225,13 @@ func (c *client) mustRead(t *testing.T, method string) *response {
 	return r
 }
 
-func (c *client) get(t *testing.T, target string) *response {
+func (c *client) get(t testing.TB, target string) *response {
 	t.Helper()
 	c.send(t, "GET "+target+" HTTP/1.1\r\nHost: loopbench\r\n\r\n")
 	return c.mustRead(t, "GET")
 }
 
-func (c *client) expect200(t *testing.T, target, body string) {
+func (c *client) expect200(t testing.TB, target, body string) {
 	t.Helper()
 	if r := c.get(t, target); r.status != 200 || string(r.body) != body {
 		t.Errorf("GET %s = %d %.40q, want 200 %.40q", target, r.status, r.body, body)
@@ -239,7 +240,7 @@ func (c *client) expect200(t *testing.T, target, body string) {
 
 // expectClosed checks that the server closes the connection: a read ends
 // with end of stream or a reset, not with data or a timeout.
-func (c *client) expectClosed(t *testing.T) {
+func (c *client) expectClosed(t testing.TB) {
 	t.Helper()
 	c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	var b [1]byte
@@ -260,7 +261,7 @@ func (c *client) reset() {
 }
 
 // stillServes checks that a fresh connection is answered.
-func stillServes(t *testing.T, s *subject) {
+func stillServes(t testing.TB, s *subject) {
 	t.Helper()
 	c, err := dialErr(s.addr)
 	if err != nil {

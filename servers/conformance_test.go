@@ -76,10 +76,7 @@ var cases = []struct {
 // TestConformance runs every case against every row, each row with its own
 // server, backend and data directory, and checks the graceful stop.
 func TestConformance(t *testing.T) {
-	// Goroutines started before the suite (a library's at init) are not the rows'.
-	before := goleak.IgnoreCurrent()
 	for _, r := range rows {
-		r.leakOK = append(r.leakOK, before)
 		t.Run(r.name, func(t *testing.T) {
 			s := start(t, r)
 			for _, c := range cases {

@@ -52,8 +52,8 @@ func capacityFor(maxThreads int) int {
 func nextProcs(cur, live, floor, ceiling int) int {
 	need := procsFor(live)
 	switch {
-	case need > cur:
-		return min(max(need, 2*cur), ceiling)
+	case need > cur || cur < floor:
+		return min(max(need, 2*cur, floor), ceiling)
 	case 4*need <= cur:
 		return max(2*need, floor)
 	}

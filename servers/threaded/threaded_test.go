@@ -45,6 +45,7 @@ func TestNextProcs(t *testing.T) {
 		cur, live, want int
 	}{
 		{cur: 64, live: 0, want: 64},         // idle: stay at the floor
+		{cur: 2, live: 1, want: 64},          // lowered by someone else: back to the floor
 		{cur: 64, live: 38, want: 64},        // 38 threads fit in 64 slots
 		{cur: 64, live: 40, want: 128},       // one more: double
 		{cur: 64, live: 1000, want: 1266},    // a burst: jump straight to the need
