@@ -114,6 +114,7 @@ func linePanel(pn Panel) (*plot.Plot, error) {
 		p.X.Tick.Label.Font.Size = vg.Points(8.5)
 	}
 	var xs []float64
+	var marks []plot.Plotter
 	for _, s := range pn.Series {
 		pts := drawable(s.Points, pn.X.Log, pn.Y.Log)
 		for _, q := range s.Points {
@@ -121,7 +122,15 @@ func linePanel(pn Panel) (*plot.Plot, error) {
 				xs = append(xs, q.X)
 			}
 		}
-		if err := addSeries(p, s, pts, pn.X.Log); err != nil {
+		m, err := addSeries(p, s, pts, pn.X.Log)
+		if err != nil {
+			return nil, err
+		}
+		marks = append(marks, m...)
+	}
+	p.Add(marks...)
+	for _, s := range pn.Series {
+		if err := addHollow(p, s, drawable(s.Points, pn.X.Log, pn.Y.Log)); err != nil {
 			return nil, err
 		}
 	}
@@ -147,8 +156,10 @@ func drawable(points []XY, logX, logY bool) []XY {
 	return out
 }
 
-// addSeries adds a series' line, spread bars, markers and failure crosses.
-func addSeries(p *plot.Plot, s Series, pts []XY, logX bool) error {
+// addSeries adds a series' line and spread bars, and returns its markers
+// and failure crosses, which go on top of every line.
+func addSeries(p *plot.Plot, s Series, pts []XY, logX bool) ([]plot.Plotter, error) {
+	var marks []plot.Plotter
 	xys := make(plotter.XYs, len(pts))
 	for i, q := range pts {
 		xys[i] = plotter.XY{X: q.X, Y: q.Y}
@@ -156,25 +167,47 @@ func addSeries(p *plot.Plot, s Series, pts []XY, logX bool) error {
 	if len(xys) > 0 {
 		line, err := plotter.NewLine(xys)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		line.LineStyle = lineStyle(s.Model, s.Variant)
 		sc, err := plotter.NewScatter(xys)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		sc.GlyphStyleFunc = func(i int) draw.GlyphStyle { return glyphStyle(s.Model, pts[i].ClientBound) }
+		sc.GlyphStyle = glyphStyle(s.Model, false)
 		p.Add(&spread{pts, StyleOf(s.Model).Color}, line)
 		if !s.Plain {
-			p.Add(sc)
+			marks = append(marks, sc)
 		}
 	}
 	if f := failedXs(s.Points, logX); len(f) > 0 {
-		p.Add(&failMarks{f, s.Model})
+		marks = append(marks, &failMarks{f, s.Model})
 	}
+	return marks, nil
+}
+
+// addHollow draws the client-bound points of a series hollow, last, so no
+// other marker hides them.
+func addHollow(p *plot.Plot, s Series, pts []XY) error {
+	var xys plotter.XYs
+	for _, q := range pts {
+		if q.ClientBound {
+			xys = append(xys, plotter.XY{X: q.X, Y: q.Y})
+		}
+	}
+	if len(xys) == 0 || s.Plain {
+		return nil
+	}
+	sc, err := plotter.NewScatter(xys)
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle = glyphStyle(s.Model, true)
+	p.Add(sc)
 	return nil
 }
 
+// failedXs lists the x values of the failed points a log axis can show.
 func failedXs(points []XY, logX bool) []float64 {
 	var xs []float64
 	for _, q := range points {
