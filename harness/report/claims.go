@@ -72,6 +72,8 @@ type Claim struct {
 	Notes    []string
 	// Rule states the thresholds.
 	Rule string
+	// Charts name the charts (plot.Name) that show the readings.
+	Charts []string
 }
 
 // Reading is one comparison and what it says.
@@ -164,8 +166,16 @@ func Claims(run *results.Run) []Claim {
 		ws[all[i].Name] = &all[i]
 	}
 	cs := []Claim{claimMemory(ws, all), claimIO(ws), claimBlocking(ws), claimCores(ws), claimHomemade(ws, all)}
+	charts := [][]string{
+		{"c10k-" + plot.KindBytesPerConn, "io-sleep-" + plot.KindMemory},
+		{"io-sleep-" + plot.KindThroughput, "io-upstream-" + plot.KindThroughput, "file-" + plot.KindThroughput},
+		{"mixed-" + plot.KindRouteLatency, plot.KindLoopLag},
+		{"cpu-" + plot.KindThroughput, "cpu-" + plot.KindCPU},
+		{"plaintext-" + plot.KindCPU, "plaintext-" + plot.KindThroughput},
+	}
 	for i := range cs {
 		cs[i].decide()
+		cs[i].Charts = charts[i]
 	}
 	return cs
 }

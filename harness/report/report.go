@@ -56,9 +56,16 @@ type view struct {
 	Env       results.Env
 	Status    string
 	Measured  []string
-	Claims    []Claim
+	Claims    []claimView
 	Workloads []workloadView
 	RunPlots  []image
+}
+
+// claimView is a claim with links to the charts that exist of those it
+// names.
+type claimView struct {
+	Claim
+	Links []image
 }
 
 type workloadView struct {
@@ -73,7 +80,16 @@ type workloadView struct {
 type image struct{ Alt, PNG, SVG string }
 
 func build(run *results.Run, opts Options) view {
-	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run), Claims: Claims(run)}
+	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run)}
+	for _, c := range Claims(run) {
+		cv := claimView{Claim: c}
+		for _, name := range c.Charts {
+			if slices.Contains(opts.Plots, name) {
+				cv.Links = append(cv.Links, image{Alt: name, PNG: path.Join(opts.ImageBase, name+".png")})
+			}
+		}
+		v.Claims = append(v.Claims, cv)
+	}
 	ws := plot.Workloads(run)
 	for i := range ws {
 		w := &ws[i]
