@@ -83,8 +83,9 @@ func (s *server) OnTraffic(gc gn.Conn) gn.Action {
 		return c.closeWhenAnswered()
 	}
 	buf, _ := gc.Peek(-1)
-	n := c.serve(buf)
-	_, _ = gc.Discard(n)
+	if n := c.serve(buf); n > 0 {
+		_, _ = gc.Discard(n) // Discard(0) would drop everything
+	}
 	if len(c.out) > 0 {
 		_, _ = gc.Write(c.out) // on failure gnet closes the connection itself
 		c.out = c.out[:0]

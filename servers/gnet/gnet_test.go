@@ -113,6 +113,27 @@ func checkPipeline(t *testing.T, addr string, reqs []string) {
 	}
 }
 
+// TestTrickled sends requests a byte per write, the second one deferred.
+func TestTrickled(t *testing.T) {
+	cfg := testConfig(t)
+	start(t, gnet.New(), cfg)
+	c := dial(t, cfg.Addr)
+	reqs := get("/json") + get("/sleep?ms=1")
+	for i := range len(reqs) {
+		if _, err := io.WriteString(c, reqs[i:i+1]); err != nil {
+			t.Fatalf("writing byte %d: %v", i, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r := bufio.NewReader(c)
+	for _, raw := range []string{get("/json"), get("/sleep?ms=1")} {
+		got, err := readResponse(r, false)
+		if err != nil || normalize(got) != expected(t, raw) {
+			t.Fatalf("got %q, %v; want %q", got, err, expected(t, raw))
+		}
+	}
+}
+
 // TestPipelineBeyondQueueBound pipelines more deferred requests than a
 // connection may queue, so reading stops and resumes as answers leave.
 func TestPipelineBeyondQueueBound(t *testing.T) {
