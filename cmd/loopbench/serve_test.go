@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,4 +176,58 @@ func TestServeExec(t *testing.T) {
 	if code != 0 || !m.execed || m.cfg.Loops != 2 {
 		t.Fatalf("exit %d (%s), exec %v with %+v; want Exec with --loops 2", code, stderr, m.execed, m.cfg)
 	}
+}
+
+// TestServeModels runs `loopbench serve` with the models that serve
+// in-process, asks each for /plaintext over a real socket and stops it as
+// SIGTERM would: the wiring from the command line to a real model.
+func TestServeModels(t *testing.T) {
+	for _, name := range []string{"threaded", "fasthttp", "eventloop"} {
+		t.Run(name, func(t *testing.T) {
+			stop := useModel(t, nil, nil)
+			addr := freeAddr(t)
+			wait := serveAsync("--model", name, "--addr", addr, "--data", t.TempDir())
+			body, err := getPlaintext(addr)
+			stop()
+			stderr, code := wait()
+			if strings.Contains(stderr, "not supported here") {
+				t.Skipf("model %s: %s", name, stderr)
+			}
+			if err != nil || body != "Hello, World!" || code != 0 {
+				t.Fatalf("GET /plaintext: %q, %v; exit %d: %s", body, err, code, stderr)
+			}
+		})
+	}
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// getPlaintext asks addr for /plaintext, retrying while the server starts.
+func getPlaintext(addr string) (string, error) {
+	var c net.Conn
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if c, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+		return "", err
+	}
+	resp, err := io.ReadAll(c)
+	_, body, _ := strings.Cut(string(resp), "\r\n\r\n")
+	return body, err
 }
