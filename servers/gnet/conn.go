@@ -14,10 +14,15 @@ import (
 // gnet's inbound buffer until the queue drains.
 const maxPending = 256
 
-// closePoll is how often a connection that must close looks again at gnet's
-// outbound buffer: gnet drops unsent bytes when it closes a connection whose
-// socket is full, and tells nobody when the buffer drains.
-const closePoll = 2 * time.Millisecond
+// outboundPoll is how often a connection waiting for gnet's outbound buffer
+// to drain looks again: gnet tells nobody when it drains.
+const outboundPoll = 2 * time.Millisecond
+
+// maxOutbound is how many unsent bytes stop a connection from answering
+// more requests. gnet keeps reading the socket regardless, so the requests
+// wait in its inbound buffer: a client that pipelines without reading costs
+// request bytes, not answer bytes.
+const maxOutbound = 1 << 20
 
 // conn is the per-connection state, the gnet.Conn's context.
 //
@@ -32,7 +37,7 @@ type conn struct {
 
 	out     []byte      // answers written directly at the end of OnTraffic
 	closing bool        // the last answer closes the connection: read no more
-	timer   *time.Timer // polls for the outbound buffer to drain before closing
+	timer   *time.Timer // polls for gnet's outbound buffer to drain
 
 	mu       sync.Mutex
 	queue    []*answer // answers not handed to gnet yet, in request order
@@ -81,6 +86,10 @@ func (s *server) OnTraffic(gc gn.Conn) gn.Action {
 	if c.closing {
 		_, _ = gc.Discard(-1)
 		return c.closeWhenAnswered()
+	}
+	if gc.OutboundBuffered() >= maxOutbound {
+		c.lookAgain()
+		return gn.None
 	}
 	buf, _ := gc.Peek(-1)
 	if n := c.serve(buf); n > 0 {
@@ -205,8 +214,8 @@ func (c *conn) written(gc gn.Conn, err error) error {
 }
 
 // closeWhenAnswered tells the loop to close the connection once every answer
-// has been handed to gnet and gnet's outbound buffer is empty; until then it
-// looks again every closePoll.
+// has been handed to gnet and gnet's outbound buffer is empty (gnet's own
+// close drops unsent bytes); until then it looks again every outboundPoll.
 func (c *conn) closeWhenAnswered() gn.Action {
 	c.mu.Lock()
 	answered := len(c.queue) == 0 && c.inflight == 0
@@ -217,12 +226,17 @@ func (c *conn) closeWhenAnswered() gn.Action {
 	if c.gc.OutboundBuffered() == 0 {
 		return gn.Close
 	}
-	if c.timer == nil {
-		c.timer = time.AfterFunc(closePoll, c.wake)
-	} else {
-		c.timer.Reset(closePoll)
-	}
+	c.lookAgain()
 	return gn.None
+}
+
+// lookAgain has OnTraffic called again after outboundPoll.
+func (c *conn) lookAgain() {
+	if c.timer == nil {
+		c.timer = time.AfterFunc(outboundPoll, c.wake)
+		return
+	}
+	c.timer.Reset(outboundPoll)
 }
 
 // wake makes gnet call OnTraffic again, unless the connection has closed.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,28 @@ func TestPipelineBeyondQueueBound(t *testing.T) {
 		}
 	}
 	checkPipeline(t, cfg.Addr, reqs)
+}
+
+// TestSlowReader pipelines more answers than gnet may hold unsent for a
+// connection before the client reads any; the requests sent after that wait
+// and are answered, in order, once the client reads.
+func TestSlowReader(t *testing.T) {
+	cfg := testConfig(t)
+	start(t, gnet.New(), cfg)
+	c := dial(t, cfg.Addr)
+	first := strings.Repeat(get("/file?name=large.bin"), 6)
+	then := get("/plaintext") + get("/sleep?ms=1") + get("/json")
+	io.WriteString(c, first)
+	time.Sleep(200 * time.Millisecond)
+	io.WriteString(c, then)
+	time.Sleep(50 * time.Millisecond)
+	r := bufio.NewReader(c)
+	for i, raw := range append(slices.Repeat([]string{get("/file?name=large.bin")}, 6), get("/plaintext"), get("/sleep?ms=1"), get("/json")) {
+		got, err := readResponse(r, false)
+		if err != nil || normalize(got) != expected(t, raw) {
+			t.Fatalf("answer %d: %.100q, %v", i, got, err)
+		}
+	}
 }
 
 // TestClose checks that the connection closes after an answer that says so,
