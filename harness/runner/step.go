@@ -78,12 +78,19 @@ func (r *Runner) runStep(ctx context.Context, s Step) {
 	}
 }
 
+// slowStop is the stop time from which the terminal mentions it.
+const slowStop = 500 * time.Millisecond
+
 // stopServer stops a step's server and gives its loop lag to the step's
 // measured points.
 func (r *Runner) stopServer(srv *server, first int) {
+	t0 := time.Now()
 	lag, err := srv.stopAndReadLag()
 	if err != nil {
 		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
+	}
+	if d := time.Since(t0); d > slowStop {
+		fmt.Fprintf(r.cfg.Log, "note: %s took %v to stop after SIGTERM\n", srv.name, d.Round(10*time.Millisecond))
 	}
 	if lag == nil {
 		return
