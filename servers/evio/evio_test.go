@@ -199,7 +199,14 @@ func TestClose(t *testing.T) {
 // TestShutdown stops the server with requests in flight and idle
 // connections open, and wants no goroutine or file descriptor left behind.
 func TestShutdown(t *testing.T) {
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) { testShutdown(t, v.edit) })
+	}
+}
+
+func testShutdown(t *testing.T, edit func(*app.Config)) {
 	cfg := testConfig(t)
+	edit(&cfg)
 	opts := goleak.IgnoreCurrent()
 	fds := openFDs(t)
 	stop := start(t, evio.New(), cfg)
