@@ -2,10 +2,230 @@ package main
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"loopbench/harness/results"
+	"loopbench/harness/runner"
+	"loopbench/harness/workload"
+	"loopbench/servers"
 )
 
-// runRun is a placeholder until the command lands.
+// runLoadFunc is the load function `run` uses; tests may substitute one.
+var runLoadFunc runner.LoadFunc = runner.Loadgen
+
+type runOptions struct {
+	workloads  []string
+	models     string
+	quick      bool
+	out        string
+	dir        string
+	serverCPUs string
+	clientCPUs string
+	reps       int
+	duration   time.Duration
+}
+
+// listFlag collects a repeatable flag.
+type listFlag struct{ v *[]string }
+
+func (l listFlag) String() string {
+	if l.v == nil {
+		return ""
+	}
+	return strings.Join(*l.v, ",")
+}
+
+func (l listFlag) Set(s string) error {
+	*l.v = append(*l.v, s)
+	return nil
+}
+
+func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
+	o := &runOptions{}
+	fs := newFlagSet("run", "run [--workload NAME|FILE ...] [--models a,b] [--quick] [--out DIR]\n\n"+
+		"Starts each model as a child process, drives it through each workload, and writes\n"+
+		"OUT/<UTC time>-<host>/run.json and points.csv (OUT/latest points at it).\n"+
+		"Progress goes to stderr, the summary tables to stdout.", stderr)
+	fs.Var(listFlag{&o.workloads}, "workload", "workload `NAME` (in --workloads) or FILE to run; repeat for several (default: every workload)")
+	fs.StringVar(&o.models, "models", "", "comma-separated `list` of models (default: every model available here): "+strings.Join(servers.Names(), ","))
+	fs.BoolVar(&o.quick, "quick", false, "run the short version of each workload (its [quick] section)")
+	fs.StringVar(&o.out, "out", "results", "results `directory`")
+	fs.StringVar(&o.dir, "workloads", "workloads", "`directory` of the workload files")
+	fs.StringVar(&o.serverCPUs, "server-cpus", "", "CPU `list` for the servers, e.g. 1 or 2-3 (default: the upper half of the CPUs)")
+	fs.StringVar(&o.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half of the CPUs)")
+	fs.IntVar(&o.reps, "reps", 0, "repetitions of every point (default: each workload's)")
+	fs.DurationVar(&o.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
+	return fs, o
+}
+
 func runRun(args []string, stdout, stderr io.Writer) error {
-	return errors.ErrUnsupported
+	fs, o := runFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("run: unexpected argument %q; name workloads with --workload", fs.Arg(0))
+	}
+	if o.reps < 0 || o.duration < 0 {
+		return usagef("run: --reps and --duration must not be negative")
+	}
+	cfg, err := o.config()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	plan := runner.NewPlan(cfg)
+	if plan.Points == 0 {
+		return fmt.Errorf("run: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
+	}
+	bar := newProgress(stderr, plan.Points)
+	cfg.Log, cfg.OnPoint = bar, bar.point
+	r, err := runner.New(cfg)
+	if err != nil {
+		return usagef("run: %v", err)
+	}
+	printPlan(stderr, r, plan)
+	run, dir, err := r.Run(ctx)
+	bar.finish()
+	if run != nil {
+		runner.Summary(stdout, run)
+		fmt.Fprintf(stdout, "\nresults: %s\n", dir)
+		if run.Interrupted {
+			fmt.Fprintf(stderr, "interrupted: %d finished points kept in %s\n", len(run.Points), dir)
+		}
+	}
+	return err
+}
+
+// config turns the flags into the runner's configuration.
+func (o *runOptions) config() (runner.Config, error) {
+	cfg := runner.Config{Quick: o.quick, Reps: o.reps, Duration: o.duration, ServerCPUs: o.serverCPUs,
+		ClientCPUs: o.clientCPUs, Out: o.out, Load: runLoadFunc}
+	bin, err := os.Executable()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Binary = bin
+	if cfg.Models, err = o.selectModels(); err != nil {
+		return cfg, err
+	}
+	cfg.Workloads, err = o.loadWorkloads()
+	return cfg, err
+}
+
+// selectModels returns the chosen models, each with the reason it cannot
+// run here, if any.
+func (o *runOptions) selectModels() ([]runner.Model, error) {
+	names := servers.Names()
+	if o.models != "" {
+		names = strings.Split(o.models, ",")
+	}
+	var models []runner.Model
+	for _, n := range names {
+		e, err := servers.Lookup(strings.TrimSpace(n))
+		if err != nil {
+			return nil, usagef("run: --models: %v", err)
+		}
+		models = append(models, runner.Model{Name: e.Name, Unavailable: e.Available()})
+	}
+	return models, nil
+}
+
+// loadWorkloads loads the chosen workloads, or every one in the directory.
+func (o *runOptions) loadWorkloads() ([]*workload.Workload, error) {
+	var ws []*workload.Workload
+	if len(o.workloads) == 0 {
+		all, err := workload.LoadAll(o.dir)
+		if err != nil {
+			return nil, err
+		}
+		ws = all
+	}
+	for _, name := range o.workloads {
+		w, err := workload.Find(o.dir, name)
+		if err != nil {
+			if errors.Is(err, workload.ErrNotFound) {
+				return nil, usagef("run: --workload: %v", err)
+			}
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	for _, w := range ws {
+		if err := w.CheckModels(servers.Names()); err != nil {
+			return nil, err
+		}
+	}
+	return ws, nil
+}
+
+// printPlan says what the run will do and how long it should take.
+func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
+	server, client := r.CPUs()
+	fmt.Fprintf(w, "server CPUs %s, load generator CPUs %s\n", server, client)
+	var names []string
+	for _, s := range plan.Steps {
+		if !slices.Contains(names, s.Workload.Name) {
+			names = append(names, s.Workload.Name)
+			fmt.Fprintf(w, "  %-12s %s\n", s.Workload.Name, s.Workload.Summary())
+		}
+	}
+	fmt.Fprintf(w, "plan: %d points on %d server starts, about %v\n", plan.Points, len(plan.Steps), plan.Estimate.Round(time.Second))
+}
+
+// progress shows the run on stderr: a bar with the ETA on a terminal, and
+// one line per finished point (plain lines only when stderr is not one).
+// It is also the runner's log, so notes do not tear the bar.
+type progress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar // nil when stderr is not a terminal
+	total int
+	done  int
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("points"),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+	}
+	return p
+}
+
+// Write prints a line above the bar.
+func (p *progress) Write(b []byte) (int, error) {
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+	n, err := p.w.Write(b)
+	if p.bar != nil && p.done > 0 {
+		p.bar.RenderBlank()
+	}
+	return n, err
+}
+
+// point prints a finished point and advances the bar.
+func (p *progress) point(pt *results.Point) {
+	p.done++
+	fmt.Fprintf(p, "[%d/%d] %s\n", p.done, p.total, runner.PointLine(pt))
+	if p.bar != nil {
+		p.bar.Add(1)
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
 }

@@ -29,6 +29,9 @@ func Summary(w io.Writer, run *results.Run) {
 		fmt.Fprintln(tw, "model\tlevel\treq/s\tspread\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\tflags\t")
 		for _, g := range byWorkload[name] {
 			fmt.Fprintln(tw, summaryRow(&g))
+			for _, row := range routeRows(&g) {
+				fmt.Fprintln(tw, row)
+			}
 		}
 		tw.Flush()
 	}
@@ -52,6 +55,36 @@ func summaryRow(g *results.Group) string {
 	return fmt.Sprintf("%s\t%s\t%.0f\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%.1f\t%s\t",
 		g.Key.Series(), level, tput.Median, spread(tput), p50.Median/1000, p99.Median/1000,
 		rss.Median/(1<<20), thr.Median, g.Errors(), cpu.Median, flags(g, tput.N))
+}
+
+// routeRows gives each route of a mixed point its own row, with the
+// route's own throughput and latency: how the slow route delays the fast one.
+func routeRows(g *results.Group) []string {
+	var targets []string
+	for _, p := range g.Points {
+		if !p.Failed && len(p.Routes) > 1 {
+			for _, r := range p.Routes {
+				targets = append(targets, r.Route)
+			}
+			break
+		}
+	}
+	var rows []string
+	for _, t := range targets {
+		route := func(p *results.Point) *results.RouteStats {
+			for i := range p.Routes {
+				if p.Routes[i].Route == t {
+					return &p.Routes[i]
+				}
+			}
+			return &results.RouteStats{}
+		}
+		tput := g.Measure(func(p *results.Point) float64 { return float64(route(p).Requests) / max(p.Duration, 1e-9) })
+		p50 := g.Measure(func(p *results.Point) float64 { return route(p).Latency.P50 })
+		p99 := g.Measure(func(p *results.Point) float64 { return route(p).Latency.P99 })
+		rows = append(rows, fmt.Sprintf("  %s\t\t%.0f\t\t%.2f\t%.2f\t\t\t\t\t\t", t, tput.Median, p50.Median/1000, p99.Median/1000))
+	}
+	return rows
 }
 
 func spread(s results.Stat) string {

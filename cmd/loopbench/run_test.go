@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"loopbench/harness/results"
+)
+
+// TestRunUsageErrors checks that run's command-line mistakes exit 2 naming
+// the flag and listing the valid values.
+func TestRunUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		// An unknown model lists the models.
+		{[]string{"run", "--models", "threaded,nginx"}, []string{"--models", `unknown model "nginx"`, "fasthttp"}},
+		// An unknown workload lists the workloads.
+		{[]string{"run", "--workloads", "../../workloads", "--workload", "nope"}, []string{"--workload", `"nope"`, "plaintext", "c10k"}},
+		// A bad CPU list.
+		{[]string{"run", "--workloads", "../../workloads", "--workload", "plaintext", "--server-cpus", "x"}, []string{"--server-cpus", `"x"`}},
+		// Negative repetitions.
+		{[]string{"run", "--reps", "-1"}, []string{"--reps"}},
+		// A stray argument.
+		{[]string{"run", "plaintext"}, []string{`unexpected argument "plaintext"`, "--workload"}},
+	}
+	for _, tt := range tests {
+		_, stderr, code := runCmd(tt.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2; stderr %q", tt.args, code, stderr)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q lacks %q", tt.args, stderr, w)
+			}
+		}
+	}
+}
+
+// TestRunQuickEndToEnd builds loopbench and runs `run --quick` of two models
+// on the plaintext workload, as `make bench-quick` does, then reads the
+// results back.
+func TestRunQuickEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs servers; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "loopbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out := filepath.Join(dir, "results")
+	cmd := exec.Command(bin, "run", "--quick", "--workloads", "../../workloads", "--workload", "plaintext",
+		"--models", "threaded,fasthttp", "--duration", "1s", "--out", out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	t.Logf("run --quick of 2 models took %v", time.Since(start).Round(time.Millisecond))
+	run, err := results.Read(filepath.Join(out, "latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Points) != 2 || !run.Quick || run.Finished.IsZero() {
+		t.Fatalf("results: %d points, quick %v, finished %v; want 2 points of a finished quick run", len(run.Points), run.Quick, run.Finished)
+	}
+	failed := 0
+	for _, p := range run.Points {
+		if p.Failed {
+			failed++
+			t.Logf("%s failed: %s\n%s", p.Model, p.FailReason, p.Stderr)
+		}
+	}
+	if failed == len(run.Points) && strings.Contains(stderr.String(), "unsupported") {
+		t.Skip("neither model serves yet (their Serve returns errors.ErrUnsupported)")
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d points failed", failed, len(run.Points))
+	}
+	for _, want := range []string{"plaintext", "threaded", "fasthttp", "req/s", "results: "} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, want := range []string{"plan: 2 points", "[1/2] plaintext", "[2/2] plaintext"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "latest", results.CSVFile)); err != nil {
+		t.Error(err)
+	}
+}
