@@ -8,7 +8,8 @@
 #   keep-alive  64 connections            wrk -t1 -c64
 #   keep-alive 256 connections            wrk -t1 -c256
 #   pipelined  256 connections, 16 deep   wrk -t1 -c256 with a Lua script
-# and prints, per shape and client, the median over rounds of req/s, the
+# (loopbench with both closed-loop engines: epoll, its default, and a
+# goroutine per connection) and prints, per shape and client, the median over rounds of req/s, the
 # client's CPU time per request and the server's CPU time per request (from
 # /proc/PID/stat). Environment: PORT (28181), DURATION in seconds (5),
 # ROUNDS (3). Installs wrk from Debian if it is missing.
@@ -127,22 +128,25 @@ for round in $(seq "$ROUNDS"); do
 	echo "round $round" >&2
 	measure keepalive-c64 wrk wrk -t1 -c64 -d"${DURATION}s" "$URL"
 	measure keepalive-c64 loopbench "${LOAD[@]}" --connections 64
+	measure keepalive-c64 lb-goroutines "${LOAD[@]}" --connections 64 --engine goroutines
 	measure keepalive-c256 wrk wrk -t1 -c256 -d"${DURATION}s" "$URL"
 	measure keepalive-c256 loopbench "${LOAD[@]}" --connections 256
+	measure keepalive-c256 lb-goroutines "${LOAD[@]}" --connections 256 --engine goroutines
 	measure pipelined-16x256 wrk wrk -t1 -c256 -d"${DURATION}s" -s "$TMP/pipeline.lua" "$URL"
 	measure pipelined-16x256 loopbench "${LOAD[@]}" --connections 256 --pipeline 16
+	measure pipelined-16x256 lb-goroutines "${LOAD[@]}" --connections 256 --pipeline 16 --engine goroutines
 done
 
 echo
 echo "model $MODEL, medians of $ROUNDS rounds (client CPU includes process start; wrk's latency is meaningless when pipelined)"
-printf '%-18s %-10s %12s %16s %16s  %s\n' shape client req/s client_µs/req server_µs/req errors
+printf '%-18s %-13s %12s %16s %16s  %s\n' shape client req/s client_µs/req server_µs/req errors
 sort -k1,1 -k2,2 "$TMP/rows" | awk '
 	function median(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 	}
 	function flush() {
-		if (n) printf "%-18s %-10s %12.0f %16.2f %16.2f  %s\n", key1, key2, median(r, n), median(c, n), median(s, n), (err == "" ? "none" : err)
+		if (n) printf "%-18s %-13s %12.0f %16.2f %16.2f  %s\n", key1, key2, median(r, n), median(c, n), median(s, n), (err == "" ? "none" : err)
 		n = 0; err = ""
 	}
 	{ if ($1 != key1 || $2 != key2) { flush(); key1 = $1; key2 = $2 }

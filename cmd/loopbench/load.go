@@ -89,6 +89,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before it")
 	fs.DurationVar(&c.Timeout, "timeout", loadgen.DefaultTimeout, "a request unanswered this long counts as a timeout")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of the route choice")
+	fs.StringVar(&c.Engine, "engine", "", "closed-loop `engine`: epoll (one loop per CPU, like wrk) or goroutines (one per connection); default epoll where Linux has it")
 	fs.BoolVar(&f.json, "json", false, "print the point as JSON (the results schema) instead of text")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err

@@ -108,7 +108,7 @@ func (w *worker) serverClosed(measured bool) {
 // fail counts the requests in flight on a broken connection (at least one)
 // in err's class, and closes it.
 func (w *worker) fail(err error, measured bool) {
-	class, ok := w.classify(err)
+	class, ok := w.r.classify(err)
 	if !ok {
 		w.release()
 		return

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -28,10 +29,10 @@ func TestFaultsAreClassified(t *testing.T) {
 		{name: "garbage", fault: faultGarbage, class: "protocol"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		forEachEngine(t, tt.name, func(t *testing.T, engine string) {
 			s := startServer(t, tt.fault, 5)
 			cfg := short(s.addr(), "/plaintext")
-			cfg.Duration = 300 * time.Millisecond
+			cfg.Duration, cfg.Engine = 300*time.Millisecond, engine
 			res := mustRun(t, cfg)
 			if res.Errors[tt.class] == 0 || res.Requests == 0 {
 				t.Fatalf("errors %v, %d correct answers: want %q errors and correct answers", res.Errors, res.Requests, tt.class)
@@ -57,28 +58,51 @@ func TestFaultsAreClassified(t *testing.T) {
 // TestTimeout checks that a request the server never answers counts as a
 // timeout after Timeout, and the run still ends on time.
 func TestTimeout(t *testing.T) {
-	s := startServer(t, faultHang, 3)
-	cfg := short(s.addr(), "/plaintext")
-	cfg.Connections, cfg.Timeout, cfg.Duration = 2, 100*time.Millisecond, 600*time.Millisecond
-	start := time.Now()
-	res := mustRun(t, cfg)
-	if res.Errors["timeout"] == 0 || res.Requests == 0 {
-		t.Errorf("errors %v, requests %d: want timeouts and answers", res.Errors, res.Requests)
-	}
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("the run took %v; want about 700 ms", took)
+	forEachEngine(t, "hang", func(t *testing.T, engine string) {
+		s := startServer(t, faultHang, 3)
+		cfg := short(s.addr(), "/plaintext")
+		cfg.Connections, cfg.Timeout, cfg.Duration, cfg.Engine = 2, 100*time.Millisecond, 600*time.Millisecond, engine
+		start := time.Now()
+		res := mustRun(t, cfg)
+		if res.Errors["timeout"] == 0 || res.Requests == 0 {
+			t.Errorf("errors %v, requests %d: want timeouts and answers", res.Errors, res.Requests)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("the run took %v; want about 700 ms", took)
+		}
+	})
+}
+
+// TestServerClosesAfterAnswer checks that an answer with Connection: close
+// is counted as correct and followed by a new connection; pipelined requests
+// behind it are lost ("closed").
+func TestServerClosesAfterAnswer(t *testing.T) {
+	for _, depth := range []int{1, 4} {
+		forEachEngine(t, fmt.Sprintf("pipeline %d", depth), func(t *testing.T, engine string) {
+			s := startServer(t, faultClose, 3)
+			cfg := short(s.addr(), "/plaintext")
+			cfg.Duration, cfg.Engine, cfg.Pipeline = 300*time.Millisecond, engine, depth
+			res := mustRun(t, cfg)
+			if res.Reconnects == 0 || res.Requests == 0 {
+				t.Errorf("%d reconnects, %d requests", res.Reconnects, res.Requests)
+			}
+			if depth == 1 && len(res.Errors) != 0 {
+				t.Errorf("errors %v: a close announced after the answer loses nothing", res.Errors)
+			}
+			if depth > 1 && (res.Errors["closed"] == 0 || len(res.Errors) != 1) {
+				t.Errorf("errors %v: want only the pipelined requests behind each close, as \"closed\"", res.Errors)
+			}
+		})
 	}
 }
 
-// TestServerClosesAfterAnswer checks that a server answering with
-// Connection: close is followed by a reconnect without errors.
-func TestServerClosesAfterAnswer(t *testing.T) {
-	s := startServer(t, faultNone, 0)
-	cfg := short(s.addr(), "/plaintext")
-	cfg.Duration = 300 * time.Millisecond
-	cfg.Mix[0].Target = "/plaintext"
-	res := mustRun(t, cfg)
-	if res.Reconnects != 0 {
-		t.Errorf("%d reconnects against a keep-alive server", res.Reconnects)
+// forEachEngine runs f as a subtest for each closed-loop engine.
+func forEachEngine(t *testing.T, name string, f func(t *testing.T, engine string)) {
+	engines := []string{EngineGoroutines}
+	if epollSupported {
+		engines = append(engines, EngineEpoll)
+	}
+	for _, e := range engines {
+		t.Run(name+"/"+e, func(t *testing.T) { f(t, e) })
 	}
 }

@@ -20,6 +20,16 @@ const (
 	ModeIdle   = "idle"
 )
 
+// The engines of a closed loop (Config.Engine).
+const (
+	// EngineAuto is the epoll engine where there is one (Linux), else goroutines.
+	EngineAuto = ""
+	// EngineEpoll multiplexes connections over epoll, one loop per GOMAXPROCS.
+	EngineEpoll = "epoll"
+	// EngineGoroutines serves each connection in a goroutine on Go's netpoller.
+	EngineGoroutines = "goroutines"
+)
+
 // Defaults for the zero values of Config.
 const (
 	DefaultConnectRate = 5000
@@ -69,6 +79,9 @@ type Config struct {
 	OnMeasure func()
 	// Answered, if set, is incremented for every correct answer during measurement.
 	Answered *atomic.Int64
+	// Engine chooses how a closed loop waits (EngineAuto, EngineEpoll,
+	// EngineGoroutines); open loops always use goroutines.
+	Engine string
 }
 
 // RouteResult is the measurement of one route of the mix.
@@ -165,6 +178,9 @@ func validateMode(cfg *Config) error {
 	if cfg.Pipeline > 1024 {
 		return fmt.Errorf("loadgen: pipeline %d: want at most 1024", cfg.Pipeline)
 	}
+	if err := validateEngine(cfg); err != nil {
+		return err
+	}
 	switch cfg.Mode {
 	case ModeClosed:
 		return nil
@@ -182,6 +198,22 @@ func validateMode(cfg *Config) error {
 		return nil
 	}
 	return fmt.Errorf("loadgen: mode %q: want %s, %s, %s or %s", cfg.Mode, ModeClosed, ModeOpen, ModeReplay, ModeIdle)
+}
+
+func validateEngine(cfg *Config) error {
+	switch cfg.Engine {
+	case EngineAuto, EngineGoroutines:
+		return nil
+	case EngineEpoll:
+		if !epollSupported {
+			return fmt.Errorf("loadgen: engine %q: this platform has no epoll; use %q", cfg.Engine, EngineGoroutines)
+		}
+		if cfg.Mode != ModeClosed && !(cfg.Mode == ModeIdle && cfg.Rate == 0) {
+			return fmt.Errorf("loadgen: engine %q drives closed loops only; leave the engine empty for mode %s", cfg.Engine, cfg.Mode)
+		}
+		return nil
+	}
+	return fmt.Errorf("loadgen: engine %q: want %q, %q or empty (automatic)", cfg.Engine, EngineEpoll, EngineGoroutines)
 }
 
 func validateTrace(cfg *Config) error {

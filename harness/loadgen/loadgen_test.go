@@ -40,8 +40,13 @@ func mustRun(t *testing.T, cfg Config) *Result {
 }
 
 func TestClosedLoopKnownDelay(t *testing.T) {
+	forEachEngine(t, "sleep", testKnownDelay)
+}
+
+func testKnownDelay(t *testing.T, engine string) {
 	s := startServer(t, faultNone, 0)
 	cfg := short(s.addr(), "/sleep?ms=20")
+	cfg.Engine = engine
 	var answered atomic.Int64
 	measured := false
 	cfg.Answered = &answered

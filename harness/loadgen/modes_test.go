@@ -93,29 +93,33 @@ func TestReplay(t *testing.T) {
 // TestPipeliningInOrder pipelines a mix whose answers differ in length and
 // timing: any answer matched to the wrong request would be a body error.
 func TestPipeliningInOrder(t *testing.T) {
-	s := startServer(t, faultNone, 0)
-	cfg := short(s.addr(), "/plaintext", "/json", "/sleep?ms=1", "/file?name=small.bin")
-	cfg.Pipeline = 8
-	res := mustRun(t, cfg)
-	if len(res.Errors) != 0 || res.Requests == 0 {
-		t.Fatalf("errors %v, requests %d", res.Errors, res.Requests)
-	}
-	for _, r := range res.Routes {
-		if r.Requests == 0 {
-			t.Errorf("route %s got no answers", r.Target)
+	forEachEngine(t, "mix", func(t *testing.T, engine string) {
+		s := startServer(t, faultNone, 0)
+		cfg := short(s.addr(), "/plaintext", "/json", "/sleep?ms=1", "/file?name=small.bin")
+		cfg.Pipeline, cfg.Engine = 8, engine
+		res := mustRun(t, cfg)
+		if len(res.Errors) != 0 || res.Requests == 0 {
+			t.Fatalf("errors %v, requests %d", res.Errors, res.Requests)
 		}
-	}
+		for _, r := range res.Routes {
+			if r.Requests == 0 {
+				t.Errorf("route %s got no answers", r.Target)
+			}
+		}
+	})
 }
 
 // TestLargeBody streams a 1 MiB body through the 8 KiB read buffer.
 func TestLargeBody(t *testing.T) {
-	s := startServer(t, faultNone, 0)
-	cfg := short(s.addr(), "/file?name=large.bin")
-	cfg.Connections = 2
-	res := mustRun(t, cfg)
-	if len(res.Errors) != 0 || res.Requests == 0 {
-		t.Fatalf("errors %v, requests %d", res.Errors, res.Requests)
-	}
+	forEachEngine(t, "large.bin", func(t *testing.T, engine string) {
+		s := startServer(t, faultNone, 0)
+		cfg := short(s.addr(), "/file?name=large.bin")
+		cfg.Connections, cfg.Engine = 2, engine
+		res := mustRun(t, cfg)
+		if len(res.Errors) != 0 || res.Requests == 0 {
+			t.Fatalf("errors %v, requests %d", res.Errors, res.Requests)
+		}
+	})
 }
 
 // TestIdleConnectionsHeld opens idle connections at a bounded rate and holds

@@ -88,7 +88,7 @@ func (w *worker) request(k, at, start, lag int64) {
 
 // failOpen counts a failed request and closes its connection.
 func (w *worker) failOpen(err error, measured bool, lag int64) {
-	class, ok := w.classify(err)
+	class, ok := w.r.classify(err)
 	if !ok {
 		w.release()
 		return

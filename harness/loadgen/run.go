@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,15 +139,17 @@ func (r *run) openLoop() bool {
 // and calls OnMeasure when the measured interval begins.
 func (r *run) drive() {
 	var wg sync.WaitGroup
-	for i := range r.cfg.Connections {
-		w := newWorker(r, i)
-		wg.Go(func() {
-			if r.openLoop() {
-				w.open()
-			} else {
-				w.closed()
-			}
-		})
+	if !r.startLoops(&wg) {
+		for i := range r.cfg.Connections {
+			w := newWorker(r, i)
+			wg.Go(func() {
+				if r.openLoop() {
+					w.open()
+				} else {
+					w.closed()
+				}
+			})
+		}
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
@@ -156,6 +159,34 @@ func (r *run) drive() {
 	r.sleepUntil(r.hardStop, finished)
 	r.stop()
 	<-finished
+}
+
+// startLoops runs a closed loop on the epoll engine, one loop per
+// GOMAXPROCS; false when the run uses a goroutine per connection.
+func (r *run) startLoops(wg *sync.WaitGroup) bool {
+	if r.openLoop() || r.cfg.Engine == EngineGoroutines || !epollSupported {
+		return false
+	}
+	n := min(runtime.GOMAXPROCS(0), r.cfg.Connections)
+	var loops []*eloop
+	for i := range n {
+		l, err := newEloop(r, i, r.cfg.Connections/n+btoi(i < r.cfg.Connections%n))
+		if err != nil {
+			return false
+		}
+		loops = append(loops, l)
+	}
+	for _, l := range loops {
+		wg.Go(l.run)
+	}
+	return true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // sleepUntil waits until run time t; false if the run ended first.
@@ -242,6 +273,18 @@ type pacer struct {
 	mu       sync.Mutex
 	next     int64
 	interval int64
+}
+
+// try takes a slot if one is due at now, without waiting. A loop that
+// looks only every millisecond may take a millisecond's worth at once.
+func (p *pacer) try(now int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next > now {
+		return false
+	}
+	p.next = max(p.next, now-int64(time.Millisecond)) + p.interval
+	return true
 }
 
 // wait blocks until the caller's slot; false if the run stopped meanwhile.

@@ -22,6 +22,7 @@ const (
 	faultTruncate       // half an answer, then close
 	faultGarbage        // bytes that are not HTTP
 	faultHang           // never answer
+	faultClose          // answer with Connection: close, then close
 )
 
 // testServer is an in-process HTTP/1.1 server on the shared application.
@@ -133,6 +134,11 @@ func (s *testServer) answer(c net.Conn, buf []byte) (out, rest []byte, ok bool) 
 		buf = buf[n:]
 		one := s.render(&req)
 		f := s.faultFor()
+		if f == faultClose {
+			req.KeepAlive = false
+			c.Write(append(out, s.render(&req)...))
+			return nil, nil, false
+		}
 		if f == faultBody || f == faultStatus {
 			one = corrupt(f, one)
 		} else if f != faultNone {

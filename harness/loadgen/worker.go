@@ -106,12 +106,12 @@ var errStopped = errors.New("loadgen: run stopped")
 
 // classify names the class of a connection's failure; ok is false when the
 // failure is the end of the run, not an error.
-func (w *worker) classify(err error) (class int32, ok bool) {
+func (r *run) classify(err error) (class int32, ok bool) {
 	switch {
-	case errors.Is(err, errStopped) || w.r.stopped.Load():
+	case errors.Is(err, errStopped) || r.stopped.Load():
 		return 0, false
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return classTimeout, w.r.now() < w.r.hardStop
+		return classTimeout, r.now() < r.hardStop
 	case errors.Is(err, errProtocol):
 		return classProtocol, true
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
