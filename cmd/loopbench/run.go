@@ -32,6 +32,7 @@ type runOptions struct {
 	clientCPUs string
 	reps       int
 	duration   time.Duration
+	dryRun     bool
 }
 
 // listFlag collects a repeatable flag.
@@ -64,6 +65,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half of the CPUs)")
 	fs.IntVar(&o.reps, "reps", 0, "repetitions of every point (default: each workload's)")
 	fs.DurationVar(&o.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and its estimated time, and stop")
 	return fs, o
 }
 
@@ -95,6 +97,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return usagef("run: %v", err)
 	}
 	printPlan(stderr, r, plan)
+	if o.dryRun {
+		return nil
+	}
 	run, dir, err := r.Run(ctx)
 	bar.finish()
 	if run != nil {
