@@ -47,8 +47,10 @@ func TestNextProcs(t *testing.T) {
 		{cur: 64, live: 0, want: 64},         // idle: stay at the floor
 		{cur: 2, live: 1, want: 64},          // lowered by someone else: back to the floor
 		{cur: 64, live: 38, want: 64},        // 38 threads fit in 64 slots
-		{cur: 64, live: 40, want: 128},       // one more: double
+		{cur: 64, live: 40, want: 80},        // one more: grow by a quarter
 		{cur: 64, live: 1000, want: 1266},    // a burst: jump straight to the need
+		{cur: 1266, live: 1000, want: 1266},  // as many as needed: keep them
+		{cur: 1266, live: 1001, want: 1582},  // one more: grow by a quarter
 		{cur: 1266, live: 900, want: 1266},   // fewer connections: keep the slots
 		{cur: 4096, live: 200, want: 532},    // far too many slots: shrink to twice the need
 		{cur: 8192, live: 9000, want: 10000}, // never beyond the ceiling
