@@ -10,9 +10,9 @@
 //  2. Each accepted connection gets a goroutine that calls
 //     runtime.LockOSThread, so it owns one OS thread from accept to close.
 //     Then the thread joins the runtime's idle threads and the next
-//     connection takes it, as a server's thread cache would: ending it
-//     instead makes the runtime unlink it from a list it scans linearly under
-//     its scheduler lock, quadratic when thousands of connections end.
+//     connection takes it, as a server's thread cache would. (Ending it
+//     instead makes the runtime unlink it from the list of all threads by a
+//     linear scan under the scheduler lock, once per connection.)
 //  3. That thread blocks in read(2) until bytes arrive, answers every
 //     complete request (pipelined ones in one write) and blocks again.
 //  4. A deferred operation blocks the same thread: /sleep in ppoll(2) on an
