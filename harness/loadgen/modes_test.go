@@ -146,6 +146,18 @@ func TestIdleConnectionsHeld(t *testing.T) {
 	}
 }
 
+// TestIdleConnectionsDropped counts idle connections the server closed.
+func TestIdleConnectionsDropped(t *testing.T) {
+	s := startServer(t, faultNone, 0)
+	s.idleClose.Store(int64(100 * time.Millisecond))
+	cfg := short(s.addr(), "/plaintext")
+	cfg.Mode, cfg.IdleConnections, cfg.Connections = ModeIdle, 50, 1
+	res := mustRun(t, cfg)
+	if res.IdleOpened != 50 || res.IdleHeld != 0 {
+		t.Errorf("idle: %d opened, %d held; want 50 opened and none held by a server that closes them after 100 ms", res.IdleOpened, res.IdleHeld)
+	}
+}
+
 // TestNoServer fails at once when nothing listens.
 func TestNoServer(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -32,6 +32,8 @@ type testServer struct {
 	ln    net.Listener
 	fault fault
 	every int64 // the fault hits every every-th request (0: none)
+	// idleClose, if set, closes a connection silent for that long.
+	idleClose atomic.Int64 // ns
 
 	seq        atomic.Int64
 	pauseUntil atomic.Int64 // unix ns: answers wait until then
@@ -93,6 +95,9 @@ func (s *testServer) serve(c net.Conn) {
 	buf := make([]byte, 0, 16<<10)
 	tmp := make([]byte, 16<<10)
 	for {
+		if d := time.Duration(s.idleClose.Load()); d > 0 {
+			c.SetReadDeadline(time.Now().Add(d))
+		}
 		n, err := c.Read(tmp)
 		if err != nil {
 			return
