@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"loopbench/servers"
 )
 
 // outcome is how a model answers a bad input: one of statuses (0 for
@@ -117,4 +119,25 @@ func testBadInput(t *testing.T, s *subject) {
 func firstWord(s string) string {
 	w, _, _ := strings.Cut(s, " ")
 	return w
+}
+
+// TestDifferencesListed checks that a model with expected differences here
+// also declares differences in the model table, which `loopbench models`
+// shows, so no difference is known to the tests alone.
+func TestDifferencesListed(t *testing.T) {
+	for model, cases := range differences {
+		e, err := servers.Lookup(model)
+		if err != nil {
+			t.Errorf("differences for unknown model %q: %v", model, err)
+			continue
+		}
+		if len(cases) > 0 && len(e.Differences) == 0 {
+			t.Errorf("%s answers %d bad inputs its own way here, but its Entry.Differences is empty", model, len(cases))
+		}
+		for name, o := range cases {
+			if o.why == "" {
+				t.Errorf("%s/%s: an expected difference needs its why", model, name)
+			}
+		}
+	}
 }
