@@ -17,7 +17,9 @@
 //     complete request (pipelined ones in one write) and blocks again.
 //  4. A deferred operation blocks the same thread: /sleep in ppoll(2) on an
 //     eventfd with a timeout (the thread itself sleeps in the kernel, as with
-//     nanosleep, and a stopping server can wake it), /upstream in write and
+//     nanosleep, and a stopping server can wake it; the price is that all
+//     sleeping threads queue on that one eventfd's wait queue, whose lock
+//     they share, where nanosleep shares nothing), /upstream in write and
 //     read on a blocking backend socket from a pool of kept-alive
 //     connections, /file in read(2) on a regular file, /cpu inline.
 //
