@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,4 +203,45 @@ func FuzzUpstreamReply(f *testing.F) {
 			t.Fatalf("ParseUpstreamReply(%q) = %d, %q", data, n, body)
 		}
 	})
+}
+
+// FuzzStream checks that a connection receiving the same bytes in chunks of
+// any size sees the same requests as one receiving them at once, and fails
+// at the same request if either fails: every split of a pipelined stream.
+func FuzzStream(f *testing.F) {
+	f.Add([]byte(get("/plaintext")+get("/json")+request("POST", "/", "HTTP/1.1", "Content-Length: 2")+"ab"+get("/sleep?ms=1")), uint8(1))
+	f.Add([]byte(get("/plaintext")+get("/x", "A: b", " fold")), uint8(7))
+	f.Add([]byte(get("/plaintext")+"GET / HTTP/1.1\r\nA: \x00\r\n\r\n"), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		whole, wholeErr := stream(data, len(data))
+		split, splitErr := stream(data, int(chunk)+1)
+		if strings.Join(whole, "|") != strings.Join(split, "|") || wholeErr != splitErr {
+			t.Fatalf("at once: %q, failed %v; in chunks of %d: %q, failed %v", whole, wholeErr, int(chunk)+1, split, splitErr)
+		}
+	})
+}
+
+// stream parses data as a model does when it arrives in chunks of the given
+// size, and returns the requests it saw and whether it ended on an error.
+func stream(data []byte, chunk int) (seen []string, failed bool) {
+	var buf []byte
+	for off := 0; off < len(data); off += chunk {
+		buf = append(buf, data[off:min(off+chunk, len(data))]...)
+		for {
+			var r Request
+			n, err := Parse(buf, &r)
+			if err != nil {
+				return seen, true
+			}
+			if n == 0 {
+				break
+			}
+			seen = append(seen, fmt.Sprintf("%d %q %q %d %v %d %v", r.Method, r.Path, r.Query, r.Minor, r.KeepAlive, r.ContentLength, r.BodyUnread))
+			buf = buf[n:]
+			if !r.KeepAlive || r.BodyUnread {
+				return seen, false
+			}
+		}
+	}
+	return seen, false
 }
