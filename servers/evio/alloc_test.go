@@ -4,23 +4,12 @@ package evio
 
 import (
 	"bytes"
-	"net"
 	"testing"
 
 	"github.com/tidwall/evio"
 
 	"loopbench/app"
 )
-
-// fakeConn is an evio.Conn without a loop behind it.
-type fakeConn struct{ ctx any }
-
-func (f *fakeConn) Context() any         { return f.ctx }
-func (f *fakeConn) SetContext(ctx any)   { f.ctx = ctx }
-func (f *fakeConn) AddrIndex() int       { return 0 }
-func (f *fakeConn) LocalAddr() net.Addr  { return nil }
-func (f *fakeConn) RemoteAddr() net.Addr { return nil }
-func (f *fakeConn) Wake()                {}
 
 // TestPlaintextAllocations wants Data to allocate nothing for pipelined
 // plaintext and JSON requests on a connection with no deferred work.

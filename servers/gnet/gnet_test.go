@@ -3,7 +3,6 @@ package gnet_test
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -133,54 +132,6 @@ func TestTrickled(t *testing.T) {
 		if err != nil || normalize(got) != expected(t, raw) {
 			t.Fatalf("got %q, %v; want %q", got, err, expected(t, raw))
 		}
-	}
-}
-
-// TestCPUOffload runs a long /cpu on one connection and then /plaintext on
-// another, one loop. Inline, the loop cannot read the plaintext request
-// until the key is done, so its answer takes at least a good part of the
-// key's time (measured here first); offloaded, it comes before the key.
-func TestCPUOffload(t *testing.T) {
-	const iter = 200000
-	keyTime := time.Duration(1 << 62)
-	for range 2 {
-		began := time.Now()
-		app.CPU(iter)
-		keyTime = min(keyTime, time.Since(began))
-	}
-	for _, offload := range []bool{false, true} {
-		t.Run(fmt.Sprintf("offload=%v", offload), func(t *testing.T) {
-			cfg := testConfig(t)
-			cfg.CPUOffload = offload
-			start(t, gnet.New(), cfg)
-			slow, fast := dial(t, cfg.Addr), dial(t, cfg.Addr)
-			cpuDone := make(chan struct{})
-			go func() {
-				defer close(cpuDone)
-				io.WriteString(slow, get(fmt.Sprintf("/cpu?iter=%d", iter)))
-				if _, err := readResponse(bufio.NewReader(slow), false); err != nil {
-					t.Errorf("cpu: %v", err)
-				}
-			}()
-			time.Sleep(20 * time.Millisecond) // the loop has read the /cpu request
-			sent := time.Now()
-			io.WriteString(fast, get("/plaintext"))
-			if _, err := readResponse(bufio.NewReader(fast), false); err != nil {
-				t.Fatalf("plaintext: %v", err)
-			}
-			waited := time.Since(sent)
-			select {
-			case <-cpuDone:
-				if offload {
-					t.Errorf("offloaded: the key (%v of CPU) came before /plaintext", keyTime)
-				}
-			default:
-			}
-			if !offload && waited < keyTime/4 {
-				t.Errorf("inline: /plaintext answered in %v, the key takes %v", waited, keyTime)
-			}
-			<-cpuDone
-		})
 	}
 }
 
