@@ -36,12 +36,18 @@
 // one goroutine per connection on Go's netpoller (Config.Engine
 // "goroutines", and every open loop), pays a read(2) that fails with EAGAIN
 // after each request, because net.Conn.Read tries to read before it waits
-// (2 reads per request against 1), plus goroutine switches. Measured with
-// scripts/bench-loadgen.sh against gnet on the 2-core host (noisy, medians
-// of 3 rounds), client CPU per request: keep-alive 64 connections, epoll
-// 7.7 µs, goroutines 8.8, wrk 8.9; pipelined 16 deep on 256, epoll 0.86,
-// goroutines 1.09, wrk 0.99. About 90% of the client's CPU is the kernel's
-// loopback TCP path in write(2) and read(2), the same for every client.
+// (2 reads per request against 1), plus goroutine switches. Client CPU per
+// request (µs) from two runs of scripts/bench-loadgen.sh against gnet on the
+// 2-core host while other work loaded it (medians of 3 rounds each; req/s
+// was too noisy to rank, which is why CPU per request decided):
+//
+//	shape                  epoll       goroutines   wrk
+//	keep-alive, 64 conns   7.7, 9.7    8.8, 10.5    8.9, 9.4
+//	keep-alive, 256 conns  11.1, 10.0  12.8, 12.2   9.5, 10.0
+//	pipelined 16 x 256     0.86, 0.90  1.09, 1.02   0.99, 0.99
+//
+// About 90% of the client's CPU is the kernel's loopback TCP path in
+// write(2) and read(2), the same for every client.
 // Skipping the EAGAIN read through syscall.RawConn does not work:
 // RawConn.Read resets the descriptor's readiness first, so answers that
 // arrived in between were missed and connections hung until their timeout.
