@@ -161,8 +161,13 @@ func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*re
 	return p, true
 }
 
+// answerTimeout bounds how long a server may take, after a point, to answer
+// GET /plaintext again before it counts as having stopped answering.
+const answerTimeout = 5 * time.Second
+
 // judge marks a point failed when the server exited, the load generator
-// failed, or nothing was answered correctly.
+// failed, nothing was answered correctly, or the server no longer answers
+// GET /plaintext after the point.
 func (r *Runner) judge(p *results.Point, srv *server, loadErr error, gone bool) {
 	if gone {
 		select { // the exit may be a moment behind the failed /proc read
@@ -178,7 +183,11 @@ func (r *Runner) judge(p *results.Point, srv *server, loadErr error, gone bool) 
 	case p.Requests == 0:
 		p.Failed, p.FailReason = true, "no correct answers"+errorSummary(p.Errors)
 	default:
-		return
+		err := srv.poll(answerTimeout, func() error { return checkPlaintext(srv.addr) })
+		if err == nil {
+			return
+		}
+		p.Failed, p.FailReason = true, "the server stopped answering: "+err.Error()
 	}
 	p.Stderr = srv.out.String()
 }
