@@ -28,6 +28,7 @@ const (
 	modelGood   = "good"   // answers /plaintext until SIGTERM, then writes its loop lag
 	modelCrashy = "crashy" // answers for 700 ms, then exits with status 3
 	modelBroken = "broken" // exits at once with status 1, as a stub model does
+	modelMute   = "mute"   // answers for 700 ms, then closes its listener but stays alive
 )
 
 // fakeLag is the loop lag the good model reports.
@@ -74,7 +75,12 @@ func fakeServe(model, addr, stats string) int {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/plaintext", func(w http.ResponseWriter, r *http.Request) { w.Write(app.PlaintextBody()) })
-	go http.Serve(l, mux)
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	if model == modelMute {
+		time.Sleep(700 * time.Millisecond)
+		srv.Close()
+	}
 	if model == modelCrashy {
 		time.Sleep(700 * time.Millisecond)
 		fmt.Fprintln(os.Stderr, "crashy: about to crash")

@@ -88,6 +88,9 @@ type Runner struct {
 	dataDir string
 	backend *child
 	backAdr string
+	// answerTimeout bounds how long a server may take, after a point, to
+	// answer GET /plaintext again before it counts as having stopped answering.
+	answerTimeout time.Duration
 }
 
 // ClientBoundAt is the client CPU utilization from which a point is flagged
@@ -102,7 +105,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	r := &Runner{cfg: cfg, plan: NewPlan(cfg)}
+	r := &Runner{cfg: cfg, plan: NewPlan(cfg), answerTimeout: 5 * time.Second}
 	var err error
 	if r.all, err = allowedCPUs(); err != nil {
 		return nil, err

@@ -60,11 +60,11 @@ func testConfig(t *testing.T, w *workload.Workload, models ...string) Config {
 	return cfg
 }
 
-// TestRunFailures runs a good server, one that crashes mid-point and one that
-// cannot start: the failures are recorded with the server's output and the
-// run goes on; the results read back from disk.
+// TestRunFailures runs a good server, one that crashes mid-point, one that
+// stops answering and one that cannot start: the failures are recorded with
+// the server's output and the run goes on; the results read back from disk.
 func TestRunFailures(t *testing.T) {
-	cfg := testConfig(t, testWorkload(t, "[server]\nbackend = true\n"), modelGood, modelCrashy, modelBroken)
+	cfg := testConfig(t, testWorkload(t, "[server]\nbackend = true\n"), modelGood, modelCrashy, modelBroken, modelMute)
 	cfg.Models = append(cfg.Models, Model{Name: "node", Unavailable: os.ErrNotExist})
 	var log bytes.Buffer
 	cfg.Log = &log
@@ -72,8 +72,9 @@ func TestRunFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := r.Plan(); p.Points != 6 || len(p.Steps) != 3 || len(p.Skipped) != 1 {
-		t.Fatalf("plan: %d points, %d steps, skipped %v; want 6, 3, node", p.Points, len(p.Steps), p.Skipped)
+	r.answerTimeout = time.Second
+	if p := r.Plan(); p.Points != 8 || len(p.Steps) != 4 || len(p.Skipped) != 1 {
+		t.Fatalf("plan: %d points, %d steps, skipped %v; want 8, 4, node", p.Points, len(p.Steps), p.Skipped)
 	}
 	run, dir, err := r.Run(context.Background())
 	if err != nil {
@@ -83,8 +84,8 @@ func TestRunFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Points) != 6 || back.Finished.IsZero() || back.Interrupted {
-		t.Fatalf("read back %d points, finished %v, interrupted %v; want 6 points of a finished run", len(back.Points), back.Finished, back.Interrupted)
+	if len(back.Points) != 8 || back.Finished.IsZero() || back.Interrupted {
+		t.Fatalf("read back %d points, finished %v, interrupted %v; want 8 points of a finished run", len(back.Points), back.Finished, back.Interrupted)
 	}
 	for _, p := range back.Points {
 		checkPoint(t, &p)
@@ -121,6 +122,10 @@ func checkPoint(t *testing.T, p *results.Point) {
 	case modelCrashy:
 		if !p.Failed || !strings.Contains(p.FailReason, "exit status 3") || !strings.Contains(p.Stderr, "about to crash") {
 			t.Errorf("crashy point rep %d: failed %v, reason %q, stderr %q", p.Rep, p.Failed, p.FailReason, p.Stderr)
+		}
+	case modelMute:
+		if !p.Failed || !strings.Contains(p.FailReason, "stopped answering") {
+			t.Errorf("mute point rep %d: failed %v, reason %q", p.Rep, p.Failed, p.FailReason)
 		}
 	case modelBroken:
 		if !p.Failed || !strings.Contains(p.Stderr, "unsupported") {

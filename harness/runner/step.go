@@ -161,10 +161,6 @@ func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*re
 	return p, true
 }
 
-// answerTimeout bounds how long a server may take, after a point, to answer
-// GET /plaintext again before it counts as having stopped answering.
-const answerTimeout = 5 * time.Second
-
 // judge marks a point failed when the server exited, the load generator
 // failed, nothing was answered correctly, or the server no longer answers
 // GET /plaintext after the point.
@@ -183,7 +179,7 @@ func (r *Runner) judge(p *results.Point, srv *server, loadErr error, gone bool) 
 	case p.Requests == 0:
 		p.Failed, p.FailReason = true, "no correct answers"+errorSummary(p.Errors)
 	default:
-		err := srv.poll(answerTimeout, func() error { return checkPlaintext(srv.addr) })
+		err := srv.poll(r.answerTimeout, func() error { return checkPlaintext(srv.addr) })
 		if err == nil {
 			return
 		}
