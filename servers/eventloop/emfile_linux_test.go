@@ -51,27 +51,11 @@ func highestFD(t *testing.T) int {
 	return high
 }
 
-func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
-	var logs syncBuffer
-	log.SetOutput(&logs)
-	defer log.SetOutput(os.Stderr)
-	ts := startServer(t, app.Config{}, nil)
-	ln := ts.s.loops[0].ln
-	served := ts.dial(t)
-	r := bufio.NewReader(served)
-	get(t, served, r, "/plaintext")
-
-	// Client sockets are made first: connecting one needs no descriptor, so
-	// only the server runs out.
-	port, _ := strconv.Atoi(ts.addr[strings.LastIndexByte(ts.addr, ':')+1:])
-	var waiting []int
-	for range 4 {
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		waiting = append(waiting, fd)
-	}
+// exhaustDescriptors lowers the process's descriptor limit to what is open
+// and fills the holes below it, so the next accept fails with EMFILE. The
+// returned function gives the descriptors back.
+func exhaustDescriptors(t *testing.T) (restore func()) {
+	t.Helper()
 	var old unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
 		t.Fatal(err)
@@ -81,17 +65,56 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
 		t.Fatal(err)
 	}
-	restore := func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &old) }
-	defer restore()
-	for { // fill the holes below the limit
+	var fillers []int
+	for {
 		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			break
 		}
-		defer unix.Close(fd)
+		fillers = append(fillers, fd)
 	}
+	done := false
+	restore = func() {
+		if !done {
+			done = true
+			unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
+			for _, fd := range fillers {
+				unix.Close(fd)
+			}
+		}
+	}
+	t.Cleanup(restore)
+	return restore
+}
+
+// clientSockets makes n unconnected client sockets: connecting them later
+// takes no descriptor, so only the server runs out.
+func clientSockets(t *testing.T, n int) []int {
+	t.Helper()
+	fds := make([]int, n)
+	for i := range fds {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds[i] = fd
+	}
+	return fds
+}
+
+func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
+	var logs syncBuffer
+	log.SetOutput(&logs)
+	defer log.SetOutput(os.Stderr)
+	ts := startServer(t, app.Config{}, nil)
+	ln := ts.s.loops[0].ln
+	served := ts.dial(t)
+	r := bufio.NewReader(served)
+	get(t, served, r, "/plaintext")
+	waiting := clientSockets(t, 4)
+	restore := exhaustDescriptors(t)
 	for _, fd := range waiting { // the kernel completes these; the server cannot accept them
-		if err := unix.Connect(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: port}); err != nil {
+		if err := unix.Connect(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: ts.s.port}); err != nil {
 			t.Fatal(err)
 		}
 	}
