@@ -14,9 +14,14 @@ import (
 // drains (its bytes wait in conn.in).
 const maxPending = 256
 
-// unsentPoll is how soon a Wake that found evio's output still unsent tries
-// again.
-const unsentPoll = time.Millisecond
+// A Wake that finds evio's output still unsent, with an answer ready to
+// follow it, tries again after unsentPoll, then after twice as long each
+// time up to maxUnsentPoll, so a client that has stopped reading costs the
+// loop little.
+const (
+	unsentPoll    = time.Millisecond
+	maxUnsentPoll = 100 * time.Millisecond
+)
 
 // conn is the per-connection state, the evio.Conn's context.
 //
@@ -32,6 +37,7 @@ type conn struct {
 	out     []byte      // what Data returns; evio copies it
 	closing bool        // the last answer closes the connection: read no more
 	timer   *time.Timer // wakes the loop again while evio's output is unsent
+	poll    time.Duration
 
 	mu     sync.Mutex
 	queue  []*answer // answers not returned to evio yet, in request order
@@ -80,9 +86,12 @@ func (s *server) data(ec evio.Conn, in []byte) ([]byte, evio.Action) {
 		return nil, evio.Close
 	}
 	if in == nil && unsent(ec) > 0 {
-		c.retryLater()
+		if c.headReady() {
+			c.retryLater()
+		}
 		return nil, c.action()
 	}
+	c.poll = 0
 	if c.closing {
 		return c.release(c.out[:0]), c.action()
 	}
@@ -189,14 +198,22 @@ func (c *conn) action() evio.Action {
 	return evio.None
 }
 
-// retryLater wakes the loop again soon, to answer once evio has written
-// what it holds.
+// headReady reports whether the answer at the head of the queue is ready.
+func (c *conn) headReady() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue) > 0 && c.queue[0].ready
+}
+
+// retryLater wakes the loop again after the next poll interval, to answer
+// once evio has written what it holds.
 func (c *conn) retryLater() {
+	c.poll = min(max(2*c.poll, unsentPoll), maxUnsentPoll)
 	if c.timer == nil {
-		c.timer = time.AfterFunc(unsentPoll, c.wake)
+		c.timer = time.AfterFunc(c.poll, c.wake)
 		return
 	}
-	c.timer.Reset(unsentPoll)
+	c.timer.Reset(c.poll)
 }
 
 // wake has evio call Data for this connection, unless it has closed (evio

@@ -5,7 +5,7 @@ package evio
 // how the model works around them.
 var Differences = []string{
 	"evio has no Stop: the model stops it by closing a control connection to its own listener, one extra connection (two descriptors) for the server's lifetime",
-	"evio's Wake replaces a connection's unsent output instead of appending to it; while evio still holds unsent bytes, finished deferred answers wait (checked every 1 ms), which the model learns by reading evio v1.0.8's unexported conn.out through reflection",
+	"evio's Wake replaces a connection's unsent output instead of appending to it; while evio still holds unsent bytes, finished deferred answers wait (looked at again after 1 ms, backing off to 100 ms), which the model learns by reading evio v1.0.8's unexported conn.out through reflection",
 	"when accept fails with anything but EAGAIN (EMFILE or ENFILE at the descriptor limit, ECONNABORTED) evio's loop ends and the server stops; Serve returns an error",
 	"--pool is ignored: each deferred operation runs on its own goroutine",
 	"an idle evio loop still wakes every 100 ms (its epoll_wait timeout)",

@@ -14,9 +14,14 @@ import (
 // gnet's inbound buffer until the queue drains.
 const maxPending = 256
 
-// outboundPoll is how often a connection waiting for gnet's outbound buffer
-// to drain looks again: gnet tells nobody when it drains.
-const outboundPoll = 2 * time.Millisecond
+// A connection waiting for gnet's outbound buffer to drain looks again
+// after outboundPoll, then after twice as long each time up to
+// maxOutboundPoll (gnet tells nobody when it drains), so a client that has
+// stopped reading costs the loop little.
+const (
+	outboundPoll    = 2 * time.Millisecond
+	maxOutboundPoll = 100 * time.Millisecond
+)
 
 // maxOutbound is how many unsent bytes stop a connection from answering
 // more requests. gnet keeps reading the socket regardless, so the requests
@@ -38,6 +43,7 @@ type conn struct {
 	out     []byte      // answers written directly at the end of OnTraffic
 	closing bool        // the last answer closes the connection: read no more
 	timer   *time.Timer // polls for gnet's outbound buffer to drain
+	poll    time.Duration
 
 	mu       sync.Mutex
 	queue    []*answer // answers not handed to gnet yet, in request order
@@ -91,6 +97,7 @@ func (s *server) OnTraffic(gc gn.Conn) gn.Action {
 		c.lookAgain()
 		return gn.None
 	}
+	c.poll = 0
 	buf, _ := gc.Peek(-1)
 	if n := c.serve(buf); n > 0 {
 		_, _ = gc.Discard(n) // Discard(0) would drop everything
@@ -215,7 +222,7 @@ func (c *conn) written(gc gn.Conn, err error) error {
 
 // closeWhenAnswered tells the loop to close the connection once every answer
 // has been handed to gnet and gnet's outbound buffer is empty (gnet's own
-// close drops unsent bytes); until then it looks again every outboundPoll.
+// close drops unsent bytes); until then it looks again later (lookAgain).
 func (c *conn) closeWhenAnswered() gn.Action {
 	c.mu.Lock()
 	answered := len(c.queue) == 0 && c.inflight == 0
@@ -230,13 +237,14 @@ func (c *conn) closeWhenAnswered() gn.Action {
 	return gn.None
 }
 
-// lookAgain has OnTraffic called again after outboundPoll.
+// lookAgain has OnTraffic called again after the next poll interval.
 func (c *conn) lookAgain() {
+	c.poll = min(max(2*c.poll, outboundPoll), maxOutboundPoll)
 	if c.timer == nil {
-		c.timer = time.AfterFunc(outboundPoll, c.wake)
+		c.timer = time.AfterFunc(c.poll, c.wake)
 		return
 	}
-	c.timer.Reset(outboundPoll)
+	c.timer.Reset(c.poll)
 }
 
 // wake makes gnet call OnTraffic again, unless the connection has closed.
