@@ -42,8 +42,7 @@ type server struct {
 	root    *os.Root
 	rootErr error
 
-	mu       sync.Mutex
-	conns    map[sock]struct{}
+	conns    [connShards]connShard
 	wg       sync.WaitGroup
 	stopping atomic.Bool
 
@@ -84,7 +83,10 @@ func newServer(cfg app.Config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{wake: wake, up: newUpstreamPool(cfg.Backend), conns: make(map[sock]struct{})}
+	s := &server{wake: wake, up: newUpstreamPool(cfg.Backend)}
+	for i := range s.conns {
+		s.conns[i].m = make(map[sock]struct{})
+	}
 	s.root, s.rootErr = os.OpenRoot(cfg.DataDir)
 	s.gov = newGovernor(cfg.MaxThreads)
 	return s, nil
@@ -132,27 +134,45 @@ func (s *server) serveConn(fd sock) {
 	c.serve()
 }
 
+// connShards spreads the set of open connections over several locks: when
+// thousands of connections end at once, their threads would otherwise queue
+// on one mutex, and a locked thread that waits for a mutex hands its
+// scheduler slot over and takes it back, two more context switches.
+const connShards = 64
+
+type connShard struct {
+	mu sync.Mutex
+	m  map[sock]struct{}
+}
+
+func (s *server) shard(fd sock) *connShard { return &s.conns[int(fd)%connShards] }
+
 // track and untrack keep the set of open connections, so stop can shut
 // them. untrack closes the socket under the lock, so stop never touches a
 // descriptor number that has been closed and reused.
 func (s *server) track(fd sock) {
-	s.mu.Lock()
-	s.conns[fd] = struct{}{}
-	s.mu.Unlock()
+	sh := s.shard(fd)
+	sh.mu.Lock()
+	sh.m[fd] = struct{}{}
+	sh.mu.Unlock()
 }
 
 func (s *server) untrack(fd sock) {
-	s.mu.Lock()
-	delete(s.conns, fd)
+	sh := s.shard(fd)
+	sh.mu.Lock()
+	delete(sh.m, fd)
 	fd.close()
-	s.mu.Unlock()
+	sh.mu.Unlock()
 }
 
 func (s *server) eachConn(f func(sock)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for fd := range s.conns {
-		f(fd)
+	for i := range s.conns {
+		sh := &s.conns[i]
+		sh.mu.Lock()
+		for fd := range sh.m {
+			f(fd)
+		}
+		sh.mu.Unlock()
 	}
 }
 
