@@ -151,7 +151,8 @@ func (f *loadFlags) loadTrace() error {
 	return nil
 }
 
-// clientCPU is the load generator's CPU time between OnMeasure and the end.
+// clientCPU is the load generator's CPU time over the measured interval
+// (from OnMeasure to OnMeasureEnd, or to the end of a cancelled run).
 type clientCPU struct {
 	start      time.Time
 	user, sys  time.Duration
@@ -192,10 +193,12 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	var cpu clientCPU
-	f.cfg.OnMeasure = cpu.begin
+	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = cpu.begin, cpu.end
 	started := time.Now()
 	res, err := loadgen.Run(ctx, f.cfg)
-	cpu.end()
+	if cpu.wall == 0 {
+		cpu.end()
+	}
 	if err != nil && res == nil {
 		return fmt.Errorf("load: %w", err)
 	}
@@ -249,7 +252,7 @@ func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result) error {
 func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result, cpu *clientCPU) {
 	fmt.Fprintf(w, "%s against %s, %v measured after %v warm-up\n", describeLoad(&f.cfg), f.cfg.Addr, res.Duration.Round(time.Millisecond), f.cfg.Warmup)
 	fmt.Fprintf(w, "requests    %d correct (%.0f req/s)\n", p.Requests, p.Throughput)
-	if p.Mode != loadgen.ModeClosed {
+	if f.cfg.Rate > 0 || f.cfg.Mode == loadgen.ModeReplay {
 		fmt.Fprintf(w, "offered     %d scheduled, %d waited for a free connection, send lag p99 %s\n",
 			res.Offered, res.Queued, micros(float64(res.SendLag.ValueAtQuantile(99))))
 	}

@@ -77,6 +77,9 @@ type Config struct {
 	Seed int64
 	// OnMeasure is called when warm-up ends and measurement begins.
 	OnMeasure func()
+	// OnMeasureEnd is called when the measured interval ends (before an open
+	// loop's drain and the check of idle connections), if OnMeasure was.
+	OnMeasureEnd func()
 	// Answered, if set, is incremented for every correct answer during measurement.
 	Answered *atomic.Int64
 	// Engine chooses how a closed loop waits (EngineAuto, EngineEpoll,

@@ -48,12 +48,13 @@ func testKnownDelay(t *testing.T, engine string) {
 	cfg := short(s.addr(), "/sleep?ms=20")
 	cfg.Engine = engine
 	var answered atomic.Int64
-	measured := false
+	var began, ended time.Time
 	cfg.Answered = &answered
-	cfg.OnMeasure = func() { measured = true }
+	cfg.OnMeasure = func() { began = time.Now() }
+	cfg.OnMeasureEnd = func() { ended = time.Now() }
 	res := mustRun(t, cfg)
-	if !measured {
-		t.Error("OnMeasure was not called")
+	if began.IsZero() || ended.Sub(began) < 450*time.Millisecond {
+		t.Errorf("OnMeasure at %v, OnMeasureEnd at %v: want them called 500 ms apart", began, ended)
 	}
 	if res.Requests == 0 || len(res.Errors) != 0 {
 		t.Fatalf("requests %d, errors %v: want answers and no errors", res.Requests, res.Errors)

@@ -153,8 +153,10 @@ func (r *run) drive() {
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
-	if r.sleepUntil(r.measureStart, finished) && r.cfg.OnMeasure != nil {
-		r.cfg.OnMeasure()
+	if r.sleepUntil(r.measureStart, finished) {
+		call(r.cfg.OnMeasure)
+		r.sleepUntil(r.measureEnd, finished)
+		call(r.cfg.OnMeasureEnd)
 	}
 	r.sleepUntil(r.hardStop, finished)
 	r.stop()
@@ -187,6 +189,12 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func call(f func()) {
+	if f != nil {
+		f()
+	}
 }
 
 // sleepUntil waits until run time t; false if the run ended first.
