@@ -32,6 +32,8 @@ type conn struct {
 
 	lastRequest bool // a request asked to close the connection: parse no further
 	eof         bool // the peer closed its side
+	unread      bool // the peer may still be sending: linger before closing
+	draining    bool // half-closed, discarding input until EOF (see linger)
 	closed      bool
 	inCheck     bool // in the loop's check list
 	inPending   bool // in the loop's pending list
@@ -53,6 +55,10 @@ func (l *loop) addConn(fd int) {
 
 func (c *conn) onEvent(l *loop, ev uint32) {
 	if c.closed {
+		return
+	}
+	if c.draining {
+		c.drain(l)
 		return
 	}
 	if ev&unix.EPOLLOUT != 0 {
@@ -127,6 +133,7 @@ func (c *conn) serve(l *loop, data []byte) []byte {
 		}
 		data = data[n:]
 		out = c.handle(l, out)
+		c.unread = c.unread || (c.lastRequest && (l.req.BodyUnread || len(data) > 0))
 		if len(out) >= maxQueued {
 			c.send(l, out)
 			out = out[:0]
@@ -189,7 +196,7 @@ func (c *conn) start(l *loop, a app.Action) {
 
 // refuse answers a request the parser refused, in order, and stops parsing.
 func (c *conn) refuse(l *loop, out []byte, err error) []byte {
-	c.lastRequest = true
+	c.lastRequest, c.unread = true, true
 	if len(c.q) == 0 {
 		return app.AppendError(out, err)
 	}
@@ -294,10 +301,15 @@ func (c *conn) onPending(l *loop) {
 // its last request or the peer's EOF, and otherwise registers the events it
 // waits for.
 func (c *conn) finishOrWait(l *loop) {
-	if c.closed {
+	if c.closed || c.draining {
 		return
 	}
-	if (c.lastRequest || c.eof || l.stopping) && c.idle() {
+	switch {
+	case !c.idle() || !(c.lastRequest || c.eof || l.stopping):
+	case c.unread && !c.eof && !l.stopping:
+		c.linger(l)
+		return
+	default:
 		c.close(l)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -140,4 +141,27 @@ func TestWriteQueueBoundWhenClientNeverReads(t *testing.T) {
 		t.Errorf("write queue reached %d bytes, bound %d", got, 2*maxQueued+1024)
 	}
 	t.Logf("client pushed %d requests before blocking; largest write queue %d bytes", sent/len(req), ts.s.loops[0].maxOut)
+}
+
+func TestAnswerSurvivesAnUnreadBody(t *testing.T) {
+	ts := startServer(t, app.Config{}, nil)
+	for range 5 {
+		c := ts.dial(t)
+		body := bytes.Repeat([]byte("x"), 1<<20) // over app.MaxBodyBytes: answered, then closed unread
+		head := fmt.Sprintf("GET /plaintext HTTP/1.1\r\nContent-Length: %d\r\n\r\n", len(body))
+		sent := make(chan error, 1)
+		go func() {
+			_, err := c.Write(append([]byte(head), body...))
+			sent <- err
+		}()
+		all, err := io.ReadAll(c) // the answer, then EOF rather than a reset
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(all), err)
+		}
+		if !bytes.HasSuffix(all, []byte("Hello, World!")) || !bytes.Contains(all, []byte("Connection: close")) {
+			t.Fatalf("answer %q", all)
+		}
+		c.Close()
+		<-sent // the server may have closed before taking the whole body
+	}
 }

@@ -54,12 +54,13 @@ type loop struct {
 	done     doneQueue // filled by pool workers
 	finished workList  // taken from done, not yet run
 
-	rbuf    []byte      // the loop's one read buffer
-	wbuf    []byte      // answers being assembled for one write
-	req     app.Request // the request being parsed
-	free    []*answer   // answers ready for reuse
-	ln      *listener
-	backend backendPool
+	rbuf      []byte      // the loop's one read buffer
+	wbuf      []byte      // answers being assembled for one write
+	req       app.Request // the request being parsed
+	free      []*answer   // answers ready for reuse
+	ln        *listener
+	backend   backendPool
+	lingering lingerQueue
 
 	stopping bool
 	stopped  bool
