@@ -107,11 +107,15 @@ func (s *subject) waitListening(t testing.TB) {
 
 // stop cancels the model and checks the graceful stop: Serve returns
 // app.ErrServerClosed within a bound, an idle keep-alive connection is
-// closed, and no goroutine or file descriptor is left behind.
+// closed, a request in flight is answered or dropped, and no goroutine or
+// file descriptor is left behind.
 func (s *subject) stop(t testing.TB) {
 	t.Helper()
 	idle := dial(t, s.addr)
 	idle.expect200(t, "/plaintext", string(app.PlaintextBody()))
+	busy := dial(t, s.addr)
+	busy.send(t, "GET /sleep?ms=300 HTTP/1.1\r\nHost: loopbench\r\n\r\n")
+	time.Sleep(50 * time.Millisecond)
 	begin := time.Now()
 	s.cancelModel()
 	select {
@@ -125,6 +129,11 @@ func (s *subject) stop(t testing.TB) {
 	t.Logf("stopped in %v", time.Since(begin).Round(time.Millisecond))
 	idle.expectClosed(t)
 	idle.c.Close()
+	// The request in flight is either answered or dropped, never garbled.
+	if r, err := busy.read("GET"); err == nil && (r.status != 200 || string(r.body) != "slept 300 ms") {
+		t.Errorf("the request in flight at the stop was answered %v", r)
+	}
+	busy.c.Close()
 	s.cancelBackend()
 	if err := <-s.backendDone; err != nil {
 		t.Errorf("backend: %v", err)
