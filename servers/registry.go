@@ -35,7 +35,7 @@ type Entry struct {
 
 // table is every model, in the order reports list them.
 var table = []Entry{
-	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() Model { return threaded.New() }, Check: threaded.Check},
+	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences},
 	{Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool", New: func() Model { return eventloop.New() }, Check: eventloop.Check},
 	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() Model { return gnet.New() }, Differences: gnet.Differences},
 	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() Model { return evio.New() }, Differences: evio.Differences},

@@ -54,6 +54,8 @@ var Differences = []string{
 	"an HTTP/1.1 request without Host is answered 400 and closed (RFC 9112); app serves it",
 	"a request target over 8 KiB is answered 431 (the head must fit fasthttp's 8 KiB read buffer), where app answers 414",
 	"headers come in fasthttp's order and status lines use its reason phrases",
+	"on stop, requests in flight get 2 s to finish, then sleeps are interrupted and connections closed",
+	"--pool, --loops, --cpu-offload and --max-threads are ignored",
 }
 
 // Model is the fasthttp server model.

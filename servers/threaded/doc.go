@@ -67,7 +67,7 @@
 //     report a failed thread creation. The model counts connection threads
 //     itself and refuses (closes) a connection beyond a capacity that leaves
 //     room for the collector's workers and the runtime's own threads; see
-//     capacityFor (15,184 connections under the default limit).
+//     capacityFor (15,186 connections under the default limit).
 //   - Each goroutine still has its own stack besides the thread's; sysmon
 //     scans every slot on each tick (runtime.retake), and a thread looking
 //     for work scans them too (runtime.stealWork). In a short perf profile at

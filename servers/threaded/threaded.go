@@ -26,6 +26,15 @@ var (
 	errStopped = errors.New("threaded: server stopping")
 )
 
+// Differences lists what users of this model should know beside the shared
+// application's rules, which it follows exactly (it uses app's parser).
+var Differences = []string{
+	"connections beyond the thread capacity are closed without an answer (15,186 under the default --max-threads 20000; see the package doc)",
+	"GOMAXPROCS follows the live connections (a quarter more, at least 64), so the process shows more Go scheduler cost and memory than the design itself needs",
+	"on stop, requests in flight get 2 s to finish, then sleeps and backend calls are interrupted; a /cpu job in progress is waited for",
+	"--pool, --loops and --cpu-offload are ignored",
+}
+
 // Model is the thread-per-connection server model.
 type Model struct{}
 

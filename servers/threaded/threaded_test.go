@@ -24,7 +24,7 @@ func TestCapacityFor(t *testing.T) {
 		maxThreads int
 		atLeast    int
 	}{
-		{maxThreads: DefaultMaxThreads, atLeast: 15000}, // the default leaves room for 10,000 connections
+		{maxThreads: DefaultMaxThreads, atLeast: 15186}, // the default: 15,186, as the package doc says
 		{maxThreads: 10000, atLeast: 7500},              // Go's own default limit
 		{maxThreads: 200, atLeast: 90},                  // a tiny limit still admits some
 		{maxThreads: 50, atLeast: 0},                    // below the runtime's own needs: none
