@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,15 +49,8 @@ func TestRunUsageErrors(t *testing.T) {
 // on the plaintext workload, as `make bench-quick` does, then reads the
 // results back.
 func TestRunQuickEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and runs servers; skipped with -short")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "loopbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	out := filepath.Join(dir, "results")
+	bin := buildLoopbench(t)
+	out := filepath.Join(t.TempDir(), "results")
 	cmd := exec.Command(bin, "run", "--quick", "--workloads", "../../workloads", "--workload", "plaintext",
 		"--models", "threaded,fasthttp", "--duration", "1s", "--out", out)
 	var stdout, stderr bytes.Buffer
@@ -98,4 +93,79 @@ func TestRunQuickEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "latest", results.CSVFile)); err != nil {
 		t.Error(err)
 	}
+}
+
+// buildLoopbench builds the binary into the test's temporary directory, for
+// the tests that run it as a program.
+func buildLoopbench(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary and runs servers; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "loopbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestRunServerKilled kills a real model's server in the middle of its
+// point: the point is recorded as failed with the reason, and the run goes
+// on to the next model.
+func TestRunServerKilled(t *testing.T) {
+	bin := buildLoopbench(t)
+	out := filepath.Join(t.TempDir(), "results")
+	cmd := exec.Command(bin, "run", "--quick", "--workloads", "../../workloads", "--workload", "plaintext",
+		"--models", "threaded,fasthttp", "--duration", "3s", "--out", out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	victim := waitForChild(t, cmd.Process.Pid, "serve --model threaded")
+	time.Sleep(time.Second) // into the measured interval
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	run, err := results.Read(filepath.Join(out, "latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Points) != 2 {
+		t.Fatalf("%d points, want 2", len(run.Points))
+	}
+	if p := run.Points[0]; !p.Failed || !strings.Contains(p.FailReason, "killed") {
+		t.Errorf("killed threaded point: failed %v, reason %q", p.Failed, p.FailReason)
+	}
+	if p := run.Points[1]; p.Model != "fasthttp" || (p.Failed && !strings.Contains(p.Stderr, "unsupported")) {
+		t.Errorf("the run did not go on to fasthttp: %+v", p)
+	}
+	if !strings.Contains(stdout.String(), "FAILED") {
+		t.Errorf("the summary does not mark the failure:\n%s", stdout.String())
+	}
+}
+
+// waitForChild finds the child of pid whose command line contains want.
+func waitForChild(t *testing.T, pid int, want string) int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+		for _, f := range tasks {
+			b, _ := os.ReadFile(f)
+			for _, c := range strings.Fields(string(b)) {
+				cmdline, _ := os.ReadFile("/proc/" + c + "/cmdline")
+				if strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), want) {
+					n, _ := strconv.Atoi(c)
+					return n
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no child of %d runs %q", pid, want)
+	return 0
 }

@@ -152,13 +152,29 @@ func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*re
 	p := r.newPoint(s, rep)
 	m := &meter{pid: srv.pid(), clientCPUs: len(r.client)}
 	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(rep + 1), OnMeasure: m.begin, Answered: &m.answered}
-	loadErr := r.cfg.Load(ctx, req, p)
+	loadCtx, cancel := whileAlive(ctx, srv)
+	loadErr := r.cfg.Load(loadCtx, req, p)
+	cancel()
 	gone := m.end(p)
 	if ctx.Err() != nil {
 		return nil, false
 	}
 	r.judge(p, srv, loadErr, gone)
 	return p, true
+}
+
+// whileAlive returns a context that is cancelled with ctx, by cancel, or as
+// soon as the server exits, so a crashed server ends its point at once.
+func whileAlive(ctx context.Context, srv *server) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-srv.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // judge marks a point failed when the server exited, the load generator
