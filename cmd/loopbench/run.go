@@ -105,8 +105,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if run != nil {
 		runner.Summary(stdout, run)
 		fmt.Fprintf(stdout, "\nresults: %s\n", dir)
-		if run.Interrupted {
-			fmt.Fprintf(stderr, "interrupted: %d finished points kept in %s\n", len(run.Points), dir)
+		if run.Interrupted && err == nil {
+			err = fmt.Errorf("run: interrupted; %d finished points kept in %s", len(run.Points), dir)
 		}
 	}
 	return err

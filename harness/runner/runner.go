@@ -190,7 +190,7 @@ func (r *Runner) setUp() error {
 		return err
 	}
 	runtime.GOMAXPROCS(len(r.client))
-	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Env: r.env()}
+	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Env: r.env(), Points: []results.Point{}}
 	r.run.ID = runID(r.run.Started, r.run.Env.Host)
 	r.dir = filepath.Join(r.cfg.Out, r.run.ID)
 	r.note(r.cpuNotes()...)
