@@ -141,10 +141,6 @@ func TestServeRefusesBadAddresses(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)))
-}
-
 func TestStopLetsDeferredAnswersFinish(t *testing.T) {
 	before := openFDs(t)
 	ts := startServer(t, app.Config{}, nil)
