@@ -1,6 +1,7 @@
 package evio
 
 import (
+	"log"
 	"sync"
 	"time"
 
@@ -15,9 +16,11 @@ import (
 const maxPending = 256
 
 // A Wake that finds evio's output still unsent, with an answer ready to
-// follow it, tries again after unsentPoll, then after twice as long each
-// time up to maxUnsentPoll, so a client that has stopped reading costs the
-// loop little.
+// follow it, first wakes the loop again at once: evio runs the Wakes of a
+// loop pass before its writes, so the write is usually done by the next
+// pass. If not (the client is slow to read), it tries again after
+// unsentPoll, then after twice as long each time up to maxUnsentPoll, so a
+// client that has stopped reading costs the loop little.
 const (
 	unsentPoll    = time.Millisecond
 	maxUnsentPoll = 100 * time.Millisecond
@@ -50,10 +53,18 @@ type answer struct {
 	ready bool
 }
 
-// opened attaches the connection's state. The input buffer evio passes to
-// Data is shared by the loop's connections: Data copies what it keeps.
+// opened attaches the connection's state and turns Nagle's algorithm off,
+// as every other model does (evio leaves it on: an answer written while an
+// earlier one is unacknowledged would wait for the client's delayed ACK).
+// The input buffer evio passes to Data is shared by the loop's
+// connections: Data copies what it keeps.
 func (s *server) opened(ec evio.Conn) ([]byte, evio.Options, evio.Action) {
 	ec.SetContext(&conn{s: s, ec: ec, out: make([]byte, 0, 4096)})
+	if fd := socket(ec); fd >= 0 {
+		if err := setNoDelay(fd); err != nil {
+			s.logNoDelay.Do(func() { log.Printf("evio: %v (answers may wait for delayed ACKs)", err) })
+		}
+	}
 	return nil, evio.Options{ReuseInputBuffer: true}, evio.None
 }
 
@@ -205,10 +216,15 @@ func (c *conn) headReady() bool {
 	return len(c.queue) > 0 && c.queue[0].ready
 }
 
-// retryLater wakes the loop again after the next poll interval, to answer
-// once evio has written what it holds.
+// retryLater wakes the loop again, at once the first time and then after
+// the next poll interval, to answer once evio has written what it holds.
 func (c *conn) retryLater() {
-	c.poll = min(max(2*c.poll, unsentPoll), maxUnsentPoll)
+	if c.poll == 0 {
+		c.poll = unsentPoll / 2
+		c.ec.Wake() // on the loop, which is open
+		return
+	}
+	c.poll = min(2*c.poll, maxUnsentPoll)
 	if c.timer == nil {
 		c.timer = time.AfterFunc(c.poll, c.wake)
 		return

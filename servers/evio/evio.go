@@ -7,7 +7,7 @@
 // loop, which releases the finished answers at the head of the connection's
 // queue, in request order.
 //
-// evio is unmaintained, and three of its limits shape this package (the
+// evio is unmaintained, and four of its limits shape this package (the
 // registry's Differences list them for users):
 //   - It has no Stop. Serve opens a control connection to its own listener
 //     and closes it to stop: the Closed event of that connection returns
@@ -15,7 +15,10 @@
 //   - A Wake replaces the connection's unsent output instead of appending to
 //     it (loopWake assigns c.out). Before answering on a Wake, Data looks at
 //     that unexported field through reflection and, while bytes are still
-//     unsent, holds its answers back and wakes itself again a little later.
+//     unsent, holds its answers back and wakes itself again (at once, then
+//     after growing intervals).
+//   - It leaves Nagle's algorithm on, with no option to turn it off. Opened
+//     sets TCP_NODELAY on the descriptor, read from evio's unexported conn.fd.
 //   - Wake after the loop's poller has closed writes to a closed (perhaps
 //     reused) descriptor. Wakes are only issued under the connection's lock
 //     while its Closed event has not run, and evio runs every Closed before
@@ -94,7 +97,8 @@ type server struct {
 	cfg      app.Config
 	upstream *upstream.Pool
 
-	serving chan net.Addr
+	serving    chan net.Addr
+	logNoDelay sync.Once
 	// control is the client address of the control connection.
 	control atomic.Pointer[net.TCPAddr]
 

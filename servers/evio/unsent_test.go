@@ -8,10 +8,10 @@ import (
 	"github.com/tidwall/evio"
 )
 
-// TestUnsentSeesEvioOutput checks, on a real evio connection, that the
-// unexported field unsent reads exists and holds the unsent output: if an
-// evio upgrade renamed it, unsent would silently return 0 and a Wake could
-// again overwrite unsent answers.
+// TestUnsentSeesEvioOutput checks, on a real evio connection, the
+// unexported fields the model reads: out must hold the unsent output (if an
+// evio upgrade renamed it, unsent would return 0 and a Wake could again
+// overwrite unsent answers) and fd the socket.
 func TestUnsentSeesEvioOutput(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -20,11 +20,13 @@ func TestUnsentSeesEvioOutput(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	seen := make(chan int, 4)
+	fds := make(chan int, 1)
 	opened := make(chan evio.Conn, 1)
 	big := make([]byte, 8<<20)
 	events := evio.Events{
 		Opened: func(c evio.Conn) ([]byte, evio.Options, evio.Action) {
 			opened <- c
+			fds <- socket(c)
 			return big, evio.Options{}, evio.None
 		},
 		Data: func(c evio.Conn, in []byte) ([]byte, evio.Action) {
@@ -46,6 +48,9 @@ func TestUnsentSeesEvioOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	ec := <-opened
+	if fd := <-fds; fd <= 2 {
+		t.Errorf("socket = %d on a real evio connection, want its descriptor", fd)
+	}
 	time.Sleep(100 * time.Millisecond) // evio writes what the socket takes of 8 MiB
 	ec.Wake()                          // the client reads nothing, so only a Wake calls Data
 	select {
