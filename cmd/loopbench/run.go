@@ -100,6 +100,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if o.dryRun {
 		return nil
 	}
+	bar.start()
 	run, dir, err := r.Run(ctx)
 	bar.finish()
 	if run != nil {
@@ -192,10 +193,11 @@ func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
 // one line per finished point (plain lines only when stderr is not one).
 // It is also the runner's log, so notes do not tear the bar.
 type progress struct {
-	w     io.Writer
-	bar   *progressbar.ProgressBar // nil when stderr is not a terminal
-	total int
-	done  int
+	w       io.Writer
+	bar     *progressbar.ProgressBar // nil when stderr is not a terminal
+	total   int
+	done    int
+	started bool
 }
 
 func newProgress(w io.Writer, total int) *progress {
@@ -214,10 +216,18 @@ func (p *progress) Write(b []byte) (int, error) {
 		p.bar.Clear()
 	}
 	n, err := p.w.Write(b)
-	if p.bar != nil && p.done > 0 {
+	if p.bar != nil && p.started {
 		p.bar.RenderBlank()
 	}
 	return n, err
+}
+
+// start shows the bar, once the plan is printed.
+func (p *progress) start() {
+	p.started = true
+	if p.bar != nil {
+		p.bar.RenderBlank()
+	}
 }
 
 // point prints a finished point and advances the bar.
