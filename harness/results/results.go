@@ -81,6 +81,9 @@ type Point struct {
 	Rate        float64 `json:"rate,omitempty"` // offered requests per second (open loop)
 	// IdleConnections are held open without requests (c10k).
 	IdleConnections int `json:"idle_connections,omitempty"`
+	// IdleHeld is how many of them were still open at the end of the
+	// measurement (-1: the platform cannot tell).
+	IdleHeld int `json:"idle_held,omitempty"`
 	Rep             int `json:"rep"` // repetition, from 0
 
 	ServerCPUs string `json:"server_cpus"`

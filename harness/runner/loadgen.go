@@ -14,6 +14,9 @@ func Loadgen(ctx context.Context, req LoadRequest, p *results.Point) error {
 	res, err := loadgen.Run(ctx, LoadgenConfig(req))
 	if res != nil {
 		res.Point(p)
+		if req.Level.IdleConnections > 0 {
+			p.IdleHeld = res.IdleHeld
+		}
 	}
 	return err
 }

@@ -99,6 +99,12 @@ func flags(g *results.Group, measured int) string {
 	if g.ClientBound() {
 		f = append(f, "client-bound")
 	}
+	for _, p := range g.Points {
+		if !p.Failed && p.IdleHeld >= 0 && p.IdleHeld < p.IdleConnections {
+			f = append(f, fmt.Sprintf("held %d of %d idle", p.IdleHeld, p.IdleConnections))
+			break
+		}
+	}
 	if failed := len(g.Points) - measured; failed > 0 {
 		f = append(f, fmt.Sprintf("FAILED %d of %d", failed, len(g.Points)))
 	}
