@@ -10,9 +10,12 @@ import (
 	"loopbench/servers/internal/upstream"
 )
 
-// maxIdleUpstream bounds the backend connections kept open between calls,
-// the same bound the goroutine-based models give upstream.Pool.
-const maxIdleUpstream = 1024
+// maxIdleUpstream bounds the backend connections kept open between calls.
+// It is above any thread count the model admits, so the pool keeps one
+// connection per call in flight at the peak: a lower bound would close and
+// redial connections on every call beyond it, the churn measured instead of
+// the wait.
+const maxIdleUpstream = 1 << 16
 
 // upstreamPool is the blocking backend client of this model: kept-alive
 // connections on blocking sockets, one call in flight on each, so a thread
