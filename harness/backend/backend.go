@@ -3,13 +3,14 @@
 // connections and answers each ("upstream 5 ms\n") once its delay has passed,
 // in order per connection.
 //
-// It must never be the bottleneck of a measurement, so a connection costs two
-// goroutines (a reader and a writer) whatever the number of requests in
-// flight: the reader stamps each request with its due time and queues it; the
-// writer sleeps on one reusable timer until the oldest request is due, then
-// writes every reply that is due in one write. Requests are answered in
-// order, so a short delay queued behind a long one waits for it, as it would
-// on any in-order protocol.
+// It must never be the bottleneck of a measurement (the runner puts it on the
+// load generator's CPUs), so a connection costs one goroutine whatever the
+// number of requests in flight: it stamps each request with its due time and
+// queues it, uses the read deadline as the timer of the oldest one, and
+// writes every reply that is due in one write. A request that is due at once
+// is answered by the goroutine that read it, with no hand-off. Requests are
+// answered in order, so a short delay queued behind a long one waits for it,
+// as on any in-order protocol.
 package backend
 
 import (
@@ -25,6 +26,8 @@ import (
 type Server struct {
 	ln       net.Listener
 	answered atomic.Int64
+	received atomic.Int64
+	done     chan struct{} // closed by shutdown
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -39,7 +42,7 @@ func Listen(addr string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{ln: ln, conns: make(map[*conn]struct{})}, nil
+	return &Server{ln: ln, done: make(chan struct{}), conns: make(map[*conn]struct{})}, nil
 }
 
 // Serve is Listen followed by (*Server).Serve.
@@ -93,7 +96,7 @@ func (s *Server) acceptLoop() error {
 }
 
 func (s *Server) start(nc net.Conn) {
-	c := newConn(nc, &s.answered)
+	c := newConn(nc, s)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -101,18 +104,12 @@ func (s *Server) start(nc net.Conn) {
 		return
 	}
 	s.conns[c] = struct{}{}
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		c.write()
-	}()
-	go func() {
-		defer s.wg.Done()
-		c.read()
+	s.wg.Go(func() {
+		c.serve()
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
-	}()
+	})
 }
 
 func (s *Server) isClosed() bool {
@@ -129,8 +126,9 @@ func (s *Server) shutdown() {
 		return
 	}
 	s.closed = true
+	close(s.done)
 	s.ln.Close()
 	for c := range s.conns {
-		c.kill()
+		c.nc.Close()
 	}
 }

@@ -4,8 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
-	"sync/atomic"
+	"os"
 	"time"
 
 	"loopbench/app"
@@ -16,8 +15,9 @@ const (
 	// most a few bytes, so one read carries hundreds of pipelined requests.
 	readSize = 4096
 	// maxPending bounds the requests waiting on one connection; beyond it
-	// the reader stops reading, so a client that pipelines without end
-	// meets TCP back-pressure instead of growing the queue.
+	// the connection stops reading until some are answered, so a client
+	// that pipelines without end meets TCP back-pressure instead of growing
+	// the queue.
 	maxPending = 1 << 16
 )
 
@@ -28,162 +28,136 @@ type pending struct {
 	ms  int
 }
 
-// conn is one client connection: read queues requests, write answers them.
+// conn is one client connection, served by one goroutine: the read deadline
+// is the timer of the oldest waiting request, so a request that is already
+// due is answered by the goroutine that read it, without a hand-off.
 type conn struct {
 	nc       net.Conn
+	srv      *Server
 	epoch    time.Time
-	answered *atomic.Int64
-	wake     chan struct{} // capacity 1: the writer has something to look at
-	done     chan struct{} // closed when the writer returns
-	once     sync.Once
+	deadline time.Time // the read deadline set on nc (zero: none)
 
-	mu    sync.Mutex
-	space sync.Cond // signalled when the queue shrinks or the conn dies
-	queue []pending // in arrival order from head
+	buf   []byte // read buffer; buf[:have] is unparsed input
+	have  int
+	out   []byte    // replies being written
+	queue []pending // waiting requests in arrival order, from head
 	head  int
 	eof   bool // the client will send no more requests
-	dead  bool // the connection is closed or failed: stop everything
 }
 
-func newConn(nc net.Conn, answered *atomic.Int64) *conn {
-	c := &conn{nc: nc, epoch: time.Now(), answered: answered, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	c.space.L = &c.mu
-	return c
+func newConn(nc net.Conn, srv *Server) *conn {
+	return &conn{nc: nc, srv: srv, epoch: time.Now(), buf: make([]byte, readSize)}
 }
 
-// read parses requests as they arrive and queues them with their due times.
-// A malformed line closes the connection. At the end of the input the writer
-// still answers what is queued; read returns once it has, and closes.
-func (c *conn) read() {
-	defer func() {
-		<-c.done
-		c.kill()
-	}()
-	buf := make([]byte, readSize)
-	batch := make([]pending, 0, 64)
-	have := 0
+// serve answers what is due, then waits for more input or the next due
+// time, until the client has sent everything and been answered, breaks the
+// protocol, fails, or the server closes the connection.
+func (c *conn) serve() {
+	defer c.nc.Close()
 	for {
-		n, err := c.nc.Read(buf[have:])
-		have += n
-		now := time.Since(c.epoch)
-		var ok bool
-		batch, have, ok = parse(batch[:0], buf, have, now)
-		if !ok || !c.enqueue(batch) {
-			c.kill()
+		if !c.answerDue() {
 			return
 		}
-		if errors.Is(err, io.EOF) {
-			c.endOfInput()
+		if c.head == len(c.queue) && c.eof {
 			return
 		}
-		if err != nil {
-			c.kill()
+		if c.eof || len(c.queue)-c.head >= maxPending {
+			if !c.sleep() {
+				return
+			}
+			continue
+		}
+		if !c.read() {
 			return
 		}
 	}
 }
 
-// parse appends the complete requests in buf[:have] to batch and moves the
-// incomplete rest to the front of buf. It reports false on a malformed line.
-func parse(batch []pending, buf []byte, have int, now time.Duration) ([]pending, int, bool) {
+// answerDue writes every reply that is due in one write.
+func (c *conn) answerDue() bool {
+	now := time.Since(c.epoch)
+	c.out = c.out[:0]
+	k := 0
+	for ; c.head < len(c.queue) && c.queue[c.head].due <= now; c.head++ {
+		c.out = app.AppendUpstreamReply(c.out, c.queue[c.head].ms)
+		k++
+	}
+	if k == 0 {
+		return true
+	}
+	c.compact()
+	if _, err := c.nc.Write(c.out); err != nil {
+		return false
+	}
+	c.srv.answered.Add(int64(k))
+	return true
+}
+
+// read waits for input until the oldest request is due, and queues the
+// complete requests that arrived. It reports false when the connection must
+// close: a malformed line or a failed read.
+func (c *conn) read() bool {
+	c.setDeadline()
+	n, err := c.nc.Read(c.buf[c.have:])
+	c.have += n
+	if !c.parse() {
+		return false
+	}
+	switch {
+	case err == nil, errors.Is(err, os.ErrDeadlineExceeded):
+		return true
+	case errors.Is(err, io.EOF):
+		c.eof = true
+		return true
+	}
+	return false
+}
+
+// setDeadline makes the next read return when the oldest request is due.
+func (c *conn) setDeadline() {
+	var d time.Time
+	if c.head < len(c.queue) {
+		d = c.epoch.Add(c.queue[c.head].due)
+	}
+	if d != c.deadline {
+		c.nc.SetReadDeadline(d)
+		c.deadline = d
+	}
+}
+
+// parse queues the complete requests in buf[:have], stamped with their due
+// times, and moves the incomplete rest to the front of buf. It reports
+// false on a malformed line.
+func (c *conn) parse() bool {
+	now := time.Since(c.epoch)
 	off := 0
 	for {
-		k, ms, err := app.ParseUpstreamRequest(buf[off:have])
+		k, ms, err := app.ParseUpstreamRequest(c.buf[off:c.have])
 		if err != nil {
-			return batch, 0, false
+			return false
 		}
 		if k == 0 {
 			break
 		}
-		batch = append(batch, pending{due: now + time.Duration(ms)*time.Millisecond, ms: ms})
+		c.queue = append(c.queue, pending{due: now + time.Duration(ms)*time.Millisecond, ms: ms})
+		c.srv.received.Add(1)
 		off += k
 	}
-	return batch, copy(buf, buf[off:have]), true
+	c.have = copy(c.buf, c.buf[off:c.have])
+	return true
 }
 
-// enqueue adds a batch of requests, waiting while the queue is full. It
-// reports false if the connection died meanwhile.
-func (c *conn) enqueue(batch []pending) bool {
-	if len(batch) == 0 {
+// sleep waits, without reading, until the oldest request is due or the
+// server stops; it reports false if the server stops.
+func (c *conn) sleep() bool {
+	t := time.NewTimer(time.Until(c.epoch.Add(c.queue[c.head].due)))
+	defer t.Stop()
+	select {
+	case <-t.C:
 		return true
+	case <-c.srv.done:
+		return false
 	}
-	c.mu.Lock()
-	for len(c.queue)-c.head >= maxPending && !c.dead {
-		c.space.Wait()
-	}
-	dead := c.dead
-	if !dead {
-		c.queue = append(c.queue, batch...)
-	}
-	c.mu.Unlock()
-	c.signal()
-	return !dead
-}
-
-func (c *conn) endOfInput() {
-	c.mu.Lock()
-	c.eof = true
-	c.mu.Unlock()
-	c.signal()
-}
-
-// write sleeps on one timer until the oldest request is due, then writes
-// every reply that is due in one write. It returns when the connection dies
-// or when the input has ended and every request has been answered.
-func (c *conn) write() {
-	defer close(c.done)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
-	var out []byte
-	for {
-		var k int
-		var wait time.Duration
-		var finished bool
-		out, k, wait, finished = c.takeDue(out[:0])
-		if k > 0 {
-			if _, err := c.nc.Write(out); err != nil {
-				c.kill()
-				return
-			}
-			c.answered.Add(int64(k))
-		}
-		if finished {
-			return
-		}
-		if wait > 0 {
-			timer.Reset(wait)
-		}
-		select {
-		case <-c.wake:
-		case <-timer.C:
-		}
-	}
-}
-
-// takeDue appends the replies that are due to out and removes their requests
-// from the queue. It returns how many it took, how long until the next one
-// is due (0: none queued) and whether the writer is finished.
-func (c *conn) takeDue(out []byte) ([]byte, int, time.Duration, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.dead {
-		return out, 0, 0, true
-	}
-	now := time.Since(c.epoch)
-	k := 0
-	for ; c.head < len(c.queue) && c.queue[c.head].due <= now; c.head++ {
-		out = app.AppendUpstreamReply(out, c.queue[c.head].ms)
-		k++
-	}
-	if k > 0 {
-		c.compact()
-		c.space.Signal()
-	}
-	if c.head < len(c.queue) {
-		return out, k, c.queue[c.head].due - now, false
-	}
-	return out, k, 0, c.eof
 }
 
 // compact drops answered requests from the front of the queue once they are
@@ -196,23 +170,5 @@ func (c *conn) compact() {
 	if 2*c.head >= len(c.queue) {
 		n := copy(c.queue, c.queue[c.head:])
 		c.queue, c.head = c.queue[:n], 0
-	}
-}
-
-// kill marks the connection dead, closes it (unblocking a pending Read or
-// Write) and wakes both goroutines. It may run more than once.
-func (c *conn) kill() {
-	c.mu.Lock()
-	c.dead = true
-	c.mu.Unlock()
-	c.space.Broadcast()
-	c.once.Do(func() { c.nc.Close() })
-	c.signal()
-}
-
-func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
 	}
 }
