@@ -84,7 +84,7 @@ type Point struct {
 	// IdleHeld is how many of them were still open at the end of the
 	// measurement (-1: the platform cannot tell).
 	IdleHeld int `json:"idle_held,omitempty"`
-	Rep             int `json:"rep"` // repetition, from 0
+	Rep      int `json:"rep"` // repetition, from 0
 
 	ServerCPUs string `json:"server_cpus"`
 	ClientCPUs string `json:"client_cpus"`

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -131,20 +132,11 @@ func (r *Runner) cpuFlag(flag, val string, def CPUSet) (CPUSet, error) {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	for _, c := range set {
-		if !contains(r.all, c) {
+		if !slices.Contains(r.all, c) {
 			return nil, fmt.Errorf("%s: CPU %d is not one this process may use (%s)", flag, c, r.all)
 		}
 	}
 	return set, nil
-}
-
-func contains(s CPUSet, c int) bool {
-	for _, x := range s {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // Plan is the run's plan, for printing before it starts.

@@ -3,11 +3,11 @@ package runner
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"loopbench/harness/results"
+	"loopbench/harness/workload"
 )
 
 // Summary writes one table per workload of a run: for each model, variant
@@ -111,20 +111,10 @@ func flags(g *results.Group, measured int) string {
 	return strings.Join(f, " ")
 }
 
-// LevelString writes a point's load level: "c=64", "c=256 p=16",
-// "1000/s c=256", "idle=10000 200/s c=4".
+// LevelString writes a point's load level as the workload package does:
+// "c=64", "c=256 p=16", "1000/s c=256", "idle=10000 200/s c=4".
 func LevelString(k results.Key) string {
-	s := "c=" + strconv.Itoa(k.Connections)
-	if k.Pipeline > 1 {
-		s += " p=" + strconv.Itoa(k.Pipeline)
-	}
-	if k.Rate > 0 {
-		s = strconv.FormatFloat(k.Rate, 'f', -1, 64) + "/s " + s
-	}
-	if k.IdleConnections > 0 {
-		s = "idle=" + strconv.Itoa(k.IdleConnections) + " " + s
-	}
-	return s
+	return workload.Level{Connections: k.Connections, Pipeline: k.Pipeline, Rate: k.Rate, IdleConnections: k.IdleConnections}.String()
 }
 
 // PointLine is the terminal line for one finished point.
