@@ -88,6 +88,7 @@ func newLoop(srv *server) (*loop, error) {
 	l := &loop{srv: srv, epfd: epfd, wakefd: wakefd, base: time.Now(),
 		rbuf: make([]byte, readBufSize), wbuf: make([]byte, 0, readBufSize), lag: newLagMonitor()}
 	l.done.wake = l.wake
+	l.backend.addr = cloneSockaddr(srv.backendAddr)
 	l.stopT.cb = stopDeadline{l}
 	if err := l.add(wakefd, unix.EPOLLIN, wakeHandle{}); err != nil {
 		l.closeFDs()

@@ -231,7 +231,7 @@ func serveUpstream(c net.Conn) {
 
 func TestUpstreamReusesBackendConnections(t *testing.T) {
 	backend, conns := fakeBackend(t)
-	ts := startServer(t, app.Config{Backend: backend}, nil)
+	ts := startServer(t, app.Config{Backend: backend, Loops: 2}, nil) // two loops: each dials on its own
 	var wg sync.WaitGroup
 	const clients, calls = 4, 10
 	for range clients {

@@ -156,3 +156,16 @@ func domainOf(sa unix.Sockaddr) int {
 	}
 	return unix.AF_INET
 }
+
+// cloneSockaddr copies a TCP socket address, so each loop has its own.
+func cloneSockaddr(sa unix.Sockaddr) unix.Sockaddr {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		c := *sa
+		return &c
+	case *unix.SockaddrInet6:
+		c := *sa
+		return &c
+	}
+	return nil
+}

@@ -27,6 +27,9 @@ var (
 // carries one call at a time, so one slow reply never delays another.
 type backendPool struct {
 	idle []*backend
+	// addr is the loop's own copy of the backend's address: unix.Connect
+	// writes into a Sockaddr, so loops must not share one.
+	addr unix.Sockaddr
 }
 
 // backend states.
@@ -50,7 +53,7 @@ type backend struct {
 
 // call sends a's /upstream request on an idle connection, or a new one.
 func (p *backendPool) call(l *loop, a *answer) {
-	if l.srv.backendAddr == nil {
+	if p.addr == nil {
 		l.complete(a, nil, errNoBackend)
 		return
 	}
@@ -83,12 +86,12 @@ func (p *backendPool) take() *backend {
 // dialBackend starts a non-blocking connect; the socket reports writable
 // once connected.
 func dialBackend(l *loop) (*backend, error) {
-	fd, err := unix.Socket(domainOf(l.srv.backendAddr), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(domainOf(l.backend.addr), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	err = unix.Connect(fd, l.srv.backendAddr)
+	err = unix.Connect(fd, l.backend.addr)
 	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("connect", err)
