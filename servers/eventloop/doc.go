@@ -10,7 +10,7 @@
 //  1. The loop's cached time is updated, once per iteration, so every
 //     callback of the iteration sees the same "now".
 //  2. Due timers run: /sleep answers, upstream timeouts, the accept backoff,
-//     the stop deadline and the loop-lag monitor.
+//     the end of lingering closes, the stop deadline and the loop-lag monitor.
 //  3. Pending callbacks run: I/O work the previous iteration deferred, such as
 //     a connection that may read again after its answers drained, or pool
 //     completions beyond the per-iteration bound.
