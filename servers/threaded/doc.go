@@ -41,7 +41,7 @@
 // What is left, and what was done about it:
 //
 //   - Changing GOMAXPROCS stops the world (up to tens of milliseconds per
-//     change near 16,384 slots on the reference host). The governor grows it
+//     change near 16,384 slots, measured on a 2-CPU development host). The governor grows it
 //     by at least a quarter and shrinks it only when four times too large:
 //     about 25 pauses while connections ramp up to 10,000, none in steady
 //     state. Warm-up must come after the connections are open to absorb them.
@@ -53,14 +53,15 @@
 //   - Threads are the high-water mark: idle ones stay after their
 //     connections end (Go never frees them), with their stacks.
 //   - When thousands of connections wake at once (10,000 clients closing
-//     together), the wake-ups queue on the scheduler's lock and hand-offs
-//     between threads: ending 10,000 connections that way took 6 to 8 s.
+//     together), ending them took 6 to 8 s on a loaded 2-CPU host; a short
+//     profile showed the runtime handing slots between threads
+//     (runtime.startlockedm) most of that time. Not yet explained further.
 //   - The garbage collector starts a dedicated mark worker, on a thread of
 //     its own, for a quarter of the slots, and its stop-the-world phases touch
 //     every slot: with 1,024 slots a forced collection took about 20 ms and
 //     left 256 more threads; with 16,384 slots, 1.5 s and 4,096 threads. The
 //     connection path allocates nothing in steady state (buffers live with the
-//     connection; /cpu and files over 64 KiB allocate), so collections are
+//     connection, TestPlaintextAllocs; /cpu and /file allocate), so collections are
 //     rare; the extra threads stay (Go never frees idle threads) and show in
 //     the thread count the harness samples.
 //   - Go ends the whole process when it exceeds the thread limit, and cannot

@@ -50,7 +50,7 @@ func capacityFor(maxThreads int) int {
 // least a quarter and shrinks only when four times too large, because every
 // change stops the world; a quarter keeps unused slots, which cost about
 // 15 KB each, few, for about 25 pauses from 64 to 16,384 slots (240 ms in
-// all on the reference host, the longest 42 ms).
+// all on a 2-CPU development host, the longest 42 ms).
 func nextProcs(cur, live, floor, ceiling int) int {
 	need := procsFor(live)
 	switch {
