@@ -60,10 +60,10 @@
 //     its own, for a quarter of the slots, and its stop-the-world phases touch
 //     every slot: with 1,024 slots a forced collection took about 20 ms and
 //     left 256 more threads; with 16,384 slots, 1.5 s and 4,096 threads. The
-//     connection path allocates nothing in steady state (buffers live with the
-//     connection, TestPlaintextAllocs; /cpu and /file allocate), so collections are
-//     rare; the extra threads stay (Go never frees idle threads) and show in
-//     the thread count the harness samples.
+//     connection path allocates nothing in steady state (buffers live with
+//     the connection; TestPlaintextAllocs checks it; /cpu and /file
+//     allocate), so collections are rare; the extra threads stay (Go never
+//     frees idle threads) and show in the thread count the harness samples.
 //   - Go ends the whole process when it exceeds the thread limit, and cannot
 //     report a failed thread creation. The model counts connection threads
 //     itself and refuses (closes) a connection beyond a capacity that leaves
