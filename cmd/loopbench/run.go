@@ -90,7 +90,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if plan.Points == 0 {
 		return fmt.Errorf("run: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
 	}
-	bar := newProgress(stderr, plan.Points)
+	bar := newProgress(stderr, plan.PointTimes())
 	cfg.Log, cfg.OnPoint = bar, bar.point
 	r, err := runner.New(cfg)
 	if err != nil {
@@ -189,22 +189,27 @@ func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
 	fmt.Fprintf(w, "plan: %d points on %d server starts, about %v\n", plan.Points, len(plan.Steps), plan.Estimate.Round(time.Second))
 }
 
-// progress shows the run on stderr: a bar with the ETA on a terminal, and
-// one line per finished point (plain lines only when stderr is not one).
-// It is also the runner's log, so notes do not tear the bar.
+// progress shows the run on stderr: on a terminal, a bar that advances by
+// each finished point's planned time, so its ETA weighs long points (c10k)
+// properly; and one line per finished point (only these when stderr is not
+// a terminal). It is also the runner's log, so notes do not tear the bar.
 type progress struct {
 	w       io.Writer
 	bar     *progressbar.ProgressBar // nil when stderr is not a terminal
-	total   int
+	times   []time.Duration          // planned time of each point
 	done    int
 	started bool
 }
 
-func newProgress(w io.Writer, total int) *progress {
-	p := &progress{w: w, total: total}
+func newProgress(w io.Writer, times []time.Duration) *progress {
+	p := &progress{w: w, times: times}
+	var total time.Duration
+	for _, t := range times {
+		total += t
+	}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("points"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true),
+		p.bar = progressbar.NewOptions64(total.Milliseconds(), progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("run"),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
 	}
 	return p
@@ -232,11 +237,11 @@ func (p *progress) start() {
 
 // point prints a finished point and advances the bar.
 func (p *progress) point(pt *results.Point) {
-	p.done++
-	fmt.Fprintf(p, "[%d/%d] %s\n", p.done, p.total, runner.PointLine(pt))
-	if p.bar != nil {
-		p.bar.Add(1)
+	if p.bar != nil && p.done < len(p.times) {
+		p.bar.Add64(p.times[p.done].Milliseconds())
 	}
+	p.done++
+	fmt.Fprintf(p, "[%d/%d] %s\n", p.done, len(p.times), runner.PointLine(pt))
 }
 
 func (p *progress) finish() {

@@ -73,6 +73,19 @@ func NewPlan(cfg Config) Plan {
 	return p
 }
 
+// PointTimes is the planned time of each point, in the order the points
+// finish: a step's server start shared among its repetitions.
+func (p Plan) PointTimes() []time.Duration {
+	var times []time.Duration
+	for _, s := range p.Steps {
+		t := s.Workload.PointTime(s.Level) + startOverhead/time.Duration(s.Reps)
+		for range s.Reps {
+			times = append(times, t)
+		}
+	}
+	return times
+}
+
 // String is the step as the terminal shows it.
 func (s Step) String() string {
 	return fmt.Sprintf("%s %s %s %s", s.Workload.Name, s.Run.Model, s.Run.Variant.Name, s.Level)
