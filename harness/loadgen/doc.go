@@ -37,14 +37,14 @@
 // "goroutines", and every open loop), pays a read(2) that fails with EAGAIN
 // after each request, because net.Conn.Read tries to read before it waits
 // (2 reads per request against 1), plus goroutine switches. Client CPU per
-// request (µs) from two runs of scripts/bench-loadgen.sh against gnet on the
-// 2-core host while other work loaded it (medians of 3 rounds each; req/s
-// was too noisy to rank, which is why CPU per request decided):
+// request (µs) from three runs of scripts/bench-loadgen.sh against gnet on
+// the 2-core host while other work loaded it (medians of 3, 3 and 5 rounds;
+// req/s was too noisy to rank, which is why CPU per request decided):
 //
-//	shape                  epoll       goroutines   wrk
-//	keep-alive, 64 conns   7.7, 9.7    8.8, 10.5    8.9, 9.4
-//	keep-alive, 256 conns  11.1, 10.0  12.8, 12.2   9.5, 10.0
-//	pipelined 16 x 256     0.86, 0.90  1.09, 1.02   0.99, 0.99
+//	shape                  epoll             goroutines        wrk
+//	keep-alive, 64 conns   7.7, 9.7, 9.7     8.8, 10.5, 10.0   8.9, 9.4, 10.6
+//	keep-alive, 256 conns  11.1, 10.0, 10.0  12.8, 12.2, 11.9  9.5, 10.0, 10.0
+//	pipelined 16 x 256     0.86, 0.90, 1.11  1.09, 1.02, 1.10  0.99, 0.99, 1.10
 //
 // About 90% of the client's CPU is the kernel's loopback TCP path in
 // write(2) and read(2), the same for every client.
