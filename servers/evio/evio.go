@@ -76,6 +76,11 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 		return fmt.Errorf("evio: stopped on its own (a loop failed, e.g. accept hit EMFILE): %w", startError(err))
 	case <-ctx.Done():
 	}
+	// evio signals its shutdown on a sync.Cond without a predicate: had a
+	// loop ended before evio.Serve's own goroutine began to wait, the signal
+	// would be lost and evio.Serve would never return. The control
+	// connection only closes after it has been accepted, long after that
+	// goroutine started waiting; stopTimeout reports it if it ever happens.
 	ctl.Close()
 	select {
 	case <-ran:
