@@ -78,9 +78,10 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 	}
 	// evio signals its shutdown on a sync.Cond without a predicate: had a
 	// loop ended before evio.Serve's own goroutine began to wait, the signal
-	// would be lost and evio.Serve would never return. The control
-	// connection only closes after it has been accepted, long after that
-	// goroutine started waiting; stopTimeout reports it if it ever happens.
+	// would be lost and evio.Serve would never return. A loop ends here only
+	// after accepting the control connection and reading its end, several
+	// passes after that goroutine started the loops and went on to wait;
+	// stopTimeout reports it if it ever happens.
 	ctl.Close()
 	select {
 	case <-ran:
