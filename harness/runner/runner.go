@@ -89,6 +89,7 @@ type Runner struct {
 	dataDir string
 	backend *child
 	backAdr string
+	procs   int // GOMAXPROCS before the run, restored after
 	// answerTimeout bounds how long a server may take, after a point, to
 	// answer GET /plaintext again before it counts as having stopped answering.
 	answerTimeout time.Duration
@@ -181,10 +182,14 @@ func (r *Runner) setUp() error {
 	if err := pin(os.Getpid(), r.client); err != nil {
 		return err
 	}
-	runtime.GOMAXPROCS(len(r.client))
+	r.procs = runtime.GOMAXPROCS(len(r.client))
 	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Env: r.env(), Points: []results.Point{}}
 	r.run.ID = runID(r.run.Started, r.run.Env.Host)
 	r.dir = filepath.Join(r.cfg.Out, r.run.ID)
+	for i := 2; exists(r.dir); i++ { // two runs started within a second
+		r.run.ID = fmt.Sprintf("%s-%d", runID(r.run.Started, r.run.Env.Host), i)
+		r.dir = filepath.Join(r.cfg.Out, r.run.ID)
+	}
 	r.note(r.cpuNotes()...)
 	r.note(r.plan.Skipped...)
 	r.note(r.fileLimitNotes()...)
@@ -207,7 +212,14 @@ func (r *Runner) tearDown() {
 		os.RemoveAll(r.tmp)
 	}
 	pin(os.Getpid(), r.all)
-	runtime.GOMAXPROCS(len(r.all))
+	if r.procs > 0 {
+		runtime.GOMAXPROCS(r.procs)
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // note records facts the reader of the results must know, and prints them.
