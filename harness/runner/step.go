@@ -48,6 +48,7 @@ func (r *Runner) startServices() error {
 	if err := c.waitPort(addr, readyTimeout); err != nil {
 		return fmt.Errorf("the backend did not start: %v: %s", err, c.out.String())
 	}
+	r.note(fmt.Sprintf("the backend that /upstream calls runs on the load generator's CPUs %s; its CPU time counts in neither the server's nor the client's figures", r.client))
 	return nil
 }
 
