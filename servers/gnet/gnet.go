@@ -48,7 +48,7 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 	go func() { ran <- gn.Run(s, "tcp://"+cfg.Addr, s.options()...) }()
 	select {
 	case err := <-ran:
-		return startError(err)
+		return fmt.Errorf("gnet: %w", startError(err))
 	case <-s.booted:
 	}
 	select {
@@ -62,9 +62,9 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 // startError explains why gn.Run returned before it was asked to stop.
 func startError(err error) error {
 	if err == nil {
-		err = errors.New("engine exited without an error")
+		return errors.New("engine exited without an error")
 	}
-	return fmt.Errorf("gnet: %w", err)
+	return err
 }
 
 // server is the gnet.EventHandler: the state shared by every loop.
