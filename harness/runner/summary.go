@@ -26,7 +26,7 @@ func Summary(w io.Writer, run *results.Run) {
 	for _, name := range order {
 		fmt.Fprintf(w, "\n%s\n", name)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "model\tlevel\treq/s\tspread\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\tflags\t")
+		fmt.Fprintln(tw, "model\tlevel\treq/s\tspread\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\t  flags")
 		for _, g := range byWorkload[name] {
 			fmt.Fprintln(tw, summaryRow(&g))
 			for _, row := range routeRows(&g) {
@@ -44,7 +44,7 @@ func summaryRow(g *results.Group) string {
 		if len(reason) > 60 {
 			reason = reason[:60] + "…"
 		}
-		return fmt.Sprintf("%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED: %s\t", g.Key.Series(), level, reason)
+		return fmt.Sprintf("%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t  FAILED: %s", g.Key.Series(), level, reason)
 	}
 	tput := g.Measure(func(p *results.Point) float64 { return p.Throughput })
 	p50 := g.Measure(func(p *results.Point) float64 { return p.Latency.P50 })
@@ -52,7 +52,7 @@ func summaryRow(g *results.Group) string {
 	rss := g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) })
 	thr := g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) })
 	cpu := g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest })
-	return fmt.Sprintf("%s\t%s\t%.0f\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%.1f\t%s\t",
+	return fmt.Sprintf("%s\t%s\t%.0f\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%.1f\t  %s",
 		g.Key.Series(), level, tput.Median, spread(tput), p50.Median/1000, p99.Median/1000,
 		rss.Median/(1<<20), thr.Median, g.Errors(), cpu.Median, flags(g, tput.N))
 }
@@ -82,7 +82,7 @@ func routeRows(g *results.Group) []string {
 		tput := g.Measure(func(p *results.Point) float64 { return float64(route(p).Requests) / max(p.Duration, 1e-9) })
 		p50 := g.Measure(func(p *results.Point) float64 { return route(p).Latency.P50 })
 		p99 := g.Measure(func(p *results.Point) float64 { return route(p).Latency.P99 })
-		rows = append(rows, fmt.Sprintf("  %s\t\t%.0f\t\t%.2f\t%.2f\t\t\t\t\t\t", t, tput.Median, p50.Median/1000, p99.Median/1000))
+		rows = append(rows, fmt.Sprintf("route %s\t\t%.0f\t\t%.2f\t%.2f\t\t\t\t\t", t, tput.Median, p50.Median/1000, p99.Median/1000))
 	}
 	return rows
 }
