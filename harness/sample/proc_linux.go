@@ -23,15 +23,17 @@ func Read(pid int) (Stat, error) {
 	if err != nil {
 		return Stat{}, err
 	}
-	st.VolCtxSw, st.InvolCtxSw, err = readCtxSw("/proc/" + strconv.Itoa(pid))
+	st.VolCtxSw, st.InvolCtxSw, err = readCtxSw(procDir(pid))
 	return st, err
 }
+
+func procDir(pid int) string { return "/proc/" + strconv.Itoa(pid) }
 
 // readLight is Read without the context switches, which cost one file per
 // thread (4,096 of them for a thread-per-connection server at 4,096
 // connections): what the Sampler reads every interval.
 func readLight(pid int) (Stat, error) {
-	dir := "/proc/" + strconv.Itoa(pid)
+	dir := procDir(pid)
 	var st Stat
 	if err := readStat(dir, &st); err != nil {
 		return Stat{}, err

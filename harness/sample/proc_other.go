@@ -14,3 +14,7 @@ func Read(pid int) (Stat, error) { return Stat{}, errors.ErrUnsupported }
 func Self() (user, sys time.Duration, err error) { return 0, 0, errors.ErrUnsupported }
 
 func readLight(pid int) (Stat, error) { return Stat{}, errors.ErrUnsupported }
+
+func readCtxSw(dir string) (vol, invol int64, err error) { return 0, 0, errors.ErrUnsupported }
+
+func procDir(pid int) string { return "" }

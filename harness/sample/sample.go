@@ -52,11 +52,11 @@ type Sampler struct {
 	err     error
 }
 
-// Start reads pid once, synchronously, as the baseline of the deltas, and
-// then every interval. answered, if not nil, is the count of correct answers
+// Start reads pid once, synchronously and cheaply, as the baseline of the
+// deltas, and then every interval. answered, if not nil, is the count of correct answers
 // so far; each sample records it.
 func Start(pid int, interval time.Duration, answered *atomic.Int64) (*Sampler, error) {
-	first, err := Read(pid)
+	first, err := readLight(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +68,7 @@ func Start(pid int, interval time.Duration, answered *atomic.Int64) (*Sampler, e
 
 func (s *Sampler) loop(interval time.Duration) {
 	defer close(s.done)
+	s.baseCtxSw()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -78,6 +79,20 @@ func (s *Sampler) loop(interval time.Duration) {
 			s.read()
 		}
 	}
+}
+
+// baseCtxSw reads the context switches of every thread for the baseline.
+// It runs on the sampler's goroutine, not in Start, because it reads one
+// file per thread and Start is called as the measurement begins.
+func (s *Sampler) baseCtxSw() {
+	vol, invol, err := readCtxSw(procDir(s.pid))
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.first.VolCtxSw, s.first.InvolCtxSw = vol, invol
+	s.last.VolCtxSw, s.last.InvolCtxSw = vol, invol
 }
 
 // read takes one reading. After the process is gone it keeps the last good
