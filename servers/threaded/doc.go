@@ -87,7 +87,7 @@
 // interrupted and is waited for. Serve returns app.ErrServerClosed once
 // every connection thread has ended. With 10,000 idle connections that took
 // 1.2 to 1.4 s on a heavily loaded 2-CPU host, and the process then needed
-// 2 to 3 s more to exit (the kernel ends its 10,000 threads): close to the
+// about 2 s more to exit (the kernel ends its 10,000 threads): close to the
 // 5 s that `loopbench serve` allows by default. (Waking the connections in
 // batches of 256 instead was slower, 3 to 7 s.)
 package threaded
