@@ -159,6 +159,7 @@ func httpLoad(ctx context.Context, req LoadRequest, p *results.Point) error {
 			h.RecordValue(max(1, d.Microseconds()))
 		}
 	}
+	req.OnMeasureEnd()
 	p.Duration = time.Since(start).Seconds()
 	p.Throughput = float64(p.Requests) / p.Duration
 	var err error

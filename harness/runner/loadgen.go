@@ -30,7 +30,7 @@ func LoadgenConfig(req LoadRequest) loadgen.Config {
 		Addr: req.Addr, Mode: w.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
 		IdleConnections: l.IdleConnections, ConnectRate: w.ConnectRate(),
 		Warmup: w.Warmup.Duration, Duration: w.Duration.Duration, Timeout: w.Timeout.Duration,
-		Seed: req.Seed, OnMeasure: req.OnMeasure, Answered: req.Answered,
+		Seed: req.Seed, OnMeasure: req.OnMeasure, OnMeasureEnd: req.OnMeasureEnd, Answered: req.Answered,
 	}
 	for _, r := range w.Mix {
 		cfg.Mix = append(cfg.Mix, loadgen.Route{Target: r.Target, Weight: r.Weight})

@@ -39,8 +39,9 @@ type LoadRequest struct {
 	Workload *workload.Workload // with --quick and overrides applied
 	Level    workload.Level
 	Seed     int64
-	// OnMeasure must be called when warm-up ends and measurement begins.
-	OnMeasure func()
+	// OnMeasure must be called when warm-up ends and measurement begins,
+	// and OnMeasureEnd when the measured interval ends (before any drain).
+	OnMeasure, OnMeasureEnd func()
 	// Answered counts correct answers during measurement, for the samples.
 	Answered *atomic.Int64
 }

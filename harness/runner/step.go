@@ -152,7 +152,7 @@ func (r *Runner) failed(s Step, rep int, err error) *results.Point {
 func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*results.Point, bool) {
 	p := r.newPoint(s, rep)
 	m := &meter{pid: srv.pid(), clientCPUs: len(r.client)}
-	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(rep + 1), OnMeasure: m.begin, Answered: &m.answered}
+	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(rep + 1), OnMeasure: m.begin, OnMeasureEnd: m.finish, Answered: &m.answered}
 	loadCtx, cancel := whileAlive(ctx, srv)
 	loadErr := r.cfg.Load(loadCtx, req, p)
 	cancel()
@@ -218,8 +218,8 @@ func errorSummary(errs map[string]int64) string {
 }
 
 // meter samples the server and the client's own CPU over the measured
-// interval: from OnMeasure (called by the load generator) to the return of
-// the load function.
+// interval: from OnMeasure to OnMeasureEnd (both called by the load
+// generator), or to the return of the load function if it never ends it.
 type meter struct {
 	pid        int
 	clientCPUs int
@@ -227,16 +227,24 @@ type meter struct {
 
 	mu      sync.Mutex
 	sampler *sample.Sampler
+	err     error // from starting the sampler
 	start   time.Time
 	user0   time.Duration
 	sys0    time.Duration
-	err     error
+
+	stopped   bool
+	wall      time.Duration
+	usage     results.Usage
+	samples   []results.Sample
+	stopErr   error // from stopping the sampler
+	user, sys time.Duration
 }
 
+// begin starts the measured interval.
 func (m *meter) begin() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.sampler != nil {
+	if m.sampler != nil || m.err != nil {
 		return
 	}
 	m.start = time.Now()
@@ -246,27 +254,39 @@ func (m *meter) begin() {
 	m.err = errors.Join(m.err, err)
 }
 
-// end stops sampling and fills the point's server and client figures. It
-// reports whether the server's process went away.
+// finish ends the measured interval: it stops sampling the server and reads
+// the client's CPU time.
+func (m *meter) finish() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sampler == nil || m.stopped {
+		return
+	}
+	m.stopped = true
+	m.wall = time.Since(m.start)
+	m.usage, m.samples, m.stopErr = m.sampler.Stop()
+	u, s, _ := sample.Self()
+	m.user, m.sys = u-m.user0, s-m.sys0
+}
+
+// end fills the point's server and client figures. It reports whether the
+// server's process went away.
 func (m *meter) end(p *results.Point) (gone bool) {
 	m.begin() // for a load function that failed before measuring
+	m.finish()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.sampler == nil {
 		return errors.Is(m.err, sample.ErrGone)
 	}
-	wall := time.Since(m.start)
-	usage, samples, err := m.sampler.Stop()
-	p.Server, p.Samples = usage, samples
-	u, s, _ := sample.Self()
-	u, s = u-m.user0, s-m.sys0
-	p.Client = results.Client{CPUUser: u.Seconds(), CPUSys: s.Seconds()}
-	if wall > 0 {
-		p.Client.Utilization = (u + s).Seconds() / wall.Seconds() / float64(m.clientCPUs)
+	p.Server, p.Samples = m.usage, m.samples
+	p.Client = results.Client{CPUUser: m.user.Seconds(), CPUSys: m.sys.Seconds()}
+	if m.wall > 0 {
+		p.Client.Utilization = (m.user + m.sys).Seconds() / m.wall.Seconds() / float64(m.clientCPUs)
 	}
 	p.ClientBound = p.Client.Utilization >= ClientBoundAt
 	if p.Requests > 0 {
-		p.CPUPerRequest = (usage.CPUUser + usage.CPUSys) * 1e6 / float64(p.Requests)
+		p.CPUPerRequest = (m.usage.CPUUser + m.usage.CPUSys) * 1e6 / float64(p.Requests)
 	}
-	return errors.Is(err, sample.ErrGone)
+	return errors.Is(m.stopErr, sample.ErrGone)
 }

@@ -12,7 +12,7 @@ import (
 const (
 	MaxConnections = 100_000
 	MaxPipeline    = 1024
-	DefaultTimeout = 10 * time.Second
+	DefaultTimeout = 5 * time.Second
 )
 
 // serveFlags are the `loopbench serve` flags a variant may set.
@@ -175,7 +175,7 @@ func (w *Workload) checkTiming() error {
 	case w.Warmup.Duration < 0:
 		return w.errorf("warmup", fmt.Sprintf("must be >= 0, got %v", w.Warmup.Duration), "use \"0s\" for no warm-up")
 	case w.Timeout.Duration < 0:
-		return w.errorf("timeout", fmt.Sprintf("must be >= 0, got %v", w.Timeout.Duration), "leave it out for the default of 10s")
+		return w.errorf("timeout", fmt.Sprintf("must be >= 0, got %v", w.Timeout.Duration), "leave it out for the default of "+DefaultTimeout.String())
 	case w.Repetitions < 0:
 		return w.errorf("repetitions", fmt.Sprintf("must be >= 1, got %d", w.Repetitions), "set how many times each point is measured")
 	}
