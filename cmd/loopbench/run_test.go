@@ -14,6 +14,15 @@ import (
 	"loopbench/harness/results"
 )
 
+// TestRunHelp checks run's help against its golden file.
+func TestRunHelp(t *testing.T) {
+	_, stderr, code := runCmd("run", "--help")
+	if code != 0 {
+		t.Errorf("exit status %d; want 0", code)
+	}
+	golden(t, "run-help.golden", stderr)
+}
+
 // TestRunUsageErrors checks that run's command-line mistakes exit 2 naming
 // the flag and listing the valid values.
 func TestRunUsageErrors(t *testing.T) {
