@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,7 +17,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(serveChild())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // start runs a backend on a free port until the test ends.
 func start(t *testing.T) *Server {
@@ -237,83 +242,4 @@ func TestListenError(t *testing.T) {
 	if err := Serve(context.Background(), "127.0.0.1:99999"); err == nil {
 		t.Fatal("Serve on port 99999 succeeded")
 	}
-}
-
-// BenchmarkPipelined measures the backend's own cost per request: 100
-// pipelined requests of 0 ms per round trip on one connection.
-func BenchmarkPipelined(b *testing.B) {
-	s, err := Listen("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- s.Serve(ctx) }()
-	defer func() { cancel(); <-errc }()
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	const depth = 100
-	req := []byte(strings.Repeat("0\n", depth))
-	r := bufio.NewReader(c)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
-		}
-		for range depth {
-			if _, err := r.ReadSlice('\n'); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*depth), "ns/request")
-}
-
-// BenchmarkRoundTrip measures requests that are not pipelined, as the
-// models' upstream pools send them: 64 connections, one 0 ms request in
-// flight on each. It reports the process's CPU time (backend and client
-// together) per request, an upper bound on the backend's own cost.
-func BenchmarkRoundTrip(b *testing.B) {
-	s, err := Listen("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- s.Serve(ctx) }()
-	defer func() { cancel(); <-errc }()
-	const conns = 64
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	before := cpuTime()
-	b.ResetTimer()
-	for range conns {
-		c, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		wg.Go(func() {
-			r := bufio.NewReader(c)
-			for next.Add(1) <= int64(b.N) {
-				if _, err := c.Write([]byte("0\n")); err != nil {
-					return
-				}
-				if _, err := r.ReadSlice('\n'); err != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.ReportMetric(float64((cpuTime()-before).Nanoseconds())/float64(b.N), "cpu-ns/request")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
