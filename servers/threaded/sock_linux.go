@@ -22,7 +22,8 @@ func listen(addr string) (sock, error) {
 	if err != nil {
 		return -1, err
 	}
-	fd, err := unix.Socket(ep.family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	sa, family := ep.sockaddr()
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}
@@ -30,7 +31,7 @@ func listen(addr string) (sock, error) {
 		unix.Close(fd)
 		return -1, os.NewSyscallError("setsockopt", err)
 	}
-	if err := unix.Bind(fd, ep.sa); err != nil {
+	if err := unix.Bind(fd, sa); err != nil {
 		unix.Close(fd)
 		return -1, fmt.Errorf("listen on %s: %w", addr, os.NewSyscallError("bind", err))
 	}
@@ -41,10 +42,12 @@ func listen(addr string) (sock, error) {
 	return sock(fd), nil
 }
 
-// endpoint is a resolved TCP address.
+// endpoint is a resolved TCP address. It holds values, not a
+// unix.Sockaddr, because x/sys writes into a Sockaddr while using it: one
+// shared by concurrent connects would be a data race.
 type endpoint struct {
-	sa     unix.Sockaddr
-	family int
+	ip   net.IP // 4 bytes for IPv4, 16 for IPv6
+	port int
 }
 
 // resolve resolves a numeric or named "host:port" once, off the data path.
@@ -54,15 +57,21 @@ func resolve(addr string) (endpoint, error) {
 		return endpoint{}, err
 	}
 	if ip4 := ta.IP.To4(); ip4 != nil || ta.IP == nil {
-		sa := &unix.SockaddrInet4{Port: ta.Port}
-		if ip4 != nil {
-			copy(sa.Addr[:], ip4)
-		}
-		return endpoint{sa, unix.AF_INET}, nil
+		return endpoint{ip: append(net.IP(nil), ip4...), port: ta.Port}, nil
 	}
-	sa := &unix.SockaddrInet6{Port: ta.Port}
-	copy(sa.Addr[:], ta.IP.To16())
-	return endpoint{sa, unix.AF_INET6}, nil
+	return endpoint{ip: ta.IP.To16(), port: ta.Port}, nil
+}
+
+// sockaddr returns a fresh unix.Sockaddr for e and its address family.
+func (e endpoint) sockaddr() (unix.Sockaddr, int) {
+	if len(e.ip) != net.IPv6len {
+		sa := &unix.SockaddrInet4{Port: e.port}
+		copy(sa.Addr[:], e.ip)
+		return sa, unix.AF_INET
+	}
+	sa := &unix.SockaddrInet6{Port: e.port}
+	copy(sa.Addr[:], e.ip)
+	return sa, unix.AF_INET6
 }
 
 // accept blocks until a connection arrives. It fails with errClosed once the
@@ -141,7 +150,8 @@ func (s sock) setTimeout(d time.Duration) error {
 
 // dial opens a blocking connection to e, giving up after timeout.
 func (e endpoint) dial(timeout time.Duration) (sock, error) {
-	fd, err := unix.Socket(e.family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	sa, family := e.sockaddr()
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}
@@ -151,7 +161,7 @@ func (e endpoint) dial(timeout time.Duration) (sock, error) {
 		return -1, err
 	}
 	for {
-		err = unix.Connect(fd, e.sa)
+		err = unix.Connect(fd, sa)
 		if !errors.Is(err, unix.EINTR) {
 			break
 		}
