@@ -141,8 +141,14 @@ func readStatus(dir string, st *Stat) error {
 	return nil
 }
 
-// countFDs counts the entries of /proc/PID/fd.
+// countFDs counts the open descriptors of a process. Since Linux 6.2 the size
+// of /proc/PID/fd is that count, read in constant time, which matters for a
+// server holding 10,000 connections sampled ten times a second; older
+// kernels report 0 and the entries are counted.
 func countFDs(dir string) (int, error) {
+	if fi, err := os.Stat(dir + "/fd"); err == nil && fi.Size() > 0 {
+		return int(fi.Size()), nil
+	}
 	f, err := os.Open(dir + "/fd")
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("%s/fd: %w", dir, ErrGone)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -113,6 +114,10 @@ func TestReadKnownChild(t *testing.T) {
 		if !c.ok {
 			t.Errorf("%s: got %+v", c.what, st)
 		}
+	}
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/fd")
+	if err != nil || len(entries) != st.FDs {
+		t.Errorf("fds: Read says %d, the directory lists %d (%v)", st.FDs, len(entries), err)
 	}
 }
 
