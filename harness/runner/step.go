@@ -264,9 +264,9 @@ func (m *meter) finish() {
 	}
 	m.stopped = true
 	m.wall = time.Since(m.start)
-	m.usage, m.samples, m.stopErr = m.sampler.Stop()
-	u, s, _ := sample.Self()
+	u, s, _ := sample.Self() // before Stop, whose last reading costs the client CPU
 	m.user, m.sys = u-m.user0, s-m.sys0
+	m.usage, m.samples, m.stopErr = m.sampler.Stop()
 }
 
 // end fills the point's server and client figures. It reports whether the
