@@ -74,10 +74,7 @@ var (
 	ErrHeaderTooLarge       = &Error{431, "request header block too large"}
 )
 
-var (
-	crlfcrlf = []byte("\r\n\r\n")
-	lflf     = []byte("\n\n")
-)
+var crlfcrlf = []byte("\r\n\r\n")
 
 // Parse parses one request from the start of buf, which holds whatever bytes
 // have arrived so far. It returns the number of bytes the request occupies
@@ -121,14 +118,11 @@ func incomplete(buf []byte) error {
 	if bytes.IndexByte(buf, 0) >= 0 {
 		return ErrNUL
 	}
-	if bytes.Contains(buf, lflf) {
+	if hasBareLF(buf) {
 		return ErrBareLF
 	}
 	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
 		var r Request
-		if i == 0 || buf[i-1] != '\r' {
-			return ErrBareLF
-		}
 		if err := parseRequestLine(buf[:i], &r); err != nil {
 			return err
 		}
@@ -137,6 +131,18 @@ func incomplete(buf []byte) error {
 		return tooLarge(buf)
 	}
 	return nil
+}
+
+// hasBareLF reports whether any line of an unfinished head ends in LF
+// without CR: such a head can never complete, so waiting for more bytes would
+// only hold the connection until the size limit.
+func hasBareLF(buf []byte) bool {
+	for i, c := range buf {
+		if c == '\n' && (i == 0 || buf[i-1] != '\r') {
+			return true
+		}
+	}
+	return false
 }
 
 // tooLarge tells a long request target (414) from a long header block (431).

@@ -38,6 +38,8 @@ func TestParseRefuses(t *testing.T) {
 		{"bare LF request line", "GET / HTTP/1.1\nHost: x\r\n\r\n", ErrBareLF},
 		{"bare LF header", "GET / HTTP/1.1\r\nHost: x\nA: b\r\n\r\n", ErrBareLF},
 		{"bare LF end of block", "GET / HTTP/1.1\r\nHost: x\n\n", ErrBareLF},
+		// A bare LF before a final CRLF: the head never ends in CRLFCRLF.
+		{"bare LF then CRLF", "GET / HTTP/1.1\r\nHost: x\n\r\n", ErrBareLF},
 		// Header lines: a token, a colon, a value without control bytes.
 		{"header without colon", get("/plaintext", "Broken"), ErrMalformedHeader},
 		{"space before colon", get("/plaintext", "Host : x"), ErrMalformedHeader},
