@@ -76,7 +76,9 @@ func (s *server) addLoop(sa unix.Sockaddr) error {
 // run serves until ctx is cancelled or a loop fails, then stops every loop,
 // then the pool, and only then closes the loops' eventfds.
 func (s *server) run(ctx context.Context) error {
-	s.pool = newPool(poolSize(s.cfg.Pool))
+	size := poolSize(s.cfg.Pool)
+	defer giveEveryThreadAProcessor(len(s.loops) + size)()
+	s.pool = newPool(size)
 	errc := make(chan error, len(s.loops))
 	for _, l := range s.loops {
 		go func() {
