@@ -164,8 +164,13 @@ type Usage struct {
 type Client struct {
 	CPUUser float64 `json:"cpu_user_s"`
 	CPUSys  float64 `json:"cpu_sys_s"`
-	// Utilization is CPU time divided by wall time and by the CPUs it had:
-	// 1.0 means every client CPU was busy the whole time.
+	// BackendCPU is the CPU time of the backend that /upstream calls, which
+	// runs on the client's CPUs: it is counted in Utilization, since it
+	// competes with the load generator there.
+	BackendCPU float64 `json:"backend_cpu_s,omitempty"`
+	// Utilization is CPU time (the load generator's and the backend's)
+	// divided by wall time and by the CPUs they had: 1.0 means every client
+	// CPU was busy the whole time.
 	Utilization float64 `json:"utilization"`
 }
 

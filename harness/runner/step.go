@@ -48,7 +48,7 @@ func (r *Runner) startServices() error {
 	if err := c.waitPort(addr, readyTimeout); err != nil {
 		return fmt.Errorf("the backend did not start: %v: %s", err, c.out.String())
 	}
-	r.note(fmt.Sprintf("the backend that /upstream calls runs on the load generator's CPUs %s; its CPU time counts in neither the server's nor the client's figures", r.client))
+	r.note(fmt.Sprintf("the backend that /upstream calls runs on the load generator's CPUs %s; its CPU time counts in the client's utilization (client-bound flag), not in the server's figures", r.client))
 	return nil
 }
 
@@ -152,6 +152,9 @@ func (r *Runner) failed(s Step, rep int, err error) *results.Point {
 func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*results.Point, bool) {
 	p := r.newPoint(s, rep)
 	m := &meter{pid: srv.pid(), clientCPUs: len(r.client)}
+	if s.Workload.Server.Backend && r.backend != nil {
+		m.backendPID = r.backend.cmd.Process.Pid
+	}
 	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(rep + 1), OnMeasure: m.begin, OnMeasureEnd: m.finish, Answered: &m.answered}
 	loadCtx, cancel := whileAlive(ctx, srv)
 	loadErr := r.cfg.Load(loadCtx, req, p)
@@ -223,6 +226,7 @@ func errorSummary(errs map[string]int64) string {
 type meter struct {
 	pid        int
 	clientCPUs int
+	backendPID int // the backend sharing the client's CPUs, or 0
 	answered   atomic.Int64
 
 	mu      sync.Mutex
@@ -231,6 +235,9 @@ type meter struct {
 	start   time.Time
 	user0   time.Duration
 	sys0    time.Duration
+
+	backend0   time.Duration // the backend's CPU time at the start
+	backendCPU time.Duration // and over the interval
 
 	stopped   bool
 	wall      time.Duration
@@ -250,6 +257,7 @@ func (m *meter) begin() {
 	m.start = time.Now()
 	var err error
 	m.user0, m.sys0, err = sample.Self()
+	m.backend0 = m.backendTime()
 	m.sampler, m.err = sample.Start(m.pid, sample.Interval, &m.answered)
 	m.err = errors.Join(m.err, err)
 }
@@ -266,7 +274,23 @@ func (m *meter) finish() {
 	m.wall = time.Since(m.start)
 	u, s, _ := sample.Self() // before Stop, whose last reading costs the client CPU
 	m.user, m.sys = u-m.user0, s-m.sys0
+	if m.backendPID != 0 {
+		m.backendCPU = max(m.backendTime()-m.backend0, 0)
+	}
 	m.usage, m.samples, m.stopErr = m.sampler.Stop()
+}
+
+// backendTime is the backend's CPU time so far, or 0 without a backend or
+// when it cannot be read (the backend's exit shows up as /upstream errors).
+func (m *meter) backendTime() time.Duration {
+	if m.backendPID == 0 {
+		return 0
+	}
+	st, err := sample.Read(m.backendPID)
+	if err != nil {
+		return 0
+	}
+	return st.CPU()
 }
 
 // end fills the point's server and client figures. It reports whether the
@@ -280,9 +304,9 @@ func (m *meter) end(p *results.Point) (gone bool) {
 		return errors.Is(m.err, sample.ErrGone)
 	}
 	p.Server, p.Samples = m.usage, m.samples
-	p.Client = results.Client{CPUUser: m.user.Seconds(), CPUSys: m.sys.Seconds()}
+	p.Client = results.Client{CPUUser: m.user.Seconds(), CPUSys: m.sys.Seconds(), BackendCPU: m.backendCPU.Seconds()}
 	if m.wall > 0 {
-		p.Client.Utilization = (m.user + m.sys).Seconds() / m.wall.Seconds() / float64(m.clientCPUs)
+		p.Client.Utilization = (m.user + m.sys + m.backendCPU).Seconds() / m.wall.Seconds() / float64(m.clientCPUs)
 	}
 	p.ClientBound = p.Client.Utilization >= ClientBoundAt
 	if p.Requests > 0 {
