@@ -1,0 +1,198 @@
+package results
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// TestHistogramsMergeExactly checks the property two-host and multi-client
+// runs rely on: histograms encoded by separate producers, decoded and merged,
+// equal the histogram of all values recorded in one place.
+func TestHistogramsMergeExactly(t *testing.T) {
+	a, b, all := NewHistogram(), NewHistogram(), NewHistogram()
+	for i := int64(1); i <= 20000; i++ {
+		v := i*37%100000 + 1
+		if i%3 == 0 {
+			v *= 50 // a slow tail on one producer only
+		}
+		h := a
+		if i%2 == 0 {
+			h = b
+		}
+		if err := h.RecordValue(v); err != nil {
+			t.Fatal(err)
+		}
+		if err := all.RecordValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged := NewHistogram()
+	for _, h := range []*hdr.Histogram{a, b} {
+		enc, err := EncodeHistogram(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := DecodeHistogram(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		merged.Merge(dec)
+	}
+	for _, q := range []float64{0, 50, 90, 99, 99.9, 99.99, 100} {
+		if got, want := merged.ValueAtQuantile(q), all.ValueAtQuantile(q); got != want {
+			t.Errorf("p%v after merging: %d, recorded in one histogram: %d", q, got, want)
+		}
+	}
+	if merged.TotalCount() != all.TotalCount() {
+		t.Errorf("merged count %d, want %d", merged.TotalCount(), all.TotalCount())
+	}
+	if _, err := DecodeHistogram("not a histogram"); err == nil {
+		t.Error("decoding garbage succeeded")
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	h := NewHistogram()
+	for v := int64(1); v <= 1000; v++ {
+		h.RecordValue(v)
+	}
+	l, err := Summarize(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Count != 1000 || l.P50 < 499 || l.P50 > 501 || l.P99 < 989 || l.P99 > 991 || l.Max < 1000 || l.Max > 1001 {
+		t.Errorf("Summarize of 1..1000 µs = %+v", l)
+	}
+	back, err := DecodeHistogram(l.Histogram)
+	if err != nil || back.TotalCount() != 1000 {
+		t.Errorf("the summary's histogram decodes to %v values, %v", back, err)
+	}
+}
+
+func TestWriteRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	run := &Run{
+		ID:      "20260101T000000Z-host",
+		Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Env:     Env{Host: "host", Cores: 2, ServerCPUs: "1", ClientCPUs: "0"},
+		Points: []Point{
+			{Workload: "plaintext", Model: "eventloop", Variant: "default", Mode: "closed", Connections: 64, Requests: 10, Throughput: 5,
+				Errors: map[string]int64{"timeout": 2}, LoopLag: &LoopLag{P50: 1, P99: 2, Max: 3}},
+			{Workload: "plaintext", Model: "threaded", Variant: "default", Mode: "closed", Connections: 64, Failed: true, FailReason: "exited"},
+		},
+	}
+	if err := Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Schema != SchemaVersion || len(got.Points) != 2 || got.Points[0].LoopLag.P99 != 2 || !got.Points[1].Failed {
+		t.Errorf("read back %+v", got)
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, CSVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(csv), "\n"); lines != 3 {
+		t.Errorf("points.csv has %d lines, want a header and 2 rows:\n%s", lines, csv)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string // run.json; "" means no file at all
+		want    string // a phrase the error must contain
+	}{
+		// No run.json: say which directory to pass instead.
+		{"missing", "", "results/latest"},
+		// Not JSON: name the file.
+		{"garbage", "{not json", "not a loopbench results file"},
+		// A newer or older schema: name the field and the fix.
+		{"schema", `{"schema": 99}`, `field "schema" is 99`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.content != "" {
+				if err := os.WriteFile(filepath.Join(dir, RunFile), []byte(tt.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Read(dir)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), RunFile) {
+				t.Errorf("Read: %v, want an error naming %s and containing %q", err, RunFile, tt.want)
+			}
+		})
+	}
+}
+
+func TestLinkReplaces(t *testing.T) {
+	root := t.TempDir()
+	link := filepath.Join(root, "latest")
+	for _, name := range []string{"first", "second"} {
+		if err := os.Mkdir(filepath.Join(root, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := Link(link, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target, err := os.Readlink(link)
+	if err != nil || target != "second" {
+		t.Errorf("latest -> %q (%v), want the relative name second", target, err)
+	}
+}
+
+func TestGroupsAndMeasure(t *testing.T) {
+	pt := func(model string, conns int, tput float64, failed, bound bool) Point {
+		return Point{Workload: "w", Model: model, Variant: "default", Connections: conns, Throughput: tput, Failed: failed, ClientBound: bound}
+	}
+	points := []Point{
+		pt("a", 16, 10, false, false),
+		pt("b", 16, 5, false, false),
+		pt("a", 16, 30, false, true),
+		pt("a", 16, 20, false, false),
+		pt("a", 16, 999, true, false), // failed: left out of the figures
+	}
+	groups := Groups(points)
+	if len(groups) != 2 || groups[0].Key.Model != "a" || groups[1].Key.Model != "b" {
+		t.Fatalf("groups in first-seen order: %+v", groups)
+	}
+	s := groups[0].Measure(func(p *Point) float64 { return p.Throughput })
+	if s.Median != 20 || s.Min != 10 || s.Max != 30 || s.N != 3 || s.Spread() != 1 {
+		t.Errorf("Measure = %+v, spread %v", s, s.Spread())
+	}
+	even := Group{Points: []*Point{{Throughput: 1}, {Throughput: 4}}}
+	if m := even.Measure(func(p *Point) float64 { return p.Throughput }).Median; m != 2.5 {
+		t.Errorf("median of 1 and 4 = %v, want 2.5", m)
+	}
+	if !groups[0].ClientBound() || groups[0].Failed() || groups[1].ClientBound() {
+		t.Error("ClientBound or Failed wrong")
+	}
+	if k := (Key{Model: "gnet", Variant: "cpu-offload", Rate: 400, Connections: 256}); k.Series() != "gnet cpu-offload" || k.Level() != 400 {
+		t.Errorf("Series %q Level %v", k.Series(), k.Level())
+	}
+}
+
+func TestPointJSONNames(t *testing.T) {
+	b, err := json.Marshal(LoopLag{P50: 1, P99: 2, Max: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"p50_ms":1,"p99_ms":2,"max_ms":3}` {
+		t.Errorf("LoopLag JSON %s: the servers' stats files use these names", b)
+	}
+}
