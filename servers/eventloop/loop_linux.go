@@ -58,6 +58,7 @@ type loop struct {
 	wbuf      []byte      // answers being assembled for one write
 	req       app.Request // the request being parsed
 	free      []*answer   // answers ready for reuse
+	freeBig   int         // bytes of large buffers the free answers keep
 	ln        *listener
 	backend   backendPool
 	lingering lingerQueue

@@ -22,6 +22,8 @@ type server struct {
 	backendAddr unix.Sockaddr // nil without cfg.Backend
 	port        int           // the port the listeners are bound to
 
+	files *dataDir // /file's directory, opened once and read by the workers
+
 	stopRequested atomic.Bool
 	sndbuf        int // SO_SNDBUF of accepted sockets; 0 keeps the kernel's (tests make it tiny)
 }
@@ -29,7 +31,7 @@ type server struct {
 // newServer resolves the addresses and opens every loop's listener, so an
 // address already in use is reported before Serve starts serving.
 func newServer(cfg app.Config) (*server, error) {
-	s := &server{cfg: cfg}
+	s := &server{cfg: cfg, files: openDataDir(cfg.DataDir)}
 	sa, err := resolve(cfg.Addr, "--addr")
 	if err != nil {
 		return nil, err
@@ -103,6 +105,7 @@ func (s *server) run(ctx context.Context) error {
 	}
 	s.pool.close()
 	s.closeLoops()
+	s.files.close()
 	return first
 }
 

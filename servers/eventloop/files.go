@@ -1,0 +1,55 @@
+package eventloop
+
+import (
+	"errors"
+	"io"
+	"os"
+)
+
+// dataDir is the directory /file serves, opened once. os.Root keeps a name
+// (already checked by app.Handle) and even a symbolic link inside it, and is
+// safe for the pool's threads to use at once.
+type dataDir struct {
+	root *os.Root
+	err  error // why the directory could not be opened: every read reports it
+}
+
+func openDataDir(dir string) *dataDir {
+	root, err := os.OpenRoot(dir)
+	return &dataDir{root: root, err: err}
+}
+
+// read reads the file name into buf[:0] with blocking reads on the calling
+// (worker) thread, growing buf only when the file is larger than it.
+func (d *dataDir) read(name string, buf []byte) ([]byte, error) {
+	if d.err != nil {
+		return buf, d.err
+	}
+	f, err := d.root.Open(name)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && int(st.Size()) >= cap(buf) {
+		buf = make([]byte, 0, st.Size()+1) // +1: the read that sees EOF needs room
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+func (d *dataDir) close() {
+	if d.root != nil {
+		d.root.Close()
+	}
+}
