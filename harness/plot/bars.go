@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -37,6 +38,16 @@ func (b Bar) total() float64 {
 // first is drawn in the model's colour, the next ones lighter. ylabel
 // carries the unit, format writes the values.
 func Bars(title, ylabel string, parts []string, bars []Bar, format func(float64) string) (*Chart, error) {
+	return bars1(title, ylabel, parts, bars, format, false)
+}
+
+// LogBars is Bars on a logarithmic value axis, for figures that span
+// decades (p50 beside p99.9): on a linear axis the small bars vanish.
+func LogBars(title, ylabel string, bars []Bar, format func(float64) string) (*Chart, error) {
+	return bars1(title, ylabel, nil, bars, format, true)
+}
+
+func bars1(title, ylabel string, parts []string, bars []Bar, format func(float64) string, log bool) (*Chart, error) {
 	if format == nil {
 		format = trim
 	}
@@ -49,6 +60,13 @@ func Bars(title, ylabel string, parts []string, bars []Bar, format func(float64)
 	p.X.Min, p.X.Max = -0.6, bp.width-0.4
 	p.Y.Min = 0
 	p.Y.Tick.Marker = linearTicks{format}
+	if log {
+		bp.base = bp.smallest() / 2
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Min = bp.base
+		p.Y.Max = bp.largest() * 2
+		p.Y.Tick.Marker = logTicks{format: format}
+	}
 	p.X.Tick.Marker = bp.ticks()
 	c.Panels = []*plot.Plot{p}
 	addBarLegend(c, bars, parts)
@@ -62,6 +80,31 @@ type barPlot struct {
 	xs     []float64
 	groups []string
 	width  float64
+	base   float64 // where bars start: 0, or the axis minimum on a log axis
+}
+
+// smallest and largest are the extreme positive bar heights (1 when none).
+func (bp *barPlot) smallest() float64 {
+	m := math.Inf(1)
+	for _, b := range bp.bars {
+		if t := b.total(); !b.Failed && t > 0 {
+			m = math.Min(m, t)
+		}
+	}
+	if math.IsInf(m, 1) {
+		return 1
+	}
+	return m
+}
+
+func (bp *barPlot) largest() float64 {
+	m := 0.0
+	for _, b := range bp.bars {
+		if !b.Failed {
+			m = math.Max(m, b.total())
+		}
+	}
+	return math.Max(m, bp.smallest())
 }
 
 // layout places bars side by side, leaving a gap between groups.
@@ -86,7 +129,9 @@ func (bp *barPlot) ticks() plot.ConstantTicks {
 	var ticks plot.ConstantTicks
 	if len(bp.groups) <= 1 {
 		for i, b := range bp.bars {
-			ticks = append(ticks, plot.Tick{Value: bp.xs[i], Label: b.Name()})
+			// A variant goes on a line of its own, so that ten labels
+			// ("eventloop cpu-offload", ...) fit side by side.
+			ticks = append(ticks, plot.Tick{Value: bp.xs[i], Label: strings.Replace(b.Name(), " ", "\n", 1)})
 		}
 		return ticks
 	}
@@ -114,11 +159,16 @@ func (bp *barPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		bottom := 0.0
 		for k, v := range b.Parts {
-			drawBox(c, x-half, x+half, trY(bottom), trY(bottom+v), partColor(b.Model, k), b.ClientBound)
+			y0 := trY(math.Max(bottom, bp.base))
+			y1 := trY(math.Max(bottom+v, bp.base))
+			drawBox(c, x-half, x+half, y0, y1, partColor(b.Model, k), b.ClientBound)
 			if hatched(b.Variant) {
-				hatch(c, x-half, x+half, trY(bottom), trY(bottom+v))
+				hatch(c, x-half, x+half, y0, y1)
 			}
 			bottom += v
+		}
+		if bottom <= bp.base {
+			bottom = bp.base // a zero on a log axis: its label sits on the axis
 		}
 		sty := p.Y.Tick.Label
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
@@ -138,6 +188,9 @@ func (bp *barPlot) DataRange() (xmin, xmax, ymin, ymax float64) {
 	}
 	if ymax == 0 {
 		ymax = 1
+	}
+	if bp.base > 0 {
+		return -0.6, bp.width - 0.4, bp.base, ymax * 2
 	}
 	return -0.6, bp.width - 0.4, 0, ymax * 1.12
 }
@@ -161,16 +214,19 @@ func partColor(model string, k int) color.Color { return partColorOf(StyleOf(mod
 func addBarLegend(c *Chart, bars []Bar, parts []string) {
 	var names []string
 	var bound, failed []string
+	boundIn, failedIn := map[string][]string{}, map[string][]string{}
 	for _, b := range bars {
-		where := b.Name()
-		if b.Group != "" {
-			where += " in " + b.Group
-		}
 		if b.ClientBound && !b.Failed {
-			bound = append(bound, where)
+			if _, ok := boundIn[b.Name()]; !ok {
+				bound = append(bound, b.Name())
+			}
+			boundIn[b.Name()] = append(boundIn[b.Name()], b.Group)
 		}
 		if b.Failed {
-			failed = append(failed, where)
+			if _, ok := failedIn[b.Name()]; !ok {
+				failed = append(failed, b.Name())
+			}
+			failedIn[b.Name()] = append(failedIn[b.Name()], b.Group)
 		}
 		if slices.Contains(names, b.Name()) {
 			continue
@@ -184,7 +240,21 @@ func addBarLegend(c *Chart, bars []Bar, parts []string) {
 			c.Legend.Add(name+" (shade "+[]string{"dark", "light", "lighter"}[min(k, 2)]+")", boxThumb{partColorOf(grey, k), false})
 		}
 	}
-	addMarkNotes(c, bound, failed)
+	addMarkNotes(c, withGroups(bound, boundIn), withGroups(failed, failedIn))
+}
+
+// withGroups writes each series once, followed by the groups it is marked
+// in ("gnet in p50, p99"), or alone when the chart has no groups.
+func withGroups(names []string, in map[string][]string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		groups := slices.DeleteFunc(slices.Clone(in[n]), func(g string) bool { return g == "" })
+		out[i] = n
+		if len(groups) > 0 {
+			out[i] += " in " + strings.Join(groups, ", ")
+		}
+	}
+	return out
 }
 
 // partColorOf is base for part 0 and base mixed with white for the others,

@@ -124,7 +124,7 @@ func percentileBars(w *Workload, level float64, what string, lat func(*results.P
 				ClientBound: g.ClientBound(), Failed: g.Failed() || math.IsNaN(v)})
 		}
 	}
-	return Bars(title(what+" at "+levelWords(w, level), w.Name, host), "latency (ms, median of repetitions)", nil, bars, trim)
+	return LogBars(title(what+" at "+levelWords(w, level), w.Name, host), "latency (ms, log scale, median of repetitions)", bars, trim)
 }
 
 func latencyChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {

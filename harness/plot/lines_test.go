@@ -40,6 +40,15 @@ func TestChartsFromTinySeries(t *testing.T) {
 		// Stacked bars with a failed and a client-bound bar.
 		{"bars", func() (*Chart, error) { return Bars("t", "µs", []string{"user", "system"}, bars, nil) },
 			[]string{"eventloop cpu-offload", "node"}},
+		// Bars on a log axis, values decades apart, a zero and a failed bar.
+		{"log bars", func() (*Chart, error) {
+			return LogBars("t", "ms", []Bar{
+				{Model: "gnet", Group: "p50", Parts: []float64{0.2}, ClientBound: true},
+				{Model: "gnet", Group: "p99", Parts: []float64{0}, ClientBound: true},
+				{Model: "node", Group: "p99", Parts: []float64{4000}},
+				{Model: "node", Group: "p50", Failed: true},
+			}, nil)
+		}, []string{"gnet in p50, p99", "node in p50"}},
 		// A spectrum from a client-bound point.
 		{"spectrum", func() (*Chart, error) { return Spectrum("t", curves) }, []string{"node"}},
 		// A chart with nothing to draw still renders.
