@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 )
 
@@ -104,6 +106,35 @@ func HasDataFiles(dir string) bool {
 		}
 	}
 	return true
+}
+
+// ReadFileInto reads name from root into buf[:0] and returns the extended
+// buffer, so a server that keeps its buffers reads without allocating. It
+// sizes buf once from the file's length (plus the byte that lets the last
+// read see EOF) and otherwise grows it only when full.
+func ReadFileInto(root *os.Root, name string, buf []byte) ([]byte, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return buf[:0], err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	if st, err := f.Stat(); err == nil && int(st.Size()) >= cap(buf) {
+		buf = make([]byte, 0, st.Size()+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(4<<10, cap(buf)))
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // ReadFile performs the work of /file: it reads name, which Handle has

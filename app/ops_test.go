@@ -67,6 +67,38 @@ func TestDataFiles(t *testing.T) {
 	}
 }
 
+// TestReadFileInto checks the buffer-reusing read the models use for /file.
+func TestReadFileInto(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteDataFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	var buf []byte
+	for _, f := range DataFiles {
+		buf, err = ReadFileInto(root, f.Name, buf)
+		if err != nil || !bytes.Equal(buf, DataContent(f.Size)) {
+			t.Errorf("%s: %d bytes, %v; want the %d bytes of DataContent", f.Name, len(buf), err, f.Size)
+		}
+	}
+	// A buffer large enough is reused, not replaced.
+	big := make([]byte, 0, 2<<20)
+	got, err := ReadFileInto(root, "small.bin", big)
+	if err != nil || len(got) != 1<<10 || cap(got) != cap(big) {
+		t.Errorf("small.bin into a 2 MiB buffer: %d bytes, capacity %d, %v; want 1024 bytes in the same buffer", len(got), cap(got), err)
+	}
+	if got, err := ReadFileInto(root, "missing.bin", big); !errors.Is(err, fs.ErrNotExist) || len(got) != 0 {
+		t.Errorf("missing file: %d bytes, %v; want none and fs.ErrNotExist", len(got), err)
+	}
+	if got, err := ReadFileInto(root, "../escape", nil); err == nil {
+		t.Errorf("a name out of the root was read: %q", got)
+	}
+}
+
 // TestUpstreamProtocol checks both directions of the backend's line protocol.
 func TestUpstreamProtocol(t *testing.T) {
 	requests := []struct {

@@ -1,9 +1,9 @@
 package eventloop
 
 import (
-	"errors"
-	"io"
 	"os"
+
+	"loopbench/app"
 )
 
 // dataDir is the directory /file serves, opened once. os.Root keeps a name
@@ -25,27 +25,7 @@ func (d *dataDir) read(name string, buf []byte) ([]byte, error) {
 	if d.err != nil {
 		return buf, d.err
 	}
-	f, err := d.root.Open(name)
-	if err != nil {
-		return buf, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && int(st.Size()) >= cap(buf) {
-		buf = make([]byte, 0, st.Size()+1) // +1: the read that sees EOF needs room
-	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
+	return app.ReadFileInto(d.root, name, buf)
 }
 
 func (d *dataDir) close() {

@@ -2,7 +2,6 @@ package threaded
 
 import (
 	"errors"
-	"io"
 	"slices"
 	"time"
 
@@ -173,23 +172,5 @@ func (s *server) readFile(name string, buf []byte) ([]byte, error) {
 	if s.rootErr != nil {
 		return buf, s.rootErr
 	}
-	f, err := s.root.Open(name)
-	if err != nil {
-		return buf, err
-	}
-	defer f.Close()
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(initialBuffer, cap(buf)))
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
+	return app.ReadFileInto(s.root, name, buf)
 }
