@@ -37,6 +37,7 @@ import (
 	"github.com/tidwall/evio"
 
 	"loopbench/app"
+	"loopbench/servers/internal/deferred"
 	"loopbench/servers/internal/upstream"
 )
 
@@ -112,15 +113,18 @@ type server struct {
 	// among them once evio has stopped.
 	tasks sync.WaitGroup
 	quit  chan struct{}
+	ops   deferred.Ops
 }
 
 func newServer(cfg app.Config) *server {
-	return &server{
+	s := &server{
 		cfg:      cfg,
 		upstream: upstream.NewPool(cfg.Backend, maxIdleUpstream),
 		serving:  make(chan net.Addr, 1),
 		quit:     make(chan struct{}),
 	}
+	s.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: s.upstream, Quit: s.quit}
+	return s
 }
 
 // events wires the server into evio: NumLoops from --loops and evio's

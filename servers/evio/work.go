@@ -1,15 +1,6 @@
 package evio
 
-import (
-	"errors"
-	"time"
-
-	"loopbench/app"
-)
-
-// errStopped fails a sleep cut short because the server stopped; its
-// connection is already closed, so nobody sees the answer.
-var errStopped = errors.New("evio: server stopping")
+import "loopbench/app"
 
 // deferOp queues an unfinished answer for a and starts a goroutine for the
 // operation; when it is done the goroutine makes the answer ready and wakes
@@ -37,28 +28,4 @@ func (c *conn) finish(ans *answer, buf []byte) {
 }
 
 // perform does the blocking part of a deferred operation off the loop.
-func (s *server) perform(a *app.Action) ([]byte, error) {
-	switch a.Op {
-	case app.OpSleep:
-		return nil, s.sleep(time.Duration(a.Millis) * time.Millisecond)
-	case app.OpUpstream:
-		return s.upstream.Do(a.Millis)
-	case app.OpFile:
-		return app.ReadFile(s.cfg.DataDir, a.Name)
-	case app.OpCPU:
-		return app.CPU(a.Iter), nil
-	}
-	return nil, errors.New("evio: unknown deferred operation " + a.Op.String())
-}
-
-// sleep blocks the goroutine for d, or until the server stops.
-func (s *server) sleep(d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-s.quit:
-		return errStopped
-	}
-}
+func (s *server) perform(a *app.Action) ([]byte, error) { return s.ops.Perform(a) }

@@ -21,7 +21,6 @@ package fasthttp
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log"
 	"net"
@@ -141,9 +140,6 @@ func (s *connSet) closeAll() {
 		c.Close()
 	}
 }
-
-// errStopped fails a sleep interrupted by a stopping server.
-var errStopped = errors.New("fasthttp: server stopping")
 
 // newPool returns the backend client; without a backend, calls fail with
 // upstream.ErrNoBackend and are answered 502.

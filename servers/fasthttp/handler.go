@@ -5,25 +5,26 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"time"
 
 	fh "github.com/valyala/fasthttp"
 
 	"loopbench/app"
+	"loopbench/servers/internal/deferred"
 	"loopbench/servers/internal/upstream"
 )
 
 // handler adapts fasthttp's request context to the shared application.
 type handler struct {
-	dataDir string
-	pool    *upstream.Pool
-	stop    chan struct{}
-	conns   connSet
-	bufs    sync.Pool // *[]byte render buffers
+	pool  *upstream.Pool
+	stop  chan struct{}
+	ops   deferred.Ops
+	conns connSet
+	bufs  sync.Pool // *[]byte render buffers
 }
 
 func newHandler(cfg app.Config) *handler {
-	h := &handler{dataDir: cfg.DataDir, pool: newPool(cfg.Backend), stop: make(chan struct{})}
+	h := &handler{pool: newPool(cfg.Backend), stop: make(chan struct{})}
+	h.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: h.pool, Quit: h.stop}
 	h.conns.conns = make(map[net.Conn]struct{})
 	h.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	return h
@@ -67,24 +68,8 @@ func request(ctx *fh.RequestCtx, r *app.Request) {
 	}
 }
 
-func (h *handler) perform(a *app.Action) ([]byte, error) {
-	switch a.Op {
-	case app.OpSleep:
-		t := time.NewTimer(time.Duration(a.Millis) * time.Millisecond)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil, nil
-		case <-h.stop:
-			return nil, errStopped
-		}
-	case app.OpUpstream:
-		return h.pool.Do(a.Millis)
-	case app.OpFile:
-		return app.ReadFile(h.dataDir, a.Name)
-	}
-	return app.CPU(a.Iter), nil
-}
+// perform does a deferred operation inline, blocking this connection's goroutine.
+func (h *handler) perform(a *app.Action) ([]byte, error) { return h.ops.Perform(a) }
 
 var (
 	crlf        = []byte("\r\n")

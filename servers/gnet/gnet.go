@@ -22,6 +22,7 @@ import (
 	gn "github.com/panjf2000/gnet/v2"
 
 	"loopbench/app"
+	"loopbench/servers/internal/deferred"
 	"loopbench/servers/internal/upstream"
 )
 
@@ -80,10 +81,11 @@ type server struct {
 
 	// quit ends the sleeps still running when the engine stops.
 	quit chan struct{}
+	ops  deferred.Ops
 }
 
 func newServer(cfg app.Config) *server {
-	return &server{
+	s := &server{
 		cfg:      cfg,
 		loops:    max(cfg.Loops, 1),
 		work:     newWorkers(cfg.Pool),
@@ -91,6 +93,8 @@ func newServer(cfg app.Config) *server {
 		booted:   make(chan struct{}),
 		quit:     make(chan struct{}),
 	}
+	s.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: s.upstream, Quit: s.quit}
+	return s
 }
 
 // options are the engine's: one loop by default, N loops spread over the

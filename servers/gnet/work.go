@@ -1,15 +1,6 @@
 package gnet
 
-import (
-	"errors"
-	"time"
-
-	"loopbench/app"
-)
-
-// errStopped fails a sleep cut short because the engine is stopping; its
-// connection is already closed, so nobody sees the answer.
-var errStopped = errors.New("gnet: server stopping")
+import "loopbench/app"
 
 // deferOp queues an unfinished answer for a and hands the operation to the
 // pool. If the pool refuses it (out of goroutines), the answer is the
@@ -37,29 +28,5 @@ func (c *conn) finish(ans *answer, buf []byte) {
 	c.flushLocked()
 }
 
-// perform does the blocking part of a deferred operation on a pool worker.
-func (s *server) perform(a *app.Action) ([]byte, error) {
-	switch a.Op {
-	case app.OpSleep:
-		return nil, s.sleep(time.Duration(a.Millis) * time.Millisecond)
-	case app.OpUpstream:
-		return s.upstream.Do(a.Millis)
-	case app.OpFile:
-		return app.ReadFile(s.cfg.DataDir, a.Name)
-	case app.OpCPU:
-		return app.CPU(a.Iter), nil
-	}
-	return nil, errors.New("gnet: unknown deferred operation " + a.Op.String())
-}
-
-// sleep blocks the worker for d, or until the engine stops.
-func (s *server) sleep(d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-s.quit:
-		return errStopped
-	}
-}
+// perform does the blocking part of a deferred operation off the loop.
+func (s *server) perform(a *app.Action) ([]byte, error) { return s.ops.Perform(a) }
