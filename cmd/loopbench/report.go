@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +58,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(b.Bytes())
 		return err
 	}
-	if err := writeFileAtomic(*out, b.Bytes()); err != nil {
+	if err := results.WriteFileAtomic(*out, b.Bytes()); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, *out)
@@ -128,23 +127,3 @@ func readRun(dir string) (*results.Run, error) {
 	return run, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}

@@ -20,23 +20,30 @@ func Write(dir string, run *Run) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", RunFile, err)
 	}
-	if err := writeAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
 		return err
 	}
 	var csv bytes.Buffer
 	if err := WriteCSV(&csv, run.Points); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, CSVFile), csv.Bytes())
+	return WriteFileAtomic(filepath.Join(dir, CSVFile), csv.Bytes())
 }
 
-func writeAtomic(path string, data []byte) error {
+// WriteFileAtomic writes data to path (mode 0644) through a temporary file
+// in the same directory, synced and renamed, so a reader sees the old file
+// or the new one, never half of one.
+func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return err
 	}
