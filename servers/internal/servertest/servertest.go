@@ -409,7 +409,7 @@ func Start(t *testing.T, m Model, cfg app.Config) (stop func() error) {
 			select {
 			case serveErr = <-done:
 			case <-time.After(IOTimeout):
-				serveErr = errors.New("Serve did not return after cancel")
+				serveErr = errors.New("the model's Serve did not return after cancel")
 			}
 		})
 		return serveErr
