@@ -126,4 +126,3 @@ func readRun(dir string) (*results.Run, error) {
 	}
 	return run, nil
 }
-
