@@ -8,14 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"loopbench/app"
+	"loopbench/servers/internal/upstream"
 )
-
-// upstreamSlack is how long past the requested delay an upstream call may
-// take before it is answered 502 and its connection dropped.
-const upstreamSlack = 5 * time.Second
-
-// maxIdleBackends bounds the kept-alive backend connections of one loop.
-const maxIdleBackends = 1024
 
 var (
 	errNoBackend      = errors.New("eventloop: no backend address configured (start the server with --backend HOST:PORT)")
@@ -66,7 +60,7 @@ func (p *backendPool) call(l *loop, a *answer) {
 		}
 	}
 	b.ans = a
-	l.timers.start(&b.t, l.now+int64(a.action.Millis)*int64(time.Millisecond)+int64(upstreamSlack))
+	l.timers.start(&b.t, l.now+int64(a.action.Millis)*int64(time.Millisecond)+int64(upstream.Slack))
 	if b.state == backendIdle {
 		b.send(l)
 	}
@@ -186,7 +180,7 @@ func (b *backend) reply(l *loop, body []byte) {
 	l.timers.stop(&b.t)
 	l.complete(a, body, nil)
 	b.state = backendIdle
-	if len(l.backend.idle) >= maxIdleBackends || l.stopping {
+	if len(l.backend.idle) >= upstream.MaxIdle || l.stopping {
 		b.close(l)
 		return
 	}

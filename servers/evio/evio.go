@@ -41,9 +41,6 @@ import (
 	"loopbench/servers/internal/upstream"
 )
 
-// maxIdleUpstream bounds the kept-alive backend connections.
-const maxIdleUpstream = 1024
-
 // stopTimeout bounds how long Serve waits for evio to stop once asked.
 const stopTimeout = 30 * time.Second
 
@@ -119,7 +116,7 @@ type server struct {
 func newServer(cfg app.Config) *server {
 	s := &server{
 		cfg:      cfg,
-		upstream: upstream.NewPool(cfg.Backend, maxIdleUpstream),
+		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),
 		serving:  make(chan net.Addr, 1),
 		quit:     make(chan struct{}),
 	}

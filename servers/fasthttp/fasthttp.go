@@ -37,12 +37,6 @@ import (
 // before it interrupts sleeps and closes their connections.
 const Grace = 2 * time.Second
 
-// maxIdleUpstream bounds the idle backend connections. It is above any
-// useful concurrency, so the pool keeps one connection per call in flight at
-// the peak: a lower bound would close and redial connections on every call
-// beyond it, the churn measured instead of the wait.
-const maxIdleUpstream = 1 << 16
-
 // Differences lists where this model's answers knowingly differ from the
 // shared application's rules, because fasthttp parses requests itself.
 var Differences = []string{
@@ -143,4 +137,4 @@ func (s *connSet) closeAll() {
 
 // newPool returns the backend client; without a backend, calls fail with
 // upstream.ErrNoBackend and are answered 502.
-func newPool(addr string) *upstream.Pool { return upstream.NewPool(addr, maxIdleUpstream) }
+func newPool(addr string) *upstream.Pool { return upstream.NewPool(addr, upstream.MaxIdle) }

@@ -26,10 +26,6 @@ import (
 	"loopbench/servers/internal/upstream"
 )
 
-// maxIdleUpstream bounds the kept-alive backend connections; the pool's
-// workers may hold many calls in flight at once.
-const maxIdleUpstream = 1024
-
 // releaseTimeout bounds how long Serve waits for the pool's workers to exit.
 const releaseTimeout = 30 * time.Second
 
@@ -89,7 +85,7 @@ func newServer(cfg app.Config) *server {
 		cfg:      cfg,
 		loops:    max(cfg.Loops, 1),
 		work:     newWorkers(cfg.Pool),
-		upstream: upstream.NewPool(cfg.Backend, maxIdleUpstream),
+		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),
 		booted:   make(chan struct{}),
 		quit:     make(chan struct{}),
 	}

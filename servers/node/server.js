@@ -36,8 +36,9 @@ const MAX_UPSTREAM_LINE = 64;
 // UPSTREAM_SLACK_MS is how long past its delay an upstream call may take
 // (servers/internal/upstream.Slack).
 const UPSTREAM_SLACK_MS = 5000;
-// MAX_IDLE_UPSTREAM bounds the idle backend sockets kept for reuse.
-const MAX_IDLE_UPSTREAM = 1024;
+// MAX_IDLE_UPSTREAM bounds the idle backend sockets kept for reuse: the same
+// bound as the Go models (upstream.MaxIdle), above any useful concurrency.
+const MAX_IDLE_UPSTREAM = 65536;
 // LAG_RESOLUTION_MS is how often monitorEventLoopDelay's timer fires. Its
 // histogram holds the time between firings, so the resolution is subtracted
 // to report how late the timer was.

@@ -10,13 +10,6 @@ import (
 	"loopbench/servers/internal/upstream"
 )
 
-// maxIdleUpstream bounds the backend connections kept open between calls.
-// It is above any thread count the model admits, so the pool keeps one
-// connection per call in flight at the peak: a lower bound would close and
-// redial connections on every call beyond it, the churn measured instead of
-// the wait.
-const maxIdleUpstream = 1 << 16
-
 // upstreamPool is the blocking backend client of this model: kept-alive
 // connections on blocking sockets, one call in flight on each, so a thread
 // calling the backend sleeps in the kernel until the reply arrives.
@@ -95,7 +88,7 @@ func (p *upstreamPool) put(s sock, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.busy, s)
-	if !ok || p.closed || len(p.idle) >= maxIdleUpstream {
+	if !ok || p.closed || len(p.idle) >= upstream.MaxIdle {
 		s.close()
 		return
 	}
