@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
+	"loopbench/harness/backend"
 )
 
 // IOTimeout bounds every network wait of the tests; generous, so a slow
@@ -299,58 +300,22 @@ func OpenFDs(t *testing.T) int {
 	return len(ents)
 }
 
-// startBackend serves the upstream line protocol on a free port until the
-// test ends.
+// startBackend runs the real upstream service (harness/backend) on a free
+// port until the test ends.
 func startBackend(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	b, err := backend.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			wg.Go(func() { serveUpstream(c) })
-		}
-	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx) }()
 	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
+		cancel()
+		<-done
 	})
-	return ln.Addr().String()
-}
-
-func serveUpstream(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			return
-		}
-		_, ms, err := app.ParseUpstreamRequest(line)
-		if err != nil {
-			return
-		}
-		time.Sleep(time.Duration(ms) * time.Millisecond)
-		if _, err := c.Write(app.AppendUpstreamReply(nil, ms)); err != nil {
-			return
-		}
-	}
+	return b.Addr()
 }
 
 // freeAddr returns a 127.0.0.1 address whose port was free a moment ago.
