@@ -2,7 +2,6 @@ package threaded
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
+	"loopbench/servers/internal/servertest"
 )
 
 func TestCapacityFor(t *testing.T) {
@@ -66,28 +66,10 @@ func TestNextProcs(t *testing.T) {
 // function that checks Serve's result.
 func start(t *testing.T, cfg app.Config) (string, func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Addr = ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- New().Serve(ctx, cfg) }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		c, err := net.Dial("tcp", cfg.Addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server on %s never answered: %v", cfg.Addr, err)
-		}
-	}
+	cfg.Addr = servertest.FreeAddr(t)
+	stop := servertest.Start(t, New(), cfg)
 	return cfg.Addr, func() {
-		cancel()
-		if err := <-errc; !errors.Is(err, app.ErrServerClosed) {
+		if err := stop(); !errors.Is(err, app.ErrServerClosed) {
 			t.Errorf("Serve returned %v, want app.ErrServerClosed", err)
 		}
 	}

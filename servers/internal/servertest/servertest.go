@@ -318,8 +318,8 @@ func startBackend(t *testing.T) string {
 	return b.Addr()
 }
 
-// freeAddr returns a 127.0.0.1 address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
+// FreeAddr returns a 127.0.0.1 address whose port was free a moment ago.
+func FreeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -337,7 +337,7 @@ func Config(t *testing.T) app.Config {
 	if err := app.WriteDataFiles(dir); err != nil {
 		t.Fatal(err)
 	}
-	return app.Config{Addr: freeAddr(t), DataDir: dir, Backend: startBackend(t)}
+	return app.Config{Addr: FreeAddr(t), DataDir: dir, Backend: startBackend(t)}
 }
 
 // Start serves m with cfg until the returned stop is called (or the test
