@@ -49,7 +49,7 @@ bench-quick: build
 	./$(BIN) report results/latest --out REPORT.md
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./app/... ./servers/... ./harness/backend/...
+	$(GO) test -run '^$$' -bench . -benchmem ./app/... ./servers/... ./backend/...
 
 fuzz:
 	@set -e; for dir in $(FUZZ_DIRS); do \

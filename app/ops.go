@@ -68,32 +68,38 @@ func WriteDataFiles(dir string) error {
 		return err
 	}
 	for _, f := range DataFiles {
-		if err := writeAtomic(filepath.Join(dir, f.Name), DataContent(f.Size)); err != nil {
+		if err := WriteFileAtomic(filepath.Join(dir, f.Name), DataContent(f.Size), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+// WriteFileAtomic writes data to path with mode perm through a temporary
+// file in the same directory, synced and renamed, so a reader sees the old
+// file or the new one, never half of one. It is the project's one atomic
+// writer: the data files, a model's statistics file and the harness's
+// results all go through it.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
+	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		return err
 	}
-	return err
+	return os.Rename(tmp.Name(), path)
 }
 
 // HasDataFiles reports whether dir holds every data file with its size, so a

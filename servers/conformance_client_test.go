@@ -16,8 +16,9 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
-	"loopbench/harness/backend"
+	"loopbench/backend"
 	"loopbench/servers"
+	"loopbench/servers/model"
 )
 
 // ioTimeout bounds every client read and write, so a model that never
@@ -55,7 +56,7 @@ func start(t testing.TB, r row) *subject {
 		t.Fatal(err)
 	}
 	s.startBackend(t)
-	cfg := app.Config{Addr: freeAddr(t), DataDir: s.dataDir, Backend: s.backend}
+	cfg := model.Config{Addr: freeAddr(t), DataDir: s.dataDir, Backend: s.backend}
 	r.config(&cfg)
 	s.addr = cfg.Addr
 	var ctx context.Context
@@ -106,7 +107,7 @@ func (s *subject) waitListening(t testing.TB) {
 }
 
 // stop cancels the model and checks the graceful stop: Serve returns
-// app.ErrServerClosed within a bound, an idle keep-alive connection is
+// model.ErrServerClosed within a bound, an idle keep-alive connection is
 // closed, a request in flight is answered or dropped, and no goroutine or
 // file descriptor is left behind.
 func (s *subject) stop(t testing.TB) {
@@ -120,8 +121,8 @@ func (s *subject) stop(t testing.TB) {
 	s.cancelModel()
 	select {
 	case err := <-s.served:
-		if !errors.Is(err, app.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want app.ErrServerClosed", err)
+		if !errors.Is(err, model.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want model.ErrServerClosed", err)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("Serve did not return within 30 s of the stop")

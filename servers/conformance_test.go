@@ -11,19 +11,20 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // row is one configuration of one model that the suite runs against.
 type row struct {
-	name   string            // the subtest name
-	model  string            // the name in the model table
-	config func(*app.Config) // the variant's flags
-	leakOK []goleak.Option   // goroutines the model knowingly leaves behind
+	name   string              // the subtest name
+	model  string              // the name in the model table
+	config func(*model.Config) // the variant's flags
+	leakOK []goleak.Option     // goroutines the model knowingly leaves behind
 }
 
-func plain(*app.Config)        {}
-func cpuOffload(c *app.Config) { c.CPUOffload = true }
-func loops2(c *app.Config)     { c.Loops = 2 }
+func plain(*model.Config)        {}
+func cpuOffload(c *model.Config) { c.CPUOffload = true }
+func loops2(c *model.Config)     { c.Loops = 2 }
 
 // rows is every model and variant. Adding a model is adding a row; models
 // still being written (Serve returns errors.ErrUnsupported) and models that

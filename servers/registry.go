@@ -1,31 +1,26 @@
+// Package servers is the explicit table of server models by name. The
+// contract a model implements is the leaf package servers/model.
 package servers
 
 import (
 	"fmt"
 	"strings"
 
-	"loopbench/app"
 	"loopbench/servers/eventloop"
 	"loopbench/servers/evio"
 	"loopbench/servers/fasthttp"
 	"loopbench/servers/gnet"
+	"loopbench/servers/model"
 	"loopbench/servers/node"
 	"loopbench/servers/threaded"
 )
-
-// Execer is implemented by a model that is served by another program (node):
-// `loopbench serve` replaces its own process with that program, so the
-// process the harness measures is the server itself.
-type Execer interface {
-	Exec(cfg app.Config) error
-}
 
 // Entry describes one model in the table.
 type Entry struct {
 	Name        string
 	Description string
 	// New returns a fresh model.
-	New func() Model
+	New func() model.Model
 	// Check reports why the model cannot run on this host, or nil if it can.
 	Check func() error
 	// Differences lists where the model's answers knowingly differ from the
@@ -35,12 +30,12 @@ type Entry struct {
 
 // table is every model, in the order reports list them.
 var table = []Entry{
-	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences},
-	{Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool", New: func() Model { return eventloop.New() }, Check: eventloop.Check},
-	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() Model { return gnet.New() }, Differences: gnet.Differences},
-	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() Model { return evio.New() }, Differences: evio.Differences},
-	{Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller", New: func() Model { return fasthttp.New() }, Differences: fasthttp.Differences},
-	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() Model { return node.New() }, Check: node.Check, Differences: node.Differences},
+	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() model.Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences},
+	{Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool", New: func() model.Model { return eventloop.New() }, Check: eventloop.Check},
+	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() model.Model { return gnet.New() }, Differences: gnet.Differences},
+	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() model.Model { return evio.New() }, Differences: evio.Differences},
+	{Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller", New: func() model.Model { return fasthttp.New() }, Differences: fasthttp.Differences},
+	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences},
 }
 
 // All returns every model in the table.

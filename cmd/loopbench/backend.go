@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"loopbench/harness/backend"
+	"loopbench/backend"
 )
 
 func runBackend(args []string, stdout, stderr io.Writer) error {

@@ -12,6 +12,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers"
+	"loopbench/servers/model"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -148,7 +149,7 @@ func TestData(t *testing.T) {
 // fakeEntries is a fixed model table for stable output.
 func fakeEntries() []servers.Entry {
 	return []servers.Entry{
-		{Name: "alpha", Description: "a model that runs", New: func() servers.Model { return &fakeModel{} }},
+		{Name: "alpha", Description: "a model that runs", New: func() model.Model { return &fakeModel{} }},
 		{Name: "beta", Description: "a model that cannot", Check: func() error { return errors.New("beta-server not found in PATH") },
 			Differences: []string{"answers obs-fold with 200", "closes after 405"}},
 		{Name: "gamma", Description: "a model with a difference", Differences: []string{"no HEAD"}},

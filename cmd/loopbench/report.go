@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"loopbench/app"
 	"loopbench/harness/plot"
 	"loopbench/harness/report"
 	"loopbench/harness/results"
@@ -58,7 +59,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(b.Bytes())
 		return err
 	}
-	if err := results.WriteFileAtomic(*out, b.Bytes()); err != nil {
+	if err := app.WriteFileAtomic(*out, b.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, *out)

@@ -16,6 +16,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers"
+	"loopbench/servers/model"
 )
 
 // lookupModel finds a model by name; tests substitute fake models.
@@ -32,7 +33,7 @@ func defaultDataDir() string { return filepath.Join(os.TempDir(), "loopbench-dat
 
 type serveOptions struct {
 	model   string
-	cfg     app.Config
+	cfg     model.Config
 	timeout time.Duration
 }
 
@@ -70,7 +71,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	m := entry.New()
 	fmt.Fprintf(stderr, "loopbench serve: model %s listening on %s (data %s, backend %s)\n",
 		entry.Name, o.cfg.Addr, o.cfg.DataDir, orNone(o.cfg.Backend))
-	if ex, ok := m.(servers.Execer); ok {
+	if ex, ok := m.(model.Execer); ok {
 		return ex.Exec(o.cfg)
 	}
 	return serveUntilSignal(m, entry.Name, o, stderr)
@@ -120,7 +121,7 @@ func checkAddr(flag, addr string) error {
 
 // prepareData makes DataDir absolute (a model may run in another directory)
 // and writes the data files there if any is missing.
-func prepareData(cfg *app.Config) error {
+func prepareData(cfg *model.Config) error {
 	if cfg.DataDir == "" {
 		cfg.DataDir = defaultDataDir()
 	}
@@ -148,7 +149,7 @@ func orNone(s string) string {
 // serveUntilSignal runs the model until a signal, then gives it
 // --shutdown-timeout to stop. A second signal during the stop kills the
 // process the default way.
-func serveUntilSignal(m servers.Model, name string, o *serveOptions, stderr io.Writer) error {
+func serveUntilSignal(m model.Model, name string, o *serveOptions, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	errc := make(chan error, 1)
@@ -173,11 +174,11 @@ func serveUntilSignal(m servers.Model, name string, o *serveOptions, stderr io.W
 // serveResult turns what Serve returned into the command's error.
 func serveResult(name string, err error, stopping bool) error {
 	switch {
-	case stopping && errors.Is(err, app.ErrServerClosed):
+	case stopping && errors.Is(err, model.ErrServerClosed):
 		return nil
 	case errors.Is(err, errors.ErrUnsupported):
 		return fmt.Errorf("model %s is not supported here: %w", name, err)
-	case err == nil || errors.Is(err, app.ErrServerClosed):
+	case err == nil || errors.Is(err, model.ErrServerClosed):
 		return fmt.Errorf("model %s stopped without being asked to", name)
 	}
 	return fmt.Errorf("model %s: %w", name, err)

@@ -13,19 +13,20 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers"
+	"loopbench/servers/model"
 )
 
 // fakeModel records the configuration it was given and serves until asked
 // to stop; stubborn ignores the request until release is closed.
 type fakeModel struct {
-	cfg      app.Config
+	cfg      model.Config
 	started  chan struct{}
 	stubborn bool
 	release  chan struct{}
 	err      error // returned at once, if set
 }
 
-func (m *fakeModel) Serve(ctx context.Context, cfg app.Config) error {
+func (m *fakeModel) Serve(ctx context.Context, cfg model.Config) error {
 	m.cfg = cfg
 	close(m.started)
 	if m.err != nil {
@@ -36,7 +37,7 @@ func (m *fakeModel) Serve(ctx context.Context, cfg app.Config) error {
 	} else {
 		<-ctx.Done()
 	}
-	return app.ErrServerClosed
+	return model.ErrServerClosed
 }
 
 // fakeExecer is a model served by another program.
@@ -45,14 +46,14 @@ type fakeExecer struct {
 	execed bool
 }
 
-func (m *fakeExecer) Exec(cfg app.Config) error {
+func (m *fakeExecer) Exec(cfg model.Config) error {
 	m.cfg, m.execed = cfg, true
 	return nil
 }
 
 // useModel makes serve find m under the name "fake" and hands the test the
 // cancel function that stands in for SIGTERM.
-func useModel(t *testing.T, m servers.Model, check func() error) context.CancelFunc {
+func useModel(t *testing.T, m model.Model, check func() error) context.CancelFunc {
 	t.Helper()
 	oldLookup, oldSignal := lookupModel, signalContext
 	t.Cleanup(func() { lookupModel, signalContext = oldLookup, oldSignal })
@@ -60,7 +61,7 @@ func useModel(t *testing.T, m servers.Model, check func() error) context.CancelF
 		if name != "fake" {
 			return oldLookup(name)
 		}
-		return servers.Entry{Name: "fake", New: func() servers.Model { return m }, Check: check}, nil
+		return servers.Entry{Name: "fake", New: func() model.Model { return m }, Check: check}, nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	signalContext = func() (context.Context, context.CancelFunc) { return ctx, func() {} }
@@ -97,7 +98,7 @@ func TestServe(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := app.Config{Addr: "127.0.0.1:0", DataDir: data, Backend: "127.0.0.1:9", Pool: 3, Loops: 2, CPUOffload: true, MaxThreads: 100, StatsFile: stats}
+	want := model.Config{Addr: "127.0.0.1:0", DataDir: data, Backend: "127.0.0.1:9", Pool: 3, Loops: 2, CPUOffload: true, MaxThreads: 100, StatsFile: stats}
 	if m.cfg != want {
 		t.Errorf("model got %+v; want %+v", m.cfg, want)
 	}
@@ -141,7 +142,7 @@ func TestServeFailures(t *testing.T) {
 		// A model that fails on its own, a busy port say.
 		{"failure", &fakeModel{err: errors.New("bind: address already in use")}, nil, false, nil, "model fake: bind: address already in use"},
 		// A model that stops without a signal.
-		{"early stop", &fakeModel{err: app.ErrServerClosed}, nil, false, nil, "stopped without being asked to"},
+		{"early stop", &fakeModel{err: model.ErrServerClosed}, nil, false, nil, "stopped without being asked to"},
 		// A model that cannot run here is not started.
 		{"unavailable", &fakeModel{}, func() error { return errors.New("fake-server not found in PATH") }, false, nil, "cannot run on this host: fake-server not found in PATH"},
 		// A model that does not stop within the bound.

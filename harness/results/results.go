@@ -8,6 +8,8 @@ package results
 
 import (
 	"time"
+
+	"loopbench/servers/model"
 )
 
 // SchemaVersion is the version of run.json this code writes and reads.
@@ -174,12 +176,9 @@ type Client struct {
 	Utilization float64 `json:"utilization"`
 }
 
-// LoopLag is how late an event loop's timers fired, in milliseconds.
-type LoopLag struct {
-	P50 float64 `json:"p50_ms"`
-	P99 float64 `json:"p99_ms"`
-	Max float64 `json:"max_ms"`
-}
+// LoopLag is how late an event loop's timers fired, in milliseconds, as the
+// model wrote it (servers/model.Stats).
+type LoopLag = model.LoopLag
 
 // Sample is one /proc reading of the server, T seconds after the measured
 // interval began. Requests is the number answered so far.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"loopbench/app"
 )
 
 // Write stores run in dir as run.json and points.csv, each through a
@@ -20,41 +22,14 @@ func Write(dir string, run *Run) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", RunFile, err)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n')); err != nil {
+	if err := app.WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	var csv bytes.Buffer
 	if err := WriteCSV(&csv, run.Points); err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, CSVFile), csv.Bytes())
-}
-
-// WriteFileAtomic writes data to path (mode 0644) through a temporary file
-// in the same directory, synced and renamed, so a reader sees the old file
-// or the new one, never half of one.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return app.WriteFileAtomic(filepath.Join(dir, CSVFile), csv.Bytes(), 0o644)
 }
 
 // Read loads the run stored in dir. Errors name the file and say what to do.

@@ -3,18 +3,17 @@ package runner
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"loopbench/app"
 	"loopbench/harness/results"
+	"loopbench/servers/model"
 )
 
 // readyTimeout bounds how long a server may take to answer its first
@@ -121,18 +120,12 @@ func checkPlaintext(addr string) error {
 func (srv *server) stopAndReadLag() (*results.LoopLag, error) {
 	stopErr := srv.stop()
 	defer os.Remove(srv.statsFile)
-	b, err := os.ReadFile(srv.statsFile)
-	if errors.Is(err, os.ErrNotExist) {
+	stats, ok, err := model.ReadStats(srv.statsFile)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && !ok) {
 		return nil, stopErr
 	}
 	if err != nil {
 		return nil, errors.Join(stopErr, err)
 	}
-	var stats struct {
-		LoopLag *results.LoopLag `json:"loop_lag"`
-	}
-	if err := json.Unmarshal(b, &stats); err != nil {
-		return nil, errors.Join(stopErr, fmt.Errorf("%s: %w", filepath.Base(srv.statsFile), err))
-	}
-	return stats.LoopLag, stopErr
+	return &stats.LoopLag, stopErr
 }

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 func TestPipelinedAnswersKeepRequestOrder(t *testing.T) {
 	for _, offload := range []bool{false, true} {
-		ts := startServer(t, app.Config{CPUOffload: offload}, nil)
+		ts := startServer(t, model.Config{CPUOffload: offload}, nil)
 		c := ts.dial(t)
 		targets := []struct{ target, body string }{
 			{"/sleep?ms=40", "slept 40 ms"},     // deferred, slowest: everything queues behind it
@@ -44,7 +45,7 @@ func TestPipelinedAnswersKeepRequestOrder(t *testing.T) {
 }
 
 func TestConnectionCloseAfterDeferredAnswer(t *testing.T) {
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	c := ts.dial(t)
 	io.WriteString(c, "GET /sleep?ms=5 HTTP/1.1\r\nConnection: close\r\n\r\nGET /plaintext HTTP/1.1\r\n\r\n")
 	all, err := io.ReadAll(c) // the server must close after the first answer
@@ -57,7 +58,7 @@ func TestConnectionCloseAfterDeferredAnswer(t *testing.T) {
 }
 
 func TestPartialWritesWithTinySendBuffer(t *testing.T) {
-	ts := startServer(t, app.Config{}, func(s *server) { s.sndbuf = 4096 })
+	ts := startServer(t, model.Config{}, func(s *server) { s.sndbuf = 4096 })
 	c := ts.dial(t) // a tiny receive buffer too would make TCP crawl (delayed ACKs on a 4 KiB window)
 	const n = 3
 	io.WriteString(c, strings.Repeat("GET /file?name=large.bin HTTP/1.1\r\n\r\nGET /plaintext HTTP/1.1\r\n\r\n", n))
@@ -82,7 +83,7 @@ func TestPartialWritesWithTinySendBuffer(t *testing.T) {
 
 func TestPeerClosesMidWrite(t *testing.T) {
 	before := openFDs(t)
-	ts := startServer(t, app.Config{}, func(s *server) { s.sndbuf = 4096 })
+	ts := startServer(t, model.Config{}, func(s *server) { s.sndbuf = 4096 })
 	for range 5 {
 		c := ts.dial(t)
 		c.(*net.TCPConn).SetReadBuffer(4096)
@@ -105,7 +106,7 @@ func TestPeerClosesMidWrite(t *testing.T) {
 }
 
 func TestWriteQueueBoundWhenClientNeverReads(t *testing.T) {
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	c := ts.dial(t)
 	req := []byte("GET /plaintext HTTP/1.1\r\n\r\n")
 	batch := bytes.Repeat(req, 1000)
@@ -144,7 +145,7 @@ func TestWriteQueueBoundWhenClientNeverReads(t *testing.T) {
 }
 
 func TestAnswerSurvivesAnUnreadBody(t *testing.T) {
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	for range 5 {
 		c := ts.dial(t)
 		body := bytes.Repeat([]byte("x"), 1<<20) // over app.MaxBodyBytes: answered, then closed unread

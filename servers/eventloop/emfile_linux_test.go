@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"loopbench/servers/model"
 
-	"loopbench/app"
+	"golang.org/x/sys/unix"
 )
 
 // syncBuffer is a log destination safe for the loop thread and the test.
@@ -106,7 +106,7 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	var logs syncBuffer
 	log.SetOutput(&logs)
 	defer log.SetOutput(os.Stderr)
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	ln := ts.s.loops[0].ln
 	served := ts.dial(t)
 	r := bufio.NewReader(served)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // testServer is a running server and what the test needs to reach it.
@@ -24,7 +25,7 @@ type testServer struct {
 
 // startServer runs a server on a free loopback port with cfg (Addr is
 // filled in), and stops it when the test ends.
-func startServer(t *testing.T, cfg app.Config, tune func(*server)) *testServer {
+func startServer(t *testing.T, cfg model.Config, tune func(*server)) *testServer {
 	t.Helper()
 	cfg.Addr = "127.0.0.1:0"
 	if cfg.DataDir == "" {

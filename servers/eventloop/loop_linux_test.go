@@ -3,12 +3,10 @@ package eventloop
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -21,7 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"loopbench/app"
-	"loopbench/harness/results"
+	"loopbench/servers/model"
 )
 
 // tidJob records the threads its work and done ran on.
@@ -74,7 +72,7 @@ func TestPoolCompletionsRunOnTheLoopThread(t *testing.T) {
 
 func TestLoopLagShowsABlockedLoop(t *testing.T) {
 	iter := cpuIterations(200 * time.Millisecond)
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	c := ts.dial(t)
 	time.Sleep(50 * time.Millisecond) // some unblocked lag samples first
 	start := time.Now()
@@ -109,33 +107,26 @@ func TestServeWritesStatsFileAndStops(t *testing.T) {
 	stats := filepath.Join(dir, "stats.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	err := New().Serve(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: dir, StatsFile: stats, Loops: 2})
-	if !errors.Is(err, app.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want app.ErrServerClosed", err)
+	err := New().Serve(ctx, model.Config{Addr: "127.0.0.1:0", DataDir: dir, StatsFile: stats, Loops: 2})
+	if !errors.Is(err, model.ErrServerClosed) {
+		t.Fatalf("Serve = %v, want model.ErrServerClosed", err)
 	}
-	b, err := os.ReadFile(stats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got struct { // the harness's own type reads the file
-		LoopLag *results.LoopLag `json:"loop_lag"`
-	}
-	if err := json.Unmarshal(b, &got); err != nil || got.LoopLag == nil {
-		t.Fatalf("stats file %s: %v\n%s", stats, err, b)
+	if _, ok, err := model.ReadStats(stats); err != nil || !ok {
+		t.Fatalf("stats file %s: ok %v, %v", stats, ok, err)
 	}
 }
 
 func TestServeRefusesBadAddresses(t *testing.T) {
 	tests := []struct {
-		cfg  app.Config
+		cfg  model.Config
 		want string
 	}{
-		{app.Config{Addr: "no-port"}, "--addr"},                            // a host without a port
-		{app.Config{Addr: "127.0.0.1:0", Backend: "no-port"}, "--backend"}, // the same for the backend
+		{model.Config{Addr: "no-port"}, "--addr"},                            // a host without a port
+		{model.Config{Addr: "127.0.0.1:0", Backend: "no-port"}, "--backend"}, // the same for the backend
 	}
 	for _, tt := range tests {
 		err := New().Serve(context.Background(), tt.cfg)
-		if err == nil || errors.Is(err, app.ErrServerClosed) || !strings.Contains(err.Error(), tt.want) {
+		if err == nil || errors.Is(err, model.ErrServerClosed) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Serve(%+v) = %v, want an error naming %s", tt.cfg, err, tt.want)
 		}
 	}
@@ -143,7 +134,7 @@ func TestServeRefusesBadAddresses(t *testing.T) {
 
 func TestStopLetsDeferredAnswersFinish(t *testing.T) {
 	before := openFDs(t)
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	c := ts.dial(t)
 	idle := ts.dial(t)
 	fmt.Fprintf(c, "GET /sleep?ms=300 HTTP/1.1\r\n\r\n")
@@ -170,7 +161,7 @@ func TestStopLetsDeferredAnswersFinish(t *testing.T) {
 }
 
 func TestSeveralLoopsShareThePort(t *testing.T) {
-	ts := startServer(t, app.Config{Loops: 2}, nil)
+	ts := startServer(t, model.Config{Loops: 2}, nil)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
@@ -231,7 +222,7 @@ func serveUpstream(c net.Conn) {
 
 func TestUpstreamReusesBackendConnections(t *testing.T) {
 	backend, conns := fakeBackend(t)
-	ts := startServer(t, app.Config{Backend: backend, Loops: 2}, nil) // two loops: each dials on its own
+	ts := startServer(t, model.Config{Backend: backend, Loops: 2}, nil) // two loops: each dials on its own
 	var wg sync.WaitGroup
 	const clients, calls = 4, 10
 	for range clients {
@@ -259,7 +250,7 @@ func TestUpstreamBackendDownIs502(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	ts := startServer(t, app.Config{Backend: addr}, nil)
+	ts := startServer(t, model.Config{Backend: addr}, nil)
 	c := ts.dial(t)
 	if status, _ := get(t, c, bufio.NewReader(c), "/upstream?ms=1"); status != 502 {
 		t.Errorf("status %d, want 502", status)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // Model is the homemade event loop server model.
@@ -18,22 +18,22 @@ func New() *Model { return &Model{} }
 // Serve runs cfg.Loops loops (default 1) and a pool of cfg.Pool worker
 // threads until ctx is cancelled. It then stops accepting, lets answers in
 // flight finish for a short while, closes every connection and returns
-// app.ErrServerClosed, after writing the loop lag to cfg.StatsFile if set.
-func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+// model.ErrServerClosed, after writing the loop lag to cfg.StatsFile if set.
+func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	s, err := newServer(cfg)
 	if err != nil {
 		return err
 	}
 	err = s.run(ctx)
 	if cfg.StatsFile != "" {
-		if werr := writeStats(cfg.StatsFile, lagStats(s.lagHistograms())); err == nil {
+		if werr := model.WriteStats(cfg.StatsFile, lagStats(s.lagHistograms())); err == nil {
 			err = werr
 		}
 	}
 	if err != nil {
 		return err
 	}
-	return app.ErrServerClosed
+	return model.ErrServerClosed
 }
 
 // Check reports why the model cannot run on this host: it needs epoll.

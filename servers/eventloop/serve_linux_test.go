@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 func TestRoutes(t *testing.T) {
-	ts := startServer(t, app.Config{}, nil)
+	ts := startServer(t, model.Config{}, nil)
 	c := ts.dial(t)
 	r := bufio.NewReader(c)
 	tests := []struct {

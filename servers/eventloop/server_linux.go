@@ -7,16 +7,16 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"loopbench/servers/model"
+
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/sys/unix"
-
-	"loopbench/app"
 )
 
 // server is a set of loops, each with its own SO_REUSEPORT listener on the
 // same address, sharing one thread pool (libuv has one pool per process).
 type server struct {
-	cfg         app.Config
+	cfg         model.Config
 	loops       []*loop
 	pool        *pool
 	backendAddr unix.Sockaddr // nil without cfg.Backend
@@ -30,7 +30,7 @@ type server struct {
 
 // newServer resolves the addresses and opens every loop's listener, so an
 // address already in use is reported before Serve starts serving.
-func newServer(cfg app.Config) (*server, error) {
+func newServer(cfg model.Config) (*server, error) {
 	s := &server{cfg: cfg, files: openDataDir(cfg.DataDir)}
 	sa, err := resolve(cfg.Addr, "--addr")
 	if err != nil {

@@ -6,15 +6,15 @@ import (
 	"context"
 	"errors"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"loopbench/servers/model"
 
-	"loopbench/app"
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // server exists only on Linux, where the loop runs on epoll.
 type server struct{}
 
-func newServer(app.Config) (*server, error) { return nil, errors.ErrUnsupported }
+func newServer(model.Config) (*server, error) { return nil, errors.ErrUnsupported }
 
 func (*server) run(context.Context) error { return errors.ErrUnsupported }
 

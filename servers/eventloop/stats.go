@@ -1,11 +1,9 @@
 package eventloop
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
+
+	"loopbench/servers/model"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -46,57 +44,15 @@ func (m *lagMonitor) onTimer(t *timer, now int64) {
 	m.heap.start(t, now+int64(lagInterval))
 }
 
-// Stats is what the model writes to Config.StatsFile on shutdown. Its JSON
-// field names match harness/results, so the harness reads it directly.
-type Stats struct {
-	LoopLag LoopLag `json:"loop_lag"`
-	// Loops is the number of loops whose lag was merged.
-	Loops int `json:"loops"`
-}
-
-// LoopLag is how late the loops' lag-monitor timers fired, in milliseconds,
-// over every loop of the server.
-type LoopLag struct {
-	P50 float64 `json:"p50_ms"`
-	P99 float64 `json:"p99_ms"`
-	Max float64 `json:"max_ms"`
-}
-
 // lagStats summarizes histograms in microseconds.
-func lagStats(hists []*hdrhistogram.Histogram) Stats {
+func lagStats(hists []*hdrhistogram.Histogram) model.Stats {
 	all := hdrhistogram.New(1, maxLagMicros, 3)
 	for _, h := range hists {
 		all.Merge(h)
 	}
 	ms := func(us int64) float64 { return float64(us) / 1000 }
-	return Stats{
-		LoopLag: LoopLag{P50: ms(all.ValueAtQuantile(50)), P99: ms(all.ValueAtQuantile(99)), Max: ms(all.Max())},
+	return model.Stats{
+		LoopLag: model.LoopLag{P50: ms(all.ValueAtQuantile(50)), P99: ms(all.ValueAtQuantile(99)), Max: ms(all.Max())},
 		Loops:   len(hists),
 	}
-}
-
-// writeStats writes s as JSON to path atomically: a temporary file in the
-// same directory, renamed over path.
-func writeStats(path string, s Stats) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("eventloop: stats file: %w", err)
-	}
-	_, werr := tmp.Write(append(b, '\n'))
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("eventloop: stats file %s: %w", path, werr)
-	}
-	return nil
 }

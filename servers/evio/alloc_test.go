@@ -9,12 +9,13 @@ import (
 	"github.com/tidwall/evio"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // TestPlaintextAllocations wants Data to allocate nothing for pipelined
 // plaintext and JSON requests on a connection with no deferred work.
 func TestPlaintextAllocations(t *testing.T) {
-	s := newServer(app.Config{})
+	s := newServer(model.Config{})
 	defer s.release()
 	f := &fakeConn{}
 	s.opened(f)

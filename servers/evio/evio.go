@@ -36,9 +36,9 @@ import (
 
 	"github.com/tidwall/evio"
 
-	"loopbench/app"
 	"loopbench/servers/internal/deferred"
 	"loopbench/servers/internal/upstream"
+	"loopbench/servers/model"
 )
 
 // stopTimeout bounds how long Serve waits for evio to stop once asked.
@@ -52,8 +52,8 @@ func New() *Model { return &Model{} }
 
 // Serve runs evio on cfg.Addr until ctx is cancelled, then stops it through
 // the control connection (evio closes every connection), waits for the
-// deferred operations still running and returns app.ErrServerClosed.
-func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+// deferred operations still running and returns model.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	s := newServer(cfg)
 	defer s.release()
 	ran := make(chan error, 1)
@@ -83,7 +83,7 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 	ctl.Close()
 	select {
 	case <-ran:
-		return app.ErrServerClosed
+		return model.ErrServerClosed
 	case <-time.After(stopTimeout):
 		return fmt.Errorf("evio: still running %v after closing the control connection", stopTimeout)
 	}
@@ -98,7 +98,7 @@ func startError(err error) error {
 
 // server holds the state shared by every loop.
 type server struct {
-	cfg      app.Config
+	cfg      model.Config
 	upstream *upstream.Pool
 
 	serving    chan net.Addr
@@ -113,7 +113,7 @@ type server struct {
 	ops   deferred.Ops
 }
 
-func newServer(cfg app.Config) *server {
+func newServer(cfg model.Config) *server {
 	s := &server{
 		cfg:      cfg,
 		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),

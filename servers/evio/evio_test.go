@@ -7,14 +7,14 @@ import (
 	"net"
 	"testing"
 
-	"loopbench/app"
 	"loopbench/servers/evio"
 	st "loopbench/servers/internal/servertest"
+	"loopbench/servers/model"
 )
 
 // suite runs the shared checks against evio.
 var suite = st.Suite{
-	New:      func() st.Model { return evio.New() },
+	New:      func() model.Model { return evio.New() },
 	Variants: st.Variants(),
 }
 
@@ -38,7 +38,7 @@ func TestStopWhenListeningEverywhere(t *testing.T) {
 	if got, err := st.ReadResponse(bufio.NewReader(c), false); err != nil || st.Normalize(got) != st.Expected(t, st.Get("/plaintext")) {
 		t.Fatalf("got %q, %v", got, err)
 	}
-	if err := stop(); !errors.Is(err, app.ErrServerClosed) {
-		t.Fatalf("Serve returned %v, want app.ErrServerClosed", err)
+	if err := stop(); !errors.Is(err, model.ErrServerClosed) {
+		t.Fatalf("Serve returned %v, want model.ErrServerClosed", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // fakeConn is an evio.Conn without a loop behind it.
@@ -28,7 +29,7 @@ func TestCPUWhere(t *testing.T) {
 	key := app.CPU(1000)
 	req := []byte("GET /cpu?iter=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
 	for _, offload := range []bool{false, true} {
-		s := newServer(app.Config{CPUOffload: offload})
+		s := newServer(model.Config{CPUOffload: offload})
 		f := &fakeConn{wakes: make(chan struct{}, 1)}
 		s.opened(f)
 		out, _ := s.data(f, req)

@@ -31,6 +31,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers/internal/upstream"
+	"loopbench/servers/model"
 )
 
 // Grace is how long a stopping server lets requests in progress finish
@@ -63,8 +64,8 @@ func New() *Model { return &Model{} }
 // Serve runs fasthttp's server on cfg.Addr until ctx is cancelled, then stops
 // it: the listener closes at once and idle connections with it; requests in
 // progress get Grace to finish, then sleeps are interrupted and connections
-// closed. It returns app.ErrServerClosed.
-func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+// closed. It returns model.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -91,7 +92,7 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 	}
 	h.shutdown(srv)
 	<-errc
-	return app.ErrServerClosed
+	return model.ErrServerClosed
 }
 
 // shutdown stops srv within Grace, then forces the connections still open.

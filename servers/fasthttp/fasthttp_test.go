@@ -14,6 +14,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers/internal/servertest"
+	"loopbench/servers/model"
 )
 
 // libraryGoroutines are fasthttp's goroutines that outlive Serve: the Date
@@ -26,13 +27,13 @@ var libraryGoroutines = []goleak.Option{
 
 // start runs the model on a free port and returns its address and a stop
 // function that checks Serve's result.
-func start(t *testing.T, cfg app.Config) (string, func()) {
+func start(t *testing.T, cfg model.Config) (string, func()) {
 	t.Helper()
 	cfg.Addr = servertest.FreeAddr(t)
 	stop := servertest.Start(t, New(), cfg)
 	return cfg.Addr, func() {
-		if err := stop(); !errors.Is(err, app.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want app.ErrServerClosed", err)
+		if err := stop(); !errors.Is(err, model.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want model.ErrServerClosed", err)
 		}
 	}
 }
@@ -43,7 +44,7 @@ func TestRoutes(t *testing.T) {
 	if err := app.WriteDataFiles(dir); err != nil {
 		t.Fatal(err)
 	}
-	addr, stop := start(t, app.Config{DataDir: dir})
+	addr, stop := start(t, model.Config{DataDir: dir})
 	defer stop()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -86,7 +87,7 @@ func TestRoutes(t *testing.T) {
 // TestStopInterruptsSleep checks that a stopping server ends a long sleep
 // within its grace period instead of waiting for it.
 func TestStopInterruptsSleep(t *testing.T) {
-	addr, stop := start(t, app.Config{})
+	addr, stop := start(t, model.Config{})
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"loopbench/app"
 	"loopbench/servers/internal/deferred"
 	"loopbench/servers/internal/upstream"
+	"loopbench/servers/model"
 )
 
 // handler adapts fasthttp's request context to the shared application.
@@ -22,7 +23,7 @@ type handler struct {
 	bufs  sync.Pool // *[]byte render buffers
 }
 
-func newHandler(cfg app.Config) *handler {
+func newHandler(cfg model.Config) *handler {
 	h := &handler{pool: newPool(cfg.Backend), stop: make(chan struct{})}
 	h.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: h.pool, Quit: h.stop}
 	h.conns.conns = make(map[net.Conn]struct{})

@@ -9,12 +9,13 @@ import (
 	gn "github.com/panjf2000/gnet/v2"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // TestPlaintextAllocations wants OnTraffic to allocate nothing for
 // pipelined plaintext and JSON requests on a connection with no deferred work.
 func TestPlaintextAllocations(t *testing.T) {
-	s := newServer(app.Config{})
+	s := newServer(model.Config{})
 	defer s.release()
 	f := &fakeConn{out: make([]byte, 0, 4096)}
 	s.OnOpen(f)

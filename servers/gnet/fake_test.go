@@ -7,6 +7,7 @@ import (
 	gn "github.com/panjf2000/gnet/v2"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // fakeConn is the part of gnet.Conn that the model uses, without a loop:
@@ -48,7 +49,7 @@ func (f *fakeConn) AsyncWritev(b [][]byte, _ gn.AsyncCallback) error {
 func TestCPUWhere(t *testing.T) {
 	key := app.CPU(1000)
 	for _, offload := range []bool{false, true} {
-		s := newServer(app.Config{CPUOffload: offload})
+		s := newServer(model.Config{CPUOffload: offload})
 		f := &fakeConn{async: make(chan [][]byte, 1)}
 		s.OnOpen(f)
 		f.in = []byte("GET /cpu?iter=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -69,7 +70,7 @@ func TestCPUWhere(t *testing.T) {
 // TestFullOutboundStopsAnswering wants OnTraffic to leave requests unread
 // while gnet holds maxOutbound unsent bytes for the connection.
 func TestFullOutboundStopsAnswering(t *testing.T) {
-	s := newServer(app.Config{})
+	s := newServer(model.Config{})
 	defer s.release()
 	f := &fakeConn{outbound: maxOutbound}
 	s.OnOpen(f)

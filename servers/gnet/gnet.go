@@ -21,9 +21,9 @@ import (
 
 	gn "github.com/panjf2000/gnet/v2"
 
-	"loopbench/app"
 	"loopbench/servers/internal/deferred"
 	"loopbench/servers/internal/upstream"
+	"loopbench/servers/model"
 )
 
 // releaseTimeout bounds how long Serve waits for the pool's workers to exit.
@@ -37,8 +37,8 @@ func New() *Model { return &Model{} }
 
 // Serve runs a gnet engine on cfg.Addr until ctx is cancelled, then stops the
 // engine (which closes every connection), waits for the deferred operations
-// still running, releases the pool and returns app.ErrServerClosed.
-func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+// still running, releases the pool and returns model.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	s := newServer(cfg)
 	defer s.release()
 	ran := make(chan error, 1)
@@ -67,7 +67,7 @@ func startError(err error) error {
 // server is the gnet.EventHandler: the state shared by every loop.
 type server struct {
 	gn.BuiltinEventEngine
-	cfg      app.Config
+	cfg      model.Config
 	loops    int
 	work     *workers
 	upstream *upstream.Pool
@@ -80,7 +80,7 @@ type server struct {
 	ops  deferred.Ops
 }
 
-func newServer(cfg app.Config) *server {
+func newServer(cfg model.Config) *server {
 	s := &server{
 		cfg:      cfg,
 		loops:    max(cfg.Loops, 1),
@@ -131,7 +131,7 @@ func (s *server) stop(ran <-chan error) error {
 	if err != nil {
 		return fmt.Errorf("gnet: stopping the engine: %w", err)
 	}
-	return app.ErrServerClosed
+	return model.ErrServerClosed
 }
 
 // release ends the sleeps still running, waits for every deferred operation

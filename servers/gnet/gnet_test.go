@@ -8,16 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"loopbench/app"
 	"loopbench/servers/gnet"
 	st "loopbench/servers/internal/servertest"
+	"loopbench/servers/model"
 )
 
 // suite runs the shared checks against gnet, also with a goroutine pool of
 // two for deferred work.
 var suite = st.Suite{
-	New:      func() st.Model { return gnet.New() },
-	Variants: st.Variants(st.Variant{Name: "pool-2", Edit: func(c *app.Config) { c.Pool = 2 }}),
+	New:      func() model.Model { return gnet.New() },
+	Variants: st.Variants(st.Variant{Name: "pool-2", Edit: func(c *model.Config) { c.Pool = 2 }}),
 }
 
 func TestRoutes(t *testing.T)                   { suite.Routes(t) }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // head returns a GET /plaintext whose head (request line, one padding
@@ -85,7 +85,7 @@ var badInputCases = []struct {
 }
 
 func TestBadInput(t *testing.T) {
-	srv := start(t, app.Config{})
+	srv := start(t, model.Config{})
 	for _, tc := range badInputCases {
 		t.Run(tc.name, func(t *testing.T) {
 			w, _ := parse(t, methodOf(tc.req), render(t, tc.req, ""))
@@ -132,7 +132,7 @@ func outcome(t *testing.T, addr, req string) (status int, open bool) {
 
 // TestAbruptClients: clients that reset or vanish mid-request do not disturb node.
 func TestAbruptClients(t *testing.T) {
-	srv := start(t, app.Config{})
+	srv := start(t, model.Config{})
 	cases := []struct {
 		name string
 		req  string

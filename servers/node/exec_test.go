@@ -6,7 +6,7 @@ import (
 	"os"
 	"strconv"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // execHelperEnv, when set, makes the test binary act as `loopbench serve
@@ -20,12 +20,12 @@ const serveHelperValue = "serve"
 
 func execHelper() {
 	if os.Getenv(execHelperEnv) == serveHelperValue {
-		err := New().Serve(context.Background(), app.Config{Addr: os.Getenv("LOOPBENCH_NODE_SERVE_ADDR")})
+		err := New().Serve(context.Background(), model.Config{Addr: os.Getenv("LOOPBENCH_NODE_SERVE_ADDR")})
 		fmt.Fprintln(os.Stderr, "Serve returned:", err)
 		os.Exit(3)
 	}
 	pool, _ := strconv.Atoi(os.Getenv("LOOPBENCH_NODE_EXEC_POOL"))
-	cfg := app.Config{
+	cfg := model.Config{
 		Addr:      os.Getenv(execHelperEnv),
 		Pool:      pool,
 		StatsFile: os.Getenv("LOOPBENCH_NODE_EXEC_STATS"),

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // TestFileSymlink: node opens /file names with O_NOFOLLOW, so a symbolic
@@ -21,7 +21,7 @@ func TestFileSymlink(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := start(t, app.Config{DataDir: dir})
+	srv := start(t, model.Config{DataDir: dir})
 	cases := []struct {
 		name         string
 		shared, node int

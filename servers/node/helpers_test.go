@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // requireNode skips the test when node cannot run here, with the reason.
@@ -44,7 +45,7 @@ type running struct {
 
 // start serves cfg with the node model until the test ends; cfg.Addr and
 // cfg.DataDir are filled in when empty. It waits until /plaintext answers.
-func start(t *testing.T, cfg app.Config) *running {
+func start(t *testing.T, cfg model.Config) *running {
 	t.Helper()
 	requireNode(t)
 	if cfg.Addr == "" {
@@ -71,8 +72,8 @@ func (r *running) stop(t *testing.T) error {
 	case err, ok := <-r.done:
 		if ok {
 			close(r.done)
-			if !errors.Is(err, app.ErrServerClosed) {
-				t.Errorf("Serve returned %v, want app.ErrServerClosed; stderr:\n%s", err, r.stderr)
+			if !errors.Is(err, model.ErrServerClosed) {
+				t.Errorf("Serve returned %v, want model.ErrServerClosed; stderr:\n%s", err, r.stderr)
 			}
 		}
 		return err

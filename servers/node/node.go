@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // script is server.js, passed to node with -e so no file is left behind.
@@ -107,7 +107,7 @@ func majorOf(v string) (int, error) {
 
 // argv is node's command line: the embedded script and the model's flags.
 // "--" ends node's own options, so the flags reach server.js.
-func argv(cfg app.Config) ([]string, error) {
+func argv(cfg model.Config) ([]string, error) {
 	args := []string{"node", "-e", script, "--", "--addr", cfg.Addr}
 	if cfg.DataDir != "" {
 		dir, err := filepath.Abs(cfg.DataDir)
@@ -133,7 +133,7 @@ func argv(cfg app.Config) ([]string, error) {
 
 // environ returns base with UV_THREADPOOL_SIZE set from cfg.Pool; libuv reads
 // it once, when the pool first starts, so it must be there before node runs.
-func environ(cfg app.Config, base []string) ([]string, error) {
+func environ(cfg model.Config, base []string) ([]string, error) {
 	if cfg.Pool < 0 || cfg.Pool > MaxPool {
 		return nil, fmt.Errorf("node model: pool size %d out of range (set --pool between 1 and %d, or 0 for libuv's default of 4)", cfg.Pool, MaxPool)
 	}
@@ -150,7 +150,7 @@ func environ(cfg app.Config, base []string) ([]string, error) {
 }
 
 // command prepares what node runs with: its path, command line and environment.
-func command(cfg app.Config) (bin string, args, env []string, err error) {
+func command(cfg model.Config) (bin string, args, env []string, err error) {
 	if bin, err = find(); err != nil {
 		return "", nil, nil, fmt.Errorf("node model: %w", err)
 	}
@@ -164,16 +164,16 @@ func command(cfg app.Config) (bin string, args, env []string, err error) {
 }
 
 // Serve runs node as a child process until ctx is cancelled, then stops it
-// with SIGTERM (SIGKILL after stopTimeout) and returns app.ErrServerClosed
+// with SIGTERM (SIGKILL after stopTimeout) and returns model.ErrServerClosed
 // after a clean exit. If node exits on its own, the error carries the tail of
 // its standard error.
-func (m *Model) Serve(ctx context.Context, cfg app.Config) error {
+func (m *Model) Serve(ctx context.Context, cfg model.Config) error {
 	bin, args, env, err := command(cfg)
 	if err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
-		return app.ErrServerClosed
+		return model.ErrServerClosed
 	}
 	var tail tailBuffer
 	cmd := exec.CommandContext(ctx, bin, args[1:]...)
@@ -198,7 +198,7 @@ func (m *Model) Serve(ctx context.Context, cfg app.Config) error {
 	case cmd.ProcessState == nil || !cmd.ProcessState.Success():
 		return fmt.Errorf("node model: node did not stop cleanly (%v): %s", err, tail.String())
 	}
-	return app.ErrServerClosed
+	return model.ErrServerClosed
 }
 
 func (m *Model) stderr() io.Writer {

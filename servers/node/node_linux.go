@@ -4,13 +4,13 @@ import (
 	"os"
 	"syscall"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // Exec replaces the calling process with node serving cfg, so the process
 // that serves, and that the harness measures, is node itself. It returns
 // only on failure.
-func (m *Model) Exec(cfg app.Config) error {
+func (m *Model) Exec(cfg model.Config) error {
 	bin, args, env, err := command(cfg)
 	if err != nil {
 		return err

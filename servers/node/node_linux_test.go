@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -12,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"loopbench/app"
-	"loopbench/harness/results"
+	"loopbench/servers/model"
 )
 
 // childNode finds the pid of the node child that serves addr.
@@ -75,13 +73,13 @@ func checkPool(t *testing.T, pid int, addr string, pool int) {
 }
 
 func TestPoolSize(t *testing.T) {
-	srv := start(t, app.Config{Pool: 6})
+	srv := start(t, model.Config{Pool: 6})
 	checkPool(t, childNode(t, srv.addr), srv.addr, 6)
 }
 
 // TestNoLeakedChild: after Serve returns, node is gone (and reaped).
 func TestNoLeakedChild(t *testing.T) {
-	srv := start(t, app.Config{})
+	srv := start(t, model.Config{})
 	pid := childNode(t, srv.addr)
 	srv.stop(t)
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
@@ -93,7 +91,7 @@ func TestNoLeakedChild(t *testing.T) {
 // stop shows a lag of about that long.
 func TestStatsFile(t *testing.T) {
 	stats := filepath.Join(t.TempDir(), "stats.json")
-	srv := start(t, app.Config{StatsFile: stats})
+	srv := start(t, model.Config{StatsFile: stats})
 	began := time.Now()
 	if resp, _, err := get(srv.addr, "/cpu?iter=300000"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/cpu: %v %v", resp, err)
@@ -113,19 +111,13 @@ func TestStatsFile(t *testing.T) {
 // LagResolutionMillis is server.js's LAG_RESOLUTION_MS.
 const LagResolutionMillis = 10
 
-func readLag(t *testing.T, path string) results.LoopLag {
+func readLag(t *testing.T, path string) model.LoopLag {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("stats file: %v", err)
+	s, ok, err := model.ReadStats(path)
+	if err != nil || !ok {
+		t.Fatalf("stats file %s: ok %v, %v", path, ok, err)
 	}
-	var s struct {
-		LoopLag *results.LoopLag `json:"loop_lag"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil || s.LoopLag == nil {
-		t.Fatalf("stats file %q: %v", b, err)
-	}
-	return *s.LoopLag
+	return s.LoopLag
 }
 
 // TestExec runs the test binary as `loopbench serve --model node` would:

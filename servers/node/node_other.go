@@ -6,10 +6,10 @@ import (
 	"errors"
 	"syscall"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // Exec is only implemented on Linux.
-func (m *Model) Exec(cfg app.Config) error { return errors.ErrUnsupported }
+func (m *Model) Exec(cfg model.Config) error { return errors.ErrUnsupported }
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }

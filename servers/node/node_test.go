@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 func TestMain(m *testing.M) {
@@ -113,7 +114,7 @@ func TestRoutes(t *testing.T) {
 	backend := startBackend(t, nil)
 	dir := dataDir(t)
 	for _, offload := range []bool{false, true} {
-		srv := start(t, app.Config{DataDir: dir, Backend: backend, CPUOffload: offload})
+		srv := start(t, model.Config{DataDir: dir, Backend: backend, CPUOffload: offload})
 		for _, tc := range routeCases {
 			t.Run(variant(offload)+"/"+tc.name, func(t *testing.T) {
 				got, body := exchange(t, srv.addr, tc.req)
@@ -199,7 +200,7 @@ func clip(b []byte) string {
 func TestPipelined(t *testing.T) {
 	backend := startBackend(t, nil)
 	dir := dataDir(t)
-	srv := start(t, app.Config{Backend: backend, DataDir: dir})
+	srv := start(t, model.Config{Backend: backend, DataDir: dir})
 	targets := []string{"/sleep?ms=30", "/plaintext", "/upstream?ms=10", "/cpu?iter=100", "/file?name=small.bin", "/json", "/sleep?ms=0", "/nope"}
 	var req strings.Builder
 	for range 2 {
@@ -231,11 +232,11 @@ func TestPipelined(t *testing.T) {
 // TestStop: a request in flight finishes within the grace period, a longer
 // one is cut off, and Serve reports a clean stop.
 func TestStop(t *testing.T) {
-	srv := start(t, app.Config{})
+	srv := start(t, model.Config{})
 	short, long := sleeper(t, srv.addr, 1500), sleeper(t, srv.addr, 60000)
 	time.Sleep(500 * time.Millisecond)
 	began := time.Now()
-	if err := srv.stop(t); !errors.Is(err, app.ErrServerClosed) {
+	if err := srv.stop(t); !errors.Is(err, model.ErrServerClosed) {
 		t.Fatalf("Serve: %v", err)
 	}
 	if took := time.Since(began); took > stopTimeout {
@@ -293,7 +294,7 @@ func TestEnviron(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := environ(app.Config{Pool: tc.pool}, base)
+			got, err := environ(model.Config{Pool: tc.pool}, base)
 			if (err != nil) != tc.wantErr || !slices.Equal(got, tc.want) {
 				t.Errorf("environ(pool %d) = %q, %v; want %q (error: %v)", tc.pool, got, err, tc.want, tc.wantErr)
 			}
@@ -335,7 +336,7 @@ func TestCheck(t *testing.T) {
 			if tc.want == "" {
 				return
 			}
-			serveErr := New().Serve(context.Background(), app.Config{Addr: "127.0.0.1:0"})
+			serveErr := New().Serve(context.Background(), model.Config{Addr: "127.0.0.1:0"})
 			if serveErr == nil || !strings.Contains(serveErr.Error(), err.Error()) {
 				t.Errorf("Serve() = %v, want it to carry %q", serveErr, err)
 			}
@@ -356,8 +357,8 @@ func TestExitWhileServing(t *testing.T) {
 	}
 	defer ln.Close()
 	m := &Model{Stderr: io.Discard}
-	err = m.Serve(context.Background(), app.Config{Addr: ln.Addr().String()})
-	if err == nil || errors.Is(err, app.ErrServerClosed) || !strings.Contains(err.Error(), "EADDRINUSE") {
+	err = m.Serve(context.Background(), model.Config{Addr: ln.Addr().String()})
+	if err == nil || errors.Is(err, model.ErrServerClosed) || !strings.Contains(err.Error(), "EADDRINUSE") {
 		t.Fatalf("Serve on a taken port = %v, want an error quoting node's EADDRINUSE", err)
 	}
 }
@@ -365,7 +366,7 @@ func TestExitWhileServing(t *testing.T) {
 // TestRefusalAfterPending: a malformed request pipelined behind one still
 // being answered is refused after that answer, once, and the connection closes.
 func TestRefusalAfterPending(t *testing.T) {
-	srv := start(t, app.Config{})
+	srv := start(t, model.Config{})
 	c, err := net.Dial("tcp", srv.addr)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // TestUpstreamFailures: every way the backend can fail is a 502, and node
@@ -31,7 +32,7 @@ func TestUpstreamFailures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := start(t, app.Config{Backend: tc.backend})
+			srv := start(t, model.Config{Backend: tc.backend})
 			for range 2 {
 				resp, body, err := get(srv.addr, "/upstream?ms=1")
 				if err != nil || resp.StatusCode != 502 || string(body) != "Bad Gateway" {
@@ -75,7 +76,7 @@ func TestUpstreamReuse(t *testing.T) {
 			}()
 		}
 	}()
-	srv := start(t, app.Config{Backend: ln.Addr().String()})
+	srv := start(t, model.Config{Backend: ln.Addr().String()})
 	for i := range 5 {
 		resp, body, err := get(srv.addr, "/upstream?ms=1")
 		if err != nil || string(body) != "upstream 1 ms" {
@@ -94,7 +95,7 @@ func TestUpstreamReuse(t *testing.T) {
 // backend connection and wait together, not one after another.
 func TestUpstreamConcurrent(t *testing.T) {
 	const n, ms = 100, 200
-	srv := start(t, app.Config{Backend: startBackend(t, nil)})
+	srv := start(t, model.Config{Backend: startBackend(t, nil)})
 	began := time.Now()
 	errs := make(chan error, n)
 	for range n {

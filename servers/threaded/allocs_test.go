@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // TestPlaintextAllocs checks the claim of the package doc: in steady state
@@ -18,7 +19,7 @@ import (
 // nothing itself.
 func TestPlaintextAllocs(t *testing.T) {
 	const requests = 2000
-	addr, stop := start(t, app.Config{})
+	addr, stop := start(t, model.Config{})
 	defer stop()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -84,7 +84,7 @@
 // shuts the read side of every connection: idle ones end at once, busy ones
 // after answering the request in progress. After Grace, sleeps are woken,
 // backend calls failed and sockets shut both ways; a /cpu job cannot be
-// interrupted and is waited for. Serve returns app.ErrServerClosed once
+// interrupted and is waited for. Serve returns model.ErrServerClosed once
 // every connection thread has ended. With 10,000 idle connections that took
 // 1.2 to 1.4 s on a heavily loaded 2-CPU host, and the process then needed
 // about 2 s more to exit (the kernel ends its 10,000 threads): close to the

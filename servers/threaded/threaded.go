@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // Grace is how long a stopping server lets connections finish the request
@@ -60,8 +60,8 @@ type server struct {
 
 // Serve accepts connections on cfg.Addr, each served by its own OS thread,
 // until ctx is cancelled; then it stops as described in the package doc and
-// returns app.ErrServerClosed.
-func (*Model) Serve(ctx context.Context, cfg app.Config) error {
+// returns model.ErrServerClosed.
+func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err
@@ -82,12 +82,12 @@ func (*Model) Serve(ctx context.Context, cfg app.Config) error {
 	ln.close()
 	s.stop()
 	if errors.Is(err, errClosed) {
-		return app.ErrServerClosed
+		return model.ErrServerClosed
 	}
 	return err
 }
 
-func newServer(cfg app.Config) (*server, error) {
+func newServer(cfg model.Config) (*server, error) {
 	wake, err := newWaker()
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers/internal/servertest"
+	"loopbench/servers/model"
 )
 
 func TestCapacityFor(t *testing.T) {
@@ -64,13 +65,13 @@ func TestNextProcs(t *testing.T) {
 
 // start runs the model on a free port and returns its address and a stop
 // function that checks Serve's result.
-func start(t *testing.T, cfg app.Config) (string, func()) {
+func start(t *testing.T, cfg model.Config) (string, func()) {
 	t.Helper()
 	cfg.Addr = servertest.FreeAddr(t)
 	stop := servertest.Start(t, New(), cfg)
 	return cfg.Addr, func() {
-		if err := stop(); !errors.Is(err, app.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want app.ErrServerClosed", err)
+		if err := stop(); !errors.Is(err, model.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want model.ErrServerClosed", err)
 		}
 	}
 }
@@ -98,7 +99,7 @@ func TestRoutes(t *testing.T) {
 	if err := app.WriteDataFiles(dir); err != nil {
 		t.Fatal(err)
 	}
-	addr, stop := start(t, app.Config{DataDir: dir})
+	addr, stop := start(t, model.Config{DataDir: dir})
 	defer stop()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -148,7 +149,7 @@ func threads(t *testing.T) int {
 // with that many scheduler slots stays within the thread limit.
 func TestThreadPerConnection(t *testing.T) {
 	const n = 1000
-	addr, stop := start(t, app.Config{})
+	addr, stop := start(t, model.Config{})
 	defer stop()
 	conns := make([]net.Conn, 0, n)
 	defer func() {
@@ -187,7 +188,7 @@ func TestThreadPerConnection(t *testing.T) {
 func TestRefuseBeyondCapacity(t *testing.T) {
 	const maxThreads, extra = 200, 30
 	capacity := capacityFor(maxThreads)
-	addr, stop := start(t, app.Config{MaxThreads: maxThreads})
+	addr, stop := start(t, model.Config{MaxThreads: maxThreads})
 	defer stop()
 	conns := make([]net.Conn, 0, capacity+extra)
 	defer func() {

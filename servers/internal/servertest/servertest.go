@@ -23,33 +23,28 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
-	"loopbench/harness/backend"
+	"loopbench/backend"
+	"loopbench/servers/model"
 )
 
 // IOTimeout bounds every network wait of the tests; generous, so a slow
 // machine does not fail them.
 const IOTimeout = 20 * time.Second
 
-// Model is servers.Model, restated so a model's tests build without the
-// other models.
-type Model interface {
-	Serve(ctx context.Context, cfg app.Config) error
-}
-
 // Variant is a named edit of the test configuration that the per-variant
 // checks of a Suite run under.
 type Variant struct {
 	Name string
-	Edit func(*app.Config)
+	Edit func(*model.Config)
 }
 
 // Variants returns the configurations every model is checked under (default,
 // CPU offload, two loops), followed by extra.
 func Variants(extra ...Variant) []Variant {
 	return append([]Variant{
-		{"default", func(*app.Config) {}},
-		{"cpu-offload", func(c *app.Config) { c.CPUOffload = true }},
-		{"loops-2", func(c *app.Config) { c.Loops = 2 }},
+		{"default", func(*model.Config) {}},
+		{"cpu-offload", func(c *model.Config) { c.CPUOffload = true }},
+		{"loops-2", func(c *model.Config) { c.Loops = 2 }},
 	}, extra...)
 }
 
@@ -58,7 +53,7 @@ func Variants(extra ...Variant) []Variant {
 // functions.
 type Suite struct {
 	// New returns a fresh model to serve.
-	New func() Model
+	New func() model.Model
 	// Variants are the configurations that Routes, PipelinedOrder and
 	// Shutdown run under, one subtest each.
 	Variants []Variant
@@ -245,7 +240,7 @@ func (s Suite) Shutdown(t *testing.T) {
 	}
 }
 
-func (s Suite) shutdown(t *testing.T, edit func(*app.Config)) {
+func (s Suite) shutdown(t *testing.T, edit func(*model.Config)) {
 	cfg := Config(t)
 	edit(&cfg)
 	opts := goleak.IgnoreCurrent()
@@ -258,8 +253,8 @@ func (s Suite) shutdown(t *testing.T, edit func(*app.Config)) {
 	Dial(t, cfg.Addr)
 	time.Sleep(50 * time.Millisecond)
 	began := time.Now()
-	if err := stop(); !errors.Is(err, app.ErrServerClosed) {
-		t.Fatalf("Serve returned %v, want app.ErrServerClosed", err)
+	if err := stop(); !errors.Is(err, model.ErrServerClosed) {
+		t.Fatalf("Serve returned %v, want model.ErrServerClosed", err)
 	}
 	if d := time.Since(began); d > 10*time.Second {
 		t.Errorf("stopping took %v", d)
@@ -281,7 +276,7 @@ func (s Suite) ListenError(t *testing.T) {
 	go func() { done <- s.New().Serve(t.Context(), cfg) }()
 	select {
 	case err := <-done:
-		if err == nil || errors.Is(err, app.ErrServerClosed) {
+		if err == nil || errors.Is(err, model.ErrServerClosed) {
 			t.Errorf("Serve returned %v, want a listen error", err)
 		}
 	case <-time.After(IOTimeout):
@@ -300,7 +295,7 @@ func OpenFDs(t *testing.T) int {
 	return len(ents)
 }
 
-// startBackend runs the real upstream service (harness/backend) on a free
+// startBackend runs the real upstream service (backend) on a free
 // port until the test ends.
 func startBackend(t *testing.T) string {
 	t.Helper()
@@ -331,19 +326,19 @@ func FreeAddr(t *testing.T) string {
 
 // Config returns a configuration with a free 127.0.0.1 address, a backend
 // serving until the test ends, and a data directory holding the data files.
-func Config(t *testing.T) app.Config {
+func Config(t *testing.T) model.Config {
 	t.Helper()
 	dir := t.TempDir()
 	if err := app.WriteDataFiles(dir); err != nil {
 		t.Fatal(err)
 	}
-	return app.Config{Addr: FreeAddr(t), DataDir: dir, Backend: startBackend(t)}
+	return model.Config{Addr: FreeAddr(t), DataDir: dir, Backend: startBackend(t)}
 }
 
 // Start serves m with cfg until the returned stop is called (or the test
 // ends); stop returns what Serve returned. At cleanup the test fails unless
-// Serve returned app.ErrServerClosed.
-func Start(t *testing.T, m Model, cfg app.Config) (stop func() error) {
+// Serve returned model.ErrServerClosed.
+func Start(t *testing.T, m model.Model, cfg model.Config) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -380,8 +375,8 @@ func Start(t *testing.T, m Model, cfg app.Config) (stop func() error) {
 		return serveErr
 	}
 	t.Cleanup(func() {
-		if err := stop(); !errors.Is(err, app.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want app.ErrServerClosed", err)
+		if err := stop(); !errors.Is(err, model.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want model.ErrServerClosed", err)
 		}
 	})
 	return stop

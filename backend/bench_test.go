@@ -99,7 +99,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 // 64 or 256 connections each keeping one request in flight, as the models'
 // pools do. Pin it for meaningful figures, e.g.
 //
-//	taskset -c 0 go test -run '^$' -bench Process -benchtime 5s ./harness/backend
+//	taskset -c 0 go test -run '^$' -bench Process -benchtime 5s ./backend
 func BenchmarkProcess(b *testing.B) {
 	for _, bb := range []struct{ ms, conns int }{{0, 64}, {5, 64}, {5, 256}} {
 		b.Run(fmt.Sprintf("ms-%d/conns-%d", bb.ms, bb.conns), func(b *testing.B) {

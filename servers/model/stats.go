@@ -1,0 +1,60 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"loopbench/app"
+)
+
+// Stats is what a model with an event loop writes to Config.StatsFile on
+// shutdown, as JSON. servers/node/server.js writes the same shape; the
+// harness reads it with ReadStats and stores LoopLag in its results.
+type Stats struct {
+	// LoopLag is how late the lag monitor's timer fired.
+	LoopLag LoopLag `json:"loop_lag"`
+	// Loops is the number of loops whose lag was merged (0: not said).
+	Loops int `json:"loops,omitempty"`
+}
+
+// LoopLag is how late an event loop's repeating timer fired, in
+// milliseconds, over every loop of the server (Node's monitorEventLoopDelay).
+type LoopLag struct {
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+}
+
+// WriteStats writes s to path as indented JSON, atomically.
+func WriteStats(path string, s Stats) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := app.WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("stats file: %w", err)
+	}
+	return nil
+}
+
+// ReadStats reads a statistics file written by WriteStats or server.js. An
+// empty file (a model that measures nothing wrote none) gives ok false; a
+// file without loop_lag is an error.
+func ReadStats(path string) (s Stats, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return Stats{}, false, err
+	}
+	var raw struct {
+		LoopLag *LoopLag `json:"loop_lag"`
+		Loops   int      `json:"loops"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Stats{}, false, fmt.Errorf("stats file %s: %w", path, err)
+	}
+	if raw.LoopLag == nil {
+		return Stats{}, false, fmt.Errorf("stats file %s: no loop_lag object", path)
+	}
+	return Stats{LoopLag: *raw.LoopLag, Loops: raw.Loops}, true, nil
+}
