@@ -32,6 +32,7 @@ type runOptions struct {
 	clientCPUs string
 	reps       int
 	duration   time.Duration
+	seed       uint64
 	dryRun     bool
 }
 
@@ -65,6 +66,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half of the CPUs)")
 	fs.IntVar(&o.reps, "reps", 0, "repetitions of every point (default: each workload's)")
 	fs.DurationVar(&o.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
+	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the order of models and variants within each block of repetitions; run.json records it (default: drawn from the clock)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and its estimated time, and stop")
 	return fs, o
 }
@@ -116,7 +118,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 // config turns the flags into the runner's configuration.
 func (o *runOptions) config() (runner.Config, error) {
 	cfg := runner.Config{Quick: o.quick, Reps: o.reps, Duration: o.duration, ServerCPUs: o.serverCPUs,
-		ClientCPUs: o.clientCPUs, Out: o.out, Load: runLoadFunc}
+		ClientCPUs: o.clientCPUs, Out: o.out, Load: runLoadFunc, Seed: o.seed}
+	if cfg.Seed == 0 {
+		cfg.Seed = uint64(time.Now().UnixNano())
+	}
 	bin, err := os.Executable()
 	if err != nil {
 		return cfg, err
@@ -186,7 +191,7 @@ func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
 			fmt.Fprintf(w, "  %-12s %s\n", s.Workload.Name, s.Workload.Summary())
 		}
 	}
-	fmt.Fprintf(w, "plan: %d points on %d server starts, about %v\n", plan.Points, len(plan.Steps), plan.Estimate.Round(time.Second))
+	fmt.Fprintf(w, "plan: %d points, each on a fresh server, in randomized blocks (seed %d), about %v\n", plan.Points, plan.Seed, plan.Estimate.Round(time.Second))
 }
 
 // progress shows the run on stderr: on a terminal, a bar that advances by

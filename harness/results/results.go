@@ -31,10 +31,14 @@ type Run struct {
 	Finished time.Time `json:"finished,omitzero"` // zero while the run is going on or was interrupted
 	Quick    bool      `json:"quick,omitempty"`   // the short version of every workload
 	// Interrupted is set when the run was stopped (Ctrl-C) before the end.
-	Interrupted bool       `json:"interrupted,omitempty"`
-	Env         Env        `json:"env"`
-	Workloads   []Workload `json:"workloads"`
-	Points      []Point    `json:"points"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Seed is the seed of the run's order: points were measured in
+	// randomized blocks (per workload and level, one repetition of every
+	// model and variant in a drawn order), and Points keeps that order.
+	Seed      uint64     `json:"seed"`
+	Env       Env        `json:"env"`
+	Workloads []Workload `json:"workloads"`
+	Points    []Point    `json:"points"`
 }
 
 // Env describes the machine and software a run measured.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"loopbench/harness/workload"
@@ -12,13 +13,14 @@ import (
 // node the slowest) and for the load generator's own start and drain.
 const startOverhead = 500 * time.Millisecond
 
-// Step is one server's work: a (workload, model, variant) at one level,
-// measured Reps times on the same server process.
+// Step is one measured point: a (workload, model, variant) at one level, one
+// repetition, on a server process started for it alone.
 type Step struct {
 	Workload *workload.Workload
 	Run      workload.Run
 	Level    workload.Level
-	Reps     int
+	// Rep is the repetition's number, from 0.
+	Rep int
 }
 
 // Plan is every step of a run, in order, and what it will cost.
@@ -26,6 +28,8 @@ type Plan struct {
 	Steps    []Step
 	Points   int
 	Estimate time.Duration
+	// Seed is the seed of the order within each block (see NewPlan).
+	Seed uint64
 	// Skipped says which models will not run and why.
 	Skipped []string
 }
@@ -47,11 +51,14 @@ func (cfg *Config) prepare(w *workload.Workload) *workload.Workload {
 	return w
 }
 
-// NewPlan lays out the run: for each workload, each available model and
-// variant it applies to, each level. A level is one server process, started
-// fresh, measured Reps times.
+// NewPlan lays out the run as randomized blocks, so that a slow minute of a
+// noisy host hits every model alike rather than one model's repetitions: for
+// each workload and level, repetition r of every available (model, variant)
+// forms one block, in an order drawn from cfg.Seed; then repetition r+1.
+// Every step is a fresh server process. The same seed gives the same order.
 func NewPlan(cfg Config) Plan {
-	var p Plan
+	p := Plan{Seed: cfg.Seed}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6f6f7062656e63)) // "loopbenc"
 	var available []string
 	for _, m := range cfg.Models {
 		if m.Unavailable != nil {
@@ -62,31 +69,31 @@ func NewPlan(cfg Config) Plan {
 	}
 	for _, w := range cfg.Workloads {
 		w = cfg.prepare(w)
-		for _, run := range w.Runs(available) {
-			for _, l := range w.Levels() {
-				p.Steps = append(p.Steps, Step{Workload: w, Run: run, Level: l, Reps: w.Repetitions})
-				p.Points += w.Repetitions
-				p.Estimate += startOverhead + time.Duration(w.Repetitions)*w.PointTime(l)
+		runs := w.Runs(available)
+		for _, l := range w.Levels() {
+			for rep := range w.Repetitions {
+				for _, i := range rng.Perm(len(runs)) {
+					p.Steps = append(p.Steps, Step{Workload: w, Run: runs[i], Level: l, Rep: rep})
+					p.Estimate += startOverhead + w.PointTime(l)
+				}
 			}
 		}
 	}
+	p.Points = len(p.Steps)
 	return p
 }
 
 // PointTimes is the planned time of each point, in the order the points
-// finish: a step's server start shared among its repetitions.
+// finish, its server's start and stop included.
 func (p Plan) PointTimes() []time.Duration {
-	var times []time.Duration
-	for _, s := range p.Steps {
-		t := s.Workload.PointTime(s.Level) + startOverhead/time.Duration(s.Reps)
-		for range s.Reps {
-			times = append(times, t)
-		}
+	times := make([]time.Duration, len(p.Steps))
+	for i, s := range p.Steps {
+		times[i] = s.Workload.PointTime(s.Level) + startOverhead
 	}
 	return times
 }
 
 // String is the step as the terminal shows it.
 func (s Step) String() string {
-	return fmt.Sprintf("%s %s %s %s", s.Workload.Name, s.Run.Model, s.Run.Variant.Name, s.Level)
+	return fmt.Sprintf("%s %s %s %s rep %d", s.Workload.Name, s.Run.Model, s.Run.Variant.Name, s.Level, s.Rep+1)
 }

@@ -1,13 +1,14 @@
 // Package runner runs workloads against server models: for each workload,
-// model, variant and load level it starts `loopbench serve` as a child on a
-// free port, pins it and the load generator to their CPU sets, waits until it
-// answers, measures every repetition while sampling the server from /proc,
-// stops it, and writes each finished point to the results directory at once.
+// model, variant, load level and repetition it starts `loopbench serve` as
+// a child on a free port, pins it and the load generator to their CPU sets,
+// waits until it answers, measures the point while sampling the server from
+// /proc, stops it, and writes each finished point to the results directory
+// at once.
 //
-// One server process serves one level of one (workload, model, variant),
-// across its repetitions: the peak RSS (VmHWM) and the loop lag a model
-// reports on stop therefore cover that level only (its warm-ups included),
-// never a heavier level measured earlier.
+// Every point is a fresh server process, so the peak RSS (VmHWM) and the
+// loop lag a model reports on stop are the point's own (its warm-up
+// included). Points run in randomized blocks (NewPlan): a noisy host's slow
+// minute falls on every model alike instead of on one model's repetitions.
 package runner
 
 import (
@@ -63,6 +64,9 @@ type Config struct {
 	Quick    bool
 	Reps     int
 	Duration time.Duration
+	// Seed draws the order of the models and variants within each block of
+	// the plan (NewPlan); a run records it, and the same seed repeats the order.
+	Seed uint64
 	// ServerCPUs and ClientCPUs are CPU lists ("1", "0-3"); empty: split
 	// the host (on 2 CPUs: server 1, client 0).
 	ServerCPUs, ClientCPUs string
@@ -184,7 +188,7 @@ func (r *Runner) setUp() error {
 		return err
 	}
 	r.procs = runtime.GOMAXPROCS(len(r.client))
-	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Env: r.env(), Points: []results.Point{}}
+	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Seed: r.plan.Seed, Env: r.env(), Points: []results.Point{}}
 	r.run.ID = runID(r.run.Started, r.run.Env.Host)
 	r.dir = filepath.Join(r.cfg.Out, r.run.ID)
 	for i := 2; exists(r.dir); i++ { // two runs started within a second
@@ -194,7 +198,7 @@ func (r *Runner) setUp() error {
 	r.note(r.cpuNotes()...)
 	r.note(r.plan.Skipped...)
 	r.note(r.fileLimitNotes()...)
-	r.note("a server process serves one level of a (workload, model, variant) across its repetitions; its peak RSS and loop lag cover that level, warm-ups included")
+	r.note(fmt.Sprintf("every point is a fresh server process (its peak memory and loop lag are its own, warm-up included); repetitions are interleaved in randomized blocks, one repetition of every model and variant per workload and level in an order drawn from seed %d", r.plan.Seed))
 	for _, w := range r.cfg.Workloads {
 		r.run.Workloads = append(r.run.Workloads, results.Workload{Name: w.Name, Description: w.Description, File: w.File, Source: w.Source})
 	}

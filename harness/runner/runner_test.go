@@ -73,8 +73,8 @@ func TestRunFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.answerTimeout = time.Second
-	if p := r.Plan(); p.Points != 8 || len(p.Steps) != 4 || len(p.Skipped) != 1 {
-		t.Fatalf("plan: %d points, %d steps, skipped %v; want 8, 4, node", p.Points, len(p.Steps), p.Skipped)
+	if p := r.Plan(); p.Points != 8 || len(p.Steps) != 8 || len(p.Skipped) != 1 {
+		t.Fatalf("plan: %d points, %d steps, skipped %v; want 8, 8, node", p.Points, len(p.Steps), p.Skipped)
 	}
 	run, dir, err := r.Run(context.Background())
 	if err != nil {

@@ -52,39 +52,31 @@ func (r *Runner) startServices() error {
 	return nil
 }
 
-// runStep measures every repetition of one step on one server process. A
-// server that does not start gives failed points; one that dies during a
-// repetition gives a failed point and is started again for the next.
+// runStep measures one point on a server process started for it alone, so
+// its peak memory and loop lag are the point's own. A server that does not
+// start, or dies, gives a failed point.
 func (r *Runner) runStep(ctx context.Context, s Step) {
-	spec := r.serverSpec(s)
-	srv, err := r.startServer(spec)
-	first := len(r.run.Points)
-	for rep := 0; rep < s.Reps && ctx.Err() == nil; rep++ {
-		if err != nil {
-			r.record(r.failed(s, rep, err))
-			continue
-		}
-		p, ok := r.measure(ctx, srv, s, rep)
-		if !ok {
-			break
-		}
-		r.record(p)
-		if p.Failed && rep+1 < s.Reps {
-			srv.kill()
-			srv, err = r.startServer(spec)
-		}
+	srv, err := r.startServer(r.serverSpec(s))
+	if err != nil {
+		r.record(r.failed(s, err))
+		return
 	}
-	if srv != nil {
-		r.stopServer(srv, first)
+	p, ok := r.measure(ctx, srv, s)
+	if !p.Failed || !srv.exited() {
+		r.stopServer(srv, p)
+	} else {
+		srv.kill()
+	}
+	if ok {
+		r.record(p)
 	}
 }
 
 // slowStop is the stop time from which the terminal mentions it.
 const slowStop = 500 * time.Millisecond
 
-// stopServer stops a step's server and gives its loop lag to the step's
-// measured points.
-func (r *Runner) stopServer(srv *server, first int) {
+// stopServer stops a point's server and gives its loop lag to the point.
+func (r *Runner) stopServer(srv *server, p *results.Point) {
 	t0 := time.Now()
 	lag, err := srv.stopAndReadLag()
 	if err != nil {
@@ -93,16 +85,8 @@ func (r *Runner) stopServer(srv *server, first int) {
 	if d := time.Since(t0); d > slowStop {
 		fmt.Fprintf(r.cfg.Log, "note: %s took %v to stop after SIGTERM\n", srv.name, d.Round(10*time.Millisecond))
 	}
-	if lag == nil {
-		return
-	}
-	for i := first; i < len(r.run.Points); i++ {
-		if !r.run.Points[i].Failed {
-			r.run.Points[i].LoopLag = lag
-		}
-	}
-	if err := r.write(); err != nil {
-		fmt.Fprintln(r.cfg.Log, "error: writing results:", err)
+	if lag != nil && p != nil && !p.Failed {
+		p.LoopLag = lag
 	}
 }
 
@@ -127,19 +111,19 @@ func (r *Runner) serverCPUs(w *workload.Workload) CPUSet {
 }
 
 // newPoint describes the point before it is measured.
-func (r *Runner) newPoint(s Step, rep int) *results.Point {
+func (r *Runner) newPoint(s Step) *results.Point {
 	l := s.Level
 	return &results.Point{
 		Workload: s.Workload.Name, Model: s.Run.Model, Variant: s.Run.Variant.Name, Flags: s.Run.Variant.Flags,
 		Mode: s.Workload.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
-		IdleConnections: l.IdleConnections, Rep: rep,
+		IdleConnections: l.IdleConnections, Rep: s.Rep,
 		ServerCPUs: r.serverCPUs(s.Workload).String(), ClientCPUs: r.client.String(), Start: time.Now().UTC(),
 	}
 }
 
 // failed is a point that could not be measured.
-func (r *Runner) failed(s Step, rep int, err error) *results.Point {
-	p := r.newPoint(s, rep)
+func (r *Runner) failed(s Step, err error) *results.Point {
+	p := r.newPoint(s)
 	p.Failed, p.FailReason = true, err.Error()
 	if se, ok := errors.AsType[*serverError](err); ok {
 		p.Stderr = se.output
@@ -147,21 +131,21 @@ func (r *Runner) failed(s Step, rep int, err error) *results.Point {
 	return p
 }
 
-// measure runs one repetition. It returns false if ctx was cancelled: the
-// point is then dropped.
-func (r *Runner) measure(ctx context.Context, srv *server, s Step, rep int) (*results.Point, bool) {
-	p := r.newPoint(s, rep)
+// measure runs one point. It returns false if ctx was cancelled: the point
+// is then dropped.
+func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
+	p := r.newPoint(s)
 	m := &meter{pid: srv.pid(), clientCPUs: len(r.client)}
 	if s.Workload.Server.Backend && r.backend != nil {
 		m.backendPID = r.backend.cmd.Process.Pid
 	}
-	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(rep + 1), OnMeasure: m.begin, OnMeasureEnd: m.finish, Answered: &m.answered}
+	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1), OnMeasure: m.begin, OnMeasureEnd: m.finish, Answered: &m.answered}
 	loadCtx, cancel := whileAlive(ctx, srv)
 	loadErr := r.cfg.Load(loadCtx, req, p)
 	cancel()
 	gone := m.end(p)
 	if ctx.Err() != nil {
-		return nil, false
+		return p, false
 	}
 	r.judge(p, srv, loadErr, gone)
 	return p, true

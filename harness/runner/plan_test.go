@@ -1,0 +1,62 @@
+package runner
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"loopbench/harness/workload"
+)
+
+// order is the plan's steps as "model rep level" strings.
+func order(p Plan) []string {
+	var o []string
+	for _, s := range p.Steps {
+		o = append(o, fmt.Sprintf("%s %d %s", s.Run.Model, s.Rep, s.Level))
+	}
+	return o
+}
+
+// TestPlanInterleavesInSeededBlocks wants every workload level measured in
+// blocks of one repetition of every model, in an order that the seed alone
+// decides.
+func TestPlanInterleavesInSeededBlocks(t *testing.T) {
+	w := testWorkload(t, "")
+	w.Repetitions = 6
+	cfg := Config{Workloads: []*workload.Workload{w}, Seed: 42}
+	for _, m := range []string{"a", "b", "c", "d"} {
+		cfg.Models = append(cfg.Models, Model{Name: m})
+	}
+	p := NewPlan(cfg)
+	if p.Points != 24 || len(p.Steps) != 24 || p.Seed != 42 {
+		t.Fatalf("plan: %d points, %d steps, seed %d; want 24, 24, 42", p.Points, len(p.Steps), p.Seed)
+	}
+	for b := 0; b < 6; b++ {
+		var models []string
+		for _, s := range p.Steps[4*b : 4*b+4] {
+			if s.Rep != b {
+				t.Errorf("block %d holds repetition %d of %s", b, s.Rep, s.Run.Model)
+			}
+			models = append(models, s.Run.Model)
+		}
+		slices.Sort(models)
+		if !slices.Equal(models, []string{"a", "b", "c", "d"}) {
+			t.Errorf("block %d holds %v, want each model once", b, models)
+		}
+	}
+	if again := NewPlan(cfg); !slices.Equal(order(again), order(p)) {
+		t.Errorf("the same seed gave another order:\n%v\n%v", order(again), order(p))
+	}
+	cfg.Seed = 43
+	if other := NewPlan(cfg); slices.Equal(order(other), order(p)) {
+		t.Errorf("seeds 42 and 43 gave the same order of 24 steps: %v", order(p))
+	}
+	first := p.Steps[0].Run.Model
+	varied := false
+	for b := 1; b < 6; b++ {
+		varied = varied || p.Steps[4*b].Run.Model != first
+	}
+	if !varied {
+		t.Errorf("every block starts with %s: the order within blocks is not drawn", first)
+	}
+}
