@@ -34,7 +34,8 @@ type Run struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Seed is the seed of the run's order: points were measured in
 	// randomized blocks (per workload and level, one repetition of every
-	// model and variant in a drawn order), and Points keeps that order.
+	// model and variant in a drawn order). Points are stored by workload,
+	// model, variant, level and repetition; each one's Start says when it ran.
 	Seed      uint64     `json:"seed"`
 	Env       Env        `json:"env"`
 	Workloads []Workload `json:"workloads"`

@@ -21,6 +21,9 @@ type Step struct {
 	Level    workload.Level
 	// Rep is the repetition's number, from 0.
 	Rep int
+	// rank places the step's point in the results: by workload, model and
+	// variant, level and repetition, whatever order it was measured in.
+	rank [4]int
 }
 
 // Plan is every step of a run, in order, and what it will cost.
@@ -67,13 +70,13 @@ func NewPlan(cfg Config) Plan {
 		}
 		available = append(available, m.Name)
 	}
-	for _, w := range cfg.Workloads {
+	for wi, w := range cfg.Workloads {
 		w = cfg.prepare(w)
 		runs := w.Runs(available)
-		for _, l := range w.Levels() {
+		for li, l := range w.Levels() {
 			for rep := range w.Repetitions {
 				for _, i := range rng.Perm(len(runs)) {
-					p.Steps = append(p.Steps, Step{Workload: w, Run: runs[i], Level: l, Rep: rep})
+					p.Steps = append(p.Steps, Step{Workload: w, Run: runs[i], Level: l, Rep: rep, rank: [4]int{wi, i, li, rep}})
 					p.Estimate += startOverhead + w.PointTime(l)
 				}
 			}

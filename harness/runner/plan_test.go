@@ -51,6 +51,13 @@ func TestPlanInterleavesInSeededBlocks(t *testing.T) {
 	if other := NewPlan(cfg); slices.Equal(order(other), order(p)) {
 		t.Errorf("seeds 42 and 43 gave the same order of 24 steps: %v", order(p))
 	}
+	ranked := slices.Clone(p.Steps)
+	slices.SortFunc(ranked, func(a, b Step) int { return slices.Compare(a.rank[:], b.rank[:]) })
+	for i, s := range ranked {
+		if want := []string{"a", "b", "c", "d"}[i/6]; s.Run.Model != want || s.Rep != i%6 {
+			t.Fatalf("ranked step %d is %s rep %d, want %s rep %d", i, s.Run.Model, s.Rep, want, i%6)
+		}
+	}
 	first := p.Steps[0].Run.Model
 	varied := false
 	for b := 1; b < 6; b++ {

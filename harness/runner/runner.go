@@ -89,6 +89,7 @@ type Runner struct {
 	server  CPUSet
 	client  CPUSet
 	run     *results.Run
+	ranks   []([4]int) // each point's Step.rank, in the order of run.Points
 	dir     string
 	tmp     string
 	dataDir string
@@ -239,9 +240,15 @@ func (r *Runner) write() error {
 	return results.Write(r.dir, r.run)
 }
 
-// record appends a finished point and writes the results at once.
-func (r *Runner) record(p *results.Point) {
-	r.run.Points = append(r.run.Points, *p)
+// record puts a finished point in its place and writes the results at once.
+// Points are kept by workload, model and variant (in the order of the run's
+// models), level and repetition, so tables and legends list models in a
+// fixed order whatever order the blocks drew; each point's Start says when
+// it was measured.
+func (r *Runner) record(s Step, p *results.Point) {
+	i, _ := slices.BinarySearchFunc(r.ranks, s.rank, func(a, b [4]int) int { return slices.Compare(a[:], b[:]) })
+	r.ranks = slices.Insert(r.ranks, i, s.rank)
+	r.run.Points = slices.Insert(r.run.Points, i, *p)
 	if err := r.write(); err != nil {
 		fmt.Fprintln(r.cfg.Log, "error: writing results:", err)
 	}

@@ -58,7 +58,7 @@ func (r *Runner) startServices() error {
 func (r *Runner) runStep(ctx context.Context, s Step) {
 	srv, err := r.startServer(r.serverSpec(s))
 	if err != nil {
-		r.record(r.failed(s, err))
+		r.record(s, r.failed(s, err))
 		return
 	}
 	p, ok := r.measure(ctx, srv, s)
@@ -68,7 +68,7 @@ func (r *Runner) runStep(ctx context.Context, s Step) {
 		srv.kill()
 	}
 	if ok {
-		r.record(p)
+		r.record(s, p)
 	}
 }
 
