@@ -32,6 +32,7 @@ var commands = []command{
 	{"load", "drive one running server with the load generator", runLoad},
 	{"plot", "draw the charts of a results directory", runPlot},
 	{"report", "write REPORT.md from a results directory", runReport},
+	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
 }
 
 // usageError is a mistake in the command line: exit status 2.

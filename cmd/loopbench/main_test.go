@@ -77,6 +77,7 @@ func TestHelp(t *testing.T) {
 		{"backend-help.golden", []string{"backend", "-h"}, false},
 		{"data-help.golden", []string{"data", "--help"}, false},
 		{"models-help.golden", []string{"models", "--help"}, false},
+		{"pairs-help.golden", []string{"pairs", "--help"}, false},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := runCmd(tt.args...)
