@@ -87,6 +87,20 @@ func (g *Group) Add(pid int) error {
 	return nil
 }
 
+// Wrap returns argv run so that the process joins the group before its
+// program starts: a shell writes its own PID into the group, then execs
+// argv in place (as cgexec does). Memory is charged to the group that was
+// current when it was first touched, so a process moved in later (Add)
+// leaves its start-up memory with its old group; a wrapped one does not.
+func (g *Group) Wrap(argv []string) []string {
+	script := `for f in "$0" "$1"; do [ -z "$f" ] || echo $$ > "$f" || exit 125; done; shift; exec "$@"`
+	procs := []string{"", ""}
+	for i, d := range g.procDirs() {
+		procs[i] = filepath.Join(d, "cgroup.procs")
+	}
+	return append([]string{"/bin/sh", "-c", script, procs[0], procs[1]}, argv...)
+}
+
 // Read returns what the kernel has charged to the group so far.
 func (g *Group) Read() (Usage, error) {
 	if g.Layout == "v2" {

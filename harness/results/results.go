@@ -155,8 +155,16 @@ type RouteStats struct {
 	Latency  Latency `json:"latency"`
 }
 
-// Usage is what /proc said of the server process over the measured interval.
+// Usage is what /proc (and the server's cgroup, where the host gives one)
+// said of the server process over the measured interval.
 type Usage struct {
+	// CPU is the server's CPU time over the interval from the finest source:
+	// its cgroup (nanoseconds) where there is one, else CPUUser + CPUSys.
+	CPU float64 `json:"cpu_s"`
+	// CPUSource says where CPU comes from: "cgroup v1", "cgroup v2" or
+	// "/proc" (clock ticks, 10 ms apiece on most hosts).
+	CPUSource string `json:"cpu_source"`
+	// CPUUser and CPUSys split the CPU time as /proc counts it, in ticks.
 	CPUUser    float64 `json:"cpu_user_s"`
 	CPUSys     float64 `json:"cpu_sys_s"`
 	RSS        int64   `json:"rss_bytes"`      // at the end of the interval
@@ -165,6 +173,23 @@ type Usage struct {
 	FDs        int     `json:"fds"`            // most seen
 	VolCtxSw   int64   `json:"voluntary_ctxsw"`
 	InvolCtxSw int64   `json:"involuntary_ctxsw"`
+	// Memory is what the kernel charged to the server's cgroup at the end
+	// of the interval, its own share included; nil without a cgroup.
+	Memory *Memory `json:"memory,omitempty"`
+}
+
+// Memory is a cgroup's memory charge in bytes: User (anonymous memory) plus
+// Kernel (thread stacks, page tables, slab) plus Sock (socket buffers); the
+// page cache is left out. KernelStack, PageTables and Slab are parts of
+// Kernel where the host's cgroup layout says so (v2), else 0.
+type Memory struct {
+	Total       int64 `json:"total_bytes"`
+	User        int64 `json:"user_bytes"`
+	Kernel      int64 `json:"kernel_bytes"`
+	KernelStack int64 `json:"kernel_stack_bytes,omitempty"`
+	PageTables  int64 `json:"pagetables_bytes,omitempty"`
+	Slab        int64 `json:"slab_bytes,omitempty"`
+	Sock        int64 `json:"sock_bytes"`
 }
 
 // Client is the load generator's own CPU use over the measured interval.

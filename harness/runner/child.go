@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"loopbench/harness/cgroup"
 )
 
 // stopGrace is how long a child gets to stop after SIGTERM before SIGKILL.
@@ -26,13 +28,17 @@ type child struct {
 	err  error         // its exit status, once done is closed
 }
 
-// startChild starts argv with its output kept in a tail buffer. With a
+// startChild starts argv with its output kept in a tail buffer, in group
+// from its first instruction when group is not nil. With a
 // non-empty CPU set and taskset installed, the child is started through
 // taskset, so its runtime sees its CPUs from the first instruction (Go sizes
 // GOMAXPROCS from them); every thread is also pinned once it has started.
-func startChild(name string, cpus CPUSet, taskset string, argv ...string) (*child, error) {
+func startChild(name string, cpus CPUSet, taskset string, group *cgroup.Group, argv ...string) (*child, error) {
 	if len(cpus) > 0 && taskset != "" {
 		argv = append([]string{taskset, "-c", cpus.String()}, argv...)
+	}
+	if group != nil {
+		argv = group.Wrap(argv)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	t := &tail{max: 8 << 10}

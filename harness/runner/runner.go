@@ -96,6 +96,10 @@ type Runner struct {
 	backend *child
 	backAdr string
 	procs   int // GOMAXPROCS before the run, restored after
+	// groups counts the cgroups made for servers; noGroups is set once the
+	// host refused one.
+	groups   int
+	noGroups bool
 	// answerTimeout bounds how long a server may take, after a point, to
 	// answer GET /plaintext again before it counts as having stopped answering.
 	answerTimeout time.Duration

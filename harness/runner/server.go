@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"loopbench/app"
+	"loopbench/harness/cgroup"
 	"loopbench/harness/results"
 	"loopbench/servers/model"
 )
@@ -25,6 +27,7 @@ type server struct {
 	*child
 	addr      string
 	statsFile string
+	group     *cgroup.Group // the server's own cgroup, or nil where the host has none
 }
 
 // serverSpec is what a server is started with.
@@ -59,13 +62,18 @@ func (r *Runner) startServer(s serverSpec) (*server, error) {
 		argv = append(argv, "--backend", s.backend)
 	}
 	argv = append(argv, s.flags...)
-	c, err := startChild("server "+s.model, s.cpus, r.taskset, argv...)
+	g := r.newGroup()
+	c, err := startChild("server "+s.model, s.cpus, r.taskset, g, argv...)
 	if err != nil {
+		if g != nil {
+			g.Remove()
+		}
 		return nil, err
 	}
-	srv := &server{child: c, addr: addr, statsFile: stats.Name()}
+	srv := &server{child: c, addr: addr, statsFile: stats.Name(), group: g}
 	if err := c.poll(readyTimeout, func() error { return checkPlaintext(addr) }); err != nil {
 		c.kill()
+		srv.removeGroup()
 		return nil, &serverError{reason: err.Error(), output: c.out.String()}
 	}
 	// Pin again: threads started while the server got ready inherited the
@@ -73,9 +81,38 @@ func (r *Runner) startServer(s serverSpec) (*server, error) {
 	// threads between its start and the first pinning.
 	if err := pin(c.pid(), s.cpus); err != nil && !c.exited() {
 		c.kill()
+		srv.removeGroup()
 		return nil, err
 	}
 	return srv, nil
+}
+
+// newGroup makes a cgroup for the next server, so its CPU time is read in
+// nanoseconds and its memory with the kernel's share. Where the host allows
+// none, the runner says so once and measures from /proc alone.
+func (r *Runner) newGroup() *cgroup.Group {
+	if r.noGroups {
+		return nil
+	}
+	r.groups++
+	g, err := cgroup.Create(fmt.Sprintf("loopbench-%d-%d", os.Getpid(), r.groups))
+	if err != nil {
+		r.noGroups = true
+		r.note(fmt.Sprintf("no cgroup for the servers (%v): server CPU comes from /proc's clock ticks and memory is RSS alone, without the kernel's share", err))
+		return nil
+	}
+	if r.groups == 1 {
+		r.note(fmt.Sprintf("each server runs in a cgroup of its own (%s, e.g. %s): CPU time in nanoseconds, memory with the kernel's share (stacks, page tables, slab, socket buffers)", g.Layout, strings.Join(g.Dirs(), " and ")))
+	}
+	return g
+}
+
+// removeGroup deletes the server's cgroup once its process has exited.
+func (srv *server) removeGroup() {
+	if srv.group != nil && srv.exited() {
+		srv.group.Remove()
+		srv.group = nil
+	}
 }
 
 // serverError is a server that failed to start or to keep answering, with

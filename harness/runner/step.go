@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"loopbench/harness/cgroup"
 	"loopbench/harness/results"
 	"loopbench/harness/sample"
 	"loopbench/harness/workload"
@@ -40,7 +41,7 @@ func (r *Runner) startServices() error {
 	if err != nil {
 		return err
 	}
-	c, err := startChild("backend", r.client, r.taskset, r.cfg.Binary, "backend", "--addr", addr)
+	c, err := startChild("backend", r.client, r.taskset, nil, r.cfg.Binary, "backend", "--addr", addr)
 	if err != nil {
 		return err
 	}
@@ -61,12 +62,14 @@ func (r *Runner) runStep(ctx context.Context, s Step) {
 		r.record(s, r.failed(s, err))
 		return
 	}
+	defer srv.removeGroup()
 	p, ok := r.measure(ctx, srv, s)
 	if !p.Failed || !srv.exited() {
 		r.stopServer(srv, p)
 	} else {
 		srv.kill()
 	}
+	srv.removeGroup()
 	if ok {
 		r.record(s, p)
 	}
@@ -135,7 +138,7 @@ func (r *Runner) failed(s Step, err error) *results.Point {
 // is then dropped.
 func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
 	p := r.newPoint(s)
-	m := &meter{pid: srv.pid(), clientCPUs: len(r.client)}
+	m := &meter{pid: srv.pid(), clientCPUs: len(r.client), group: srv.group}
 	if s.Workload.Server.Backend && r.backend != nil {
 		m.backendPID = r.backend.cmd.Process.Pid
 	}
@@ -223,6 +226,10 @@ type meter struct {
 	backend0   time.Duration // the backend's CPU time at the start
 	backendCPU time.Duration // and over the interval
 
+	group          *cgroup.Group // the server's, or nil
+	group0, group1 cgroup.Usage  // read at the start and the end
+	groupErr       error
+
 	stopped   bool
 	wall      time.Duration
 	usage     results.Usage
@@ -242,6 +249,9 @@ func (m *meter) begin() {
 	var err error
 	m.user0, m.sys0, err = sample.Self()
 	m.backend0 = m.backendTime()
+	if m.group != nil {
+		m.group0, m.groupErr = m.group.Read()
+	}
 	m.sampler, m.err = sample.Start(m.pid, sample.Interval, &m.answered)
 	m.err = errors.Join(m.err, err)
 }
@@ -256,6 +266,9 @@ func (m *meter) finish() {
 	}
 	m.stopped = true
 	m.wall = time.Since(m.start)
+	if m.group != nil && m.groupErr == nil {
+		m.group1, m.groupErr = m.group.Read()
+	}
 	u, s, _ := sample.Self() // before Stop, whose last reading costs the client CPU
 	m.user, m.sys = u-m.user0, s-m.sys0
 	if m.backendPID != 0 {
@@ -277,6 +290,20 @@ func (m *meter) backendTime() time.Duration {
 	return st.CPU()
 }
 
+// serverCPU fills the server's CPU time from its cgroup where it has one,
+// else from /proc, and its memory with the kernel's share.
+func (m *meter) serverCPU(p *results.Point) {
+	u := &p.Server
+	if m.group == nil || m.groupErr != nil {
+		u.CPU, u.CPUSource = u.CPUUser+u.CPUSys, "/proc"
+		return
+	}
+	u.CPU, u.CPUSource = (m.group1.CPU - m.group0.CPU).Seconds(), "cgroup "+m.group.Layout
+	g := m.group1
+	u.Memory = &results.Memory{Total: g.Memory, User: g.Anon, Kernel: g.Kernel, KernelStack: g.KernelStack,
+		PageTables: g.PageTables, Slab: g.Slab, Sock: g.Sock}
+}
+
 // end fills the point's server and client figures. It reports whether the
 // server's process went away.
 func (m *meter) end(p *results.Point) (gone bool) {
@@ -293,8 +320,9 @@ func (m *meter) end(p *results.Point) (gone bool) {
 		p.Client.Utilization = (m.user + m.sys + m.backendCPU).Seconds() / m.wall.Seconds() / float64(m.clientCPUs)
 	}
 	p.ClientBound = p.Client.Utilization >= ClientBoundAt
+	m.serverCPU(p)
 	if p.Requests > 0 {
-		p.CPUPerRequest = (m.usage.CPUUser + m.usage.CPUSys) * 1e6 / float64(p.Requests)
+		p.CPUPerRequest = p.Server.CPU * 1e6 / float64(p.Requests)
 	}
 	return errors.Is(m.stopErr, sample.ErrGone)
 }
