@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 )
 
 var csvHeader = []string{
@@ -12,6 +13,8 @@ var csvHeader = []string{
 	"p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors",
 	"cpu_user_s", "cpu_sys_s", "cpu_per_request_us", "peak_rss_bytes", "threads", "fds",
 	"client_utilization", "client_bound", "loop_lag_p99_ms", "failed", "fail_reason",
+	"cpu_s", "cpu_source", "memory_bytes", "memory_user_bytes", "memory_kernel_bytes", "memory_sock_bytes",
+	"validity", "validity_reasons",
 }
 
 // WriteCSV writes one flat row per point, for spreadsheets.
@@ -32,6 +35,10 @@ func WriteCSV(w io.Writer, points []Point) error {
 func csvRow(p *Point) []string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	d := func(v int64) string { return strconv.FormatInt(v, 10) }
+	var m Memory
+	if p.Server.Memory != nil {
+		m = *p.Server.Memory
+	}
 	lag := ""
 	if p.LoopLag != nil {
 		lag = f(p.LoopLag.P99)
@@ -44,6 +51,8 @@ func csvRow(p *Point) []string {
 		f(p.Server.CPUUser), f(p.Server.CPUSys), f(p.CPUPerRequest), d(p.Server.PeakRSS), d(int64(p.Server.Threads)),
 		d(int64(p.Server.FDs)), f(p.Client.Utilization), strconv.FormatBool(p.ClientBound), lag,
 		strconv.FormatBool(p.Failed), p.FailReason,
+		f(p.Server.CPU), p.Server.CPUSource, d(m.Total), d(m.User), d(m.Kernel), d(m.Sock),
+		p.Validity.Status, strings.Join(p.Validity.Reasons, "; "),
 	}
 }
 

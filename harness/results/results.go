@@ -127,12 +127,51 @@ type Point struct {
 	// Samples are the server's /proc figures every 100 ms.
 	Samples []Sample `json:"samples,omitempty"`
 
+	// Validity says whether the point measured what its label says: valid,
+	// partial (with the reasons) or failed.
+	Validity Validity `json:"validity"`
+
 	// Failed is set when the point could not be measured (the server exited
 	// or stopped answering); FailReason says why and Stderr is its tail.
 	Failed     bool   `json:"failed,omitempty"`
 	FailReason string `json:"fail_reason,omitempty"`
 	Stderr     string `json:"stderr,omitempty"`
 }
+
+// The statuses of a point's Validity.
+const (
+	Valid   = "valid"
+	Partial = "partial"
+	Failed  = "failed"
+)
+
+// Validity is the runner's verdict on whether a point measured what its
+// label says (harness/validity): a partial point is shown with its reasons
+// and left out of every verdict.
+type Validity struct {
+	Status  string   `json:"status"`
+	Reasons []string `json:"reasons,omitempty"`
+	// LittleRatio is a closed loop's throughput × mean latency over the
+	// requests its level keeps in flight (1: as it should be).
+	LittleRatio float64 `json:"little_ratio,omitempty"`
+	// Kernel is what the host's counters said over the window.
+	Kernel *KernelCounters `json:"kernel,omitempty"`
+}
+
+// KernelCounters are the host's TCP counters over a point's window (from
+// /proc/net/netstat and /proc/net/snmp) and the share of the server CPUs'
+// time the hypervisor stole (/proc/stat).
+type KernelCounters struct {
+	ListenOverflows int64   `json:"listen_overflows"`
+	ListenDrops     int64   `json:"listen_drops"`
+	TCPTimeouts     int64   `json:"tcp_timeouts"`
+	RetransSegs     int64   `json:"retrans_segs"`
+	StealShare      float64 `json:"steal_share"`
+}
+
+// Usable reports whether the point measured what its label says: neither
+// failed nor partial. Only usable points enter statistics and verdicts.
+func (p *Point) Usable() bool { return !p.Failed && p.Validity.Status != Partial }
 
 // Latency percentiles, in microseconds.
 type Latency struct {

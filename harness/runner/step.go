@@ -15,6 +15,7 @@ import (
 	"loopbench/harness/cgroup"
 	"loopbench/harness/results"
 	"loopbench/harness/sample"
+	"loopbench/harness/validity"
 	"loopbench/harness/workload"
 )
 
@@ -128,6 +129,7 @@ func (r *Runner) newPoint(s Step) *results.Point {
 func (r *Runner) failed(s Step, err error) *results.Point {
 	p := r.newPoint(s)
 	p.Failed, p.FailReason = true, err.Error()
+	p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
 	if se, ok := errors.AsType[*serverError](err); ok {
 		p.Stderr = se.output
 	}
@@ -138,7 +140,7 @@ func (r *Runner) failed(s Step, err error) *results.Point {
 // is then dropped.
 func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
 	p := r.newPoint(s)
-	m := &meter{pid: srv.pid(), clientCPUs: len(r.client), group: srv.group}
+	m := &meter{pid: srv.pid(), clientCPUs: len(r.client), group: srv.group, serverCPUs: r.serverCPUs(s.Workload)}
 	if s.Workload.Server.Backend && r.backend != nil {
 		m.backendPID = r.backend.cmd.Process.Pid
 	}
@@ -151,6 +153,7 @@ func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Poi
 		return p, false
 	}
 	r.judge(p, srv, loadErr, gone)
+	m.validate(p)
 	return p, true
 }
 
@@ -230,6 +233,10 @@ type meter struct {
 	group0, group1 cgroup.Usage  // read at the start and the end
 	groupErr       error
 
+	serverCPUs       []int             // whose steal the kernel counters read
+	kernel0, kernel1 validity.Counters // the host's counters at the start and the end
+	kernelErr        error
+
 	stopped   bool
 	wall      time.Duration
 	usage     results.Usage
@@ -252,6 +259,7 @@ func (m *meter) begin() {
 	if m.group != nil {
 		m.group0, m.groupErr = m.group.Read()
 	}
+	m.kernel0, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.serverCPUs)
 	m.sampler, m.err = sample.Start(m.pid, sample.Interval, &m.answered)
 	m.err = errors.Join(m.err, err)
 }
@@ -268,6 +276,9 @@ func (m *meter) finish() {
 	m.wall = time.Since(m.start)
 	if m.group != nil && m.groupErr == nil {
 		m.group1, m.groupErr = m.group.Read()
+	}
+	if m.kernelErr == nil {
+		m.kernel1, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.serverCPUs)
 	}
 	u, s, _ := sample.Self() // before Stop, whose last reading costs the client CPU
 	m.user, m.sys = u-m.user0, s-m.sys0
@@ -288,6 +299,20 @@ func (m *meter) backendTime() time.Duration {
 		return 0
 	}
 	return st.CPU()
+}
+
+// validate gives the point its validity: failed, or the checks of
+// harness/validity against the kernel's counters over the window.
+func (m *meter) validate(p *results.Point) {
+	switch {
+	case p.Failed:
+		p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
+	case m.kernelErr != nil:
+		p.Validity = validity.Check(p, validity.Counters{})
+		p.Validity.Kernel = nil // the host's counters could not be read
+	default:
+		p.Validity = validity.Check(p, m.kernel1.Delta(m.kernel0))
+	}
 }
 
 // serverCPU fills the server's CPU time from its cgroup where it has one,

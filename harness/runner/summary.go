@@ -105,6 +105,15 @@ func flags(g *results.Group, measured int) string {
 			break
 		}
 	}
+	partial := 0
+	for _, p := range g.Points {
+		if !p.Failed && p.Validity.Status == results.Partial {
+			partial++
+		}
+	}
+	if partial > 0 {
+		f = append(f, fmt.Sprintf("PARTIAL %d of %d", partial, len(g.Points)))
+	}
 	if failed := len(g.Points) - measured; failed > 0 {
 		f = append(f, fmt.Sprintf("FAILED %d of %d", failed, len(g.Points)))
 	}
@@ -127,6 +136,9 @@ func PointLine(p *results.Point) string {
 		head, p.Throughput, p.Latency.P50/1000, p.Latency.P99/1000, float64(p.Server.PeakRSS)/(1<<20), p.Server.Threads, p.ErrorCount(), p.CPUPerRequest)
 	if p.ClientBound {
 		line += " [client-bound]"
+	}
+	if p.Validity.Status == results.Partial {
+		line += " [PARTIAL: " + strings.Join(p.Validity.Reasons, "; ") + "]"
 	}
 	return line
 }

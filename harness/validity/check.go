@@ -1,0 +1,109 @@
+package validity
+
+import (
+	"fmt"
+
+	"loopbench/harness/results"
+)
+
+// The bounds of the checks.
+const (
+	// LittleTolerance is how far throughput × mean latency may be from the
+	// requests a closed loop keeps in flight (connections × pipeline depth).
+	LittleTolerance = 0.10
+	// MaxErrorRate is the share of failed requests a valid point may have.
+	MaxErrorRate = 0.01
+	// MaxSteal is the share of the server CPUs' time the hypervisor may
+	// have taken during the window.
+	MaxSteal = 0.05
+)
+
+// Check judges p, whose load and server figures are filled, against the
+// kernel's counters over its window (k, a Delta), and returns its validity.
+func Check(p *results.Point, k Counters) results.Validity {
+	v := results.Validity{Status: results.Valid, Kernel: &results.KernelCounters{
+		ListenOverflows: k.ListenOverflows, ListenDrops: k.ListenDrops,
+		TCPTimeouts: k.TCPTimeouts, RetransSegs: k.RetransSegs,
+	}}
+	if k.Total > 0 {
+		v.Kernel.StealShare = float64(k.Steal) / float64(k.Total)
+	}
+	for _, check := range []func(*results.Point, *results.Validity) string{
+		heldConnections, littlesLaw, errorRate, admission, steal,
+	} {
+		if reason := check(p, &v); reason != "" {
+			v.Status = results.Partial
+			v.Reasons = append(v.Reasons, reason)
+		}
+	}
+	return v
+}
+
+// heldConnections checks that the server had a descriptor for every
+// connection the level holds open: the closed loop's connections, and the
+// idle ones of c10k with their probe connections.
+func heldConnections(p *results.Point, _ *results.Validity) string {
+	want := 0
+	switch p.Mode {
+	case "closed":
+		want = p.Connections
+	case "idle":
+		want = p.IdleConnections
+		if p.IdleHeld >= 0 && p.IdleHeld < p.IdleConnections {
+			return fmt.Sprintf("held %d of %d idle connections to the end", p.IdleHeld, p.IdleConnections)
+		}
+	}
+	if want == 0 || p.Server.FDs == 0 || p.Server.FDs >= want {
+		return ""
+	}
+	return fmt.Sprintf("held at most %d descriptors for %d connections", p.Server.FDs, want)
+}
+
+// littlesLaw checks a closed loop's figures against each other: with every
+// connection busy, throughput × mean latency is the number of requests in
+// flight, which the level fixes. Far fewer means connections were not held
+// or requests stalled outside the measured latency; more means requests
+// from outside the window were counted in it.
+func littlesLaw(p *results.Point, v *results.Validity) string {
+	if p.Mode != "closed" || p.Requests == 0 || p.Latency.Mean == 0 {
+		return ""
+	}
+	want := float64(p.Connections * max(p.Pipeline, 1))
+	got := p.Throughput * p.Latency.Mean / 1e6
+	v.LittleRatio = got / want
+	if v.LittleRatio >= 1-LittleTolerance && v.LittleRatio <= 1+LittleTolerance {
+		return ""
+	}
+	return fmt.Sprintf("Little's law: throughput × mean latency is %.0f requests in flight, %.2f× the %.0f the level keeps", got, v.LittleRatio, want)
+}
+
+// errorRate checks that failed requests stayed rare.
+func errorRate(p *results.Point, _ *results.Validity) string {
+	var failed int64
+	for _, n := range p.Errors {
+		failed += n
+	}
+	total := failed + p.Requests
+	if total == 0 || float64(failed)/float64(total) <= MaxErrorRate {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d requests failed (%.1f%%)", failed, total, 100*float64(failed)/float64(total))
+}
+
+// admission checks the kernel's counters for connections that waited on a
+// full listen queue or lost a SYN: their latency is admission, not service.
+func admission(_ *results.Point, v *results.Validity) string {
+	k := v.Kernel
+	if k.ListenOverflows == 0 && k.ListenDrops == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the kernel counted %d listen-queue overflows and %d dropped SYNs during the window", k.ListenOverflows, k.ListenDrops)
+}
+
+// steal checks that the hypervisor left the server's CPUs alone.
+func steal(_ *results.Point, v *results.Validity) string {
+	if v.Kernel.StealShare <= MaxSteal {
+		return ""
+	}
+	return fmt.Sprintf("the hypervisor stole %.0f%% of the server CPUs' time", 100*v.Kernel.StealShare)
+}

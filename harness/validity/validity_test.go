@@ -1,0 +1,79 @@
+package validity
+
+import (
+	"strings"
+	"testing"
+
+	"loopbench/harness/results"
+)
+
+var fixtures = Paths{Netstat: "testdata/netstat", SNMP: "testdata/snmp", Stat: "testdata/stat"}
+
+func TestReadCountersFixture(t *testing.T) {
+	c, err := ReadCounters(fixtures, []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Counters{ListenOverflows: 7, ListenDrops: 9, TCPTimeouts: 11, RetransSegs: 13, Steal: 33, Total: 500}
+	if c != want {
+		t.Errorf("ReadCounters = %+v, want %+v", c, want)
+	}
+	all, err := ReadCounters(fixtures, nil)
+	if err != nil || all.Steal != 35 || all.Total != 1000 {
+		t.Errorf("every CPU: steal %d of %d, %v; want 35 of 1000", all.Steal, all.Total, err)
+	}
+	if _, err := ReadCounters(Paths{Netstat: "testdata/stat", SNMP: fixtures.SNMP, Stat: fixtures.Stat}, nil); err == nil || !strings.Contains(err.Error(), "testdata/stat") {
+		t.Errorf("a file without TcpExt: %v, want an error naming it", err)
+	}
+}
+
+func TestReadCountersLive(t *testing.T) {
+	if _, err := ReadCounters(ProcPaths, []int{0}); err != nil {
+		t.Skip("this host's /proc cannot be read:", err)
+	}
+}
+
+// closed is a closed-loop point at 100 connections that held all of them,
+// with Little's law exact: 10,000 req/s × 10 ms = 100 in flight.
+func closed() *results.Point {
+	return &results.Point{Mode: "closed", Connections: 100, Requests: 40000, Throughput: 10000,
+		Latency: results.Latency{Mean: 10000}, Server: results.Usage{FDs: 108}}
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(*results.Point, *Counters)
+		reason string // "" for a valid point, else a part of the one reason
+	}{
+		{"valid", func(*results.Point, *Counters) {}, ""},
+		{"a server that accepts at most N connections", func(p *results.Point, _ *Counters) { p.Server.FDs = 40 }, "held at most 40 descriptors for 100 connections"},
+		{"fewer in flight than the level keeps", func(p *results.Point, _ *Counters) { p.Latency.Mean = 5000 }, "0.50× the 100"},
+		{"warm-up requests counted in the window", func(p *results.Point, _ *Counters) { p.Latency.Mean = 11500 }, "1.15×"},
+		{"within Little's tolerance", func(p *results.Point, _ *Counters) { p.Latency.Mean = 10900 }, ""},
+		{"pipelined depth counts", func(p *results.Point, _ *Counters) { p.Pipeline = 16; p.Latency.Mean = 160000 }, ""},
+		{"errors", func(p *results.Point, _ *Counters) { p.Errors = map[string]int64{"timeout": 800} }, "800 of 40800 requests failed"},
+		{"few errors", func(p *results.Point, _ *Counters) { p.Errors = map[string]int64{"timeout": 4} }, ""},
+		{"listen queue overflowed", func(_ *results.Point, k *Counters) { k.ListenOverflows = 3 }, "3 listen-queue overflows"},
+		{"stolen CPU", func(_ *results.Point, k *Counters) { k.Steal, k.Total = 20, 100 }, "stole 20%"},
+		{"idle connections dropped", func(p *results.Point, _ *Counters) {
+			p.Mode, p.IdleConnections, p.IdleHeld = "idle", 1000, 700
+		}, "held 700 of 1000 idle connections"},
+		{"open loops do not hold a fixed count in flight", func(p *results.Point, _ *Counters) {
+			p.Mode, p.Latency.Mean, p.Server.FDs = "open", 100, 10
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, k := closed(), Counters{Total: 1000}
+			tt.edit(p, &k)
+			v := Check(p, k)
+			switch {
+			case tt.reason == "" && v.Status != results.Valid:
+				t.Errorf("status %s %q, want valid", v.Status, v.Reasons)
+			case tt.reason != "" && (v.Status != results.Partial || len(v.Reasons) != 1 || !strings.Contains(v.Reasons[0], tt.reason)):
+				t.Errorf("status %s %q, want partial for %q", v.Status, v.Reasons, tt.reason)
+			}
+		})
+	}
+}
