@@ -3,6 +3,8 @@ package results
 import (
 	"cmp"
 	"slices"
+
+	"golang.org/x/perf/benchmath"
 )
 
 // Key identifies one measured configuration; its repetitions share a Key.
@@ -62,11 +64,26 @@ func Groups(points []Point) []Group {
 	return groups
 }
 
-// Stat is the median of a figure over repetitions and its spread.
+// Confidence is the level of every Stat's interval.
+const Confidence = 0.95
+
+// Stat is the median of a figure over repetitions, with its 95% confidence
+// interval as benchstat computes it (x/perf benchmath, assuming nothing of
+// the distribution) and the range of the repetitions.
 type Stat struct {
 	Median, Min, Max float64
-	N                int
+	// Lo and Hi bound the median's 95% confidence interval; with fewer
+	// than 6 repetitions there is none and they are the range (HasCI false).
+	Lo, Hi float64
+	N      int
+	// Partial is set when no repetition was usable and the figures come
+	// from partial points: shown, marked, never used in a verdict.
+	Partial bool
 }
+
+// HasCI reports whether the interval is a 95% confidence interval rather
+// than the bare range of too few repetitions.
+func (s Stat) HasCI() bool { return s.N >= 6 }
 
 // Spread is (max-min)/median: the relative range of the repetitions.
 func (s Stat) Spread() float64 {
@@ -76,27 +93,39 @@ func (s Stat) Spread() float64 {
 	return (s.Max - s.Min) / s.Median
 }
 
-// Measure summarises f over the group's measured (not failed) points.
+// Measure summarises f over the group's usable points (neither failed nor
+// partial); when there are none, over its partial ones, marked Partial.
 func (g *Group) Measure(f func(*Point) float64) Stat {
-	var v []float64
+	var usable, partial []float64
 	for _, p := range g.Points {
-		if !p.Failed {
-			v = append(v, f(p))
+		switch {
+		case p.Usable():
+			usable = append(usable, f(p))
+		case !p.Failed:
+			partial = append(partial, f(p))
 		}
 	}
-	return statOf(v)
+	if len(usable) == 0 && len(partial) > 0 {
+		s := StatOf(partial)
+		s.Partial = true
+		return s
+	}
+	return StatOf(usable)
 }
 
-func statOf(v []float64) Stat {
+// StatOf summarises values: their median with its 95% interval and range.
+func StatOf(v []float64) Stat {
 	if len(v) == 0 {
 		return Stat{}
 	}
+	v = slices.Clone(v)
 	slices.SortFunc(v, cmp.Compare[float64])
-	m := v[len(v)/2]
-	if len(v)%2 == 0 {
-		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(v, &benchmath.DefaultThresholds), Confidence)
+	s := Stat{Median: sum.Center, Min: v[0], Max: v[len(v)-1], Lo: v[0], Hi: v[len(v)-1], N: len(v)}
+	if s.HasCI() {
+		s.Lo, s.Hi = sum.Lo, sum.Hi
 	}
-	return Stat{Median: m, Min: v[0], Max: v[len(v)-1], N: len(v)}
+	return s
 }
 
 // Failed reports whether every repetition failed.

@@ -196,3 +196,34 @@ func TestPointJSONNames(t *testing.T) {
 		t.Errorf("LoopLag JSON %s: the servers' stats files use these names", b)
 	}
 }
+
+// TestStatIntervals wants a 95% confidence interval of the median from six
+// repetitions on (as benchstat gives one), and the bare range below that.
+func TestStatIntervals(t *testing.T) {
+	six := StatOf([]float64{10, 12, 11, 13, 9, 14})
+	if !six.HasCI() || six.Median != 11.5 || six.Lo < 9 || six.Hi > 14 || six.Lo > six.Median || six.Hi < six.Median {
+		t.Errorf("six repetitions: %+v, want median 11.5 inside a 95%% interval within the range", six)
+	}
+	three := StatOf([]float64{10, 30, 20})
+	if three.HasCI() || three.Median != 20 || three.Lo != 10 || three.Hi != 30 {
+		t.Errorf("three repetitions: %+v, want median 20 and the range 10..30, no interval", three)
+	}
+}
+
+// TestMeasureLeavesPartialPointsOut wants partial points out of a group's
+// figures while usable ones exist, and marked when they are all there is.
+func TestMeasureLeavesPartialPointsOut(t *testing.T) {
+	g := Group{Points: []*Point{
+		{Throughput: 100, Validity: Validity{Status: Valid}},
+		{Throughput: 10, Validity: Validity{Status: Partial}},
+		{Throughput: 1, Failed: true},
+	}}
+	tput := func(p *Point) float64 { return p.Throughput }
+	if s := g.Measure(tput); s.N != 1 || s.Median != 100 || s.Partial {
+		t.Errorf("usable and partial points: %+v, want the usable one alone", s)
+	}
+	g.Points = g.Points[1:]
+	if s := g.Measure(tput); s.N != 1 || s.Median != 10 || !s.Partial {
+		t.Errorf("partial points only: %+v, want them, marked partial", s)
+	}
+}
