@@ -12,6 +12,7 @@ import (
 	"loopbench/harness/plot"
 	"loopbench/harness/report"
 	"loopbench/harness/results"
+	"loopbench/harness/runner"
 )
 
 const reportUsage = `report RESULTS_DIR [--out PATH]
@@ -40,6 +41,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	run, err := readRun(dir)
 	if err != nil {
 		return err
+	}
+	if now := runner.GitCommit(); now != run.Env.Commit && now != "unknown" {
+		fmt.Fprintf(stderr, "loopbench: warning: %s was measured at commit %s and this checkout is at %s: the report describes the code as it was measured\n", fs.Arg(0), run.Env.Commit, now)
 	}
 	if *out == "" {
 		*out = filepath.Join(dir, "REPORT.md")

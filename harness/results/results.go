@@ -59,6 +59,15 @@ type Env struct {
 	ServerCPUs  string            `json:"server_cpus"`
 	ClientCPUs  string            `json:"client_cpus"`
 	Sysctls     map[string]string `json:"sysctls,omitempty"`
+	// Governor is the CPU frequency governor ("" where the host has none,
+	// as virtual machines often do); THP is transparent huge pages' mode.
+	Governor string `json:"cpu_governor,omitempty"`
+	THP      string `json:"transparent_hugepages,omitempty"`
+	// Hypervisor names the virtualisation: "none" on bare metal, else the
+	// DMI vendor and product where the host exposes them, or "present".
+	Hypervisor string `json:"hypervisor,omitempty"`
+	// ThreadsPerCore is the SMT layout: 2 where hyper-threads share a core.
+	ThreadsPerCore int `json:"threads_per_core,omitempty"`
 	// Notes are facts about the measurement a reader must know (CPU sets
 	// shared between server and client, a lowered file limit, ...).
 	Notes []string `json:"notes,omitempty"`

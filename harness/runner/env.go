@@ -27,18 +27,22 @@ func (r *Runner) env() results.Env {
 	host, _ := os.Hostname()
 	e := results.Env{
 		Host: host, OS: runtime.GOOS, Arch: runtime.GOARCH,
-		Kernel:      readTrim("/proc/sys/kernel/osrelease"),
-		CPUModel:    cpuModel(),
-		Cores:       onlineCPUs(),
-		MemoryBytes: memTotal(),
-		GoVersion:   runtime.Version(),
-		NodeVersion: command("node", "--version"),
-		Commit:      gitCommit(),
-		Version:     version(),
-		GOMAXPROCS:  runtime.GOMAXPROCS(0),
-		ServerCPUs:  r.server.String(),
-		ClientCPUs:  r.client.String(),
-		Sysctls:     map[string]string{},
+		Kernel:         readTrim("/proc/sys/kernel/osrelease"),
+		CPUModel:       cpuModel(),
+		Cores:          onlineCPUs(),
+		MemoryBytes:    memTotal(),
+		GoVersion:      runtime.Version(),
+		NodeVersion:    command("node", "--version"),
+		Commit:         GitCommit(),
+		Version:        version(),
+		GOMAXPROCS:     runtime.GOMAXPROCS(0),
+		ServerCPUs:     r.server.String(),
+		ClientCPUs:     r.client.String(),
+		Sysctls:        map[string]string{},
+		Governor:       readTrim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+		THP:            bracketed(readTrim("/sys/kernel/mm/transparent_hugepage/enabled")),
+		Hypervisor:     hypervisor(),
+		ThreadsPerCore: threadsPerCore(),
 	}
 	for _, k := range sysctls {
 		if v := readTrim("/proc/sys/" + strings.ReplaceAll(k, ".", "/")); v != "" {
@@ -46,6 +50,37 @@ func (r *Runner) env() results.Env {
 		}
 	}
 	return e
+}
+
+// bracketed picks the chosen word of a sysfs choice list: "always [madvise] never".
+func bracketed(s string) string {
+	if _, rest, ok := strings.Cut(s, "["); ok {
+		v, _, _ := strings.Cut(rest, "]")
+		return v
+	}
+	return s
+}
+
+// hypervisor says whether the kernel runs under one (the "hypervisor" CPU
+// flag) and, where DMI tells, whose machine it is.
+func hypervisor() string {
+	if !strings.Contains(readTrim("/proc/cpuinfo"), " hypervisor") {
+		return "none"
+	}
+	dmi := strings.TrimSpace(readTrim("/sys/class/dmi/id/sys_vendor") + " " + readTrim("/sys/class/dmi/id/product_name"))
+	if dmi == "" {
+		return "present (no DMI)"
+	}
+	return dmi
+}
+
+// threadsPerCore reads the SMT layout from CPU 0's sibling list.
+func threadsPerCore() int {
+	set, err := ParseCPUs(readTrim("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list"))
+	if err != nil {
+		return 0
+	}
+	return len(set)
 }
 
 func readTrim(path string) string {
@@ -101,9 +136,9 @@ func memTotal() int64 {
 	return 0
 }
 
-// gitCommit is the short commit of the working tree, with "-dirty" when it
-// has changes, or "unknown" outside a git checkout.
-func gitCommit() string {
+// GitCommit is the short commit of the working tree, with "-dirty" when it
+// has changes to tracked files, or "unknown" outside a git checkout.
+func GitCommit() string {
 	c := command("git", "rev-parse", "--short", "HEAD")
 	if c == "" {
 		return "unknown"

@@ -200,6 +200,7 @@ func (r *Runner) setUp() error {
 		r.run.ID = fmt.Sprintf("%s-%d", runID(r.run.Started, r.run.Env.Host), i)
 		r.dir = filepath.Join(r.cfg.Out, r.run.ID)
 	}
+	r.note(busyNotes()...)
 	r.note(r.cpuNotes()...)
 	r.note(r.plan.Skipped...)
 	r.note(r.fileLimitNotes()...)
