@@ -3,8 +3,9 @@
 # issue 3 asks: the server pinned to CPU 1, wrk pinned to CPU 0, keep-alive
 # at 64, 256 and 1,024 connections and pipelined 16 deep at 256 connections.
 # For every point it prints req/s and the server's CPU time (user + system,
-# from /proc/PID/stat) per answered request, the figure that separates
-# servers when the single client core is the limit.
+# read by `loopbench load --connections 0 --server-pid` while wrk runs) per
+# answered request, the figure that separates servers when the single client
+# core is the limit.
 #
 # Usage: scripts/bench-eventloop.sh            (DURATION=5s ROUNDS=1 by default)
 #        MODELS="eventloop gnet" CONNS="64 1024" DURATION=10s ROUNDS=3 scripts/bench-eventloop.sh
@@ -39,24 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/pipeline.lua" <<'LUA'
--- 16 pipelined GET /plaintext per write; wrk counts every answer.
-init = function(args)
-  local r = {}
-  for i = 1, 16 do r[i] = wrk.format(nil, "/plaintext") end
-  req = table.concat(r)
-end
-request = function() return req end
-LUA
-
-clk_tck=$(getconf CLK_TCK)
-
-# cpu_ticks prints utime+stime of every thread of a process, in clock ticks.
-# The fields are counted after the ") " that ends the command name.
-cpu_ticks() {
-	sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
-}
-
 start_server() {
 	local model=$1
 	# shellcheck disable=SC2086
@@ -83,23 +66,24 @@ stop_server() {
 	server_pid=""
 }
 
-# measure runs wrk once against the running server and prints one line.
+# measure runs wrk once to warm up and once under `loopbench load
+# --connections 0`, which reads the server while wrk runs and adds its
+# "server CPU" line (user and system seconds in fields 4 and 6) to wrk's
+# output, and prints one line.
 measure() {
 	local model=$1 conns=$2 mode=$3
 	local script=()
-	[[ "$mode" == pipelined-16 ]] && script=(-s "$work/pipeline.lua")
+	[[ "$mode" == pipelined-16 ]] && script=(-s scripts/pipeline16.lua)
 	taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"$WARMUP" "${script[@]}" "http://127.0.0.1:$PORT/plaintext" >/dev/null
-	local before after
-	before=$(cpu_ticks "$server_pid")
-	taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"$DURATION" "${script[@]}" "http://127.0.0.1:$PORT/plaintext" >"$work/wrk.out"
-	after=$(cpu_ticks "$server_pid")
-	local requests rps errors
+	taskset -c "$CLIENT_CPU" bin/loopbench load --connections 0 --server-pid "$server_pid" -- \
+		wrk -t1 -c"$conns" -d"$DURATION" "${script[@]}" "http://127.0.0.1:$PORT/plaintext" >"$work/wrk.out"
+	local requests rps errors cpu
 	requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
 	rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
 	errors=$(grep -E 'Socket errors|Non-2xx' "$work/wrk.out" | tr -s ' ' | tr '\n' ';' || true)
-	awk -v m="$model" -v c="$conns" -v mode="$mode" -v r="$requests" -v rps="$rps" \
-		-v t=$((after - before)) -v hz="$clk_tck" -v e="$errors" 'BEGIN {
-		printf "%-10s %-13s %6d %12.0f %14.2f %s\n", m, mode, c, rps, (t / hz * 1e6) / r, e
+	cpu=$(awk '/^server CPU/ {print $4 + $6}' "$work/wrk.out")
+	awk -v m="$model" -v c="$conns" -v mode="$mode" -v r="$requests" -v rps="$rps" -v cpu="$cpu" -v e="$errors" 'BEGIN {
+		printf "%-10s %-13s %6d %12.0f %14.2f %s\n", m, mode, c, rps, cpu * 1e6 / r, e
 	}'
 }
 

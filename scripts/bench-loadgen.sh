@@ -10,9 +10,11 @@
 #   pipelined  256 connections, 16 deep   wrk -t1 -c256 with a Lua script
 # (loopbench with both closed-loop engines: epoll, its default, and a
 # goroutine per connection) and prints, per shape and client, the median over rounds of req/s, the
-# client's CPU time per request and the server's CPU time per request (from
-# /proc/PID/stat). Environment: PORT (28181), DURATION in seconds (5),
-# ROUNDS (3). Installs wrk from Debian if it is missing.
+# client's CPU time per request and the server's CPU time per request. Every
+# client runs under `loopbench load --connections 0 --server-pid`, which
+# reads the server while the client runs and reports both CPU times.
+# Environment: PORT (28181), DURATION in seconds (5), ROUNDS (3). Installs
+# wrk from Debian if it is missing.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,7 +23,6 @@ PORT=${PORT:-28181}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 ADDR=127.0.0.1:$PORT
-TICK=$(getconf CLK_TCK)
 
 SERVER_PID=
 TMP=$(mktemp -d)
@@ -75,35 +76,16 @@ done
 [[ -n $SERVER_PID ]] || { echo "no model could serve $ADDR" >&2; exit 1; }
 echo "server: loopbench serve --model $MODEL on $ADDR (pid $SERVER_PID, CPU 1); clients on CPU 0; ${DURATION}s per run, $ROUNDS rounds" >&2
 
-cat >"$TMP/pipeline.lua" <<'EOF'
-init = function(args)
-  local r = {}
-  for i = 1, 16 do r[i] = wrk.format(nil, "/plaintext") end
-  req = table.concat(r)
-end
-request = function() return req end
-EOF
-
-server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
-
-# children_cpu FILE: the user+system seconds of the children of the shell
-# whose `times` output is in FILE (its second line).
-children_cpu() {
-	sed -n 2p "$1" | awk '{
-		n = split($0, f, " "); s = 0
-		for (i = 1; i <= n; i++) { split(f[i], p, "m"); sub("s", "", p[2]); s += p[1] * 60 + p[2] }
-		print s }'
-}
-
-# measure SHAPE CLIENT CMD...: runs CMD on the client CPU and appends
+# measure SHAPE CLIENT CMD...: runs CMD on the client CPU under loopbench,
+# which adds "client CPU" and "server CPU" lines (user and system seconds in
+# fields 4 and 6) after CMD's output, and appends
 # "shape client req/s requests errors client_s server_s" to the results.
 measure() {
 	local shape=$1 client=$2
 	shift 2
-	local t0 t1 requests rps errors
-	t0=$(server_ticks)
-	( "${CLIENT_CPU[@]}" "$@" >"$TMP/out" 2>&1; times >"$TMP/times" )
-	t1=$(server_ticks)
+	local requests rps errors
+	"${CLIENT_CPU[@]}" bin/loopbench load --connections 0 --server-pid "$SERVER_PID" -- "$@" >"$TMP/out" 2>&1 ||
+		echo "$shape $client: exit status $?" >&2
 	if [[ $client == wrk ]]; then
 		requests=$(awk '/requests in/ {print $1}' "$TMP/out")
 		rps=$(awk '/Requests\/sec/ {print $2}' "$TMP/out")
@@ -118,7 +100,9 @@ measure() {
 		cat "$TMP/out" >&2
 		return 1
 	fi
-	echo "$shape $client $rps $requests ${errors:-none} $(children_cpu "$TMP/times") $(echo "$t0 $t1 $TICK" | awk '{print ($2 - $1) / $3}')" >>"$TMP/rows"
+	# The last "client CPU" line is loopbench's reading of CMD (a loopbench
+	# client prints its own first).
+	echo "$shape $client $rps $requests ${errors:-none} $(awk '/^client CPU/ {c = $4 + $6} /^server CPU/ {s = $4 + $6} END {print c, s}' "$TMP/out")" >>"$TMP/rows"
 	echo "  $shape $client: $rps req/s" >&2
 }
 
@@ -132,7 +116,7 @@ for round in $(seq "$ROUNDS"); do
 	measure keepalive-c256 wrk wrk -t1 -c256 -d"${DURATION}s" "$URL"
 	measure keepalive-c256 loopbench "${LOAD[@]}" --connections 256
 	measure keepalive-c256 lb-goroutines "${LOAD[@]}" --connections 256 --engine goroutines
-	measure pipelined-16x256 wrk wrk -t1 -c256 -d"${DURATION}s" -s "$TMP/pipeline.lua" "$URL"
+	measure pipelined-16x256 wrk wrk -t1 -c256 -d"${DURATION}s" -s scripts/pipeline16.lua "$URL"
 	measure pipelined-16x256 loopbench "${LOAD[@]}" --connections 256 --pipeline 16
 	measure pipelined-16x256 lb-goroutines "${LOAD[@]}" --connections 256 --pipeline 16 --engine goroutines
 done

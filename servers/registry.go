@@ -4,6 +4,8 @@ package servers
 
 import (
 	"fmt"
+	"image/color"
+	"slices"
 	"strings"
 
 	"loopbench/servers/eventloop"
@@ -26,16 +28,83 @@ type Entry struct {
 	// Differences lists where the model's answers knowingly differ from the
 	// shared application's rules, and why (a library's own parser, say).
 	Differences []string
+	// Roles are the parts the model plays in the report's claims, which
+	// find their models by role, never by name; none for a model measured
+	// only for comparison.
+	Roles []Role
+	// Style is how every chart draws the model. A zero Style (and a model
+	// missing from the table, as in a run of a user's own model) gets a
+	// colour and marker from a hash of the name, stable from run to run.
+	Style Style
 }
 
-// table is every model, in the order reports list them.
+// Role is a part a model plays in the argument loopbench measures.
+type Role string
+
+// The roles the report's claims look for.
+const (
+	// RoleThreadPerConn is the baseline every event loop is held against:
+	// one OS thread per connection, blocking syscalls.
+	RoleThreadPerConn Role = "thread-per-connection"
+	// RoleEventLoop marks the event-loop side of the argument: a single
+	// loop thread with non-blocking I/O and a thread pool for what would
+	// block. Claims 1, 2 and 4 test each of these models against
+	// RoleThreadPerConn.
+	RoleEventLoop Role = "event-loop"
+	// RoleHomemade is the homemade libuv-style loop that claim 5 is about.
+	RoleHomemade Role = "homemade"
+	// RoleReference is the real libuv, the measure of the homemade loop.
+	RoleReference Role = "libuv-reference"
+	// RoleLoopLibrary is an event-loop library that claim 5 measures the
+	// homemade loop against, beside the reference.
+	RoleLoopLibrary Role = "loop-library"
+)
+
+// Style is how charts draw a model, the same in every chart, so a reader
+// who learns "node is the orange triangle" once can read every other chart.
+// The table's colours are Okabe–Ito, which stay distinct for colour-blind
+// readers.
+type Style struct {
+	Color color.NRGBA
+	// Marker names the outline of the model's points: circle, square,
+	// diamond, triangle-up, triangle-down or hexagon (harness/plot draws
+	// them, and its tests check that every row names one).
+	Marker string
+}
+
+// table is every model, in the order reports and chart legends list them:
+// the baseline first, then the event loops.
 var table = []Entry{
-	{Name: "threaded", Description: "one OS thread per connection, blocking syscalls", New: func() model.Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences},
-	{Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool", New: func() model.Model { return eventloop.New() }, Check: eventloop.Check},
-	{Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work", New: func() model.Model { return gnet.New() }, Differences: gnet.Differences},
-	{Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop", New: func() model.Model { return evio.New() }, Differences: evio.Differences},
-	{Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller", New: func() model.Model { return fasthttp.New() }, Differences: fasthttp.Differences},
-	{Name: "node", Description: "Node.js http module: the real libuv, as the reference", New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences},
+	{
+		Name: "threaded", Description: "one OS thread per connection, blocking syscalls",
+		New: func() model.Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences,
+		Roles: []Role{RoleThreadPerConn}, Style: Style{color.NRGBA{0xD5, 0x5E, 0x00, 0xFF}, "square"},
+	},
+	{
+		Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool",
+		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check,
+		Roles: []Role{RoleEventLoop, RoleHomemade}, Style: Style{color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, "circle"},
+	},
+	{
+		Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work",
+		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences,
+		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0x00, 0x9E, 0x73, 0xFF}, "diamond"},
+	},
+	{
+		Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop",
+		New: func() model.Model { return evio.New() }, Differences: evio.Differences,
+		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0xCC, 0x79, 0xA7, 0xFF}, "triangle-down"},
+	},
+	{
+		Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller",
+		New: func() model.Model { return fasthttp.New() }, Differences: fasthttp.Differences,
+		Style: Style{color.NRGBA{0x56, 0x56, 0x56, 0xFF}, "hexagon"},
+	},
+	{
+		Name: "node", Description: "Node.js http module: the real libuv, as the reference",
+		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences,
+		Roles: []Role{RoleEventLoop, RoleReference}, Style: Style{color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, "triangle-up"},
+	},
 }
 
 // All returns every model in the table.
@@ -58,6 +127,32 @@ func Names() []string {
 		names[i] = e.Name
 	}
 	return names
+}
+
+// WithRole returns the names of the models that play role r, in table
+// order.
+func WithRole(r Role) []string {
+	var names []string
+	for _, e := range table {
+		if e.HasRole(r) {
+			names = append(names, e.Name)
+		}
+	}
+	return names
+}
+
+// HasRole reports whether the model plays role r.
+func (e Entry) HasRole(r Role) bool { return slices.Contains(e.Roles, r) }
+
+// AddForTest appends e to the table until restore is called, so that a
+// test can follow a made-up model through everything that reads the table
+// (a chart's legend, a report's claims) without writing a model. It is not
+// safe alongside any other use of the table: call it from a test that is
+// not parallel, and restore before the test ends.
+func AddForTest(e Entry) (restore func()) {
+	old := table
+	table = append(slices.Clip(table), e)
+	return func() { table = old }
 }
 
 // Available reports whether the model can run here: nil, or the reason.

@@ -1,30 +1,43 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"loopbench/harness/loadgen"
 	"loopbench/harness/results"
+	"loopbench/harness/sample"
 	"loopbench/harness/workload"
 )
 
 const loadUsage = `load [--addr HOST:PORT] [--route TARGET[=WEIGHT]]... [--connections N] [--pipeline N]
-       [--rate R | --trace FILE | --idle N] [--duration D] [--warmup D] [--json]
+       [--rate R | --trace FILE | --idle N] [--duration D] [--warmup D] [--server-pid PID] [--json]
+       loopbench load --connections 0 --server-pid PID [--warmup D --duration D | -- COMMAND [ARG]...]
 
 Drives one running server with the load generator and prints requests per
-second, latency percentiles, errors and the load generator's own CPU use.
+second, latency percentiles, errors and the load generator's own CPU use;
+with --server-pid also the server's CPU time per answered request, memory
+and threads over the measured interval, read from /proc as loopbench run does.
 Closed loop (like wrk) by default; --rate R is an open loop at R requests per
 second (like wrk2); --trace replays a trace file; --idle N holds N idle
-connections while the other flags describe the probe load.`
+connections while the other flags describe the probe load.
+
+--connections 0 sends nothing: it reads the --server-pid server while
+COMMAND, another client such as wrk, runs (its output passed through, and
+its CPU time shown as the client's), or without a command from the end of
+the warm-up until --duration ends or SIGINT or SIGTERM arrives.`
 
 // routeFlags collects repeated --route TARGET[=WEIGHT] flags.
 type routeFlags []loadgen.Route
@@ -71,7 +84,14 @@ type loadFlags struct {
 	mix   routeFlags
 	trace string
 	json  bool
+	// serverPID is the server process to read from /proc, or 0.
+	serverPID int
+	// command is the client to time with --connections 0, if any.
+	command []string
 }
+
+// watching is --connections 0: no load, only the server's figures.
+func (f *loadFlags) watching() bool { return f.cfg.Connections == 0 }
 
 func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	fs := newFlagSet("load", loadUsage, stderr)
@@ -79,7 +99,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	c := &f.cfg
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "`host:port` of the server")
 	fs.Var(&f.mix, "route", "request `target[=weight]`, repeatable (default /plaintext); a target with a query keeps its '=' (/sleep?ms=10=3 is weight 3)")
-	fs.IntVar(&c.Connections, "connections", 64, "concurrent connections (closed loop), or the connection pool (open loop, replay, idle probe)")
+	fs.IntVar(&c.Connections, "connections", 64, "concurrent connections (closed loop), or the connection pool (open loop, replay, idle probe); 0 sends nothing (see above)")
 	fs.IntVar(&c.Pipeline, "pipeline", 1, "requests per connection sent together in a closed loop (1: no pipelining)")
 	fs.Float64Var(&c.Rate, "rate", 0, "open loop: requests per second, uniformly spaced (0: closed loop)")
 	fs.StringVar(&f.trace, "trace", "", "replay this trace `file` (\"OFFSET_MS TARGET\" per line) open loop; --duration defaults to its length")
@@ -90,12 +110,14 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	fs.DurationVar(&c.Timeout, "timeout", loadgen.DefaultTimeout, "a request unanswered this long counts as a timeout")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of the route choice")
 	fs.StringVar(&c.Engine, "engine", "", "closed-loop `engine`: epoll (one loop per CPU, like wrk) or goroutines (one per connection); default epoll where Linux has it")
+	fs.IntVar(&f.serverPID, "server-pid", 0, "read the server process `pid` from /proc over the measured interval: CPU time, memory, threads, context switches")
 	fs.BoolVar(&f.json, "json", false, "print the point as JSON (the results schema) instead of text")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, usagef("load: unexpected argument %q (targets go in --route)", fs.Arg(0))
+	f.command = fs.Args()
+	if len(f.command) > 0 && !f.watching() {
+		return nil, usagef("load: unexpected argument %q (targets go in --route; a client command to time needs --connections 0)", fs.Arg(0))
 	}
 	return f, f.configure(fs)
 }
@@ -110,6 +132,16 @@ func (f *loadFlags) configure(fs *flag.FlagSet) error {
 	}
 	c.Mix, c.Mode = f.mix, loadgen.ModeClosed
 	switch {
+	case f.watching() && f.serverPID == 0:
+		return usagef("load: --connections 0 sends nothing, so it needs --server-pid PID to have something to read")
+	case f.watching() && (c.Rate > 0 || c.IdleConnections > 0 || f.trace != ""):
+		return usagef("load: --connections 0 sends nothing; drop --rate, --idle and --trace")
+	case f.watching() && len(f.command) > 0 && (set["warmup"] || set["duration"]):
+		return usagef("load: --connections 0 with a command reads the server while the command runs; drop --warmup and --duration")
+	case f.watching() && (c.Duration <= 0 || c.Warmup < 0):
+		return usagef("load: --duration %v, --warmup %v: the duration must be positive, the warm-up 0 or more", c.Duration, c.Warmup)
+	case f.watching():
+		c.Mode = ""
 	case f.trace != "" && (c.Rate > 0 || c.IdleConnections > 0 || set["route"]):
 		return usagef("load: --trace takes its routes and timing from the file; drop --rate, --idle and --route")
 	case f.trace != "":
@@ -151,38 +183,54 @@ func (f *loadFlags) loadTrace() error {
 	return nil
 }
 
-// clientCPU is the load generator's CPU time over the measured interval
-// (from OnMeasure to OnMeasureEnd, or to the end of a cancelled run).
-type clientCPU struct {
+// meter reads, over the measured interval (from OnMeasure to OnMeasureEnd,
+// or to the end of a cancelled run), the load generator's own CPU time and,
+// with --server-pid, the server's figures.
+type meter struct {
+	pid      int // the server, or 0
+	answered atomic.Int64
+
 	start      time.Time
-	user, sys  time.Duration
+	user, sys  time.Duration // the client's CPU time at the start
 	err        error
+	sampler    *sample.Sampler
+	ended      bool
 	cpus       int
-	wall, u, s time.Duration
+	wall, u, s time.Duration // the interval and the client's CPU time over it
+	server     results.Usage
+	samples    []results.Sample
+	serverErr  error
 }
 
-func (c *clientCPU) begin() {
-	c.start = time.Now()
-	c.user, c.sys, c.err = loadgen.ProcessCPU()
+func (m *meter) begin() {
+	m.start = time.Now()
+	m.user, m.sys, m.err = sample.Self()
+	if m.pid != 0 {
+		m.sampler, m.serverErr = sample.Start(m.pid, sample.Interval, &m.answered)
+	}
 }
 
-func (c *clientCPU) end() {
-	if c.start.IsZero() || c.err != nil {
+func (m *meter) end() {
+	if m.start.IsZero() || m.ended {
 		return
 	}
-	user, sys, err := loadgen.ProcessCPU()
-	if err != nil {
-		c.err = err
-		return
+	m.ended = true
+	m.wall, m.cpus = time.Since(m.start), runtime.NumCPU()
+	if user, sys, err := sample.Self(); err != nil {
+		m.err = errors.Join(m.err, err)
+	} else if m.err == nil {
+		m.u, m.s = user-m.user, sys-m.sys
 	}
-	c.wall, c.u, c.s, c.cpus = time.Since(c.start), user-c.user, sys-c.sys, runtime.NumCPU()
+	if m.sampler != nil {
+		m.server, m.samples, m.serverErr = m.sampler.Stop()
+	}
 }
 
-func (c *clientCPU) utilization() float64 {
-	if c.wall <= 0 || c.cpus == 0 {
+func (m *meter) utilization() float64 {
+	if m.wall <= 0 || m.cpus == 0 || m.err != nil {
 		return 0
 	}
-	return (c.u + c.s).Seconds() / c.wall.Seconds() / float64(c.cpus)
+	return (m.u + m.s).Seconds() / m.wall.Seconds() / float64(m.cpus)
 }
 
 func runLoad(args []string, stdout, stderr io.Writer) error {
@@ -190,25 +238,32 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	m := &meter{pid: f.serverPID}
+	if m.pid != 0 {
+		if _, err := sample.Read(m.pid); err != nil {
+			return fmt.Errorf("load: --server-pid %d: %w", m.pid, err)
+		}
+		f.cfg.Answered = &m.answered
+	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	var cpu clientCPU
-	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = cpu.begin, cpu.end
+	if f.watching() {
+		return watch(ctx, f, m, stdout, stderr)
+	}
+	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = m.begin, m.end
 	started := time.Now()
 	res, err := loadgen.Run(ctx, f.cfg)
-	if cpu.wall == 0 {
-		cpu.end()
-	}
+	m.end()
 	if err != nil && res == nil {
 		return fmt.Errorf("load: %w", err)
 	}
-	p := loadPoint(f, res, &cpu, started)
+	p := loadPoint(f, res, m, started)
 	if f.json {
 		if werr := writeLoadJSON(stdout, p, res); werr != nil {
 			return werr
 		}
 	} else {
-		printLoad(stdout, f, p, res, &cpu)
+		printLoad(stdout, f, p, res, m)
 	}
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
@@ -216,14 +271,80 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func loadPoint(f *loadFlags, res *loadgen.Result, cpu *clientCPU, started time.Time) *results.Point {
+// watch is load with --connections 0: it sends nothing and reads the
+// server while the client command runs, or without one from the end of the
+// warm-up until the duration ends or ctx is cancelled (then the normal end,
+// not an error).
+func watch(ctx context.Context, f *loadFlags, m *meter, stdout, stderr io.Writer) error {
+	var client *os.ProcessState
+	var err error
+	if len(f.command) == 0 && !sleep(ctx, f.cfg.Warmup) {
+		return errors.New("load: interrupted during the warm-up, before the server was read")
+	}
+	started := time.Now()
+	m.begin()
+	if len(f.command) > 0 {
+		client, err = runClient(ctx, f.command, stdout, stderr)
+	} else {
+		sleep(ctx, f.cfg.Duration)
+	}
+	m.end()
+	if client != nil {
+		m.u, m.s, m.err = client.UserTime(), client.SystemTime(), nil
+	}
+	p := loadPoint(f, &loadgen.Result{Duration: m.wall}, m, started)
+	if f.json {
+		if werr := writeLoadJSON(stdout, p, &loadgen.Result{}); werr != nil {
+			return werr
+		}
+	} else {
+		fmt.Fprintf(stdout, "watch       no request sent; server pid %d read over %.2fs\n", m.pid, m.wall.Seconds())
+		if client != nil {
+			printClientCPU(stdout, p, m)
+		}
+		printServer(stdout, p, m)
+	}
+	if err != nil {
+		return fmt.Errorf("load: %s: %w", f.command[0], err)
+	}
+	return nil
+}
+
+// runClient runs the client command of a watch with its output passed
+// through; cancelling ctx interrupts it.
+func runClient(ctx context.Context, argv []string, stdout, stderr io.Writer) (*os.ProcessState, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	return cmd.ProcessState, err
+}
+
+// sleep waits for d, or less if ctx is cancelled first: then it is false.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func loadPoint(f *loadFlags, res *loadgen.Result, m *meter, started time.Time) *results.Point {
 	c := &f.cfg
 	p := &results.Point{
 		Mode: c.Mode, Connections: c.Connections, Pipeline: c.Pipeline, Rate: c.Rate,
 		IdleConnections: c.IdleConnections, Start: started.UTC(),
-		Client: results.Client{CPUUser: cpu.u.Seconds(), CPUSys: cpu.s.Seconds(), Utilization: cpu.utilization()},
+		Client: results.Client{CPUUser: m.u.Seconds(), CPUSys: m.s.Seconds(), Utilization: m.utilization()},
+		Server: m.server, Samples: m.samples,
 	}
 	res.Point(p)
+	if p.Requests > 0 {
+		p.CPUPerRequest = (p.Server.CPUUser + p.Server.CPUSys) * 1e6 / float64(p.Requests)
+	}
 	return p
 }
 
@@ -249,7 +370,7 @@ func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result) error {
 	return enc.Encode(out)
 }
 
-func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result, cpu *clientCPU) {
+func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result, m *meter) {
 	fmt.Fprintf(w, "%s against %s, %v measured after %v warm-up\n", describeLoad(&f.cfg), f.cfg.Addr, res.Duration.Round(time.Millisecond), f.cfg.Warmup)
 	fmt.Fprintf(w, "requests    %d correct (%.0f req/s)\n", p.Requests, p.Throughput)
 	if f.cfg.Rate > 0 || f.cfg.Mode == loadgen.ModeReplay {
@@ -270,20 +391,42 @@ func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result,
 	if res.Reconnects > 0 {
 		fmt.Fprintf(w, "reconnects  %d\n", res.Reconnects)
 	}
-	printClientCPU(w, p, cpu)
+	printClientCPU(w, p, m)
+	if m.pid != 0 {
+		printServer(w, p, m)
+	}
 }
 
-func printClientCPU(w io.Writer, p *results.Point, cpu *clientCPU) {
-	if cpu.err != nil || cpu.wall == 0 {
-		fmt.Fprintf(w, "client CPU  not measured (%v)\n", cpu.err)
+func printClientCPU(w io.Writer, p *results.Point, m *meter) {
+	if m.err != nil || m.wall == 0 {
+		fmt.Fprintf(w, "client CPU  not measured (%v)\n", m.err)
 		return
 	}
 	perReq := "n/a"
 	if p.Requests > 0 {
-		perReq = fmt.Sprintf("%.2f µs", float64((cpu.u+cpu.s).Nanoseconds())/1e3/float64(p.Requests))
+		perReq = fmt.Sprintf("%.2f µs", float64((m.u+m.s).Nanoseconds())/1e3/float64(p.Requests))
 	}
-	fmt.Fprintf(w, "client CPU  user %.2fs sys %.2fs over %.2fs on %d CPU(s): utilization %.0f%%, %s per request\n",
-		cpu.u.Seconds(), cpu.s.Seconds(), cpu.wall.Seconds(), cpu.cpus, 100*cpu.utilization(), perReq)
+	fmt.Fprintf(w, "client CPU  user %.3fs sys %.3fs over %.2fs on %d CPU(s): utilization %.0f%%, %s per request\n",
+		m.u.Seconds(), m.s.Seconds(), m.wall.Seconds(), m.cpus, 100*m.utilization(), perReq)
+}
+
+// printServer writes the --server-pid figures. Scripts read the CPU times
+// in seconds, fields 4 and 6 of the "server CPU" line (and of "client CPU").
+func printServer(w io.Writer, p *results.Point, m *meter) {
+	s := p.Server
+	if m.serverErr != nil {
+		fmt.Fprintf(w, "server      pid %d: %v\n", m.pid, m.serverErr)
+	}
+	if m.sampler == nil {
+		return
+	}
+	perReq := "n/a"
+	if p.Requests > 0 {
+		perReq = fmt.Sprintf("%.2f µs", p.CPUPerRequest)
+	}
+	fmt.Fprintf(w, "server CPU  user %.3fs sys %.3fs over %.2fs: %s per request\n", s.CPUUser, s.CPUSys, m.wall.Seconds(), perReq)
+	fmt.Fprintf(w, "server      RSS %.1f MiB (peak %.1f), threads %d, fds %d, context switches %d voluntary, %d involuntary\n",
+		float64(s.RSS)/(1<<20), float64(s.PeakRSS)/(1<<20), s.Threads, s.FDs, s.VolCtxSw, s.InvolCtxSw)
 }
 
 func describeLoad(c *loadgen.Config) string {

@@ -9,19 +9,9 @@ import (
 	"loopbench/harness/results"
 )
 
-// modelOrder is the order of models in legends and tables: the baseline
-// first, then the event loops, then the rest by name.
-var modelOrder = []string{"threaded", "eventloop", "gnet", "evio", "fasthttp", "node"}
-
-// compareSeries orders keys by model (modelOrder), then variant (the
-// default first).
+// compareSeries orders keys by model (the model table's order, then
+// models it lacks by name), then variant (the default first).
 func compareSeries(a, b results.Key) int {
-	rank := func(m string) int {
-		if i := slices.Index(modelOrder, m); i >= 0 {
-			return i
-		}
-		return len(modelOrder)
-	}
 	variant := func(v string) string {
 		if v == "default" || v == "" {
 			return ""

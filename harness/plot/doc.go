@@ -5,8 +5,8 @@
 // and return a Chart. The rest of the package turns a results.Run into
 // those series:
 //
-//  1. Workloads groups the points by workload and configuration, in model
-//     order (threaded, eventloop, gnet, evio, fasthttp, node, then others).
+//  1. Workloads groups the points by workload and configuration, in the
+//     order of the model table (servers.All), then other models by name.
 //  2. For each workload, charts against the load level (connections, the
 //     offered rate of open-loop workloads, or idle connections held) when
 //     it has two levels or more: throughput, latency p50/p99/p99.9, peak
@@ -22,9 +22,10 @@
 //     (BytesPerConn says how it is computed), and for the whole run the
 //     loop lag p99 of the models that measure it, per workload.
 //
-// Each model keeps its colour and marker in every chart (StyleOf), each
-// variant its line style (Dashes) or, in bar charts, hatching. Points the
-// load generator could not saturate are drawn hollow and named in the
-// notes under the legend as client-bound; failed points are a cross on the
-// x axis and named too, never drawn as data.
+// Each model keeps in every chart the colour and marker its row in the
+// model table gives it (servers.Entry.Style, read by StyleOf), each variant
+// its line style (Dashes) or, in bar charts, hatching. Points the load
+// generator could not saturate are drawn hollow and named in the notes
+// under the legend as client-bound; failed points are a cross on the x axis
+// and named too, never drawn as data.
 package plot

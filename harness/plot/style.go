@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"loopbench/servers"
 )
 
 // Style is how one model is drawn in every chart, so a reader who learns
@@ -16,18 +18,7 @@ type Style struct {
 	Shape Shape
 }
 
-// modelStyles is the fixed table of model styles (Okabe–Ito colours, which
-// stay distinct for colour-blind readers). Unknown models get a colour
-// and shape from a hash of their name, stable from run to run.
-var modelStyles = map[string]Style{
-	"threaded":  {color.NRGBA{0xD5, 0x5E, 0x00, 0xFF}, Square},
-	"eventloop": {color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, Circle},
-	"gnet":      {color.NRGBA{0x00, 0x9E, 0x73, 0xFF}, Diamond},
-	"evio":      {color.NRGBA{0xCC, 0x79, 0xA7, 0xFF}, TriangleDown},
-	"fasthttp":  {color.NRGBA{0x56, 0x56, 0x56, 0xFF}, Hexagon},
-	"node":      {color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, TriangleUp},
-}
-
+// fallbackColors colour the models the table has no style for.
 var fallbackColors = []color.Color{
 	color.NRGBA{0x56, 0xB4, 0xE9, 0xFF},
 	color.NRGBA{0x8B, 0x45, 0x13, 0xFF},
@@ -35,15 +26,51 @@ var fallbackColors = []color.Color{
 	color.NRGBA{0xB2, 0x22, 0x22, 0xFF},
 }
 
-// StyleOf returns the style of a model.
+// StyleOf returns the style of a model: the one its row in the model table
+// (servers.Entry.Style) gives, or, for a model the table lacks (a run of a
+// user's own model) or a row without a style, a colour and shape from a
+// hash of its name, stable from run to run.
 func StyleOf(model string) Style {
-	if s, ok := modelStyles[model]; ok {
+	s := hashStyle(model)
+	e, ok := entry(model)
+	if !ok || e.Style.Color.A == 0 {
 		return s
 	}
+	s.Color = e.Style.Color
+	if sh, ok := ShapeNamed(e.Style.Marker); ok {
+		s.Shape = sh
+	}
+	return s
+}
+
+// hashStyle is the fallback style of a model, from a hash of its name.
+func hashStyle(model string) Style {
 	h := fnv.New32a()
 	h.Write([]byte(model))
 	n := h.Sum32()
 	return Style{fallbackColors[n%uint32(len(fallbackColors))], Shape(n % uint32(numShapes))}
+}
+
+// entry finds a model's row in the model table.
+func entry(model string) (servers.Entry, bool) {
+	for _, e := range servers.All() {
+		if e.Name == model {
+			return e, true
+		}
+	}
+	return servers.Entry{}, false
+}
+
+// rank is a model's place in legends and tables: its row in the model
+// table, and after every row for a model the table lacks.
+func rank(model string) int {
+	all := servers.All()
+	for i, e := range all {
+		if e.Name == model {
+			return i
+		}
+	}
+	return len(all)
 }
 
 // Dashes returns the line pattern of a variant: solid for the default,
@@ -91,6 +118,20 @@ const (
 	Hexagon
 	numShapes
 )
+
+// shapeNames are the names a model's row gives its marker by
+// (servers.Style.Marker), indexed by Shape.
+var shapeNames = [numShapes]string{"circle", "square", "diamond", "triangle-up", "triangle-down", "hexagon"}
+
+// ShapeNamed returns the shape a marker name stands for.
+func ShapeNamed(name string) (Shape, bool) {
+	for i, n := range shapeNames {
+		if n == name {
+			return Shape(i), true
+		}
+	}
+	return 0, false
+}
 
 // glyph draws a Shape, filled or hollow (a white inside with a thick
 // outline, so a hollow point stands out against a line of filled ones).

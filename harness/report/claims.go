@@ -9,6 +9,7 @@ import (
 
 	"loopbench/harness/plot"
 	"loopbench/harness/results"
+	"loopbench/servers"
 )
 
 // Verdict is what the numbers say of a claim.
@@ -27,12 +28,12 @@ const (
 // The thresholds of the verdicts, as ratios of medians from the same run.
 const (
 	// MemoryFarLess: an event loop's memory at most this fraction of the
-	// threaded model's confirms "far less memory"; above MemoryNotLess
+	// thread-per-connection model's confirms "far less memory"; above MemoryNotLess
 	// refutes it.
 	MemoryFarLess = 0.5
 	MemoryNotLess = 1.0
 	// KeepsUp: an event loop's I/O throughput at least this fraction of
-	// the threaded model's confirms "keeps up with or beats"; below
+	// the thread-per-connection model's confirms "keeps up with or beats"; below
 	// FallsBehind refutes it. The gap allows for the run-to-run noise of a
 	// shared host (±5–15%).
 	KeepsUp     = 0.9
@@ -42,8 +43,8 @@ const (
 	// the pool fixes it"; below Unblocked refutes it.
 	Blocked   = 2.0
 	Unblocked = 1.2
-	// MoreCores: the threaded model using at least this multiple of the
-	// event loop's cores (CPU time / wall time) confirms "threads use more
+	// MoreCores: the thread-per-connection model using at least this
+	// multiple of the event loop's cores (CPU time / wall time) confirms "threads use more
 	// cores"; below SameCores refutes it.
 	MoreCores = 1.5
 	SameCores = 1.1
@@ -54,13 +55,65 @@ const (
 	Heavier     = 1.5
 )
 
-// loopSubjects are the models that implement the argument's design, a
-// single-threaded loop with non-blocking I/O and a thread pool: the
-// homemade libuv and the real one.
-var loopSubjects = []string{"eventloop", "node"}
+// cast is who plays each part of the argument, read from the roles of the
+// model table (servers.Entry.Roles), so that no claim names a model: a
+// model added to the table takes part in the claims its roles name.
+type cast struct {
+	// threads is the thread-per-connection baseline (the first, if the
+	// table has several).
+	threads string
+	// loops are the event-loop side, each held against threads.
+	loops []string
+	// homemade is the homemade libuv-style loop, and peers the loops it is
+	// measured against (the libraries and the reference), in table order.
+	homemade string
+	peers    []string
+	// reference is the real libuv.
+	reference string
+}
 
-// subjects names loopSubjects in a sentence.
-var subjects = strings.Join(loopSubjects, " and ")
+// castOf reads the cast from the model table.
+func castOf() cast {
+	first := func(r servers.Role) string {
+		if names := servers.WithRole(r); len(names) > 0 {
+			return names[0]
+		}
+		return ""
+	}
+	k := cast{threads: first(servers.RoleThreadPerConn), loops: servers.WithRole(servers.RoleEventLoop),
+		homemade: first(servers.RoleHomemade), reference: first(servers.RoleReference)}
+	for _, e := range servers.All() {
+		if e.Name != k.homemade && (e.HasRole(servers.RoleLoopLibrary) || e.HasRole(servers.RoleReference)) {
+			k.peers = append(k.peers, e.Name)
+		}
+	}
+	return k
+}
+
+// design names the event-loop side in a sentence, saying which is the
+// homemade loop and which the real libuv: "eventloop (the homemade libuv)
+// and node (the real one)".
+func (k cast) design() string {
+	var parts []string
+	for _, m := range k.loops {
+		switch m {
+		case k.homemade:
+			m += " (the homemade libuv)"
+		case k.reference:
+			m += " (the real one)"
+		}
+		parts = append(parts, m)
+	}
+	return sentence(parts)
+}
+
+// sentence joins names as a list in prose: "a", "a and b", "a, b and c".
+func sentence(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
 
 // Claim is one claim of the argument with the verdict the run supports.
 type Claim struct {
@@ -165,7 +218,8 @@ func Claims(run *results.Run) []Claim {
 	for i := range all {
 		ws[all[i].Name] = &all[i]
 	}
-	cs := []Claim{claimMemory(ws, all), claimIO(ws), claimBlocking(ws), claimCores(ws), claimHomemade(ws, all)}
+	k := castOf()
+	cs := []Claim{k.claimMemory(ws, all), k.claimIO(ws), k.claimBlocking(ws), k.claimCores(ws), k.claimHomemade(ws, all)}
 	charts := [][]string{
 		{"c10k-" + plot.KindBytesPerConn, "io-sleep-" + plot.KindMemory},
 		{"io-sleep-" + plot.KindThroughput, "io-upstream-" + plot.KindThroughput, "file-" + plot.KindThroughput},

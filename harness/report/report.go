@@ -59,6 +59,9 @@ type view struct {
 	Claims    []claimView
 	Workloads []workloadView
 	RunPlots  []image
+	// Design names the event-loop side of the argument and Threads the
+	// thread-per-connection model it is held against (see cast).
+	Design, Threads string
 }
 
 // claimView is a claim with links to the charts that exist of those it
@@ -80,7 +83,8 @@ type workloadView struct {
 type image struct{ Alt, PNG, SVG string }
 
 func build(run *results.Run, opts Options) view {
-	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run)}
+	k := castOf()
+	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run), Design: k.design(), Threads: k.threads}
 	for _, c := range Claims(run) {
 		cv := claimView{Claim: c}
 		for _, name := range c.Charts {
