@@ -9,7 +9,7 @@ func (w *worker) closed() {
 	defer w.finish()
 	r := w.r
 	now := r.now()
-	for !r.stopped.Load() && now < r.measureEnd {
+	for !r.stopped.Load() && now < r.measureEnd.Load() {
 		if w.c == nil && !w.connectClosed() {
 			now = r.now()
 			continue
@@ -22,6 +22,9 @@ func (w *worker) closed() {
 			now = r.now()
 			w.fail(err, w.r.measuring(now))
 		}
+	}
+	if w.c != nil && !r.stopped.Load() {
+		r.unfinished.Add(int64(w.c.size))
 	}
 }
 
@@ -63,7 +66,11 @@ func (w *worker) await(now int64) (int64, error) {
 		}
 		ans, err := w.c.receive(w.answers[:0])
 		now = w.r.now()
-		w.recordClosed(ans, now)
+		w.r.recordAnswers(&w.rec, ans, now)
+		if len(ans) > 0 && !w.answered {
+			w.answered = true
+			w.r.ready.Add(1)
+		}
 		w.answers = ans[:0]
 		if err != nil {
 			return now, err
@@ -78,21 +85,23 @@ func (w *worker) await(now int64) (int64, error) {
 	}
 }
 
-// recordClosed records answers that completed at now, if now is measured.
-func (w *worker) recordClosed(ans []answer, now int64) {
-	if len(ans) == 0 || !w.r.measuring(now) {
+// recordAnswers records in rec the answers of a closed loop that
+// completed at now, if now is measured, and adds the correct ones to
+// cfg.Answered. Both engines (a goroutine per connection, and epoll) call it.
+func (r *run) recordAnswers(rec *recorder, ans []answer, now int64) {
+	if len(ans) == 0 || !r.measuring(now) {
 		return
 	}
 	ok := int64(0)
 	for i := range ans {
 		a := &ans[i]
-		w.rec.add(sample{us: (now - a.sent) / 1000, lag: -1, route: a.route, status: a.status, class: a.class, n: 1})
+		rec.add(sample{us: (now - a.sent) / 1000, lag: -1, route: a.route, status: a.status, class: a.class, n: 1})
 		if a.class == classOK {
 			ok++
 		}
 	}
-	if w.r.cfg.Answered != nil && ok > 0 {
-		w.r.cfg.Answered.Add(ok)
+	if r.cfg.Answered != nil && ok > 0 {
+		r.cfg.Answered.Add(ok)
 	}
 }
 

@@ -43,7 +43,8 @@ type econn struct {
 	connecting bool
 	since      int64 // when the connect began
 	c          *conn
-	woff       int // bytes of c.wbuf already written
+	woff       int  // bytes of c.wbuf already written
+	answered   bool // the connection has had an answer (counted in run.ready)
 }
 
 const (
@@ -96,7 +97,11 @@ func (l *eloop) run() {
 	r := l.r
 	for {
 		now := r.now()
-		if r.stopped.Load() || now >= r.measureEnd {
+		if r.stopped.Load() {
+			return
+		}
+		if now >= r.measureEnd.Load() {
+			l.countUnfinished()
 			return
 		}
 		l.dialDue(now)
@@ -119,7 +124,18 @@ func (l *eloop) waitMillis(now int64) int {
 	if len(l.redial) > 0 {
 		return 1
 	}
-	return int(min(epollTick, (l.r.measureEnd-now)/1e6+1))
+	return int(min(epollTick, (l.r.measureEnd.Load()-now)/1e6+1))
+}
+
+// countUnfinished counts the requests in flight as the window closes.
+func (l *eloop) countUnfinished() {
+	var n int64
+	for _, ec := range l.conns {
+		if ec.fd >= 0 && !ec.connecting {
+			n += int64(ec.c.size)
+		}
+	}
+	l.r.unfinished.Add(n)
 }
 
 // dialDue starts the connects the pacer allows now.
@@ -257,7 +273,11 @@ func (l *eloop) answered(ec *econn, now int64) bool {
 	c := ec.c
 	ans, err := c.parse(l.answers[:0])
 	l.answers = ans[:0]
-	l.record(ans, now)
+	l.r.recordAnswers(&l.rec, ans, now)
+	if len(ans) > 0 && !ec.answered {
+		ec.answered = true
+		l.r.ready.Add(1)
+	}
 	switch {
 	case err != nil:
 		l.fail(ec, err, now)
@@ -272,23 +292,6 @@ func (l *eloop) answered(ec *econn, now int64) bool {
 		l.send(ec, now)
 	}
 	return ec.fd >= 0
-}
-
-func (l *eloop) record(ans []answer, now int64) {
-	if len(ans) == 0 || !l.r.measuring(now) {
-		return
-	}
-	ok := int64(0)
-	for i := range ans {
-		a := &ans[i]
-		l.rec.add(sample{us: (now - a.sent) / 1000, lag: -1, route: a.route, status: a.status, class: a.class, n: 1})
-		if a.class == classOK {
-			ok++
-		}
-	}
-	if l.r.cfg.Answered != nil && ok > 0 {
-		l.r.cfg.Answered.Add(ok)
-	}
 }
 
 // eof handles the end of the stream: an error if requests were in flight.

@@ -117,6 +117,14 @@ type Result struct {
 	// IdleOpened is the number of idle connections opened; IdleHeld those
 	// still open at the end (-1 where the platform cannot tell).
 	IdleOpened, IdleHeld int
+	// NotReady counts a closed loop's connections that had not completed a
+	// request when the window opened, Admission after how long past the
+	// warm-up it opened without them (it waits for them up to a Timeout).
+	NotReady  int64
+	Admission time.Duration
+	// Unfinished counts a closed loop's requests still in flight when the
+	// window closed: sent, never answered within it, counted apart.
+	Unfinished int64
 }
 
 // ErrNoConnection is returned when no connection to the server succeeded.

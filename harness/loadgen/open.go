@@ -17,7 +17,7 @@ func (w *worker) open() {
 	}
 	for !r.stopped.Load() {
 		k, at, ok := r.sched.take()
-		if !ok || r.now() >= r.hardStop {
+		if !ok || r.now() >= r.hardStop.Load() {
 			return
 		}
 		start, lag, ok := w.wait(at)
@@ -142,9 +142,9 @@ type schedule struct {
 }
 
 func newSchedule(r *run) *schedule {
-	s := &schedule{end: r.measureEnd, cum: r.cum, seed: uint64(r.cfg.Seed), from: r.measureStart, to: r.measureEnd}
+	s := &schedule{end: r.measureEnd.Load(), cum: r.cum, seed: uint64(r.cfg.Seed), from: r.measureStart.Load(), to: r.measureEnd.Load()}
 	if r.cfg.Mode == ModeReplay {
-		s.trace, s.offset = r.cfg.Trace, r.measureStart
+		s.trace, s.offset = r.cfg.Trace, r.measureStart.Load()
 	} else if r.cfg.Rate > 0 {
 		s.interval = float64(time.Second) / r.cfg.Rate
 	}

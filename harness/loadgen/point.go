@@ -13,6 +13,7 @@ import (
 // route, the statuses and the errors. The runner fills the rest.
 func (r *Result) Point(p *results.Point) {
 	p.Duration = r.Duration.Seconds()
+	p.NotReady, p.AdmissionWait, p.Unfinished = r.NotReady, r.Admission.Seconds(), r.Unfinished
 	p.Requests = r.Requests
 	p.Throughput = 0
 	if r.Duration > 0 {

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"runtime"
 	"sync"
@@ -18,10 +19,13 @@ type run struct {
 	cum    []float64 // cumulative weights of the mix
 	t0     time.Time
 
-	measureStart, measureEnd int64
+	// The measured window, [measureStart, measureEnd). A closed loop's
+	// opens only once every connection has completed a request (see
+	// openWindow); until then both are maxTime, so nothing is measured.
+	measureStart, measureEnd atomicTime
 	// hardStop is when every connection gives up: the end of the measured
 	// interval for a closed loop, plus Timeout to drain an open loop.
-	hardStop int64
+	hardStop atomicTime
 	timeout  int64
 
 	parent  context.Context
@@ -35,6 +39,10 @@ type run struct {
 	sched   *schedule
 
 	connected   atomic.Bool
+	ready       atomic.Int64 // closed loop: connections that have had an answer
+	unfinished  atomic.Int64 // closed loop: requests in flight when the window closed
+	notReady    int64        // closed loop: connections without an answer when the window opened
+	admission   int64        // how long the window waited past the warm-up for them
 	reconnects  atomic.Int64
 	queued      atomic.Int64
 	inWindow    atomic.Int64 // open loop: outcomes recorded for requests scheduled in the window
@@ -75,7 +83,13 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 // at converts a run time into a wall-clock deadline (with its monotonic reading).
 func (r *run) at(t int64) time.Time { return r.t0.Add(time.Duration(t)) }
 
-func (r *run) measuring(t int64) bool { return t >= r.measureStart && t < r.measureEnd }
+func (r *run) measuring(t int64) bool { return t >= r.measureStart.Load() && t < r.measureEnd.Load() }
+
+// maxTime is "not yet": the window's bounds before it opens.
+const maxTime = math.MaxInt64
+
+// atomicTime is a run time read by every connection and set by drive.
+type atomicTime struct{ atomic.Int64 }
 
 // execute checks that the server answers connections, opens the idle
 // connections, runs the workers and gathers their tallies.
@@ -122,17 +136,52 @@ func (r *run) probe() error {
 func (r *run) start() {
 	r.t0 = time.Now()
 	r.limiter.next = 0
-	r.measureStart = int64(r.cfg.Warmup)
-	r.measureEnd = r.measureStart + int64(r.cfg.Duration)
-	r.hardStop = r.measureEnd
 	if r.openLoop() {
-		r.hardStop += r.timeout
+		r.setWindow(int64(r.cfg.Warmup))
+		r.hardStop.Store(r.hardStop.Load() + r.timeout)
+	} else {
+		r.measureStart.Store(maxTime)
+		r.measureEnd.Store(maxTime)
+		r.hardStop.Store(maxTime)
 	}
 	r.sched = newSchedule(r)
 }
 
 func (r *run) openLoop() bool {
 	return r.cfg.Mode == ModeOpen || r.cfg.Mode == ModeReplay || (r.cfg.Mode == ModeIdle && r.cfg.Rate > 0)
+}
+
+// setWindow places the measured window at start.
+func (r *run) setWindow(start int64) {
+	r.measureStart.Store(start)
+	r.measureEnd.Store(start + int64(r.cfg.Duration))
+	r.hardStop.Store(start + int64(r.cfg.Duration))
+}
+
+// admissionLimit bounds how long past the warm-up a closed loop's window
+// waits for its last connections' first answers.
+func (r *run) admissionLimit() int64 { return max(r.timeout, int64(time.Second)) }
+
+// openWindow waits, after the warm-up, until every connection of a closed
+// loop has completed a request (or admissionLimit has passed), and opens
+// the measured window then: a window that opened on connections still
+// waiting in the server's accept queue would measure their admission, not
+// the server's service. The connections still unanswered are counted.
+func (r *run) openWindow(finished <-chan struct{}) bool {
+	if !r.sleepUntil(int64(r.cfg.Warmup), finished) {
+		return false
+	}
+	limit := int64(r.cfg.Warmup) + r.admissionLimit()
+	for r.ready.Load() < int64(r.cfg.Connections) && r.now() < limit {
+		if !r.sleepUntil(r.now()+int64(2*time.Millisecond), finished) {
+			return false
+		}
+	}
+	now := r.now()
+	r.notReady = int64(r.cfg.Connections) - r.ready.Load()
+	r.admission = now - int64(r.cfg.Warmup)
+	r.setWindow(now)
+	return true
 }
 
 // drive runs the workers until they finish, the hard stop, or cancellation,
@@ -153,12 +202,18 @@ func (r *run) drive() {
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
-	if r.sleepUntil(r.measureStart, finished) {
+	opened := false
+	if r.openLoop() {
+		opened = r.sleepUntil(r.measureStart.Load(), finished)
+	} else {
+		opened = r.openWindow(finished)
+	}
+	if opened {
 		call(r.cfg.OnMeasure)
-		r.sleepUntil(r.measureEnd, finished)
+		r.sleepUntil(r.measureEnd.Load(), finished)
 		call(r.cfg.OnMeasureEnd)
 	}
-	r.sleepUntil(r.hardStop, finished)
+	r.sleepUntil(r.hardStop.Load(), finished)
 	r.stop()
 	<-finished
 }
@@ -318,14 +373,20 @@ func (p *pacer) wait(r *run) bool {
 // connection could send before the hard stop waited at least Timeout: they
 // count as "timeout", unless the run was cancelled.
 func (r *run) result() *Result {
-	end := r.measureEnd
-	if r.parent.Err() != nil {
+	start, end := r.measureStart.Load(), r.measureEnd.Load()
+	if r.parent.Err() != nil || end == maxTime {
 		end = min(r.stopAt, end)
 	}
+	if start == maxTime {
+		start = end
+	}
 	res := &Result{
-		Duration:   time.Duration(max(0, end-r.measureStart)),
+		Duration:   time.Duration(max(0, end-start)),
 		Reconnects: r.reconnects.Load(),
 		Queued:     r.queued.Load(),
+		NotReady:   r.notReady,
+		Admission:  time.Duration(r.admission),
+		Unfinished: r.unfinished.Load(),
 	}
 	r.tally.fill(res, r.routes)
 	if r.openLoop() {

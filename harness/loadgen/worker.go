@@ -20,6 +20,8 @@ type worker struct {
 	rec     recorder
 	answers []answer
 	timer   *time.Timer
+	// answered is set at the connection's first answer (counted in run.ready).
+	answered bool
 }
 
 func newWorker(r *run, id int) *worker {
@@ -89,10 +91,10 @@ func (w *worker) finish() {
 // 1.25 Timeout ahead) because setting a deadline costs a timer update.
 func (w *worker) arm(now int64) error {
 	c, r := w.c, w.r
-	if c.deadline >= c.oldest().sent+r.timeout || c.deadline == r.hardStop {
+	if c.deadline >= c.oldest().sent+r.timeout || c.deadline == r.hardStop.Load() {
 		return nil
 	}
-	c.deadline = min(now+r.timeout+r.timeout/4, r.hardStop)
+	c.deadline = min(now+r.timeout+r.timeout/4, r.hardStop.Load())
 	if err := c.nc.SetDeadline(r.at(c.deadline)); err != nil {
 		return err
 	}
@@ -111,7 +113,7 @@ func (r *run) classify(err error) (class int32, ok bool) {
 	case errors.Is(err, errStopped) || r.stopped.Load():
 		return 0, false
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return classTimeout, r.now() < r.hardStop
+		return classTimeout, r.now() < r.hardStop.Load()
 	case errors.Is(err, errProtocol):
 		return classProtocol, true
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):

@@ -101,6 +101,13 @@ type Point struct {
 	// measurement (-1: the platform cannot tell).
 	IdleHeld int `json:"idle_held,omitempty"`
 	Rep      int `json:"rep"` // repetition, from 0
+	// NotReady counts a closed loop's connections that had not completed a
+	// request when the measured window opened, AdmissionWait how long past
+	// the warm-up the window waited for them (seconds). Unfinished counts
+	// requests in flight when the window closed.
+	NotReady      int64   `json:"not_ready,omitempty"`
+	AdmissionWait float64 `json:"admission_wait_s,omitempty"`
+	Unfinished    int64   `json:"unfinished,omitempty"`
 
 	ServerCPUs string `json:"server_cpus"`
 	ClientCPUs string `json:"client_cpus"`

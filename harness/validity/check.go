@@ -29,7 +29,7 @@ func Check(p *results.Point, k Counters) results.Validity {
 		v.Kernel.StealShare = float64(k.Steal) / float64(k.Total)
 	}
 	for _, check := range []func(*results.Point, *results.Validity) string{
-		heldConnections, littlesLaw, errorRate, admission, steal,
+		notReady, heldConnections, littlesLaw, errorRate, admission, steal,
 	} {
 		if reason := check(p, &v); reason != "" {
 			v.Status = results.Partial
@@ -37,6 +37,15 @@ func Check(p *results.Point, k Counters) results.Validity {
 		}
 	}
 	return v
+}
+
+// notReady checks that every connection of a closed loop had completed a
+// request when the window opened (the load generator waits a while for it).
+func notReady(p *results.Point, _ *results.Validity) string {
+	if p.NotReady == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d connections had not completed a request %.1f s after the warm-up, when the window opened without them", p.NotReady, p.Connections, p.AdmissionWait)
 }
 
 // heldConnections checks that the server had a descriptor for every
