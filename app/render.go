@@ -26,27 +26,69 @@ const (
 	typeBinary = "application/octet-stream"
 )
 
+// Reply is an answer before it is framed: its status, its Content-Type and
+// the body a GET carries (a HEAD answer carries only its length). Route and
+// FinishReply give it to a model whose library frames responses itself
+// (fasthttp), which sets these fields on the library's response; Handle and
+// Finish frame the same answer as HTTP/1.1 bytes.
+// Body may alias the fixed bodies, an operation's result or a caller's
+// scratch buffer: the caller must not modify it.
+type Reply struct {
+	Status int
+	Type   string
+	Body   []byte
+}
+
+// maxSleepBody is the longest /sleep body, for any int: Finish renders it
+// into a stack array of this size, so a sleep's answer allocates nothing.
+const maxSleepBody = len("slept  ms") + 20
+
 // Finish renders the answer of a deferred operation once the model has
 // performed it: result is the upstream reply body, the file's contents or the
 // CPU key (nil for sleep); err is the operation's failure, if any.
 func Finish(dst []byte, a *Action, result []byte, err error) []byte {
+	var scratch [maxSleepBody]byte
+	status, ctype, body := finish(scratch[:0], a, result, err)
+	return appendResponse(dst, a, status, ctype, body)
+}
+
+// FinishReply is Finish for a model that frames responses itself: it returns
+// the Reply of a's answer. The /sleep body is rendered into scratch[:0],
+// which the Reply's Body then aliases; other bodies alias result or the
+// fixed status texts.
+func FinishReply(scratch []byte, a *Action, result []byte, err error) Reply {
+	status, ctype, body := finish(scratch, a, result, err)
+	return Reply{Status: status, Type: ctype, Body: body}
+}
+
+// finish returns the parts of a's answer, as separate results for the
+// reason route gives.
+func finish(scratch []byte, a *Action, result []byte, err error) (status int, ctype string, body []byte) {
 	switch {
 	case err != nil && a.Op == OpFile && errors.Is(err, fs.ErrNotExist):
-		return appendStatus(dst, a, 404)
+		return statusAnswer(404)
 	case err != nil && a.Op == OpUpstream:
-		return appendStatus(dst, a, 502)
+		return statusAnswer(502)
 	case err != nil:
-		return appendStatus(dst, a, 500)
+		return statusAnswer(500)
 	}
 	switch a.Op {
 	case OpSleep:
-		return appendResponseFunc(dst, a, typeText, sleepBodyLen(a.Millis), func(b []byte) []byte {
-			return AppendSleepBody(b, a.Millis)
-		})
+		return 200, typeText, AppendSleepBody(scratch[:0], a.Millis)
 	case OpFile:
-		return appendResponse(dst, a, 200, typeBinary, result)
+		return 200, typeBinary, result
 	}
-	return appendResponse(dst, a, 200, typeText, result)
+	return 200, typeText, result
+}
+
+// FinishInline completes, on the caller's thread, an answer that is not
+// Deferred: an immediate answer is already in dst, which it returns as it
+// is; /cpu without offload is computed here and its answer appended.
+func FinishInline(dst []byte, a *Action) []byte {
+	if a.Op != OpCPU {
+		return dst
+	}
+	return Finish(dst, a, CPU(a.Iter), nil)
 }
 
 // AppendSleepBody appends the body of /sleep?ms=N: "slept N ms".
@@ -56,31 +98,22 @@ func AppendSleepBody(dst []byte, ms int) []byte {
 	return append(dst, " ms"...)
 }
 
-func sleepBodyLen(ms int) int { return len("slept  ms") + digits(ms) }
-
-func digits(n int) int {
-	d := 1
-	for n >= 10 {
-		n /= 10
-		d++
-	}
-	return d
-}
-
 // AppendError appends the answer to a request Parse refused. The connection
 // must be closed after it is written.
 func AppendError(dst []byte, err error) []byte {
 	a := Action{}
+	status := 400
 	var e *Error
 	if errors.As(err, &e) {
-		return appendStatus(dst, &a, e.Status)
+		status = e.Status
 	}
-	return appendStatus(dst, &a, 400)
+	status, ctype, body := statusAnswer(status)
+	return appendResponse(dst, &a, status, ctype, body)
 }
 
-// appendStatus appends a response whose body is the status text.
-func appendStatus(dst []byte, a *Action, status int) []byte {
-	return appendResponse(dst, a, status, typeText, statusText(status))
+// statusAnswer is the parts of the answer whose body is the status text.
+func statusAnswer(status int) (int, string, []byte) {
+	return status, typeText, statusText(status)
 }
 
 func appendResponse(dst []byte, a *Action, status int, ctype string, body []byte) []byte {
@@ -89,14 +122,6 @@ func appendResponse(dst []byte, a *Action, status int, ctype string, body []byte
 		return dst
 	}
 	return append(dst, body...)
-}
-
-func appendResponseFunc(dst []byte, a *Action, ctype string, n int, body func([]byte) []byte) []byte {
-	dst = appendHead(dst, a, 200, ctype, n)
-	if a.Head {
-		return dst
-	}
-	return body(dst)
 }
 
 func appendHead(dst []byte, a *Action, status int, ctype string, n int) []byte {

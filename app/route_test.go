@@ -188,7 +188,7 @@ func TestFinishErrors(t *testing.T) {
 	}
 }
 
-// TestSleepBody checks the /sleep body and its precomputed length.
+// TestSleepBody checks the /sleep body and its Content-Length.
 func TestSleepBody(t *testing.T) {
 	for _, ms := range []int{0, 9, 10, 99, 100, 60000} {
 		a := Action{Op: OpSleep, Millis: ms, KeepAlive: true}

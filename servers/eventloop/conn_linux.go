@@ -151,12 +151,14 @@ func (c *conn) serve(l *loop, data []byte) []byte {
 
 // handle routes the request in l.req. While no answer waits in q, an
 // immediate answer is appended to out; otherwise answers queue in order.
+// /cpu without offload is not deferred: FinishInline blocks the loop for
+// its whole computation, as pbkdf2Sync does.
 func (c *conn) handle(l *loop, out []byte) []byte {
 	if len(c.q) == 0 {
 		var a app.Action
 		out, a = app.Handle(out, &l.req)
-		if a.Op == app.OpNone || (a.Op == app.OpCPU && !l.srv.cfg.CPUOffload) {
-			out = finishInline(out, &a)
+		if !a.Deferred(l.srv.cfg.CPUOffload) {
+			out = app.FinishInline(out, &a)
 			c.lastRequest = c.lastRequest || !a.KeepAlive
 			return out
 		}
@@ -167,22 +169,13 @@ func (c *conn) handle(l *loop, out []byte) []byte {
 	ans.buf, ans.action = app.Handle(ans.buf[:0], &l.req)
 	c.lastRequest = c.lastRequest || !ans.action.KeepAlive
 	c.q = append(c.q, ans)
-	if a := &ans.action; a.Op == app.OpNone || (a.Op == app.OpCPU && !l.srv.cfg.CPUOffload) {
-		ans.buf = finishInline(ans.buf, a)
+	if a := &ans.action; !a.Deferred(l.srv.cfg.CPUOffload) {
+		ans.buf = app.FinishInline(ans.buf, a)
 		ans.ready = true
 		return out
 	}
 	l.startOp(ans)
 	return out
-}
-
-// finishInline completes an answer on the loop thread: /cpu without
-// offload blocks the loop for its whole computation, as pbkdf2Sync does.
-func finishInline(dst []byte, a *app.Action) []byte {
-	if a.Op == app.OpCPU {
-		return app.Finish(dst, a, app.CPU(a.Iter), nil)
-	}
-	return dst
 }
 
 // start queues a deferred answer first in q and starts its operation.

@@ -20,9 +20,10 @@
 //   - It leaves Nagle's algorithm on, with no option to turn it off. Opened
 //     sets TCP_NODELAY on the descriptor, read from evio's unexported conn.fd.
 //   - Wake after the loop's poller has closed writes to a closed (perhaps
-//     reused) descriptor. Wakes are only issued under the connection's lock
-//     while its Closed event has not run, and evio runs every Closed before
-//     it closes the poller.
+//     reused) descriptor. Wakes are only issued by the connection's answer
+//     queue (servers/internal/answers), under its lock, while its Closed
+//     event has not run, and evio runs every Closed before it closes the
+//     poller.
 package evio
 
 import (
@@ -37,7 +38,6 @@ import (
 	"github.com/tidwall/evio"
 
 	"loopbench/servers/internal/deferred"
-	"loopbench/servers/internal/upstream"
 	"loopbench/servers/model"
 )
 
@@ -98,30 +98,21 @@ func startError(err error) error {
 
 // server holds the state shared by every loop.
 type server struct {
-	cfg      model.Config
-	upstream *upstream.Pool
+	cfg model.Config
 
 	serving    chan net.Addr
 	logNoDelay sync.Once
 	// control is the client address of the control connection.
 	control atomic.Pointer[net.TCPAddr]
 
-	// tasks counts the deferred operations running; quit ends the sleeps
-	// among them once evio has stopped.
+	// tasks counts the deferred operations running, each on its own
+	// goroutine.
 	tasks sync.WaitGroup
-	quit  chan struct{}
-	ops   deferred.Ops
+	ops   *deferred.Ops
 }
 
 func newServer(cfg model.Config) *server {
-	s := &server{
-		cfg:      cfg,
-		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),
-		serving:  make(chan net.Addr, 1),
-		quit:     make(chan struct{}),
-	}
-	s.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: s.upstream, Quit: s.quit}
-	return s
+	return &server{cfg: cfg, serving: make(chan net.Addr, 1), ops: deferred.New(cfg)}
 }
 
 // events wires the server into evio: NumLoops from --loops and evio's
@@ -174,7 +165,7 @@ func (s *server) isControl(ec evio.Conn) bool {
 // release ends the sleeps still running and waits for every deferred
 // operation, then closes the backend connections.
 func (s *server) release() {
-	close(s.quit)
+	s.ops.Stop()
 	s.tasks.Wait()
-	s.upstream.Close()
+	s.ops.Close()
 }

@@ -6,11 +6,11 @@
 // choose.
 //
 // The handler builds an app.Request from what fasthttp parsed (method, the
-// raw request target, version, keep-alive), lets app.Handle and app.Finish
-// render the answer, and copies its status, Content-Type and body into
-// fasthttp's response. fasthttp writes the Server (Name "loopbench"), Date,
-// Content-Length and Connection headers itself, so the bytes on the wire
-// differ from app's only in header order. Bad input that fasthttp's parser
+// raw request target, version, keep-alive), gets the answer's app.Reply
+// (status, Content-Type and body) from app.Route or app.FinishReply, and
+// sets those on fasthttp's response. fasthttp writes the Server (Name
+// "loopbench"), Date, Content-Length and Connection headers itself, so the
+// bytes on the wire differ from app's only in header order. Bad input that fasthttp's parser
 // refuses or accepts its own way never reaches app: those differences are
 // listed in Differences and checked by the conformance suite.
 //
@@ -30,7 +30,6 @@ import (
 	fh "github.com/valyala/fasthttp"
 
 	"loopbench/app"
-	"loopbench/servers/internal/upstream"
 	"loopbench/servers/model"
 )
 
@@ -71,7 +70,7 @@ func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 		return err
 	}
 	h := newHandler(cfg)
-	defer h.pool.Close()
+	defer h.ops.Close()
 	srv := &fh.Server{
 		Handler:                      h.serve,
 		Name:                         "loopbench",
@@ -103,7 +102,7 @@ func (h *handler) shutdown(srv *fh.Server) {
 	if err == nil {
 		return
 	}
-	close(h.stop)
+	h.ops.Stop()
 	h.conns.closeAll()
 	for srv.GetOpenConnectionsCount() > 0 {
 		time.Sleep(10 * time.Millisecond)
@@ -135,7 +134,3 @@ func (s *connSet) closeAll() {
 		c.Close()
 	}
 }
-
-// newPool returns the backend client; without a backend, calls fail with
-// upstream.ErrNoBackend and are answered 502.
-func newPool(addr string) *upstream.Pool { return upstream.NewPool(addr, upstream.MaxIdle) }

@@ -3,50 +3,49 @@ package fasthttp
 import (
 	"bytes"
 	"net"
-	"strconv"
-	"sync"
 
 	fh "github.com/valyala/fasthttp"
 
 	"loopbench/app"
 	"loopbench/servers/internal/deferred"
-	"loopbench/servers/internal/upstream"
 	"loopbench/servers/model"
 )
 
 // handler adapts fasthttp's request context to the shared application.
 type handler struct {
-	pool  *upstream.Pool
-	stop  chan struct{}
-	ops   deferred.Ops
+	ops   *deferred.Ops
 	conns connSet
-	bufs  sync.Pool // *[]byte render buffers
 }
 
 func newHandler(cfg model.Config) *handler {
-	h := &handler{pool: newPool(cfg.Backend), stop: make(chan struct{})}
-	h.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: h.pool, Quit: h.stop}
-	h.conns.conns = make(map[net.Conn]struct{})
-	h.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
-	return h
+	return &handler{ops: deferred.New(cfg), conns: connSet{conns: make(map[net.Conn]struct{})}}
 }
 
 // serve answers one request parsed by fasthttp, performing its deferred
-// operation inline on the connection's goroutine.
+// operation inline on the connection's goroutine, /cpu included.
 func (h *handler) serve(ctx *fh.RequestCtx) {
 	var req app.Request
 	request(ctx, &req)
-	bp := h.bufs.Get().(*[]byte)
-	out, a := app.Handle((*bp)[:0], &req)
-	if a.Op != app.OpNone {
-		result, err := h.perform(&a)
-		out = app.Finish(out, &a, result, err)
+	rep, a := app.Route(&req)
+	if a.Deferred(true) {
+		h.finish(ctx, &a)
+		return
 	}
-	respond(ctx, out, &a)
-	if cap(out) <= 64<<10 {
-		*bp = out[:0]
-		h.bufs.Put(bp)
-	}
+	respond(ctx, &rep, &a)
+}
+
+// sleepScratch holds the longest /sleep body, "slept 60000 ms", with room
+// to spare.
+const sleepScratch = 32
+
+// finish performs a's operation, blocking this connection's goroutine, and
+// responds with its answer. The /sleep body is rendered on the stack, and
+// fasthttp copies it.
+func (h *handler) finish(ctx *fh.RequestCtx, a *app.Action) {
+	var scratch [sleepScratch]byte
+	result, err := h.ops.Perform(a)
+	rep := app.FinishReply(scratch[:0], a, result, err)
+	respond(ctx, &rep, a)
 }
 
 // request fills r from what fasthttp parsed. The target is taken raw, as
@@ -69,45 +68,18 @@ func request(ctx *fh.RequestCtx, r *app.Request) {
 	}
 }
 
-// perform does a deferred operation inline, blocking this connection's goroutine.
-func (h *handler) perform(a *app.Action) ([]byte, error) { return h.ops.Perform(a) }
-
-var (
-	crlf        = []byte("\r\n")
-	headEnd     = []byte("\r\n\r\n")
-	contentType = []byte("\r\nContent-Type: ")
-	contentLen  = []byte("\r\nContent-Length: ")
-)
-
-// respond copies app's rendered response into fasthttp's: the status, the
+// respond sets app's reply on fasthttp's response: the status, the
 // Content-Type, and the body, or for HEAD the Content-Length of the body
 // that GET would carry. fasthttp adds Server, Date and Connection itself.
-func respond(ctx *fh.RequestCtx, rendered []byte, a *app.Action) {
-	status, _ := strconv.Atoi(string(rendered[len("HTTP/1.1 "):len("HTTP/1.1 200")]))
-	end := bytes.Index(rendered, headEnd)
-	head, body := rendered[:end], rendered[end+len(headEnd):]
-	ctx.SetStatusCode(status)
-	ctx.SetContentTypeBytes(headerValue(head, contentType))
+func respond(ctx *fh.RequestCtx, rep *app.Reply, a *app.Action) {
+	ctx.SetStatusCode(rep.Status)
+	ctx.SetContentType(rep.Type)
 	if a.Head {
-		n, _ := strconv.Atoi(string(headerValue(head, contentLen)))
-		ctx.Response.Header.SetContentLength(n)
+		ctx.Response.Header.SetContentLength(len(rep.Body))
 	} else {
-		ctx.SetBody(body)
+		ctx.SetBody(rep.Body)
 	}
 	if !a.KeepAlive {
 		ctx.SetConnectionClose()
 	}
-}
-
-// headerValue finds the value of the header whose "\r\nName: " is prefix.
-func headerValue(head, prefix []byte) []byte {
-	i := bytes.Index(head, prefix)
-	if i < 0 {
-		return nil
-	}
-	v := head[i+len(prefix):]
-	if j := bytes.Index(v, crlf); j >= 0 {
-		v = v[:j]
-	}
-	return v
 }

@@ -22,7 +22,6 @@ import (
 	gn "github.com/panjf2000/gnet/v2"
 
 	"loopbench/servers/internal/deferred"
-	"loopbench/servers/internal/upstream"
 	"loopbench/servers/model"
 )
 
@@ -67,30 +66,23 @@ func startError(err error) error {
 // server is the gnet.EventHandler: the state shared by every loop.
 type server struct {
 	gn.BuiltinEventEngine
-	cfg      model.Config
-	loops    int
-	work     *workers
-	upstream *upstream.Pool
+	cfg   model.Config
+	loops int
+	work  *workers // runs ops, the deferred operations
+	ops   *deferred.Ops
 
 	booted chan struct{}
 	engine gn.Engine
-
-	// quit ends the sleeps still running when the engine stops.
-	quit chan struct{}
-	ops  deferred.Ops
 }
 
 func newServer(cfg model.Config) *server {
-	s := &server{
-		cfg:      cfg,
-		loops:    max(cfg.Loops, 1),
-		work:     newWorkers(cfg.Pool),
-		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),
-		booted:   make(chan struct{}),
-		quit:     make(chan struct{}),
+	return &server{
+		cfg:    cfg,
+		loops:  max(cfg.Loops, 1),
+		work:   newWorkers(cfg.Pool),
+		ops:    deferred.New(cfg),
+		booted: make(chan struct{}),
 	}
-	s.ops = deferred.Ops{DataDir: cfg.DataDir, Upstream: s.upstream, Quit: s.quit}
-	return s
 }
 
 // options are the engine's: one loop by default, N loops spread over the
@@ -137,11 +129,11 @@ func (s *server) stop(ran <-chan error) error {
 // release ends the sleeps still running, waits for every deferred operation
 // and releases the pool and the backend connections.
 func (s *server) release() {
-	close(s.quit)
+	s.ops.Stop()
 	if err := s.work.wait(); err != nil {
 		log.Printf("gnet: releasing the goroutine pool: %v", err)
 	}
-	s.upstream.Close()
+	s.ops.Close()
 }
 
 // quietLogger drops gnet's debug and info lines (gnet's default logger

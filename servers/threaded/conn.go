@@ -116,12 +116,12 @@ func (c *conn) linger() {
 }
 
 // handle appends the answer to c.req, performing its deferred operation on
-// this thread first. Answers queued before it are written before the
-// thread blocks.
+// this thread first; /cpu is performed like the others (Deferred(true)).
+// Answers queued before it are written before the thread blocks.
 func (c *conn) handle() (keepAlive bool) {
 	out, a := app.Handle(c.out, &c.req)
 	c.out = out
-	if a.Op == app.OpNone {
+	if !a.Deferred(true) {
 		return a.KeepAlive
 	}
 	if c.flush() != nil {

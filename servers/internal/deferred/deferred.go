@@ -11,20 +11,38 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers/internal/upstream"
+	"loopbench/servers/model"
 )
 
 // ErrStopped fails a sleep cut short because the server is stopping; its
 // connection is closing, so nobody sees the answer.
 var ErrStopped = errors.New("server stopping")
 
-// Ops holds what the operations need.
+// Ops holds what the operations need: the data directory, a pool of
+// kept-alive connections to the backend, and the channel that Stop closes.
 type Ops struct {
-	DataDir  string
-	Upstream *upstream.Pool
-	// Quit is closed when the server stops: sleeps still running end at
-	// once with ErrStopped.
-	Quit <-chan struct{}
+	dataDir  string
+	upstream *upstream.Pool
+	quit     chan struct{}
 }
+
+// New returns the operations of a server configured by cfg: reading files
+// from its data directory, calling its backend (without a backend, calls
+// fail with upstream.ErrNoBackend, answered 502), and sleeping until Stop.
+func New(cfg model.Config) *Ops {
+	return &Ops{
+		dataDir:  cfg.DataDir,
+		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),
+		quit:     make(chan struct{}),
+	}
+}
+
+// Stop ends at once, with ErrStopped, the sleeps still running and any that
+// start after: the server is stopping. It may be called once.
+func (o *Ops) Stop() { close(o.quit) }
+
+// Close closes the backend connections, once no operation runs any more.
+func (o *Ops) Close() { o.upstream.Close() }
 
 // Perform does the blocking part of a and returns the result app.Finish
 // renders.
@@ -33,23 +51,23 @@ func (o *Ops) Perform(a *app.Action) ([]byte, error) {
 	case app.OpSleep:
 		return nil, o.sleep(time.Duration(a.Millis) * time.Millisecond)
 	case app.OpUpstream:
-		return o.Upstream.Do(a.Millis)
+		return o.upstream.Do(a.Millis)
 	case app.OpFile:
-		return app.ReadFile(o.DataDir, a.Name)
+		return app.ReadFile(o.dataDir, a.Name)
 	case app.OpCPU:
 		return app.CPU(a.Iter), nil
 	}
 	return nil, errors.New("deferred: unknown operation " + a.Op.String())
 }
 
-// sleep blocks the goroutine for d, or until Quit is closed.
+// sleep blocks the goroutine for d, or until Stop.
 func (o *Ops) sleep(d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return nil
-	case <-o.Quit:
+	case <-o.quit:
 		return ErrStopped
 	}
 }

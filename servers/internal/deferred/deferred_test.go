@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 func TestPerform(t *testing.T) {
@@ -15,7 +16,8 @@ func TestPerform(t *testing.T) {
 	if err := app.WriteDataFiles(dir); err != nil {
 		t.Fatal(err)
 	}
-	o := &Ops{DataDir: dir, Quit: make(chan struct{})}
+	o := New(model.Config{DataDir: dir})
+	defer o.Close()
 	tests := []struct {
 		name    string
 		action  app.Action
@@ -41,18 +43,20 @@ func TestPerform(t *testing.T) {
 	}
 }
 
-func TestSleepEndsOnQuit(t *testing.T) {
-	quit := make(chan struct{})
-	o := &Ops{Quit: quit}
+// TestSleepEndsOnStop starts a long sleep and stops the operations, as a
+// stopping server does: the sleep must end at once with ErrStopped.
+func TestSleepEndsOnStop(t *testing.T) {
+	o := New(model.Config{})
+	defer o.Close()
 	done := make(chan error, 1)
 	go func() { _, err := o.Perform(&app.Action{Op: app.OpSleep, Millis: 60000}); done <- err }()
-	close(quit)
+	o.Stop()
 	select {
 	case err := <-done:
 		if !errors.Is(err, ErrStopped) {
 			t.Errorf("a sleep cut short returned %v, want ErrStopped", err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("a 60 s sleep did not end when Quit was closed")
+		t.Fatal("a 60 s sleep did not end when the operations stopped")
 	}
 }
