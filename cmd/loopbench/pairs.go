@@ -18,7 +18,7 @@ func runPairs(args []string, stdout, stderr io.Writer) error {
 	a := fs.String("a", "eventloop", "the `series` on top of the ratio: a model, or model/variant")
 	b := fs.String("b", "gnet", "the `series` below the ratio")
 	metric := fs.String("metric", "cpu", "the `figure` compared: cpu (server µs per request), throughput or p99")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, reorder(args, "--a", "-a", "--b", "-b", "--metric", "-metric")); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

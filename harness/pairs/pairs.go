@@ -190,8 +190,11 @@ func Write(w io.Writer, rows []Row, a, b Series, m Metric) error {
 }
 
 func figure(s benchmath.Summary) string {
-	if math.IsNaN(s.Center) {
+	switch {
+	case math.IsNaN(s.Center):
 		return "-"
+	case math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo):
+		return fmt.Sprintf("%.3g", s.Center)
 	}
 	return fmt.Sprintf("%.3g %s", s.Center, s.PctRangeString())
 }
