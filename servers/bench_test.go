@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"loopbench/servers/internal/testkit"
 )
 
 // BenchmarkPlaintext measures GET /plaintext against every row, with the
@@ -33,9 +35,9 @@ func BenchmarkPlaintext(b *testing.B) {
 
 // drive makes b.N requests over conns connections, depth requests per write.
 func drive(b *testing.B, addr string, conns, depth int) {
-	cs := make([]*client, conns)
+	cs := make([]*testkit.Client, conns)
 	for i := range cs {
-		cs[i] = dial(b, addr)
+		cs[i] = testkit.Dial(b, addr)
 	}
 	batch := bytes.Repeat([]byte("GET /plaintext HTTP/1.1\r\nHost: loopbench\r\n\r\n"), depth)
 	var left atomic.Int64
@@ -62,12 +64,12 @@ func drive(b *testing.B, addr string, conns, depth int) {
 
 // roundTrip writes a batch of requests and reads as many answers, checking
 // only the status line and skipping the body by its Content-Length.
-func roundTrip(c *client, batch []byte, depth int) error {
-	if _, err := c.c.Write(batch); err != nil {
+func roundTrip(c *testkit.Client, batch []byte, depth int) error {
+	if _, err := c.Conn.Write(batch); err != nil {
 		return err
 	}
 	for range depth {
-		if err := skipResponse(c.br); err != nil {
+		if err := skipResponse(c.R); err != nil {
 			return err
 		}
 	}

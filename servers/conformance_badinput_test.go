@@ -7,22 +7,28 @@ import (
 	"time"
 
 	"loopbench/servers"
+	"loopbench/servers/internal/testkit"
 )
 
-// outcome is how a model answers a bad input: one of statuses (0 for
-// "closes without an answer"), and whether the connection must close after.
+// outcome is how a model answers a bad input, or meets a condition of the
+// accept-error case: one of statuses (0 for "closes without an answer"),
+// whether the connection must close after, or whether the server stops.
 type outcome struct {
 	statuses []int
 	closes   bool
+	stops    bool   // the server stops: Serve returns an error instead of answering
 	why      string // for a difference: why this model answers this way
+}
+
+// badInput is a request a model must refuse, or answer despite a fault.
+type badInput struct {
+	name, request string
+	want          outcome
 }
 
 // badInputs are the bad inputs of issue 2 with the answers app gives. Each
 // is followed by a check that the server still answers a fresh connection.
-var badInputs = []struct {
-	name, request string
-	want          outcome
-}{
+var badInputs = []badInput{
 	// Protocol errors: the status, then the connection closes.
 	{name: "garbage-request-line", request: "GARBAGE\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "no-version", request: "GET /plaintext\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
@@ -41,30 +47,14 @@ var badInputs = []struct {
 	{name: "nul-in-target", request: "GET /plain\x00text HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	// HTTP/1.1 requires Host, but app does not check it: it answers.
 	{name: "no-host", request: "GET /plaintext HTTP/1.1\r\n\r\n", want: outcome{statuses: []int{200}}},
-	// Route-level refusals: the status; the connection may stay open.
-	{name: "unknown-path", request: "GET /nope HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{404}}},
-	{name: "method-post", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 0\r\n\r\n", want: outcome{statuses: []int{405}}},
+	// Refusals of a body: the route's status, then the connection closes.
 	{name: "body-over-64KiB", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 70000\r\n\r\n" + strings.Repeat("b", 70000), want: outcome{statuses: []int{405}, closes: true}},
 	{name: "chunked-body", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", want: outcome{statuses: []int{405}, closes: true}},
-	{name: "method-delete", request: "DELETE /json HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{405}}},
-	{name: "sleep-ms-over", request: "GET /sleep?ms=60001 HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "sleep-ms-negative", request: "GET /sleep?ms=-1 HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "sleep-ms-missing", request: "GET /sleep HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "sleep-ms-not-a-number", request: "GET /sleep?ms=1e3 HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "upstream-ms-over", request: "GET /upstream?ms=60001 HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "cpu-iter-zero", request: "GET /cpu?iter=0 HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "cpu-iter-over", request: "GET /cpu?iter=10000001 HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "file-no-name", request: "GET /file HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}}},
-	{name: "file-missing", request: "GET /file?name=none.bin HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{404}}},
-	{name: "file-dotdot", request: "GET /file?name=../go.mod HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{404}}},
-	{name: "file-encoded-dotdot", request: "GET /file?name=%2e%2e%2fgo.mod HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{404}}},
-	{name: "file-absolute", request: "GET /file?name=%2Fetc%2Fpasswd HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{404}}},
-	{name: "file-dot", request: "GET /file?name=. HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{404}}},
 }
 
-// differences are the bad inputs a model knowingly answers its own way,
-// by model name (every variant of the model), then case name. Each must
-// also be listed in the model's Entry.Differences.
+// differences are the bad inputs and cases a model knowingly meets its own
+// way, by model name (every variant of the model), then bad input or case
+// name. Each must also be listed in the model's Entry.Differences.
 var differences = map[string]map[string]outcome{
 	"fasthttp": {
 		"bare-lf":             {statuses: []int{0}, why: "fasthttp never answers a head whose lines end in a bare LF: it waits for more bytes"},
@@ -75,6 +65,13 @@ var differences = map[string]map[string]outcome{
 		"body-over-64KiB":     {statuses: []int{400}, closes: true, why: "fasthttp refuses a body over MaxRequestBodySize (64 KiB, as app) as a parse error: 400, not the route's 405"},
 		"chunked-body":        {statuses: []int{405}, why: "fasthttp reads a chunked body and keeps the connection; app answers and closes"},
 		"no-host":             {statuses: []int{400}, closes: true, why: "fasthttp refuses an HTTP/1.1 request without Host (RFC 9112); app does not check Host"},
+		"accept-error":        {stops: true, why: "fasthttp's accept loop retries only timeouts: EMFILE is a \"permanent error\", and Server.Serve returns it"},
+	},
+	"gnet": {
+		"accept-error": {stops: true, why: "gnet's engine stops when accept fails with EMFILE instead of backing off"},
+	},
+	"evio": {
+		"accept-error": {stops: true, why: "evio's loop ends when accept fails with anything but EAGAIN, EMFILE included"},
 	},
 	"node": {
 		"no-version": {statuses: []int{505}, closes: true, why: "llhttp takes a request line without a version as HTTP/0.9 and refuses it with 505"},
@@ -89,36 +86,33 @@ func expectation(model, name string, standard outcome) outcome {
 	return standard
 }
 
-// testBadInput sends every bad input on its own connection and checks the
+// testBadInput sends every bad input on its own connection, in parallel,
+// and checks the
 // answer, that the connection closes where it must, and that the server
 // still answers.
 func testBadInput(t *testing.T, s *subject) {
 	for _, bi := range badInputs {
 		t.Run(bi.name, func(t *testing.T) {
+			t.Parallel()
 			want := expectation(s.row.model, bi.name, bi.want)
-			c := dial(t, s.addr)
+			c := testkit.Dial(t, s.addr)
 			if slices.Contains(want.statuses, 0) { // no answer: the server closes or waits
-				c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				c.Conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 			}
-			c.send(t, bi.request)
-			r, err := c.read(firstWord(bi.request))
+			c.Send(t, bi.request)
+			r, err := c.Read(testkit.Method(bi.request))
 			switch {
 			case err != nil && slices.Contains(want.statuses, 0):
 			case err != nil:
 				t.Errorf("no answer: %v; want one of %v", err, want.statuses)
-			case !slices.Contains(want.statuses, r.status):
+			case !slices.Contains(want.statuses, r.Status):
 				t.Errorf("answered %v, want one of %v", r, want.statuses)
 			case want.closes:
-				c.expectClosed(t)
+				c.ExpectClosed(t)
 			}
 			stillServes(t, s)
 		})
 	}
-}
-
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(s, " ")
-	return w
 }
 
 // TestDifferencesListed checks that a model with expected differences here
@@ -132,12 +126,36 @@ func TestDifferencesListed(t *testing.T) {
 			continue
 		}
 		if len(cases) > 0 && len(e.Differences) == 0 {
-			t.Errorf("%s answers %d bad inputs its own way here, but its Entry.Differences is empty", model, len(cases))
+			t.Errorf("%s meets %d bad inputs or cases its own way here, but its Entry.Differences is empty", model, len(cases))
 		}
 		for name, o := range cases {
 			if o.why == "" {
 				t.Errorf("%s/%s: an expected difference needs its why", model, name)
 			}
+			if !known(name) {
+				t.Errorf("%s/%s: no bad input or case has that name", model, name)
+			}
 		}
 	}
+}
+
+// TestKnownBugsNamed checks that every known bug names a case of a model.
+func TestKnownBugsNamed(t *testing.T) {
+	for model, bugs := range knownBugs {
+		if _, err := servers.Lookup(model); err != nil {
+			t.Errorf("known bugs of unknown model %q: %v", model, err)
+		}
+		for name := range bugs {
+			if c, _, _ := strings.Cut(name, "/"); !known(c) {
+				t.Errorf("%s/%s: no case has that name", model, name)
+			}
+		}
+	}
+}
+
+// known reports whether name is a bad input's or a case's, the names the
+// differences are keyed by.
+func known(name string) bool {
+	return slices.ContainsFunc(badInputs, func(bi badInput) bool { return bi.name == name }) ||
+		slices.ContainsFunc(cases, func(c suiteCase) bool { return c.name == name })
 }

@@ -1,8 +1,8 @@
 package servers_test
 
 import (
+	"bytes"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
@@ -55,208 +56,182 @@ var libraryGoroutines = []goleak.Option{
 	goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 }
 
-// cases are run in order against every row.
-var cases = []struct {
+// suiteCase is one check of the suite, run against a row's subject.
+type suiteCase struct {
 	name string
 	run  func(t *testing.T, s *subject)
-}{
+	// beside: the case may run beside the other beside cases, as it counts
+	// no descriptors and measures no time closely. Most wait on timers,
+	// sockets or a child process, so running them two at a time (go test's
+	// -parallel, GOMAXPROCS by default) keeps the suite short.
+	beside bool
+}
+
+// cases are run against every row: in order, then the beside ones beside
+// each other.
+var cases = []suiteCase{
 	{name: "routes", run: testRoutes},
-	{name: "head", run: testHead},
 	{name: "keep-alive", run: testKeepAlive},
 	{name: "pipelined-16", run: testPipelined},
 	{name: "trickled", run: testTrickled},
-	{name: "http-1.0", run: testHTTP10},
-	{name: "connection-close", run: testConnectionClose},
 	{name: "bad-input", run: testBadInput},
 	{name: "body-in-sync", run: testBodyInSync},
 	{name: "reset-mid-request", run: testReset},
-	{name: "1000-connections", run: testManyConnections},
-	{name: "sleeps-overlap", run: testSleepsOverlap},
-	{name: "upstreams-overlap", run: testUpstreamsOverlap},
+	{name: "listen-error", run: testListenError},
+	{name: "pipeline-beyond-queue-bound", run: testPipelineBeyondQueueBound, beside: true},
+	{name: "slow-reader", run: testSlowReader, beside: true},
+	{name: "close-after-answer", run: testCloseAfterAnswer, beside: true},
+	{name: "1000-connections", run: testManyConnections, beside: true},
+	{name: "sleeps-overlap", run: testSleepsOverlap, beside: true},
+	{name: "upstreams-overlap", run: testUpstreamsOverlap, beside: true},
+	{name: "backend-failures", run: testBackendFailures, beside: true},
+	{name: "backend-reuse", run: testBackendReuse, beside: true},
+	{name: "accept-error", run: testAcceptError, beside: true},
 }
 
 // TestConformance runs every case against every row, each row with its own
-// server, backend and data directory, and checks the graceful stop.
+// server, backend and data directory, and checks the graceful stop once
+// every case has ended.
 func TestConformance(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
 			s := start(t, r)
+			t.Cleanup(func() { s.stop(t) })
 			for _, c := range cases {
-				t.Run(c.name, func(t *testing.T) { c.run(t, s) })
+				t.Run(c.name, func(t *testing.T) {
+					skipKnownBug(t, s)
+					if c.beside {
+						t.Parallel()
+					}
+					c.run(t, s)
+				})
 			}
-			s.stop(t)
 		})
 	}
 }
 
-const (
-	typeText = "text/plain; charset=utf-8"
-	typeJSON = "application/json"
-	typeFile = "application/octet-stream"
-)
+// knownBugs are checks that a model of ours is known to fail, by model name
+// (every variant), then case or case/subcase name, with the bug. Unlike a
+// difference, a bug is not meant to stay: the check is skipped, saying why,
+// until the bug is fixed and its entry deleted. It is empty: the two bugs
+// the suite found in eventloop (a connection stalled behind 64 KiB of ready
+// answers, a descriptor leaked by a failed start) are fixed.
+var knownBugs = map[string]map[string]string{}
 
-// routeCases are the routes with the exact bodies every model must send.
-var routeCases = []struct {
-	target, ctype string
-	body          []byte
-}{
-	{target: "/plaintext", ctype: typeText, body: app.PlaintextBody()},
-	{target: "/json", ctype: typeJSON, body: app.JSONBody()},
-	{target: "/sleep?ms=0", ctype: typeText, body: []byte("slept 0 ms")},
-	{target: "/sleep?ms=20", ctype: typeText, body: []byte("slept 20 ms")},
-	{target: "/upstream?ms=0", ctype: typeText, body: []byte("upstream 0 ms")},
-	{target: "/upstream?ms=20", ctype: typeText, body: []byte("upstream 20 ms")},
-	{target: "/file?name=small.bin", ctype: typeFile, body: app.DataContent(1 << 10)},
-	{target: "/file?name=medium.bin", ctype: typeFile, body: app.DataContent(64 << 10)},
-	{target: "/file?name=large.bin", ctype: typeFile, body: app.DataContent(1 << 20)},
-	{target: "/cpu?iter=1", ctype: typeText, body: app.CPU(1)},
-	{target: "/cpu?iter=1000", ctype: typeText, body: app.CPU(1000)},
-}
-
-// testRoutes checks every route's status, body and headers on one
-// keep-alive connection.
-func testRoutes(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	for _, rc := range routeCases {
-		r := c.get(t, rc.target)
-		if r.status != 200 || string(r.body) != string(rc.body) {
-			t.Errorf("GET %s = %v, want 200 %.40q", rc.target, r, rc.body)
-		}
-		checkHeaders(t, "GET "+rc.target, r, rc.ctype, len(rc.body))
-	}
-}
-
-// checkHeaders checks the headers every answer carries.
-func checkHeaders(t *testing.T, what string, r *response, ctype string, length int) {
+// skipKnownBug skips t if its row's model is known to fail it.
+func skipKnownBug(t *testing.T, s *subject) {
 	t.Helper()
-	if got := r.header.Get("Content-Type"); got != ctype {
-		t.Errorf("%s: Content-Type %q, want %q", what, got, ctype)
+	name, _ := strings.CutPrefix(t.Name(), "TestConformance/"+s.row.name+"/")
+	if bug, ok := knownBugs[s.row.model][name]; ok {
+		t.Skipf("known bug of %s: %s", s.row.model, bug)
 	}
-	if got, want := r.header.Get("Content-Length"), fmt.Sprint(length); got != want {
-		t.Errorf("%s: Content-Length %q, want %q", what, got, want)
-	}
-	if got := r.header.Get("Server"); got != "loopbench" {
-		t.Errorf("%s: Server %q, want loopbench", what, got)
-	}
-	date, err := http.ParseTime(r.header.Get("Date"))
-	if err != nil || time.Since(date).Abs() > time.Minute {
-		t.Errorf("%s: Date %q is not the current time in HTTP format (%v)", what, r.header.Get("Date"), err)
-	}
-}
-
-// testHead checks that HEAD gets GET's headers and no body: the next
-// answer on the connection must parse.
-func testHead(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	for _, rc := range []struct {
-		target, ctype string
-		length        int
-	}{
-		{target: "/plaintext", ctype: typeText, length: len(app.PlaintextBody())},
-		{target: "/sleep?ms=5", ctype: typeText, length: len("slept 5 ms")},
-		{target: "/file?name=medium.bin", ctype: typeFile, length: 64 << 10},
-	} {
-		c.send(t, "HEAD "+rc.target+" HTTP/1.1\r\nHost: loopbench\r\n\r\n")
-		r := c.mustRead(t, "HEAD")
-		if r.status != 200 {
-			t.Errorf("HEAD %s: status %d, want 200", rc.target, r.status)
-		}
-		checkHeaders(t, "HEAD "+rc.target, r, rc.ctype, rc.length)
-	}
-	c.expect200(t, "/json", string(app.JSONBody()))
 }
 
 func testKeepAlive(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
+	c := testkit.Dial(t, s.addr)
 	for range 5 {
-		c.expect200(t, "/plaintext", string(app.PlaintextBody()))
-		c.expect200(t, "/sleep?ms=1", "slept 1 ms")
+		expect200(t, c, "/plaintext", app.PlaintextBody())
+		expect200(t, c, "/sleep?ms=1", []byte("slept 1 ms"))
 	}
 }
 
-// testPipelined sends 16 requests in one write, deferred ones among them
-// with the longest sleeps first, and checks the answers come in order.
+func expect200(t testing.TB, c *testkit.Client, target string, body []byte) {
+	t.Helper()
+	if r := c.Get(t, target); r.Status != 200 || !bytes.Equal(r.Body, body) {
+		t.Errorf("GET %s = %v, want 200 %.40q", target, r, body)
+	}
+}
+
+// testPipelined sends 16 requests in one write, deferred ones of every kind
+// among them with the longest waits first, and checks the answers come in
+// order.
 func testPipelined(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	var req strings.Builder
-	want := make([]string, 16)
-	for i := range 16 {
-		var target string
-		switch i % 4 {
-		case 0:
-			target, want[i] = "/plaintext", string(app.PlaintextBody())
-		case 1:
-			target, want[i] = "/json", string(app.JSONBody())
-		case 2:
-			target, want[i] = fmt.Sprintf("/sleep?ms=%d", 32-2*i), fmt.Sprintf("slept %d ms", 32-2*i)
-		case 3:
-			target, want[i] = fmt.Sprintf("/cpu?iter=%d", i), string(app.CPU(i))
+	reqs := make([]string, 16)
+	for i := range reqs {
+		targets := []string{
+			"/plaintext",
+			"/json",
+			fmt.Sprintf("/sleep?ms=%d", 32-2*i),
+			fmt.Sprintf("/cpu?iter=%d", i),
+			fmt.Sprintf("/upstream?ms=%d", 16-i),
+			"/file?name=medium.bin",
 		}
-		fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: loopbench\r\n\r\n", target)
+		reqs[i] = testkit.Get(targets[i%len(targets)])
 	}
-	c.send(t, req.String())
-	for i := range 16 {
-		if r := c.mustRead(t, "GET"); r.status != 200 || string(r.body) != want[i] {
-			t.Errorf("answer %d = %v, want 200 %q", i, r, want[i])
+	c := testkit.Dial(t, s.addr)
+	c.Send(t, strings.Join(reqs, ""))
+	expectAnswers(t, c, reqs, s.dataDir)
+}
+
+// testPipelineBeyondQueueBound pipelines more deferred requests than a
+// connection may have waiting (gnet and evio queue 256 answers, eventloop
+// 32), so reading stops and resumes as answers leave.
+func testPipelineBeyondQueueBound(t *testing.T, s *subject) {
+	reqs := make([]string, 700)
+	for i := range reqs {
+		reqs[i] = testkit.Get("/sleep?ms=1")
+		if i%3 == 0 {
+			reqs[i] = testkit.Get("/plaintext")
+		}
+	}
+	c := testkit.Dial(t, s.addr)
+	c.Send(t, strings.Join(reqs, ""))
+	expectAnswers(t, c, reqs, s.dataDir)
+}
+
+// expectAnswers reads the answers to reqs, pipelined on c, and wants each
+// to be the shared application's, in order. It stops at the first that is
+// not: every later answer would be out of step.
+func expectAnswers(t *testing.T, c *testkit.Client, reqs []string, dir string) {
+	t.Helper()
+	for i, raw := range reqs {
+		want := testkit.Want(t, raw, dir)
+		r, err := c.Read(testkit.Method(raw))
+		if err != nil || r.Status != want.Status || !bytes.Equal(r.Body, want.Body) {
+			t.Fatalf("answer %d of %d (%.40q) = %v, %v; want %v", i, len(reqs), raw, r, err, want)
 		}
 	}
 }
 
-// testTrickled sends a request one byte per write.
+// testTrickled sends two requests one byte per write, the second deferred.
 func testTrickled(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	c.c.SetNoDelay(true)
-	for _, b := range []byte("GET /json HTTP/1.1\r\nHost: loopbench\r\n\r\n") {
-		c.send(t, string(b))
+	c := testkit.Dial(t, s.addr)
+	c.Conn.SetNoDelay(true)
+	reqs := []string{testkit.Get("/json"), testkit.Get("/sleep?ms=1")}
+	for _, b := range []byte(strings.Join(reqs, "")) {
+		c.Send(t, string(b))
 		time.Sleep(time.Millisecond)
 	}
-	if r := c.mustRead(t, "GET"); r.status != 200 || string(r.body) != string(app.JSONBody()) {
-		t.Errorf("trickled request answered %v", r)
-	}
+	expectAnswers(t, c, reqs, s.dataDir)
 }
 
-// testHTTP10 checks that HTTP/1.0 closes after the answer unless it asks
-// for keep-alive.
-func testHTTP10(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	c.send(t, "GET /plaintext HTTP/1.0\r\n\r\n")
-	if r := c.mustRead(t, "GET"); r.status != 200 || string(r.body) != string(app.PlaintextBody()) || !r.close {
-		t.Errorf("HTTP/1.0 request answered %v, close %v; want 200 and close", r, r.close)
-	}
-	c.expectClosed(t)
-
-	k := dial(t, s.addr)
-	for range 2 {
-		k.send(t, "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-		r := k.mustRead(t, "GET")
-		if r.status != 200 || !strings.EqualFold(r.header.Get("Connection"), "keep-alive") {
-			t.Errorf("HTTP/1.0 keep-alive answered %v with Connection %q", r, r.header.Get("Connection"))
-		}
-	}
-}
-
-func testConnectionClose(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	c.send(t, "GET /json HTTP/1.1\r\nHost: loopbench\r\nConnection: close\r\n\r\n")
-	r := c.mustRead(t, "GET")
-	if r.status != 200 || !r.close {
-		t.Errorf("Connection: close answered %v without Connection: close", r)
-	}
-	c.expectClosed(t)
+// testSlowReader pipelines 6 MiB of answers before the client reads any
+// (more than gnet may hold unsent for a connection, more than the socket
+// buffers), then more requests; all are answered in order once it reads.
+func testSlowReader(t *testing.T, s *subject) {
+	c := testkit.Dial(t, s.addr)
+	large := strings.Repeat(testkit.Get("/file?name=large.bin"), 6)
+	then := testkit.Get("/plaintext") + testkit.Get("/sleep?ms=1") + testkit.Get("/json")
+	c.Send(t, large)
+	time.Sleep(50 * time.Millisecond) // the server fills the socket buffers and holds the rest
+	c.Send(t, then)
+	time.Sleep(10 * time.Millisecond)
+	reqs := append(strings.SplitAfter(large, "\r\n\r\n")[:6], strings.SplitAfter(then, "\r\n\r\n")[:3]...)
+	expectAnswers(t, c, reqs, s.dataDir)
 }
 
 // testBodyInSync sends a request with a body the route refuses, then a
 // request on the same connection: the server must either close or answer
 // the second request, never read the body as a request.
 func testBodyInSync(t *testing.T, s *subject) {
-	c := dial(t, s.addr)
-	c.send(t, "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 28\r\n\r\nGET /json HTTP/1.1\r\nX: y\r\n\r\n")
-	c.send(t, "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\n\r\n")
-	if r := c.mustRead(t, "POST"); r.status != 405 {
+	c := testkit.Dial(t, s.addr)
+	c.Send(t, "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 28\r\n\r\nGET /json HTTP/1.1\r\nX: y\r\n\r\n")
+	c.Send(t, testkit.Get("/plaintext"))
+	if r := c.MustRead(t, "POST"); r.Status != 405 {
 		t.Errorf("POST with a body answered %v, want 405", r)
 	}
-	r, err := c.read("GET")
-	if err == nil && (r.status != 200 || string(r.body) != string(app.PlaintextBody())) {
+	r, err := c.Read("GET")
+	if err == nil && (r.Status != 200 || !bytes.Equal(r.Body, app.PlaintextBody())) {
 		t.Errorf("the request after the body was answered %v: the stream desynchronised", r)
 	}
 }
@@ -265,16 +240,17 @@ func testBodyInSync(t *testing.T, s *subject) {
 // server still answers.
 func testReset(t *testing.T, s *subject) {
 	for _, partial := range []string{
-		"GET /plain",                                // in the request line
-		"GET /plaintext HTTP/1.1\r\nHost: loop",     // in the headers
-		"GET /sleep?ms=50 HTTP/1.1\r\n\r\n",         // while the answer waits on a timer
-		"GET /upstream?ms=50 HTTP/1.1\r\n\r\n",      // while it waits on the backend
-		"GET /file?name=large.bin HTTP/1.1\r\n\r\n", // while a large answer is written
+		"GET /plain",                            // in the request line
+		"GET /plaintext HTTP/1.1\r\nHost: loop", // in the headers
+		"GET /plaintext HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", // in a body announced but never sent
+		"GET /sleep?ms=50 HTTP/1.1\r\n\r\n",                        // while the answer waits on a timer
+		"GET /upstream?ms=50 HTTP/1.1\r\n\r\n",                     // while it waits on the backend
+		"GET /file?name=large.bin HTTP/1.1\r\n\r\n",                // while a large answer is written
 	} {
-		c := dial(t, s.addr)
-		c.send(t, partial)
+		c := testkit.Dial(t, s.addr)
+		c.Send(t, partial)
 		time.Sleep(5 * time.Millisecond)
-		c.reset()
+		c.Reset()
 	}
 	time.Sleep(100 * time.Millisecond)
 	stillServes(t, s)
@@ -284,19 +260,30 @@ func testReset(t *testing.T, s *subject) {
 // requests, all connections at once.
 func testManyConnections(t *testing.T, s *subject) {
 	const conns, requests = 1000, 10
-	cs := make([]*client, conns)
+	cs := make([]*testkit.Client, conns)
 	for i := range cs {
-		cs[i] = dial(t, s.addr)
+		cs[i] = testkit.Dial(t, s.addr)
 	}
+	concurrently(t, cs, func(c *testkit.Client) error {
+		for range requests {
+			if err := exchange(c, "/plaintext", app.PlaintextBody()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// concurrently runs do for every client at once and reports how many
+// failed, with the first failure.
+func concurrently(t *testing.T, cs []*testkit.Client, do func(*testkit.Client) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, conns)
+	errs := make(chan error, len(cs))
 	for _, c := range cs {
 		wg.Go(func() {
-			for range requests {
-				if err := exchange(c, "/plaintext", app.PlaintextBody()); err != nil {
-					errs <- err
-					return
-				}
+			if err := do(c); err != nil {
+				errs <- err
 			}
 		})
 	}
@@ -309,21 +296,18 @@ func testManyConnections(t *testing.T, s *subject) {
 		}
 	}
 	if failed > 0 {
-		t.Errorf("%d of %d connections failed", failed, conns)
+		t.Errorf("%d of %d connections failed", failed, len(cs))
 	}
 }
 
 // exchange makes one request and checks the answer, without testing.T,
 // so that many goroutines can use it.
-func exchange(c *client, target string, body []byte) error {
-	if _, err := fmt.Fprintf(c.c, "GET %s HTTP/1.1\r\nHost: loopbench\r\n\r\n", target); err != nil {
-		return err
-	}
-	r, err := c.read("GET")
+func exchange(c *testkit.Client, target string, body []byte) error {
+	r, err := c.Exchange(testkit.Get(target))
 	if err != nil {
 		return err
 	}
-	if r.status != 200 || string(r.body) != string(body) {
+	if r.Status != 200 || !bytes.Equal(r.Body, body) {
 		return fmt.Errorf("GET %s answered %v", target, r)
 	}
 	return nil
@@ -344,26 +328,13 @@ func testUpstreamsOverlap(t *testing.T, s *subject) {
 // they finish well before 200 serial waits would (40 s).
 func overlap(t *testing.T, s *subject, target, body string) {
 	const n = 200
-	cs := make([]*client, n)
+	cs := make([]*testkit.Client, n)
 	for i := range cs {
-		cs[i] = dial(t, s.addr)
+		cs[i] = testkit.Dial(t, s.addr)
 	}
 	begin := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for _, c := range cs {
-		wg.Go(func() {
-			if err := exchange(c, target, []byte(body)); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
+	concurrently(t, cs, func(c *testkit.Client) error { return exchange(c, target, []byte(body)) })
 	elapsed := time.Since(begin)
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
 	t.Logf("%d concurrent GET %s took %v", n, target, elapsed.Round(time.Millisecond))
 	if elapsed > 10*time.Second {
 		t.Errorf("%d concurrent GET %s took %v: the waits do not overlap (serial: 40 s)", n, target, elapsed)

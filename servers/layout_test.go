@@ -2,6 +2,7 @@ package servers_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -56,4 +57,24 @@ func inside(p, pattern string) bool {
 	}
 	p, _, _ = strings.Cut(p, " ") // test variants: "pkg [pkg.test]"
 	return p == pattern
+}
+
+// TestTestkitOnlyInTests checks that servers/internal/testkit, the tests'
+// helpers, is imported by test files only: `go list` without -test lists
+// the imports of the non-test files.
+func TestTestkitOnlyInTests(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH:", err)
+	}
+	const testkit = "loopbench/servers/internal/testkit"
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "loopbench/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list loopbench/...: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 0 && fields[0] != testkit && slices.Contains(fields[1:], testkit) {
+			t.Errorf("%s imports %s outside its tests", fields[0], testkit)
+		}
+	}
 }

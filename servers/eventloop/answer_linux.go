@@ -166,6 +166,11 @@ func (c *conn) flushAnswers(l *loop) {
 	if len(out) > 0 {
 		c.send(l, out)
 	}
+	if !c.closed && len(c.out) == 0 && len(c.q) > 0 && c.q[0].ready {
+		// The bound stopped this batch and the kernel took all of it, so no
+		// EPOLLOUT will come: flush the rest in the next check phase.
+		l.markCheck(c)
+	}
 	c.resume(l)
 	c.finishOrWait(l)
 }

@@ -1,39 +1,21 @@
 package eventloop
 
 import (
-	"bufio"
 	"bytes"
 	"log"
 	"net"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"loopbench/app"
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 
 	"golang.org/x/sys/unix"
 )
-
-// syncBuffer is a log destination safe for the loop thread and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // highestFD returns the largest open descriptor number of the process.
 func highestFD(t *testing.T) int {
@@ -103,14 +85,13 @@ func clientSockets(t *testing.T, n int) []int {
 }
 
 func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	log.SetOutput(&logs)
 	defer log.SetOutput(os.Stderr)
 	ts := startServer(t, model.Config{}, nil)
 	ln := ts.s.loops[0].ln
-	served := ts.dial(t)
-	r := bufio.NewReader(served)
-	get(t, served, r, "/plaintext")
+	served := testkit.Dial(t, ts.Addr)
+	served.Get(t, "/plaintext")
 	waiting := clientSockets(t, 4)
 	restore := exhaustDescriptors(t)
 	for _, fd := range waiting { // the kernel completes these; the server cannot accept them
@@ -119,8 +100,8 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // the listener is paused now, with backoff
-	if status, body := get(t, served, r, "/plaintext"); status != 200 || body != "Hello, World!" {
-		t.Errorf("an existing connection while out of descriptors: %d %q", status, body)
+	if a := served.Get(t, "/plaintext"); a.Status != 200 || !bytes.Equal(a.Body, app.PlaintextBody()) {
+		t.Errorf("an existing connection while out of descriptors: %v", a)
 	}
 	restore()
 	for i, fd := range waiting { // once descriptors are back, the waiting connections are accepted
@@ -130,15 +111,12 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.SetDeadline(time.Now().Add(20 * time.Second))
-		if status, _ := get(t, c, bufio.NewReader(c), "/json"); status != 200 {
-			t.Errorf("waiting connection %d: status %d", i, status)
+		if a, err := testkit.Wrap(c.(*net.TCPConn)).Exchange(testkit.Get("/json")); err != nil || a.Status != 200 {
+			t.Errorf("waiting connection %d: %v %v", i, a, err)
 		}
 		c.Close()
 	}
-	if err := ts.stop(); err != nil {
-		t.Fatal(err)
-	}
+	ts.Stop(t)
 	if ln.pauses == 0 || ln.pauses > 30 {
 		t.Errorf("accept paused %d times in about 300 ms: want at least one and no spinning", ln.pauses)
 	}

@@ -1,17 +1,14 @@
 package eventloop
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"loopbench/app"
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
@@ -73,17 +71,15 @@ func TestPoolCompletionsRunOnTheLoopThread(t *testing.T) {
 func TestLoopLagShowsABlockedLoop(t *testing.T) {
 	iter := cpuIterations(200 * time.Millisecond)
 	ts := startServer(t, model.Config{}, nil)
-	c := ts.dial(t)
+	c := testkit.Dial(t, ts.Addr)
 	time.Sleep(50 * time.Millisecond) // some unblocked lag samples first
 	start := time.Now()
-	if status, _ := get(t, c, bufio.NewReader(c), "/cpu?iter="+strconv.Itoa(iter)); status != 200 {
-		t.Fatalf("status %d", status)
+	if a := c.Get(t, "/cpu?iter="+strconv.Itoa(iter)); a.Status != 200 {
+		t.Fatalf("GET /cpu = %v", a)
 	}
 	blocked := time.Since(start)
 	time.Sleep(30 * time.Millisecond) // the lag timer fires once the loop is free again
-	if err := ts.stop(); err != nil {
-		t.Fatal(err)
-	}
+	ts.Stop(t)
 	lag := lagStats(ts.s.lagHistograms()).LoopLag
 	// The loop was blocked for most of the request's time; its timer was at
 	// least that late, less one interval.
@@ -133,126 +129,30 @@ func TestServeRefusesBadAddresses(t *testing.T) {
 }
 
 func TestStopLetsDeferredAnswersFinish(t *testing.T) {
-	before := openFDs(t)
+	before := testkit.OpenFDs(t)
 	ts := startServer(t, model.Config{}, nil)
-	c := ts.dial(t)
-	idle := ts.dial(t)
-	fmt.Fprintf(c, "GET /sleep?ms=300 HTTP/1.1\r\n\r\n")
+	c := testkit.Dial(t, ts.Addr)
+	idle := testkit.Dial(t, ts.Addr)
+	c.Send(t, testkit.Get("/sleep?ms=300"))
 	time.Sleep(50 * time.Millisecond) // the request is in flight
-	stopped := make(chan error, 1)
-	go func() { stopped <- ts.stop() }()
-	if status, body := readAnswer(t, bufio.NewReader(c)); status != 200 || body != "slept 300 ms" {
-		t.Errorf("in-flight answer during stop: %d %q", status, body)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		ts.Stop(t)
+	}()
+	if a := c.MustRead(t, "GET"); a.Status != 200 || string(a.Body) != "slept 300 ms" {
+		t.Errorf("in-flight answer during stop: %v", a)
 	}
-	if n, err := idle.Read(make([]byte, 1)); err != io.EOF {
+	if n, err := idle.R.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("idle connection during stop: read %d, %v; want EOF", n, err)
 	}
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := net.DialTimeout("tcp", ts.addr, time.Second); err == nil {
+	<-stopped
+	if _, err := net.DialTimeout("tcp", ts.Addr, time.Second); err == nil {
 		t.Error("the listener still accepts after stop")
 	}
-	c.Close()
-	idle.Close()
-	if after := openFDs(t); after > before {
+	c.Conn.Close()
+	idle.Conn.Close()
+	if after := testkit.OpenFDs(t); after > before {
 		t.Errorf("%d descriptors open after stop, %d before", after, before)
-	}
-}
-
-func TestSeveralLoopsShareThePort(t *testing.T) {
-	ts := startServer(t, model.Config{Loops: 2}, nil)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			c := ts.dial(t)
-			r := bufio.NewReader(c)
-			for range 20 {
-				if status, body := get(t, c, r, "/sleep?ms=1"); status != 200 || body != "slept 1 ms" {
-					t.Errorf("%d %q", status, body)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-// fakeBackend answers the upstream protocol and counts its connections.
-func fakeBackend(t *testing.T) (addr string, conns *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns = new(atomic.Int32)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			wg.Go(func() { serveUpstream(c) })
-		}
-	})
-	return ln.Addr().String(), conns
-}
-
-func serveUpstream(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			return
-		}
-		_, ms, err := app.ParseUpstreamRequest(line)
-		if err != nil {
-			return
-		}
-		time.Sleep(time.Duration(ms) * time.Millisecond)
-		if _, err := c.Write(app.AppendUpstreamReply(nil, ms)); err != nil {
-			return
-		}
-	}
-}
-
-func TestUpstreamReusesBackendConnections(t *testing.T) {
-	backend, conns := fakeBackend(t)
-	ts := startServer(t, model.Config{Backend: backend, Loops: 2}, nil) // two loops: each dials on its own
-	var wg sync.WaitGroup
-	const clients, calls = 4, 10
-	for range clients {
-		wg.Go(func() {
-			c := ts.dial(t)
-			r := bufio.NewReader(c)
-			for range calls {
-				if status, body := get(t, c, r, "/upstream?ms=2"); status != 200 || body != "upstream 2 ms" {
-					t.Errorf("%d %q", status, body)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if n := conns.Load(); n > clients {
-		t.Errorf("%d backend connections for %d concurrent callers: not reused", n, clients)
-	}
-}
-
-func TestUpstreamBackendDownIs502(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	ts := startServer(t, model.Config{Backend: addr}, nil)
-	c := ts.dial(t)
-	if status, _ := get(t, c, bufio.NewReader(c), "/upstream?ms=1"); status != 502 {
-		t.Errorf("status %d, want 502", status)
 	}
 }

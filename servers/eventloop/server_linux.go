@@ -31,7 +31,7 @@ type server struct {
 // newServer resolves the addresses and opens every loop's listener, so an
 // address already in use is reported before Serve starts serving.
 func newServer(cfg model.Config) (*server, error) {
-	s := &server{cfg: cfg, files: openDataDir(cfg.DataDir)}
+	s := &server{cfg: cfg}
 	sa, err := resolve(cfg.Addr, "--addr")
 	if err != nil {
 		return nil, err
@@ -41,9 +41,11 @@ func newServer(cfg model.Config) (*server, error) {
 			return nil, err
 		}
 	}
+	s.files = openDataDir(cfg.DataDir)
 	for range max(cfg.Loops, 1) {
 		if err := s.addLoop(sa); err != nil {
 			s.closeLoops()
+			s.files.close()
 			return nil, err
 		}
 		setPort(sa, s.port) // with port 0, every loop shares the first one's port

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"loopbench/servers/internal/testkit"
+
 	"github.com/tidwall/evio"
 )
 
@@ -13,12 +15,7 @@ import (
 // evio upgrade renamed it, unsent would return 0 and a Wake could again
 // overwrite unsent answers) and fd the socket.
 func TestUnsentSeesEvioOutput(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testkit.FreeAddr(t)
 	seen := make(chan int, 4)
 	fds := make(chan int, 1)
 	opened := make(chan evio.Conn, 1)
@@ -38,6 +35,7 @@ func TestUnsentSeesEvioOutput(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- evio.Serve(events, "tcp://"+addr) }()
 	var c net.Conn
+	var err error
 	for range 200 {
 		if c, err = net.Dial("tcp", addr); err == nil {
 			break
@@ -58,15 +56,13 @@ func TestUnsentSeesEvioOutput(t *testing.T) {
 		if n <= 0 || n > len(big) {
 			t.Errorf("unsent = %d with an unread 8 MiB answer, want 1..%d", n, len(big))
 		}
-	case <-time.After(ioTimeoutInternal):
+	case <-time.After(testkit.IOTimeout):
 		t.Fatal("evio never called Data")
 	}
 	c.Close() // evio stops once the connection's output is gone
 	select {
 	case <-done:
-	case <-time.After(ioTimeoutInternal):
+	case <-time.After(testkit.IOTimeout):
 		t.Fatal("evio did not stop")
 	}
 }
-
-const ioTimeoutInternal = 20 * time.Second

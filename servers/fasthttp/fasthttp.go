@@ -52,6 +52,8 @@ var Differences = []string{
 	"headers come in fasthttp's order and status lines use its reason phrases",
 	"on stop, requests in flight get 2 s to finish, then sleeps are interrupted and connections closed",
 	"--pool, --loops, --cpu-offload and --max-threads are ignored",
+	"EMFILE on accept stops the server: fasthttp retries only temporary errors, so Serve returns the error instead of backing off",
+	"refusals (400, 431) carry fasthttp's own bodies (\"Error when parsing request\", \"Too big request header\"), not app's",
 }
 
 // Model is the fasthttp server model.

@@ -1,15 +1,13 @@
 package node
 
 import (
-	"bufio"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
@@ -88,11 +86,10 @@ func TestBadInput(t *testing.T) {
 	srv := start(t, model.Config{})
 	for _, tc := range badInputCases {
 		t.Run(tc.name, func(t *testing.T) {
-			w, _ := parse(t, methodOf(tc.req), render(t, tc.req, ""))
-			if w.StatusCode != tc.shared {
-				t.Errorf("the shared application answers %d, the table says %d", w.StatusCode, tc.shared)
+			if w := testkit.Want(t, tc.req, ""); w.Status != tc.shared {
+				t.Errorf("the shared application answers %d, the table says %d", w.Status, tc.shared)
 			}
-			status, open := outcome(t, srv.addr, tc.req)
+			status, open := outcome(t, srv.Addr, tc.req)
 			if status != tc.node {
 				t.Errorf("node answered %d, want %d", status, tc.node)
 			}
@@ -102,8 +99,8 @@ func TestBadInput(t *testing.T) {
 			if status == 200 && open != tc.nodeOpen {
 				t.Errorf("node left the connection open: %v, want %v", open, tc.nodeOpen)
 			}
-			if resp, _, err := get(srv.addr, "/plaintext"); err != nil || resp.StatusCode != 200 {
-				t.Fatalf("node stopped serving: %v %v", resp, err)
+			if r, err := get(srv.Addr, "/plaintext"); err != nil || r.Status != 200 {
+				t.Fatalf("node stopped serving: %v %v", r, err)
 			}
 		})
 	}
@@ -113,56 +110,13 @@ func TestBadInput(t *testing.T) {
 // answer) and whether the connection stayed open after the answer.
 func outcome(t *testing.T, addr, req string) (status int, open bool) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	io.WriteString(c, req)
-	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	br := bufio.NewReader(c)
-	resp, _, err := readResponse(br, methodOf(req))
+	c := testkit.Dial(t, addr)
+	c.Send(t, req)
+	r, err := c.Read(testkit.Method(req))
 	if err != nil {
 		return 0, false
 	}
-	c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	_, err = br.ReadByte()
-	return resp.StatusCode, errors.Is(err, os.ErrDeadlineExceeded)
-}
-
-// TestAbruptClients: clients that reset or vanish mid-request do not disturb node.
-func TestAbruptClients(t *testing.T) {
-	srv := start(t, model.Config{})
-	cases := []struct {
-		name string
-		req  string
-	}{
-		// Half a request line, then a reset.
-		{"partial head", "GET /plain"},
-		// A request whose answer is still pending when the client resets.
-		{"pending sleep", "GET /sleep?ms=100 HTTP/1.1\r\n\r\n"},
-		// A body announced but never sent.
-		{"missing body", "GET /plaintext HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", srv.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.WriteString(c, tc.req)
-			time.Sleep(20 * time.Millisecond)
-			if tcp, ok := c.(*net.TCPConn); ok {
-				tcp.SetLinger(0)
-			}
-			c.Close()
-			time.Sleep(150 * time.Millisecond)
-			if resp, _, err := get(srv.addr, "/plaintext"); err != nil || resp.StatusCode != 200 {
-				t.Fatalf("node stopped serving: %v %v", resp, err)
-			}
-		})
-	}
-	if strings.Contains(srv.stderr.String(), "Error") {
-		t.Errorf("node logged an error:\n%s", srv.stderr)
-	}
+	c.Conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	_, err = c.R.ReadByte()
+	return r.Status, errors.Is(err, os.ErrDeadlineExceeded)
 }

@@ -5,13 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
 // TestFileSymlink: node opens /file names with O_NOFOLLOW, so a symbolic
 // link in the data directory is refused even where os.Root would follow it.
 func TestFileSymlink(t *testing.T) {
-	dir, outside := dataDir(t), dataDir(t)
+	dir, outside := testkit.DataDir(t), testkit.DataDir(t)
 	links := map[string]string{
 		"inside.bin":  "small.bin",
 		"outside.bin": filepath.Join(outside, "small.bin"),
@@ -33,12 +34,12 @@ func TestFileSymlink(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req := "GET /file?name=" + tc.name + " HTTP/1.1\r\n\r\n"
-			if w, _ := parse(t, "GET", render(t, req, dir)); w.StatusCode != tc.shared {
-				t.Errorf("the shared application answers %d, the table says %d", w.StatusCode, tc.shared)
+			target := "/file?name=" + tc.name
+			if w := testkit.Want(t, testkit.Get(target), dir); w.Status != tc.shared {
+				t.Errorf("the shared application answers %d, the table says %d", w.Status, tc.shared)
 			}
-			if resp, _ := exchange(t, srv.addr, req); resp.StatusCode != tc.node {
-				t.Errorf("node answered %d, want %d", resp.StatusCode, tc.node)
+			if r := testkit.Dial(t, srv.Addr).Get(t, target); r.Status != tc.node {
+				t.Errorf("node answered %d, want %d", r.Status, tc.node)
 			}
 		})
 	}

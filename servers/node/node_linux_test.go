@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
@@ -35,23 +36,6 @@ func childNode(t *testing.T, addr string) int {
 	return 0
 }
 
-// threads reads the Threads line of /proc/PID/status.
-func threads(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	t.Fatal("no Threads line")
-	return 0
-}
-
 // checkPool verifies that node at pid runs libuv's pool with pool threads:
 // the pool starts on first use, all its threads at once.
 func checkPool(t *testing.T, pid int, addr string, pool int) {
@@ -63,25 +47,25 @@ func checkPool(t *testing.T, pid int, addr string, pool int) {
 	if want := "UV_THREADPOOL_SIZE=" + strconv.Itoa(pool); !strings.Contains("\x00"+string(env)+"\x00", "\x00"+want+"\x00") {
 		t.Errorf("node's environment lacks %s", want)
 	}
-	before := threads(t, pid)
-	if resp, _, err := get(addr, "/file?name=small.bin"); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("/file: %v %v", resp, err)
+	before := testkit.Threads(t, pid)
+	if r, err := get(addr, "/file?name=small.bin"); err != nil || r.Status != 200 {
+		t.Fatalf("/file: %v %v", r, err)
 	}
-	if got := threads(t, pid) - before; got != pool {
+	if got := testkit.Threads(t, pid) - before; got != pool {
 		t.Errorf("the first /file started %d threads, want the pool's %d", got, pool)
 	}
 }
 
 func TestPoolSize(t *testing.T) {
 	srv := start(t, model.Config{Pool: 6})
-	checkPool(t, childNode(t, srv.addr), srv.addr, 6)
+	checkPool(t, childNode(t, srv.Addr), srv.Addr, 6)
 }
 
 // TestNoLeakedChild: after Serve returns, node is gone (and reaped).
 func TestNoLeakedChild(t *testing.T) {
 	srv := start(t, model.Config{})
-	pid := childNode(t, srv.addr)
-	srv.stop(t)
+	pid := childNode(t, srv.Addr)
+	srv.Stop(t)
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("node (pid %d) still exists after Serve returned: kill(0) = %v", pid, err)
 	}
@@ -93,11 +77,11 @@ func TestStatsFile(t *testing.T) {
 	stats := filepath.Join(t.TempDir(), "stats.json")
 	srv := start(t, model.Config{StatsFile: stats})
 	began := time.Now()
-	if resp, _, err := get(srv.addr, "/cpu?iter=300000"); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("/cpu: %v %v", resp, err)
+	if r, err := get(srv.Addr, "/cpu?iter=300000"); err != nil || r.Status != 200 {
+		t.Fatalf("/cpu: %v %v", r, err)
 	}
 	blocked := time.Since(began)
-	srv.stop(t)
+	srv.Stop(t)
 	lag := readLag(t, stats)
 	t.Logf("/cpu?iter=300000 took %v; loop lag %+v", blocked, lag)
 	if lag.P50 < 0 || lag.P50 > lag.P99 || lag.P99 > lag.Max {
@@ -125,23 +109,13 @@ func readLag(t *testing.T, path string) model.LoopLag {
 // environment, and node must stop cleanly on SIGTERM and write its stats.
 func TestExec(t *testing.T) {
 	requireNode(t)
-	addr, stats := freeAddr(t), filepath.Join(t.TempDir(), "stats.json")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), execHelperEnv+"="+addr, "LOOPBENCH_NODE_EXEC_POOL=3",
-		"LOOPBENCH_NODE_EXEC_STATS="+stats, "LOOPBENCH_NODE_EXEC_DATA="+dataDir(t))
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	addr, stats := testkit.FreeAddr(t), filepath.Join(t.TempDir(), "stats.json")
+	cmd, done, stderr := startHelper(t, addr, execHelperEnv+"="+addr, "LOOPBENCH_NODE_EXEC_POOL=3",
+		"LOOPBENCH_NODE_EXEC_STATS="+stats, "LOOPBENCH_NODE_EXEC_DATA="+testkit.DataDir(t))
 	defer func() {
 		cmd.Process.Kill()
 		<-done
 	}()
-	r := &running{addr: addr, done: make(chan error, 1), stderr: &stderr}
-	r.waitReady(t)
 	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/comm")
 	if strings.TrimSpace(string(comm)) != "node" {
 		t.Errorf("the started process is %q, want node itself", comm)
@@ -152,10 +126,10 @@ func TestExec(t *testing.T) {
 	case err := <-done:
 		done <- err
 		if err != nil {
-			t.Errorf("node exited with %v on SIGTERM; stderr:\n%s", err, &stderr)
+			t.Errorf("node exited with %v on SIGTERM; stderr:\n%s", err, stderr)
 		}
 	case <-time.After(stopTimeout):
-		t.Fatalf("node did not stop on SIGTERM; stderr:\n%s", &stderr)
+		t.Fatalf("node did not stop on SIGTERM; stderr:\n%s", stderr)
 	}
 	readLag(t, stats)
 }
@@ -164,16 +138,8 @@ func TestExec(t *testing.T) {
 // node (SIGKILL), the kernel kills node too.
 func TestParentKilled(t *testing.T) {
 	requireNode(t)
-	addr := freeAddr(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), execHelperEnv+"="+serveHelperValue, "LOOPBENCH_NODE_SERVE_ADDR="+addr)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := &running{addr: addr, done: make(chan error, 1), stderr: &stderr}
-	r.waitReady(t)
+	addr := testkit.FreeAddr(t)
+	cmd, done, _ := startHelper(t, addr, execHelperEnv+"="+serveHelperValue, "LOOPBENCH_NODE_SERVE_ADDR="+addr)
 	children, _ := filepath.Glob("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/task/*/children")
 	var pid int
 	for _, f := range children {
@@ -181,13 +147,11 @@ func TestParentKilled(t *testing.T) {
 			pid, _ = strconv.Atoi(strings.Fields(string(b))[0])
 		}
 	}
+	cmd.Process.Kill()
+	<-done
 	if pid == 0 {
-		cmd.Process.Kill()
-		cmd.Wait()
 		t.Fatal("the helper has no child process")
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil || strings.Contains(string(stat), ") Z ") {
@@ -198,4 +162,26 @@ func TestParentKilled(t *testing.T) {
 			t.Fatalf("node (pid %d) outlived the killed parent by 10 s", pid)
 		}
 	}
+}
+
+// startHelper runs the test binary as execHelper with env added to its
+// environment and waits until addr accepts connections. done receives what
+// cmd.Wait returns; the caller kills the helper.
+func startHelper(t *testing.T, addr string, env ...string) (cmd *exec.Cmd, done chan error, stderr *testkit.SyncBuffer) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
+	stderr = &testkit.SyncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done = make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if err := testkit.WaitListening(addr, done); err != nil {
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v; stderr:\n%s", err, stderr)
+	}
+	return cmd, done, stderr
 }

@@ -19,9 +19,7 @@ import (
 // nothing itself.
 func TestPlaintextAllocs(t *testing.T) {
 	const requests = 2000
-	addr, stop := start(t, model.Config{})
-	defer stop()
-	c, err := net.Dial("tcp", addr)
+	c, err := net.Dial("tcp", start(t, model.Config{}).Addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,21 +2,15 @@ package threaded
 
 import (
 	"bufio"
-	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"loopbench/app"
-	"loopbench/servers/internal/servertest"
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
@@ -63,85 +57,11 @@ func TestNextProcs(t *testing.T) {
 	}
 }
 
-// start runs the model on a free port and returns its address and a stop
-// function that checks Serve's result.
-func start(t *testing.T, cfg model.Config) (string, func()) {
+// start serves the model with cfg on a free port until the test ends.
+func start(t *testing.T, cfg model.Config) *testkit.Server {
 	t.Helper()
-	cfg.Addr = servertest.FreeAddr(t)
-	stop := servertest.Start(t, New(), cfg)
-	return cfg.Addr, func() {
-		if err := stop(); !errors.Is(err, model.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want model.ErrServerClosed", err)
-		}
-	}
-}
-
-func get(t *testing.T, c net.Conn, r *bufio.Reader, target string) (int, string) {
-	t.Helper()
-	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", target); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(r, nil)
-	if err != nil {
-		t.Fatalf("GET %s: %v", target, err)
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	if _, err := bufio.NewReader(resp.Body).WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b.String()
-}
-
-func TestRoutes(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	dir := t.TempDir()
-	if err := app.WriteDataFiles(dir); err != nil {
-		t.Fatal(err)
-	}
-	addr, stop := start(t, model.Config{DataDir: dir})
-	defer stop()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r := bufio.NewReader(c)
-	tests := []struct {
-		target string
-		status int
-		body   string
-	}{
-		{target: "/plaintext", status: 200, body: "Hello, World!"},
-		{target: "/sleep?ms=5", status: 200, body: "slept 5 ms"},
-		{target: "/cpu?iter=1", status: 200, body: string(app.CPU(1))},
-		{target: "/file?name=small.bin", status: 200, body: string(app.DataContent(1 << 10))},
-		{target: "/file?name=large.bin", status: 200, body: string(app.DataContent(1 << 20))},
-		{target: "/file?name=none.bin", status: 404, body: "Not Found"},
-		{target: "/upstream?ms=1", status: 502, body: "Bad Gateway"}, // started without a backend
-	}
-	for _, tt := range tests {
-		status, body := get(t, c, r, tt.target)
-		if status != tt.status || body != tt.body {
-			t.Errorf("GET %s = %d %.40q, want %d %.40q", tt.target, status, body, tt.status, tt.body)
-		}
-	}
-}
-
-// threads reads the process's thread count from /proc/self/status.
-func threads(t *testing.T) int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skip("no /proc/self/status:", err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	t.Fatal("no Threads line in /proc/self/status")
-	return 0
+	cfg.Addr = testkit.FreeAddr(t)
+	return testkit.Start(t, New(), cfg)
 }
 
 // TestThreadPerConnection holds 1,000 connections open and checks that the
@@ -149,8 +69,7 @@ func threads(t *testing.T) int {
 // with that many scheduler slots stays within the thread limit.
 func TestThreadPerConnection(t *testing.T) {
 	const n = 1000
-	addr, stop := start(t, model.Config{})
-	defer stop()
+	addr := start(t, model.Config{}).Addr
 	conns := make([]net.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
@@ -173,13 +92,13 @@ func TestThreadPerConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := threads(t)
+	got := testkit.Threads(t, os.Getpid())
 	t.Logf("%d connections: %d threads, GOMAXPROCS %d", n, got, runtime.GOMAXPROCS(0))
 	if got < n {
 		t.Errorf("%d connections ran on %d threads, want at least %d", n, got, n)
 	}
 	runtime.GC()
-	t.Logf("after a garbage collection: %d threads", threads(t))
+	t.Logf("after a garbage collection: %d threads", testkit.Threads(t, os.Getpid()))
 }
 
 // TestRefuseBeyondCapacity checks that connections beyond what the thread
@@ -188,8 +107,7 @@ func TestThreadPerConnection(t *testing.T) {
 func TestRefuseBeyondCapacity(t *testing.T) {
 	const maxThreads, extra = 200, 30
 	capacity := capacityFor(maxThreads)
-	addr, stop := start(t, model.Config{MaxThreads: maxThreads})
-	defer stop()
+	addr := start(t, model.Config{MaxThreads: maxThreads}).Addr
 	conns := make([]net.Conn, 0, capacity+extra)
 	defer func() {
 		for _, c := range conns {
