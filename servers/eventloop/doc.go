@@ -3,14 +3,17 @@
 // path and no goroutine per connection.
 //
 // A server runs one or more loops (--loops N, each with its own SO_REUSEPORT
-// listener) and one shared thread pool. Each loop runs on one goroutine locked
-// to one OS thread. Like libuv's uv_run, every iteration of a loop goes
-// through the same phases, in this order:
+// listener) and one shared thread pool. Each loop runs on one goroutine,
+// serially on one OS thread at a time like libuv's loop thread, though not
+// locked to one (see yield in loop_linux.go). Like libuv's uv_run, every
+// iteration of a loop goes through the same phases, in this order:
 //
 //  1. The loop's cached time is updated, once per iteration, so every
 //     callback of the iteration sees the same "now".
 //  2. Due timers run: /sleep answers, upstream timeouts, the accept backoff,
-//     the end of lingering closes, the stop deadline and the loop-lag monitor.
+//     the end of lingering closes and the stop deadline. (The loop-lag
+//     monitor's timer is a timerfd polled in phase 4, so that a loop with no
+//     timers due sleeps without a timeout.)
 //  3. Pending callbacks run: I/O work the previous iteration deferred, such as
 //     a connection that may read again after its answers drained, or pool
 //     completions beyond the per-iteration bound.
@@ -25,6 +28,10 @@
 //     file descriptors, only now, so a descriptor number cannot be reused
 //     while events for it may still be in the poll results.
 //
+// After the close callbacks, at most every 2 ms, the loop yields to Go's
+// scheduler: a step libuv has no need of, since its loop is a plain thread
+// (see yield in loop_linux.go for why Go's loop needs it).
+//
 // Handles live long: the listener, connections, backend connections, timers.
 // Requests are short: a work request on the pool, a write the kernel did not
 // take at once. The application (package app) decides what a request needs;
@@ -33,4 +40,27 @@
 // the pool (as libuv does file-system work), /cpu inline on the loop (as
 // crypto.pbkdf2Sync blocks Node's loop) or on the pool with CPUOffload (as
 // crypto.pbkdf2 does).
+//
+// # CPU per request, against gnet
+//
+// scripts/eventloop-vs-gnet.sh measures it: both models interleaved, six
+// pairs per level, server CPU from each server's own cgroup. Changes made
+// for it, each with its reason in the code:
+//   - The loop yields to the scheduler every 2 ms and is not locked to its
+//     thread (loop_linux.go, yield). A goroutine that never yields looks to
+//     Go's sysmon like one running too long: on every tick it was signalled
+//     or had its processor taken away mid-syscall, with a thread handoff.
+//   - The lag monitor's timer is a periodic timerfd on the epoll
+//     (lag_linux.go), so a loop with no timer due sleeps in epoll_wait without
+//     a timeout instead of arming and cancelling a kernel timer every sleep.
+//   - timeout() counts from the cached loop time, not a fresh clock read.
+//
+// Ideas read and not taken, so nobody tries them blind:
+//   - A smaller epoll event buffer (gnet starts at 128): the kernel's work
+//     scales with ready events, not with the buffer's size.
+//   - Edge-triggered connections: gnet's are level-triggered too.
+//   - Raw syscalls (unix.RawSyscall) for the non-blocking read and write:
+//     they would hide the loop from the scheduler, which the yield relies on.
+//   - Raising GOMAXPROCS only at the first pool job: not measured; the pool's
+//     parked workers cost nothing while idle.
 package eventloop

@@ -3,6 +3,7 @@ package eventloop
 import (
 	"errors"
 	"os"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -35,11 +36,12 @@ type deferred interface {
 // its queue of finished pool work. Everything but wake and stopRequested is
 // touched only by the loop's own thread.
 type loop struct {
-	srv    *server
-	epfd   int
-	wakefd int // eventfd: pool completions and stop requests
-	base   time.Time
-	now    int64 // cached loop time, in ns since base
+	srv     *server
+	epfd    int
+	wakefd  int // eventfd: pool completions and stop requests
+	base    time.Time
+	now     int64 // cached loop time, in ns since base
+	yielded int64 // loop time of the last yield to the scheduler
 
 	handles []handle // by fd
 	events  [maxEvents]unix.EpollEvent
@@ -102,7 +104,10 @@ func newLoop(srv *server) (*loop, error) {
 // has stopped and has nothing left to finish.
 func (l *loop) run() error {
 	l.updateTime()
-	l.lag.begin(&l.timers, l.now)
+	if err := l.lag.begin(l); err != nil {
+		l.abort()
+		return err
+	}
 	for !l.stopped {
 		l.updateTime()
 		l.runTimers()
@@ -113,6 +118,7 @@ func (l *loop) run() error {
 		}
 		l.runCheck()
 		l.runClosing()
+		l.yield()
 		l.stopped = l.stopped || (l.stopping && l.conns == 0)
 	}
 	l.abort()
@@ -120,6 +126,24 @@ func (l *loop) run() error {
 }
 
 func (l *loop) updateTime() { l.now = int64(time.Since(l.base)) }
+
+// yieldEvery is how often the loop returns to Go's scheduler: well within
+// the runtime's 10 ms, after which its monitor thread (sysmon) treats a
+// goroutine that never yields as running too long and, on every one of its
+// ticks, signals it or takes its processor away in the middle of a system
+// call, with a thread handoff each time.
+const yieldEvery = int64(2 * time.Millisecond)
+
+// yield gives the scheduler its turn once per yieldEvery, as gnet's loop
+// does before each blocking wait; it costs a few hundred nanoseconds, since
+// the loop's goroutine is not locked to its thread and no other goroutine
+// is usually runnable.
+func (l *loop) yield() {
+	if l.now-l.yielded >= yieldEvery {
+		l.yielded = l.now
+		runtime.Gosched()
+	}
+}
 
 func (l *loop) runTimers() { l.timers.runDue(l.now) }
 
@@ -136,7 +160,9 @@ func (l *loop) runPending() {
 }
 
 // timeout is how long poll may sleep: 0 when work is waiting, else until the
-// next timer, rounded up to whole milliseconds so a timer is never early.
+// next timer (-1, no limit, without one), rounded up to whole milliseconds so
+// a timer is never early. It counts from the cached time, as libuv does:
+// a timer can only fire late by the iteration's own work, never early.
 func (l *loop) timeout() int {
 	if len(l.pending) > 0 || len(l.check) > 0 || len(l.closing) > 0 || l.stopped {
 		return 0
@@ -145,7 +171,7 @@ func (l *loop) timeout() int {
 	if t == nil {
 		return -1
 	}
-	d := t.when - int64(time.Since(l.base))
+	d := t.when - l.now
 	if d <= 0 {
 		return 0
 	}
@@ -325,6 +351,7 @@ func (l *loop) abort() {
 // closeFDs closes the epoll instance and the eventfd; the server calls it
 // after the pool has stopped, so no worker can write to a reused eventfd.
 func (l *loop) closeFDs() {
+	l.lag.close()
 	unix.Close(l.epfd)
 	unix.Close(l.wakefd)
 }

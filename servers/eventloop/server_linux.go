@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"runtime"
 	"sync/atomic"
 
 	"loopbench/servers/model"
@@ -85,10 +84,7 @@ func (s *server) run(ctx context.Context) error {
 	s.pool = newPool(size)
 	errc := make(chan error, len(s.loops))
 	for _, l := range s.loops {
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread exits with the loop
-			errc <- l.run()
-		}()
+		go func() { errc <- l.run() }()
 	}
 	var first error
 	running := len(s.loops)

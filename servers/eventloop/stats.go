@@ -16,34 +16,6 @@ const lagInterval = 10 * time.Millisecond
 // values are recorded as this.
 const maxLagMicros = 60_000_000
 
-// lagMonitor measures how late a repeating timer fires, as Node's
-// monitorEventLoopDelay does: whatever keeps the loop from returning to its
-// timers phase (a long callback such as inline /cpu, a large batch of I/O)
-// shows up as lateness.
-type lagMonitor struct {
-	t    timer
-	hist *hdrhistogram.Histogram // microseconds, recorded on the loop thread only
-	heap *timerHeap
-}
-
-func newLagMonitor() *lagMonitor {
-	m := &lagMonitor{hist: hdrhistogram.New(1, maxLagMicros, 3)}
-	m.t.cb = m
-	return m
-}
-
-// begin starts the monitor's timer on h.
-func (m *lagMonitor) begin(h *timerHeap, now int64) {
-	m.heap = h
-	h.start(&m.t, now+int64(lagInterval))
-}
-
-func (m *lagMonitor) onTimer(t *timer, now int64) {
-	late := (now - t.when) / int64(time.Microsecond)
-	_ = m.hist.RecordValue(min(max(late, 0), maxLagMicros))
-	m.heap.start(t, now+int64(lagInterval))
-}
-
 // lagStats summarizes histograms in microseconds.
 func lagStats(hists []*hdrhistogram.Histogram) model.Stats {
 	all := hdrhistogram.New(1, maxLagMicros, 3)
