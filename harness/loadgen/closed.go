@@ -23,7 +23,7 @@ func (w *worker) closed() {
 			w.fail(err, w.r.measuring(now))
 		}
 	}
-	if w.c != nil && !r.stopped.Load() {
+	if w.c != nil && r.windowClosed() {
 		r.unfinished.Add(int64(w.c.size))
 	}
 }

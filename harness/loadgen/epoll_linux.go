@@ -97,11 +97,10 @@ func (l *eloop) run() {
 	r := l.r
 	for {
 		now := r.now()
-		if r.stopped.Load() {
-			return
-		}
-		if now >= r.measureEnd.Load() {
-			l.countUnfinished()
+		if r.stopped.Load() || now >= r.measureEnd.Load() {
+			if r.windowClosed() {
+				l.countUnfinished()
+			}
 			return
 		}
 		l.dialDue(now)

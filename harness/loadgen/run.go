@@ -85,6 +85,14 @@ func (r *run) at(t int64) time.Time { return r.t0.Add(time.Duration(t)) }
 
 func (r *run) measuring(t int64) bool { return t >= r.measureStart.Load() && t < r.measureEnd.Load() }
 
+// windowClosed reports whether the measured window opened and ran to its
+// end (not cut short by cancellation): the requests then still in flight
+// are the window's unfinished ones.
+func (r *run) windowClosed() bool {
+	end := r.measureEnd.Load()
+	return end != maxTime && r.now() >= end && r.parent.Err() == nil
+}
+
 // maxTime is "not yet": the window's bounds before it opens.
 const maxTime = math.MaxInt64
 

@@ -34,9 +34,11 @@ type testServer struct {
 	every int64 // the fault hits every every-th request (0: none)
 	// idleClose, if set, closes a connection silent for that long.
 	idleClose atomic.Int64 // ns
-	// serveAtMost, if set, serves only that many connections; the others
-	// are accepted and never read, as by a server out of threads.
+	// serveAtMost, if set, serves only the first that many connections
+	// accepted; the others are accepted and never read, as by a server out
+	// of threads.
 	serveAtMost atomic.Int64
+	accepted    atomic.Int64
 
 	seq        atomic.Int64
 	pauseUntil atomic.Int64 // unix ns: answers wait until then
@@ -72,7 +74,8 @@ func (s *testServer) accept() {
 		s.mu.Lock()
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
-		if n := s.open.Add(1); s.serveAtMost.Load() > 0 && n > s.serveAtMost.Load() {
+		s.open.Add(1)
+		if n := s.accepted.Add(1); s.serveAtMost.Load() > 0 && n > s.serveAtMost.Load() {
 			continue // held open, never answered; closed by close
 		}
 		s.wg.Go(func() { s.serve(c) })

@@ -7,12 +7,13 @@ import (
 )
 
 // TestWindowWaitsForEveryConnection runs a closed loop against a server
-// that answers only 3 of its 8 connections: the window waits for the other
+// that answers only 3 of its 8 connections (and the load generator's first
+// probe connection): the window waits for the other
 // five's first answers, opens without them after the admission limit, and
 // says how many never completed a request.
 func TestWindowWaitsForEveryConnection(t *testing.T) {
 	s := startServer(t, faultNone, 0)
-	s.serveAtMost.Store(3)
+	s.serveAtMost.Store(4) // the probe and 3 of the 8
 	res, err := Run(context.Background(), Config{Addr: s.addr(), Mix: []Route{{"/plaintext", 1}}, Mode: ModeClosed, Connections: 8,
 		Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, Timeout: time.Second})
 	if err != nil {
