@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/app"
+	"loopbench/servers"
 	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
@@ -23,27 +24,22 @@ type row struct {
 	leakOK []goleak.Option     // goroutines the model knowingly leaves behind
 }
 
-func plain(*model.Config)        {}
-func cpuOffload(c *model.Config) { c.CPUOffload = true }
-func loops2(c *model.Config)     { c.Loops = 2 }
+func plain(*model.Config) {}
 
-// rows is every model and variant. Adding a model is adding a row; models
-// still being written (Serve returns errors.ErrUnsupported) and models that
-// cannot run here (node missing) are skipped with the reason.
-var rows = []row{
-	{name: "threaded", model: "threaded", config: plain},
-	{name: "fasthttp", model: "fasthttp", config: plain},
-	{name: "eventloop", model: "eventloop", config: plain},
-	{name: "eventloop-cpu-offload", model: "eventloop", config: cpuOffload},
-	{name: "eventloop-loops-2", model: "eventloop", config: loops2},
-	{name: "gnet", model: "gnet", config: plain},
-	{name: "gnet-cpu-offload", model: "gnet", config: cpuOffload},
-	{name: "gnet-loops-2", model: "gnet", config: loops2},
-	{name: "evio", model: "evio", config: plain},
-	{name: "evio-cpu-offload", model: "evio", config: cpuOffload},
-	{name: "evio-loops-2", model: "evio", config: loops2},
-	{name: "node", model: "node", config: plain},
-	{name: "node-cpu-offload", model: "node", config: cpuOffload},
+// rows is every model of the table in its default configuration and in
+// each variant it declares, so adding a model to the table adds its rows.
+// Models that cannot run here (node missing) are skipped with the reason.
+var rows = tableRows()
+
+func tableRows() []row {
+	var rs []row
+	for _, e := range servers.All() {
+		rs = append(rs, row{name: e.Name, model: e.Name, config: plain})
+		for _, v := range e.Variants {
+			rs = append(rs, row{name: e.Name + "-" + v.Name, model: e.Name, config: v.Edit})
+		}
+	}
+	return rs
 }
 
 // libraryGoroutines are goroutines that libraries start once per process or

@@ -32,11 +32,29 @@ type Entry struct {
 	// find their models by role, never by name; none for a model measured
 	// only for comparison.
 	Roles []Role
+	// Variants are the configurations beside the default that the model
+	// honours and the conformance suite checks it under.
+	Variants []Variant
 	// Style is how every chart draws the model. A zero Style (and a model
 	// missing from the table, as in a run of a user's own model) gets a
 	// colour and marker from a hash of the name, stable from run to run.
 	Style Style
 }
+
+// Variant is a named change of a model's configuration, as a `loopbench
+// serve` flag makes it.
+type Variant struct {
+	Name string
+	Edit func(*model.Config)
+}
+
+// The variants the models honour.
+var (
+	// CPUOffload moves /cpu off the event loop, onto the worker pool.
+	CPUOffload = Variant{"cpu-offload", func(c *model.Config) { c.CPUOffload = true }}
+	// TwoLoops runs two event loops, each with its own SO_REUSEPORT listener.
+	TwoLoops = Variant{"loops-2", func(c *model.Config) { c.Loops = 2 }}
+)
 
 // Role is a part a model plays in the argument loopbench measures.
 type Role string
@@ -81,18 +99,18 @@ var table = []Entry{
 		Roles: []Role{RoleThreadPerConn}, Style: Style{color.NRGBA{0xD5, 0x5E, 0x00, 0xFF}, "square"},
 	},
 	{
-		Name: "eventloop", Description: "homemade libuv: epoll loop on one locked OS thread + thread pool",
-		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check,
+		Name: "eventloop", Description: "homemade libuv: epoll loop on one OS thread + thread pool",
+		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Variants: []Variant{CPUOffload, TwoLoops},
 		Roles: []Role{RoleEventLoop, RoleHomemade}, Style: Style{color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, "circle"},
 	},
 	{
 		Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work",
-		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences,
+		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences, Variants: []Variant{CPUOffload, TwoLoops},
 		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0x00, 0x9E, 0x73, 0xFF}, "diamond"},
 	},
 	{
 		Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop",
-		New: func() model.Model { return evio.New() }, Differences: evio.Differences,
+		New: func() model.Model { return evio.New() }, Differences: evio.Differences, Variants: []Variant{CPUOffload, TwoLoops},
 		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0xCC, 0x79, 0xA7, 0xFF}, "triangle-down"},
 	},
 	{
@@ -102,7 +120,7 @@ var table = []Entry{
 	},
 	{
 		Name: "node", Description: "Node.js http module: the real libuv, as the reference",
-		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences,
+		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Variants: []Variant{CPUOffload},
 		Roles: []Role{RoleEventLoop, RoleReference}, Style: Style{color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, "triangle-up"},
 	},
 }
