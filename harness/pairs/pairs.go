@@ -4,7 +4,9 @@
 // the same randomized block, moments apart on the same host. The ratio of
 // such pairs cancels most of a noisy host's drift, which moves both sides of
 // a pair alike; its median and 95% confidence interval come from
-// golang.org/x/perf's benchmath, as benchstat computes them.
+// golang.org/x/perf's benchmath, as benchstat computes them
+// (results.StatOf). Pair is the one implementation of the paired ratio:
+// `loopbench pairs` prints it and the report's verdicts are graded on it.
 package pairs
 
 import (
@@ -13,26 +15,26 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"text/tabwriter"
-
-	"golang.org/x/perf/benchmath"
 
 	"loopbench/harness/results"
 )
-
-// Confidence is the confidence level of every interval.
-const Confidence = 0.95
 
 // Metric is a figure of a point, such as its CPU per request.
 type Metric struct {
 	Name, Unit string
 	Value      func(*results.Point) float64
+	// ClientLimited marks a figure that a client-bound point does not
+	// measure (its throughput is the client's limit, not the server's):
+	// such points are left out with their pair.
+	ClientLimited bool
 }
 
 // Metrics are the figures a comparison can be made on, by name.
 var Metrics = []Metric{
 	{Name: "cpu", Unit: "µs/req", Value: func(p *results.Point) float64 { return p.CPUPerRequest }},
-	{Name: "throughput", Unit: "req/s", Value: func(p *results.Point) float64 { return p.Throughput }},
+	{Name: "throughput", Unit: "req/s", Value: func(p *results.Point) float64 { return p.Throughput }, ClientLimited: true},
 	{Name: "p99", Unit: "ms", Value: func(p *results.Point) float64 { return p.Latency.P99 / 1000 }},
 }
 
@@ -50,35 +52,105 @@ func LookupMetric(name string) (Metric, error) {
 	return Metric{}, fmt.Errorf("unknown metric %q; choose one of %v", name, names)
 }
 
-// Row is one workload and level: both sides' medians, and the paired ratio
-// A/B with its interval.
+// Paired is two configurations compared repetition by repetition.
+type Paired struct {
+	// A and B are each side's figure over the paired repetitions, Ratio
+	// the pairs' A_i/B_i: medians with their 95% confidence intervals (the
+	// range below 6 values, Stat.HasCI). Ratio.N is the number of pairs.
+	A, B, Ratio results.Stat
+	// LeftOut names each repetition left out and why, in repetition
+	// order: "threaded rep 7: partial (…)".
+	LeftOut []string
+}
+
+// Pair divides m of each repetition of a by m of b's repetition with the
+// same Rep. A repetition is left out, with its pair, when either side is
+// missing, failed or partial (results.Point.Usable), answered nothing, is
+// client-bound while m is ClientLimited, or when the ratio is undefined.
+func Pair(a, b []*results.Point, m Metric) Paired {
+	ra, rb := byRep(a), byRep(b)
+	var pr Paired
+	var av, bv, ratios []float64
+	for _, rep := range reps(ra, rb) {
+		pa, pb := ra[rep], rb[rep]
+		why := cmp.Or(unusable(pa, pb, m), unusable(pb, pa, m))
+		var x, y float64
+		if why == "" {
+			x, y = m.Value(pa), m.Value(pb)
+			if r := x / y; y == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+				why = fmt.Sprintf("%s rep %d: ratio undefined (%g / %g)", series(pa), rep+1, x, y)
+			}
+		}
+		if why != "" {
+			pr.LeftOut = append(pr.LeftOut, why)
+			continue
+		}
+		av, bv, ratios = append(av, x), append(bv, y), append(ratios, x/y)
+	}
+	pr.A, pr.B, pr.Ratio = results.StatOf(av), results.StatOf(bv), results.StatOf(ratios)
+	return pr
+}
+
+// byRep indexes points by repetition.
+func byRep(ps []*results.Point) map[int]*results.Point {
+	m := make(map[int]*results.Point, len(ps))
+	for _, p := range ps {
+		m[p.Rep] = p
+	}
+	return m
+}
+
+// reps lists the repetitions either side has, ascending.
+func reps(a, b map[int]*results.Point) []int {
+	var out []int
+	for _, m := range []map[int]*results.Point{a, b} {
+		for rep := range m {
+			out = append(out, rep)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// unusable says why p cannot be paired with other ("" when it can).
+func unusable(p, other *results.Point, m Metric) string {
+	if p == nil {
+		return fmt.Sprintf("%s rep %d: no pair", series(other), other.Rep+1)
+	}
+	why := ""
+	switch {
+	case p.Failed:
+		why = "failed"
+	case !p.Usable():
+		why = "partial (" + strings.Join(p.Validity.Reasons, "; ") + ")"
+	case p.Requests == 0:
+		why = "no answer"
+	case p.ClientBound && m.ClientLimited:
+		why = "client-bound"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("%s rep %d: %s", series(p), p.Rep+1, why)
+}
+
+func series(p *results.Point) string { return p.Key().Series() }
+
+// Row is one workload and level of a comparison.
 type Row struct {
 	Workload string
 	Level    string
-	A, B     benchmath.Summary
-	Ratio    benchmath.Summary
-	// Pairs is how many repetitions had a valid point on both sides;
-	// Skipped counts those that did not (failed, client-bound on either side).
-	Pairs, Skipped int
+	Paired
 }
 
 // Series names one side: a model and its variant ("" for the default).
 type Series struct{ Model, Variant string }
 
-func (s Series) String() string {
-	if s.Variant == "" || s.Variant == "default" {
-		return s.Model
-	}
-	return s.Model + " " + s.Variant
-}
+func (s Series) String() string { return results.Key{Model: s.Model, Variant: s.Variant}.Series() }
 
 func (s Series) has(p *results.Point) bool {
 	v := cmp.Or(s.Variant, "default")
 	return p.Model == s.Model && cmp.Or(p.Variant, "default") == v
 }
-
-// side is a level's points of one series, by repetition.
-type side map[int]*results.Point
 
 // level identifies a workload and load level.
 type level struct {
@@ -87,11 +159,9 @@ type level struct {
 }
 
 // Compare pairs a and b at every workload and level both have, repetition
-// with repetition. A failed point is left out with its pair, and so is a
-// client-bound one when the metric is throughput (its throughput is the
-// client's limit, not the server's).
+// with repetition (Pair).
 func Compare(run *results.Run, a, b Series, m Metric) []Row {
-	sides := map[level][2]side{}
+	sides := map[level][2][]*results.Point{}
 	var order []level
 	for i := range run.Points {
 		p := &run.Points[i]
@@ -100,68 +170,23 @@ func Compare(run *results.Run, a, b Series, m Metric) []Row {
 		lv := level{p.Workload, k}
 		s, ok := sides[lv]
 		if !ok {
-			s = [2]side{{}, {}}
 			order = append(order, lv)
 		}
 		switch {
 		case a.has(p):
-			s[0][p.Rep] = p
+			s[0] = append(s[0], p)
 		case b.has(p):
-			s[1][p.Rep] = p
+			s[1] = append(s[1], p)
 		}
 		sides[lv] = s
 	}
 	var rows []Row
 	for _, lv := range order {
-		if r, ok := compareLevel(lv, sides[lv], m); ok {
-			rows = append(rows, r)
+		if s := sides[lv]; len(s[0]) > 0 && len(s[1]) > 0 {
+			rows = append(rows, Row{Workload: lv.workload, Level: levelString(lv.key), Paired: Pair(s[0], s[1], m)})
 		}
 	}
 	return rows
-}
-
-func compareLevel(lv level, s [2]side, m Metric) (Row, bool) {
-	if len(s[0]) == 0 || len(s[1]) == 0 {
-		return Row{}, false
-	}
-	row := Row{Workload: lv.workload, Level: levelString(lv.key)}
-	var av, bv, ratios []float64
-	reps := make([]int, 0, len(s[0]))
-	for rep := range s[0] {
-		reps = append(reps, rep)
-	}
-	slices.Sort(reps)
-	for _, rep := range reps {
-		pa, pb := s[0][rep], s[1][rep]
-		if pb == nil || !usable(pa, m) || !usable(pb, m) {
-			row.Skipped++
-			continue
-		}
-		x, y := m.Value(pa), m.Value(pb)
-		if y == 0 || math.IsNaN(x/y) {
-			row.Skipped++
-			continue
-		}
-		av, bv, ratios = append(av, x), append(bv, y), append(ratios, x/y)
-	}
-	row.Pairs = len(ratios)
-	row.A, row.B, row.Ratio = summarize(av), summarize(bv), summarize(ratios)
-	return row, true
-}
-
-// usable reports whether p measures what m asks of it.
-func usable(p *results.Point, m Metric) bool {
-	if p == nil || p.Failed || p.Requests == 0 {
-		return false
-	}
-	return !(p.ClientBound && m.Name == "throughput")
-}
-
-func summarize(v []float64) benchmath.Summary {
-	if len(v) == 0 {
-		return benchmath.Summary{Center: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
-	}
-	return benchmath.AssumeNothing.Summary(benchmath.NewSample(v, &benchmath.DefaultThresholds), Confidence)
 }
 
 func levelString(k results.Key) string {
@@ -178,35 +203,48 @@ func levelString(k results.Key) string {
 
 // Write prints rows as a table: each side's median with its interval, and
 // the paired ratio with its interval (an interval needs 6 or more pairs at
-// 95%; with fewer, benchmath gives none and the table says so).
+// 95%; with fewer there is none and the table says so).
 func Write(w io.Writer, rows []Row, a, b Series, m Metric) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "workload\tlevel\t%s %s\t%s %s\t%s/%s (95%% CI)\tpairs\t\n", a, m.Unit, b, m.Unit, a, b)
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d%s\t\n", r.Workload, r.Level,
-			figure(r.A), figure(r.B), ratio(r.Ratio), r.Pairs, skipped(r.Skipped))
+			figure(r.A), figure(r.B), ratio(r.Ratio), r.Ratio.N, skipped(len(r.LeftOut)))
 	}
 	return tw.Flush()
 }
 
-func figure(s benchmath.Summary) string {
-	switch {
-	case math.IsNaN(s.Center):
-		return "-"
-	case math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo):
-		return fmt.Sprintf("%.3g", s.Center)
-	}
-	return fmt.Sprintf("%.3g %s", s.Center, s.PctRangeString())
+// figure writes a side's median with its interval as a percentage, as
+// benchstat writes it ("6.6 ±4%"); the bare median without an interval.
+func figure(s results.Stat) string {
+	return stat(s, "%.3g", func(s results.Stat) string { return fmt.Sprintf("%.3g %s", s.Median, pctRange(s)) })
 }
 
-func ratio(s benchmath.Summary) string {
-	switch {
-	case math.IsNaN(s.Center):
-		return "-"
-	case math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo):
-		return fmt.Sprintf("%.3f (no interval: too few pairs)", s.Center)
+// pctRange is the interval as a percentage of the median: "±4%".
+func pctRange(s results.Stat) string {
+	if s.Median == 0 {
+		return "0%"
 	}
-	return fmt.Sprintf("%.3f [%.3f, %.3f]", s.Center, s.Lo, s.Hi)
+	return fmt.Sprintf("±%.0f%%", 100*math.Max(s.Hi/s.Median-1, 1-s.Lo/s.Median))
+}
+
+// ratio writes the paired ratio with its interval, "1.212 [1.183, 1.251]".
+func ratio(s results.Stat) string {
+	return stat(s, "%.3f (no interval: too few pairs)", func(s results.Stat) string {
+		return fmt.Sprintf("%.3f [%.3f, %.3f]", s.Median, s.Lo, s.Hi)
+	})
+}
+
+// stat writes s with withCI when it has a 95% interval, else its median
+// in the format bare, and "-" without a value.
+func stat(s results.Stat, bare string, withCI func(results.Stat) string) string {
+	switch {
+	case s.N == 0:
+		return "-"
+	case !s.HasCI():
+		return fmt.Sprintf(bare, s.Median)
+	}
+	return withCI(s)
 }
 
 func skipped(n int) string {

@@ -3,6 +3,7 @@ package pairs
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,8 +34,8 @@ func TestPairedRatioCancelsDrift(t *testing.T) {
 		t.Fatalf("%d rows, want 1", len(rows))
 	}
 	r := rows[0]
-	if r.Pairs != 8 || math.Abs(r.Ratio.Center-1.1) > 1e-9 || r.Ratio.Lo < 1.1-1e-9 || r.Ratio.Hi > 1.1+1e-9 {
-		t.Errorf("ratio %+v over %d pairs, want exactly 1.1 (the drift cancels)", r.Ratio, r.Pairs)
+	if r.Ratio.N != 8 || math.Abs(r.Ratio.Median-1.1) > 1e-9 || r.Ratio.Lo < 1.1-1e-9 || r.Ratio.Hi > 1.1+1e-9 {
+		t.Errorf("ratio %+v, want exactly 1.1 over 8 pairs (the drift cancels)", r.Ratio)
 	}
 	if r.A.Hi-r.A.Lo < 1 {
 		t.Errorf("side a's interval %v..%v should show the drift the ratio cancels", r.A.Lo, r.A.Hi)
@@ -54,23 +55,28 @@ func TestTooFewPairsHaveNoInterval(t *testing.T) {
 }
 
 func TestFailedAndClientBoundPointsLeftOut(t *testing.T) {
-	r := run(6, 1)
-	r.Points[0].Failed = true      // a's first repetition
-	r.Points[3].ClientBound = true // b's second
+	r := run(7, 1)
+	r.Points[0].Failed = true                                                                                           // a's first repetition
+	r.Points[3].ClientBound = true                                                                                      // b's second
+	r.Points[9].Validity = results.Validity{Status: results.Partial, Reasons: []string{"3 connections never answered"}} // b's fifth
+	r.Points = r.Points[:len(r.Points)-1]                                                                               // b's seventh is missing
 	for _, tc := range []struct {
 		metric        string
 		pairs, skiped int
 	}{
-		{"cpu", 5, 1},        // CPU per request of a client-bound point is still the server's
-		{"throughput", 4, 2}, // its throughput is the client's
+		{"cpu", 4, 3},        // CPU per request of a client-bound point is still the server's
+		{"throughput", 3, 4}, // its throughput is the client's
 	} {
 		m, err := LookupMetric(tc.metric)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rows := Compare(r, Series{Model: "a"}, Series{Model: "b"}, m)
-		if rows[0].Pairs != tc.pairs || rows[0].Skipped != tc.skiped {
-			t.Errorf("%s: %d pairs, %d left out; want %d, %d", tc.metric, rows[0].Pairs, rows[0].Skipped, tc.pairs, tc.skiped)
+		if got := rows[0]; got.Ratio.N != tc.pairs || len(got.LeftOut) != tc.skiped {
+			t.Errorf("%s: %d pairs, left out %q; want %d, %d", tc.metric, got.Ratio.N, got.LeftOut, tc.pairs, tc.skiped)
+		}
+		if want := "b rep 5: partial (3 connections never answered)"; !slices.Contains(rows[0].LeftOut, want) {
+			t.Errorf("%s: left out %q, want %q among them", tc.metric, rows[0].LeftOut, want)
 		}
 	}
 	if _, err := LookupMetric("nope"); err == nil || !strings.Contains(err.Error(), "cpu") {

@@ -208,9 +208,11 @@ func bytesPerConnChart(ws []Workload, w *Workload, host string) (*Chart, error) 
 	var bars []Bar
 	var methods []string
 	byMethod := map[string][]string{}
+	sources := map[string]bool{}
 	for _, pc := range BytesPerConn(ws, w.Name) {
 		bars = append(bars, Bar{Model: pc.Model, Variant: pc.Variant, Parts: []float64{pc.Bytes / 1024}, ClientBound: pc.ClientBound, Failed: pc.Conns == 0})
 		if pc.Conns > 0 {
+			sources[pc.Source] = true
 			m := pc.Method()
 			if byMethod[m] == nil {
 				methods = append(methods, m)
@@ -218,26 +220,24 @@ func bytesPerConnChart(ws []Workload, w *Workload, host string) (*Chart, error) 
 			byMethod[m] = append(byMethod[m], Series{Model: pc.Model, Variant: pc.Variant}.Name())
 		}
 	}
-	c, err := Bars(title("server memory per connection", w.Name, host), "RSS per connection (KiB)", nil, bars, trim)
+	ylabel := "RSS per connection (KiB)"
+	if sources[SourceCgroup] {
+		ylabel = "memory per connection (KiB)"
+	}
+	c, err := Bars(title("server memory per connection", w.Name, host), ylabel, nil, bars, trim)
 	if err != nil {
 		return nil, err
 	}
-	c.Notes = append(c.Notes, "Process RSS only; kernel socket buffers and thread stacks are not included.")
+	if sources[SourceCgroup] {
+		c.Notes = append(c.Notes, "cgroup memory: user memory, the kernel's share (thread stacks, page tables, slab) and socket buffers; page cache excluded.")
+	}
+	if sources[SourceRSS] || len(sources) == 0 {
+		c.Notes = append(c.Notes, "Process RSS only; kernel socket buffers and thread stacks are not included.")
+	}
 	for _, m := range methods {
 		c.Notes = append(c.Notes, m+": "+strings.Join(byMethod[m], ", ")+".")
 	}
 	return c, nil
-}
-
-// Method says how the figure was computed, for captions.
-func (pc PerConn) Method() string {
-	if pc.Baseline == "" {
-		return fmt.Sprintf("RSS ÷ %d connections (no lighter point to subtract: overstates)", pc.Conns)
-	}
-	if pc.Bytes == 0 {
-		return fmt.Sprintf("RSS at %d connections not above RSS of %s: too small for RSS to show", pc.Conns, pc.Baseline)
-	}
-	return fmt.Sprintf("(RSS at %d connections − RSS of %s) ÷ %d", pc.Conns, pc.Baseline, pc.Conns-pc.BaseConns)
 }
 
 // positiveLevels counts the levels a log axis can show.

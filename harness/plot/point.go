@@ -9,15 +9,25 @@ import (
 	"loopbench/harness/results"
 )
 
-// Merged returns the latency histogram of all measured repetitions of g
-// together, or nil when none carries one.
+// Merged returns the latency histogram of g's repetitions together (see
+// MergedOf), or nil when none carries one.
 func Merged(g *results.Group) (*hdr.Histogram, error) {
+	return MergedOf(g, func(p *results.Point) *results.Latency { return &p.Latency })
+}
+
+// MergedOf merges the histogram f picks from each repetition of g that
+// Measured chooses (f returns nil where a point has none, such as a route
+// it did not serve); nil when none carries one. Percentiles of the merged
+// histogram weigh every request alike, which medians of each repetition's
+// percentiles do not.
+func MergedOf(g *results.Group, f func(*results.Point) *results.Latency) (*hdr.Histogram, error) {
 	var h *hdr.Histogram
-	for _, p := range g.Points {
-		if p.Failed || p.Latency.Histogram == "" {
+	for _, p := range Measured(g) {
+		l := f(p)
+		if l == nil || l.Histogram == "" {
 			continue
 		}
-		one, err := results.DecodeHistogram(p.Latency.Histogram)
+		one, err := results.DecodeHistogram(l.Histogram)
 		if err != nil {
 			return nil, err
 		}
@@ -27,6 +37,25 @@ func Merged(g *results.Group) (*hdr.Histogram, error) {
 		h.Merge(one)
 	}
 	return h, nil
+}
+
+// Measured returns the repetitions of g that its figures come from, as
+// results.Group.Measure chooses them: the usable ones, or the partial ones
+// when none is usable; never a failed one.
+func Measured(g *results.Group) []*results.Point {
+	var usable, partial []*results.Point
+	for _, p := range g.Points {
+		switch {
+		case p.Usable():
+			usable = append(usable, p)
+		case !p.Failed:
+			partial = append(partial, p)
+		}
+	}
+	if len(usable) == 0 {
+		return partial
+	}
+	return usable
 }
 
 // curveOf samples h every tenth of a nine up to the resolution its count

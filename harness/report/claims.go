@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"loopbench/harness/pairs"
 	"loopbench/harness/plot"
 	"loopbench/harness/results"
 	"loopbench/servers"
@@ -15,9 +16,12 @@ import (
 // Verdict is what the numbers say of a claim.
 type Verdict string
 
-// The verdicts. A claim is confirmed when every reading of it confirms,
-// refuted when every reading refutes, inconclusive when readings disagree
-// or fall between the thresholds, and not measured without any reading.
+// The verdicts. A reading confirms or refutes only when the whole 95%
+// interval of its paired ratio clears the threshold; with fewer than 6
+// pairs (no interval) it is inconclusive. A claim is confirmed when every
+// reading of it confirms, refuted when every reading refutes, inconclusive
+// when readings disagree or do not decide, and not measured without any
+// reading.
 const (
 	Confirmed    Verdict = "confirmed"
 	Refuted      Verdict = "refuted"
@@ -25,7 +29,7 @@ const (
 	NotMeasured  Verdict = "not measured"
 )
 
-// The thresholds of the verdicts, as ratios of medians from the same run.
+// The thresholds of the verdicts, as paired ratios from the same run.
 const (
 	// MemoryFarLess: an event loop's memory at most this fraction of the
 	// thread-per-connection model's confirms "far less memory"; above MemoryNotLess
@@ -123,6 +127,9 @@ type Claim struct {
 	// reading; Notes are figures shown for context that did not count.
 	Readings []Reading
 	Notes    []string
+	// Caveats are what the figures include or miss that could move the
+	// verdict, each saying which way.
+	Caveats []Caveat
 	// Rule states the thresholds.
 	Rule string
 	// Charts name the charts (plot.Name) that show the readings.
@@ -189,22 +196,74 @@ func (c *Claim) note(s string) {
 	}
 }
 
+// Caveat is something the figures of a claim include or miss, and which
+// way it moves the verdict ("favours the event loops").
+type Caveat struct{ Direction, Text string }
+
+// caveat adds a caveat once.
+func (c *Claim) caveat(direction, text string) {
+	if cv := (Caveat{direction, text}); !slices.Contains(c.Caveats, cv) {
+		c.Caveats = append(c.Caveats, cv)
+	}
+}
+
 func (c *Claim) add(v Verdict, format string, args ...any) {
 	c.Readings = append(c.Readings, Reading{fmt.Sprintf(format, args...), v})
 }
 
-// grade reads a ratio against two thresholds: at or past good confirms,
-// strictly past bad refutes. lowerIsBetter says which way good lies.
-func grade(r, good, bad float64, lowerIsBetter bool) Verdict {
-	if lowerIsBetter {
-		r, good, bad = -r, -good, -bad
+// addPaired adds a reading of a paired ratio: head names the comparison,
+// the ratio follows with its interval, then tail and the repetitions left
+// out.
+func (c *Claim) addPaired(v Verdict, pr pairs.Paired, head, tail string) {
+	c.add(v, "%s: %s%s%s", head, interval(pr.Ratio), tail, leftOut(pr.LeftOut))
+}
+
+// pair compares two configurations on figure f, repetition by repetition.
+func pair(a, b *results.Group, f func(*results.Point) float64) pairs.Paired {
+	return pairs.Pair(a.Points, b.Points, pairs.Metric{Value: f})
+}
+
+// threshold is a claim's two bounds on a ratio: at or past good confirms,
+// strictly past bad refutes; lower says good lies below.
+type threshold struct {
+	good, bad float64
+	lower     bool
+}
+
+// The thresholds of the claims.
+var (
+	memoryRule   = threshold{MemoryFarLess, MemoryNotLess, true}
+	ioRule       = threshold{KeepsUp, FallsBehind, false}
+	blockingRule = threshold{Blocked, Unblocked, false}
+	coresRule    = threshold{MoreCores, SameCores, false}
+	homemadeRule = threshold{AsEfficient, Heavier, true}
+)
+
+// String states the threshold as a rule on the interval.
+func (t threshold) String() string {
+	if t.lower {
+		return fmt.Sprintf("a 95%% interval wholly ≤ %g confirms, wholly > %g refutes", t.good, t.bad)
+	}
+	return fmt.Sprintf("a 95%% interval wholly ≥ %g confirms, wholly < %g refutes", t.good, t.bad)
+}
+
+// grade reads a paired ratio against t: it confirms only when its whole
+// 95% interval is at or past good, refutes only when it is wholly past
+// bad, and is inconclusive otherwise, as it is without an interval (fewer
+// than 6 pairs). No pair at all is not a measurement.
+func (t threshold) grade(r results.Stat) Verdict {
+	lo, hi, good, bad := r.Lo, r.Hi, t.good, t.bad
+	if t.lower {
+		lo, hi, good, bad = -r.Hi, -r.Lo, -good, -bad
 	}
 	switch {
-	case math.IsNaN(r) || math.IsInf(r, 0):
+	case r.N == 0 || math.IsNaN(r.Median) || math.IsInf(r.Median, 0):
 		return NotMeasured
-	case r >= good:
+	case !r.HasCI():
+		return Inconclusive
+	case lo >= good:
 		return Confirmed
-	case r < bad:
+	case hi < bad:
 		return Refuted
 	default:
 		return Inconclusive
@@ -244,16 +303,21 @@ func group(w *plot.Workload, model, variant string, level float64) *results.Grou
 	return nil
 }
 
-// common is the highest level at which both series were measured, or NaN.
+// common is the highest level at which both series have a usable
+// repetition, or NaN.
 func common(w *plot.Workload, a, av, b, bv string) float64 {
 	best := math.NaN()
 	for _, l := range w.Levels() {
-		ga, gb := group(w, a, av, l), group(w, b, bv, l)
-		if ga != nil && gb != nil && !ga.Failed() && !gb.Failed() {
+		if usable(group(w, a, av, l)) && usable(group(w, b, bv, l)) {
 			best = l
 		}
 	}
 	return best
+}
+
+// usable reports whether g exists and has a usable repetition.
+func usable(g *results.Group) bool {
+	return g != nil && slices.ContainsFunc(g.Points, (*results.Point).Usable)
 }
 
 // failedAbove returns the lowest level above level at which model failed
@@ -261,11 +325,37 @@ func common(w *plot.Workload, a, av, b, bv string) float64 {
 func failedAbove(w *plot.Workload, model, other string, level float64) (float64, string, bool) {
 	for _, l := range w.Levels() {
 		g, o := group(w, model, "default", l), group(w, other, "default", l)
-		if l > level && g != nil && g.Failed() && o != nil && !o.Failed() {
+		if l > level && g != nil && g.Failed() && usable(o) {
 			return l, g.Points[0].FailReason, true
 		}
 	}
 	return 0, "", false
+}
+
+// notePartial notes each level above level at which one of the series
+// (default variants) was measured only by partial points, and so was
+// passed over by common.
+func (c *Claim) notePartial(w *plot.Workload, level float64, models ...string) {
+	for _, l := range w.Levels() {
+		for _, m := range models {
+			if g := group(w, m, "default", l); l > level && g != nil && !g.Failed() && !usable(g) {
+				c.note(fmt.Sprintf("%s at %s: every repetition of %s was partial (%s), so none is compared.", w.Name, num(l), m, reasons(g)))
+			}
+		}
+	}
+}
+
+// reasons lists the distinct reasons g's partial points give.
+func reasons(g *results.Group) string {
+	var rs []string
+	for _, p := range g.Points {
+		for _, r := range p.Validity.Reasons {
+			if !slices.Contains(rs, r) {
+				rs = append(rs, r)
+			}
+		}
+	}
+	return strings.Join(rs, "; ")
 }
 
 func median(g *results.Group, f func(*results.Point) float64) float64 { return g.Measure(f).Median }

@@ -29,11 +29,27 @@ func TestClaims(t *testing.T) {
 		{"no mixed", func(p *results.Point) bool { return p.Workload != "mixed" }, 2, NotMeasured, ""},
 		// Loops that use more memory per connection than threads refute claim 1.
 		{"fat loops", func(p *results.Point) bool {
+			if p.Model != "threaded" && (p.Workload == "c10k" || p.Workload == "io-sleep") && p.Server.Memory != nil {
+				m := *p.Server.Memory
+				m.User += int64(p.Connections+p.IdleConnections) * 100 << 10
+				m.Total = m.User + m.Kernel + m.Sock
+				p.Server.Memory = &m
+			}
+			return true
+		}, 0, Refuted, "against threaded"},
+		// Without cgroup figures memory per connection falls back to RSS
+		// and says so; the fat loops refute on RSS alike.
+		{"fat loops, RSS only", func(p *results.Point) bool {
+			p.Server.Memory = nil
 			if p.Model != "threaded" && (p.Workload == "c10k" || p.Workload == "io-sleep") {
 				p.Server.RSS += int64(p.Connections+p.IdleConnections) * 100 << 10
 			}
 			return true
 		}, 0, Refuted, "against threaded"},
+		// A partial point is left out of the reading, which says so.
+		{"partial left out", nil, 1, Inconclusive, "left out: threaded rep 7: partial (37 of 1024 connections never completed a request)"},
+		// Fewer than 6 repetitions: the ratio is printed, the reading is inconclusive.
+		{"too few", nil, 3, Inconclusive, "2.03× (range 1.93–2.12), n=2: too few repetitions for a 95% interval"},
 		// A homemade loop twice as costly as every other loop refutes claim 5.
 		{"slow homemade", func(p *results.Point) bool {
 			if p.Model == "eventloop" && p.Workload == "plaintext" {
@@ -66,6 +82,69 @@ func TestClaims(t *testing.T) {
 				t.Errorf("claim %d: %s with readings\n%s\nwant %s and %q", tt.claim+1, c.Verdict, joined, tt.want, tt.text)
 			}
 		})
+	}
+}
+
+// TestMemorySource checks that claim 1 says what its memory counts: the
+// cgroup's charge with the kernel's share, or RSS without it.
+func TestMemorySource(t *testing.T) {
+	run := plottest.Run()
+	c := Claims(run)[0]
+	if !strings.Contains(c.Rule, "the kernel's share") || strings.Contains(c.Rule, "leaves out kernel memory") ||
+		!strings.Contains(strings.Join(c.Notes, "\n"), "cgroup memory at 10004 connections") {
+		t.Errorf("with cgroup figures, rule %q and notes %q should count the kernel's share", c.Rule, c.Notes)
+	}
+	for i := range run.Points {
+		run.Points[i].Server.Memory = nil
+	}
+	c = Claims(run)[0]
+	if !strings.Contains(c.Rule, "Process RSS leaves out kernel memory") || !strings.Contains(strings.Join(c.Notes, "\n"), "RSS only: no cgroup figures") {
+		t.Errorf("without cgroup figures, rule %q and notes %q should say RSS leaves the kernel out", c.Rule, c.Notes)
+	}
+}
+
+// TestGrade grades paired ratios on their 95% interval: only an interval
+// wholly past a threshold decides.
+func TestGrade(t *testing.T) {
+	higher := threshold{good: 1.25, bad: 0.8}            // higher is better
+	lower := threshold{good: 0.5, bad: 1.0, lower: true} // lower is better
+	tests := []struct {
+		name   string
+		rule   threshold
+		ratios []float64
+		want   Verdict
+		text   string
+	}{
+		// The median clears 1.25 but the interval reaches below it.
+		{"straddles confirm", higher, []float64{1.2, 1.28, 1.3, 1.32, 1.35, 1.4}, Inconclusive, "1.31× [1.2, 1.4], n=6"},
+		// The whole interval is at or above 1.25.
+		{"clears confirm", higher, []float64{1.25, 1.28, 1.3, 1.32, 1.35, 1.4}, Confirmed, "1.31× [1.25, 1.4], n=6"},
+		// The whole interval is below 0.8.
+		{"clears refute", higher, []float64{0.6, 0.62, 0.65, 0.7, 0.72, 0.79}, Refuted, "0.675× [0.6, 0.79], n=6"},
+		// The median is below 0.8 but the interval reaches 0.8.
+		{"straddles refute", higher, []float64{0.6, 0.62, 0.65, 0.7, 0.72, 0.8}, Inconclusive, "[0.6, 0.8], n=6"},
+		// Between the thresholds.
+		{"between", higher, []float64{1, 1, 1.05, 1.05, 1.1, 1.1}, Inconclusive, "1.05× [1, 1.1], n=6"},
+		// Lower is better: the whole interval at or below 0.5 confirms.
+		{"lower confirms", lower, []float64{0.02, 0.03, 0.03, 0.04, 0.04, 0.5}, Confirmed, "n=6"},
+		// Lower is better: reaching above 0.5 does not confirm.
+		{"lower straddles", lower, []float64{0.3, 0.35, 0.4, 0.4, 0.45, 0.55}, Inconclusive, "[0.3, 0.55]"},
+		// Lower is better: wholly above 1 refutes.
+		{"lower refutes", lower, []float64{1.1, 1.2, 1.2, 1.3, 1.3, 1.4}, Refuted, "n=6"},
+		// Far past the threshold, but with 2 pairs there is no 95% interval.
+		{"two pairs", higher, []float64{2, 2.2}, Inconclusive, "2.1× (range 2–2.2), n=2: too few repetitions for a 95% interval"},
+		// Five pairs are still too few.
+		{"five pairs", higher, []float64{2, 2, 2, 2, 2}, Inconclusive, "2× (range 2–2), n=5: too few repetitions"},
+		// One pair has no range either.
+		{"one pair", higher, []float64{3}, Inconclusive, "3×, n=1: too few repetitions for a 95% interval"},
+		// No pair is not a measurement.
+		{"no pair", higher, nil, NotMeasured, "no repetition usable on both sides"},
+	}
+	for _, tt := range tests {
+		r := results.StatOf(tt.ratios)
+		if got, text := tt.rule.grade(r), interval(r); got != tt.want || !strings.Contains(text, tt.text) {
+			t.Errorf("%s: %s %q, want %s %q", tt.name, got, text, tt.want, tt.text)
+		}
 	}
 }
 

@@ -76,7 +76,9 @@ type workloadView struct {
 	File, CPUs               string
 	Rows                     []row
 	Routes                   []routeRow
-	Plots                    []image
+	// Partial lists the workload's partial points and their reasons.
+	Partial []string
+	Plots   []image
 }
 
 // image is a chart link: the PNG inline, the SVG linked.
@@ -99,7 +101,7 @@ func build(run *results.Run, opts Options) view {
 		w := &ws[i]
 		desc, file := describe(run, w.Name)
 		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
-			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Plots: images(opts, w.Name)})
+			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Partial: partials(w), Plots: images(opts, w.Name)})
 	}
 	v.RunPlots = images(opts, "")
 	return v
@@ -146,14 +148,17 @@ func status(run *results.Run) string {
 // measured describes the measurement: durations, repetitions, points.
 func measured(run *results.Run) []string {
 	lo, hi := math.Inf(1), math.Inf(-1)
-	reps, failed, bound := 0, 0, 0
+	reps, failed, partial, bound := 0, 0, 0, 0
 	for _, p := range run.Points {
 		if !p.Failed {
 			lo, hi = math.Min(lo, p.Duration), math.Max(hi, p.Duration)
 		}
 		reps = max(reps, p.Rep+1)
-		if p.Failed {
+		switch {
+		case p.Failed:
 			failed++
+		case !p.Usable():
+			partial++
 		}
 		if p.ClientBound {
 			bound++
@@ -167,9 +172,9 @@ func measured(run *results.Run) []string {
 		durs = "none (every point failed)"
 	}
 	return []string{
-		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median and the spread of the repetitions).", len(run.Points), len(plot.Workloads(run)), plural(reps, "repetition")),
+		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median with its 95%% interval where there are 6 or more).", len(run.Points), len(plot.Workloads(run)), plural(reps, "repetition")),
 		fmt.Sprintf("Measured interval per point: %s (warm-up excluded).", durs),
-		fmt.Sprintf("%s failed and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", plural(failed, "point"), plural(bound, "point")),
+		fmt.Sprintf("%s failed, %s partial (did not hold the load they name: shown with the reason, left out of figures and verdicts) and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", plural(failed, "point"), plural(partial, "point"), plural(bound, "point")),
 	}
 }
 

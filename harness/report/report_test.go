@@ -94,7 +94,7 @@ func TestAllFailed(t *testing.T) {
 	if err := Write(&b, run, Options{ImageBase: "plots"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "**failed** (3/3): server exited") {
+	if !strings.Contains(b.String(), "**failed** (6/6): server exited") {
 		t.Error("the tables do not show the failures")
 	}
 	for _, c := range Claims(run) {

@@ -14,8 +14,8 @@ import (
 // written as text.
 type row struct {
 	Series, Level              string
-	ReqS, Spread               string
-	P50, P99, P999             string
+	ReqS                       string
+	P50, P99, P999, P99Reps    string
 	PeakRSS, Threads, CPU, Lag string
 	Errors, Flags              string
 }
@@ -33,24 +33,51 @@ func rows(w *plot.Workload) []row {
 func rowOf(g *results.Group) row {
 	r := row{Series: g.Key.Series(), Level: num(plot.Level(g)), Errors: fmt.Sprint(g.Errors()), Flags: flags(g)}
 	if g.Failed() {
-		r.ReqS, r.Spread, r.P50, r.P99, r.P999, r.PeakRSS, r.Threads, r.CPU, r.Lag = "failed", "", "", "", "", "", "", "", ""
+		r.ReqS = "failed"
 		return r
 	}
-	tput := g.Measure(func(p *results.Point) float64 { return p.Throughput })
-	r.ReqS = num(tput.Median)
-	r.Spread = spread(tput)
-	ms := func(f func(*results.Point) float64) string { return num(g.Measure(f).Median / 1000) }
-	r.P50 = ms(func(p *results.Point) float64 { return p.Latency.P50 })
-	r.P99 = ms(func(p *results.Point) float64 { return p.Latency.P99 })
-	r.P999 = ms(func(p *results.Point) float64 { return p.Latency.P999 })
+	r.ReqS = withInterval(g.Measure(func(p *results.Point) float64 { return p.Throughput }), num)
+	r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return &p.Latency })
+	r.P99Reps = span(g.Measure(func(p *results.Point) float64 { return p.Latency.P99 / 1000 }))
 	r.PeakRSS = mib(g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }).Median)
 	r.Threads = num(g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }).Median)
-	r.CPU = num(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }).Median)
+	r.CPU = withInterval(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }), num)
 	r.Lag = "–"
 	if lag := g.Measure(lagP99); lag.N > 0 && !math.IsNaN(lag.Median) {
 		r.Lag = num(lag.Median)
 	}
 	return r
+}
+
+// percentiles writes p50, p99 and p99.9 in ms of the latency f picks from
+// each repetition of g, from their histograms merged (plot.MergedOf), so
+// every request weighs alike; medians of each repetition's percentiles
+// where the points carry no histogram.
+func percentiles(g *results.Group, f func(*results.Point) *results.Latency) (p50, p99, p999 string) {
+	ms := func(v float64) string { return num(v / 1000) }
+	if h, err := plot.MergedOf(g, f); err == nil && h != nil && h.TotalCount() > 0 {
+		at := func(q float64) string { return ms(float64(h.ValueAtQuantile(q))) }
+		return at(50), at(99), at(99.9)
+	}
+	med := func(q func(*results.Latency) float64) string {
+		return ms(g.Measure(func(p *results.Point) float64 {
+			if l := f(p); l != nil {
+				return q(l)
+			}
+			return math.NaN()
+		}).Median)
+	}
+	return med(func(l *results.Latency) float64 { return l.P50 }), med(func(l *results.Latency) float64 { return l.P99 }),
+		med(func(l *results.Latency) float64 { return l.P999 })
+}
+
+// span writes the range of the repetitions' values, "6.2–7.1", apart from
+// the figure: "–" for a single repetition.
+func span(s results.Stat) string {
+	if s.N < 2 {
+		return "–"
+	}
+	return num(s.Min) + "–" + num(s.Max)
 }
 
 // lagP99 is the loop lag p99 in ms, NaN for a model that does not measure it.
@@ -61,25 +88,20 @@ func lagP99(p *results.Point) float64 {
 	return p.LoopLag.P99
 }
 
-// spread is the range of the repetitions as ± half of it relative to the
-// median, and the count: "±3% (3)". One repetition has no spread.
-func spread(s results.Stat) string {
-	if s.N < 2 {
-		return fmt.Sprintf("(%d rep)", s.N)
-	}
-	return fmt.Sprintf("±%s (%d)", pct(s.Spread()/2), s.N)
-}
-
 // flags lists what a reader must know about a configuration: client-bound
-// repetitions, and failed ones and why. (The server flags of a variant are
-// in its name.)
+// repetitions, partial ones (their reasons are listed below the table),
+// and failed ones and why. (The server flags of a variant are in its
+// name.)
 func flags(g *results.Group) string {
 	var fs []string
-	bound, failed := 0, 0
+	bound, failed, partial := 0, 0, 0
 	var reasons []string
 	for _, p := range g.Points {
 		if p.ClientBound {
 			bound++
+		}
+		if !p.Failed && !p.Usable() {
+			partial++
 		}
 		if p.Failed {
 			failed++
@@ -88,13 +110,35 @@ func flags(g *results.Group) string {
 			}
 		}
 	}
+	n := len(g.Points)
 	if bound > 0 {
-		fs = append(fs, fmt.Sprintf("**client-bound** (%d/%d)", bound, len(g.Points)))
+		fs = append(fs, fmt.Sprintf("**client-bound** (%d/%d)", bound, n))
+	}
+	if partial > 0 {
+		note := "left out"
+		if partial+failed == n {
+			note = "figures from them"
+		}
+		fs = append(fs, fmt.Sprintf("**partial** (%d/%d, %s)", partial, n, note))
 	}
 	if failed > 0 {
-		fs = append(fs, fmt.Sprintf("**failed** (%d/%d): %s", failed, len(g.Points), strings.Join(reasons, "; ")))
+		fs = append(fs, fmt.Sprintf("**failed** (%d/%d): %s", failed, n, strings.Join(reasons, "; ")))
 	}
 	return cell(strings.Join(fs, ", "))
+}
+
+// partials lists the partial points of a workload with their reasons, for
+// the line under its table.
+func partials(w *plot.Workload) []string {
+	var out []string
+	for _, g := range w.Groups {
+		for _, p := range g.Points {
+			if !p.Failed && !p.Usable() {
+				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), num(plot.Level(&g)), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
+			}
+		}
+	}
+	return out
 }
 
 // routeRow is the latency of one route of one configuration.
@@ -105,7 +149,8 @@ type routeRow struct {
 }
 
 // routeRows break the latency of a workload with several routes down by
-// route, medians over repetitions; nil for a single route.
+// route, percentiles from the merged histograms of the repetitions; nil
+// for a single route.
 func routeRows(w *plot.Workload) []routeRow {
 	if w.MainRoute() == "" {
 		return nil
@@ -117,20 +162,10 @@ func routeRows(w *plot.Workload) []routeRow {
 			continue
 		}
 		for _, route := range routesOf(g) {
-			at := func(f func(*results.Latency) float64) func(*results.Point) float64 {
-				return func(p *results.Point) float64 {
-					if l := plot.RouteLatency(p, route); l != nil {
-						return f(l)
-					}
-					return math.NaN()
-				}
-			}
-			ms := func(f func(*results.Latency) float64) string { return num(g.Measure(at(f)).Median / 1000) }
-			out = append(out, routeRow{Series: g.Key.Series(), Level: num(plot.Level(g)), Route: route,
-				Requests: num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median),
-				P50:      ms(func(l *results.Latency) float64 { return l.P50 }),
-				P99:      ms(func(l *results.Latency) float64 { return l.P99 }),
-				P999:     ms(func(l *results.Latency) float64 { return l.P999 })})
+			r := routeRow{Series: g.Key.Series(), Level: num(plot.Level(g)), Route: route,
+				Requests: num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median)}
+			r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return plot.RouteLatency(p, route) })
+			out = append(out, r)
 		}
 	}
 	return out

@@ -12,7 +12,10 @@ import (
 
 // Summary writes one table per workload of a run: for each model, variant
 // and level, the medians over repetitions of throughput, latency, memory,
-// threads, CPU per request, the errors, and the flags (client-bound, FAILED).
+// threads, CPU per request, the errors, and the flags (client-bound,
+// PARTIAL, FAILED). Throughput and CPU per request carry their 95%
+// confidence interval, or their range below 6 repetitions; a line under
+// each table says so and lists the partial points with their reasons.
 func Summary(w io.Writer, run *results.Run) {
 	groups := results.Groups(run.Points)
 	var order []string
@@ -26,14 +29,20 @@ func Summary(w io.Writer, run *results.Run) {
 	for _, name := range order {
 		fmt.Fprintf(w, "\n%s\n", name)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "model\tlevel\treq/s\tspread\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\t  flags")
+		fmt.Fprintln(tw, "model\tlevel\treq/s\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\t  flags")
+		var partial []string
 		for _, g := range byWorkload[name] {
 			fmt.Fprintln(tw, summaryRow(&g))
 			for _, row := range routeRows(&g) {
 				fmt.Fprintln(tw, row)
 			}
+			partial = append(partial, partialLines(&g)...)
 		}
 		tw.Flush()
+		fmt.Fprintln(w, "  req/s, CPU: median [95% interval], or (range, n) below 6 repetitions")
+		for _, l := range partial {
+			fmt.Fprintln(w, "  "+l)
+		}
 	}
 }
 
@@ -44,7 +53,7 @@ func summaryRow(g *results.Group) string {
 		if len(reason) > 60 {
 			reason = reason[:60] + "…"
 		}
-		return fmt.Sprintf("%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t  FAILED: %s", g.Key.Series(), level, reason)
+		return fmt.Sprintf("%s\t%s\t-\t-\t-\t-\t-\t-\t-\t  FAILED: %s", g.Key.Series(), level, reason)
 	}
 	tput := g.Measure(func(p *results.Point) float64 { return p.Throughput })
 	p50 := g.Measure(func(p *results.Point) float64 { return p.Latency.P50 })
@@ -52,9 +61,33 @@ func summaryRow(g *results.Group) string {
 	rss := g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) })
 	thr := g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) })
 	cpu := g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest })
-	return fmt.Sprintf("%s\t%s\t%.0f\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%.1f\t  %s",
-		g.Key.Series(), level, tput.Median, spread(tput), p50.Median/1000, p99.Median/1000,
-		rss.Median/(1<<20), thr.Median, g.Errors(), cpu.Median, flags(g, tput.N))
+	return fmt.Sprintf("%s\t%s\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%s\t  %s",
+		g.Key.Series(), level, figure("%.0f", tput), p50.Median/1000, p99.Median/1000,
+		rss.Median/(1<<20), thr.Median, g.Errors(), figure("%.1f", cpu), flags(g))
+}
+
+// figure writes a median in format with its 95% interval, "9.5 [9.1, 9.8]",
+// or below 6 repetitions with their range and count, "9.5 (9.1–9.8, n=2)".
+func figure(format string, s results.Stat) string {
+	v := func(x float64) string { return fmt.Sprintf(format, x) }
+	if s.HasCI() {
+		return v(s.Median) + " [" + v(s.Lo) + ", " + v(s.Hi) + "]"
+	}
+	if s.N < 2 {
+		return fmt.Sprintf("%s (n=%d)", v(s.Median), s.N)
+	}
+	return fmt.Sprintf("%s (%s–%s, n=%d)", v(s.Median), v(s.Min), v(s.Max), s.N)
+}
+
+// partialLines name the partial points of g with their reasons.
+func partialLines(g *results.Group) []string {
+	var out []string
+	for _, p := range g.Points {
+		if !p.Failed && !p.Usable() {
+			out = append(out, fmt.Sprintf("partial: %s %s rep %d: %s", g.Key.Series(), LevelString(g.Key), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
+		}
+	}
+	return out
 }
 
 // routeRows gives each route of a mixed point its own row, with the
@@ -82,19 +115,12 @@ func routeRows(g *results.Group) []string {
 		tput := g.Measure(func(p *results.Point) float64 { return float64(route(p).Requests) / max(p.Duration, 1e-9) })
 		p50 := g.Measure(func(p *results.Point) float64 { return route(p).Latency.P50 })
 		p99 := g.Measure(func(p *results.Point) float64 { return route(p).Latency.P99 })
-		rows = append(rows, fmt.Sprintf("route %s\t\t%.0f\t\t%.2f\t%.2f\t\t\t\t\t", t, tput.Median, p50.Median/1000, p99.Median/1000))
+		rows = append(rows, fmt.Sprintf("route %s\t\t%.0f\t%.2f\t%.2f\t\t\t\t\t", t, tput.Median, p50.Median/1000, p99.Median/1000))
 	}
 	return rows
 }
 
-func spread(s results.Stat) string {
-	if s.N < 2 {
-		return "-"
-	}
-	return fmt.Sprintf("±%.0f%%", 50*s.Spread())
-}
-
-func flags(g *results.Group, measured int) string {
+func flags(g *results.Group) string {
 	var f []string
 	if g.ClientBound() {
 		f = append(f, "client-bound")
@@ -105,16 +131,19 @@ func flags(g *results.Group, measured int) string {
 			break
 		}
 	}
-	partial := 0
+	partial, failed := 0, 0
 	for _, p := range g.Points {
-		if !p.Failed && p.Validity.Status == results.Partial {
+		switch {
+		case p.Failed:
+			failed++
+		case !p.Usable():
 			partial++
 		}
 	}
 	if partial > 0 {
 		f = append(f, fmt.Sprintf("PARTIAL %d of %d", partial, len(g.Points)))
 	}
-	if failed := len(g.Points) - measured; failed > 0 {
+	if failed > 0 {
 		f = append(f, fmt.Sprintf("FAILED %d of %d", failed, len(g.Points)))
 	}
 	return strings.Join(f, " ")

@@ -12,9 +12,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// summaryRun is a small fixed run: repetitions with spread, a client-bound
-// point, a failed configuration, a mixed workload with two routes and an
-// idle level that held fewer connections than asked.
+// summaryRun is a small fixed run: repetitions with spread, seven of one
+// configuration (six usable, enough for a 95% interval, and a partial one),
+// a client-bound point, a failed configuration, a mixed workload with two
+// routes and an idle level that held fewer connections than asked.
 func summaryRun() *results.Run {
 	pt := func(workload, model, variant string, conns int, tput, p50, p99 float64) results.Point {
 		return results.Point{
@@ -39,10 +40,16 @@ func summaryRun() *results.Run {
 	idle.Errors = map[string]int64{"connect": 1000}
 	second := pt("plaintext", "eventloop", "default", 64, 120000, 520, 1700)
 	second.Rep = 1
-	return &results.Run{Points: []results.Point{
-		pt("plaintext", "eventloop", "default", 64, 100000, 500, 1500),
-		second, bound, failed, mixed, idle,
-	}}
+	points := []results.Point{pt("plaintext", "eventloop", "default", 64, 100000, 500, 1500), second, bound, failed}
+	for rep, tput := range []float64{125000, 128000, 121000, 131000, 126000, 124000, 40000} {
+		p := pt("plaintext", "fasthttp", "default", 64, tput, 480, 1400)
+		p.Rep, p.CPUPerRequest = rep, 7+0.1*float64(rep)
+		if rep == 6 {
+			p.Validity = results.Validity{Status: results.Partial, Reasons: []string{"12 of 64 connections never completed a request"}}
+		}
+		points = append(points, p)
+	}
+	return &results.Run{Points: append(points, mixed, idle)}
 }
 
 func TestSummaryGolden(t *testing.T) {

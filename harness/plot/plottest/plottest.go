@@ -5,7 +5,10 @@ package plottest
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
+	"slices"
+	"sync"
 	"time"
 
 	"loopbench/harness/results"
@@ -18,17 +21,18 @@ type model struct {
 	cpuUS      float64 // server CPU per request
 	baseMiB    float64 // RSS with no connection
 	perConnKiB float64 // RSS per held connection
+	kernelKiB  float64 // the kernel's memory per held connection (stacks, page tables, socket structures)
 	threads    func(conns int) int
 	lag        bool // measures its loop lag
 }
 
 var models = []model{
-	{"threaded", 110e3, 9.0, 8, 25, func(c int) int { return c + 5 }, false},
-	{"eventloop", 125e3, 8.0, 6, 0.6, func(int) int { return 8 }, true},
-	{"gnet", 135e3, 6.6, 7, 0.52, func(int) int { return 6 }, false},
-	{"evio", 132e3, 7.6, 7, 0.52, func(int) int { return 5 }, false},
-	{"fasthttp", 130e3, 7.3, 9, 16.5, func(int) int { return 7 }, false},
-	{"node", 70e3, 13.7, 45, 8.9, func(int) int { return 11 }, true},
+	{"threaded", 110e3, 9.0, 8, 25, 22, func(c int) int { return c + 5 }, false},
+	{"eventloop", 125e3, 8.0, 6, 0.6, 1.2, func(int) int { return 8 }, true},
+	{"gnet", 135e3, 6.45, 7, 0.52, 1.2, func(int) int { return 6 }, false},
+	{"evio", 132e3, 7.6, 7, 0.52, 1.2, func(int) int { return 5 }, false},
+	{"fasthttp", 130e3, 7.3, 9, 16.5, 1.2, func(int) int { return 7 }, false},
+	{"node", 70e3, 13.7, 45, 8.9, 1.2, func(int) int { return 11 }, true},
 }
 
 func find(name string) model {
@@ -40,10 +44,19 @@ func find(name string) model {
 	return models[0]
 }
 
-// Run returns the synthetic run: every workload kind, repetitions, one
-// failed point (threaded at io-sleep 4096), client-bound points (gnet and
-// evio at 256+ connections of plaintext), loop lag, routes and samples.
-func Run() *results.Run {
+// Run returns the synthetic run: every workload kind, repetitions (6 or 7
+// where the report's verdicts need a 95% interval, fewer elsewhere), with
+// a drift shared by a block's points and noise of each point's own, one
+// failed configuration (threaded at io-sleep 4096), one partial point
+// (threaded's last repetition at io-sleep 1024), client-bound points (gnet
+// and evio at 256+ connections of plaintext), cgroup memory, loop lag,
+// routes and samples. Each call returns a copy of its own to change; the
+// run is built once, since encoding its histograms is slow.
+func Run() *results.Run { return clone(built()) }
+
+var built = sync.OnceValue(build)
+
+func build() *results.Run {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	run := &results.Run{
 		Schema: results.SchemaVersion, ID: "20260102T030405Z-fixture", Started: start, Finished: start.Add(time.Hour),
@@ -63,6 +76,26 @@ func Run() *results.Run {
 		}
 	}
 	return run
+}
+
+// clone copies r deeply enough that changing the copy's points, their
+// routes, samples, memory and loop lag leaves r as it was.
+func clone(r *results.Run) *results.Run {
+	c := *r
+	c.Env.Notes, c.Workloads, c.Points = slices.Clone(r.Env.Notes), slices.Clone(r.Workloads), slices.Clone(r.Points)
+	for i := range c.Points {
+		p := &c.Points[i]
+		p.Routes, p.Samples, p.Validity.Reasons = slices.Clone(p.Routes), slices.Clone(p.Samples), slices.Clone(p.Validity.Reasons)
+		if m := p.Server.Memory; m != nil {
+			p.Server.Memory = &results.Memory{}
+			*p.Server.Memory = *m
+		}
+		if l := p.LoopLag; l != nil {
+			p.LoopLag = &results.LoopLag{}
+			*p.LoopLag = *l
+		}
+	}
+	return &c
 }
 
 // series is a model in a variant.
@@ -89,14 +122,14 @@ func all(variant string, names ...string) []series {
 var everyModel = []string{"threaded", "eventloop", "gnet", "evio", "fasthttp", "node"}
 
 var workloads = []workload{
-	{"plaintext", "GET /plaintext, keep-alive", "closed", []float64{16, 256, 1024}, 3, all("default", everyModel...), fillPlaintext},
+	{"plaintext", "GET /plaintext, keep-alive", "closed", []float64{16, 256, 1024}, 6, all("default", everyModel...), fillPlaintext},
 	{"pipelined", "GET /plaintext, 16 deep", "closed", []float64{256}, 2, all("default", everyModel...), fillPipelined},
-	{"io-sleep", "GET /sleep?ms=10", "closed", []float64{64, 1024, 4096}, 2, all("default", "threaded", "eventloop", "fasthttp", "node"), fillIO(10)},
+	{"io-sleep", "GET /sleep?ms=10", "closed", []float64{64, 1024, 4096}, 7, all("default", "threaded", "eventloop", "fasthttp", "node"), fillIO(10)},
 	{"io-upstream", "GET /upstream?ms=5", "closed", []float64{64, 512}, 1, all("default", "threaded", "eventloop", "node"), fillIO(5)},
 	{"file", "GET /file?name=4k", "closed", []float64{64, 256}, 1, all("default", "threaded", "eventloop", "node"), fillIO(0.2)},
 	{"cpu", "GET /cpu?iter=20000", "closed", []float64{64}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillCPU},
-	{"mixed", "95% /plaintext, 5% /cpu?iter=20000", "open", []float64{2000, 5000}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillMixed},
-	{"c10k", "idle connections plus a probe", "idle", []float64{10000}, 1, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
+	{"mixed", "95% /plaintext, 5% /cpu?iter=20000", "open", []float64{2000, 5000}, 6, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillMixed},
+	{"c10k", "idle connections plus a probe", "idle", []float64{10000}, 6, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
 }
 
 func (w workload) point(sv series, level float64, rep int, start time.Time) results.Point {
@@ -112,27 +145,41 @@ func (w workload) point(sv series, level float64, rep int, start time.Time) resu
 		p.Connections = int(level)
 	}
 	w.fill(&p, m, sv.variant, level)
-	jitter := 1 + 0.03*float64(rep-1)
-	p.Throughput *= jitter
+	drift := 1 + 0.03*float64(rep%3-1) // the host, alike for every point of a block
+	p.Throughput *= drift * (1 + 0.04*noise(&p, "throughput"))
 	finish(&p, m)
+	if w.name == "io-sleep" && sv.model == "threaded" && level == 1024 && rep == w.reps-1 {
+		p.NotReady = 37
+		p.Validity = results.Validity{Status: results.Partial, Reasons: []string{"37 of 1024 connections never completed a request"}}
+	}
 	return p
+}
+
+// noise is a point's own deviation in [-1, 1] for one figure: a hash of
+// the point and the figure, so the fixture is the same on every run.
+func noise(p *results.Point, figure string) float64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%s/%s/%d/%g/%d/%d/%s", p.Workload, p.Model, p.Variant, p.Connections, p.Rate, p.IdleConnections, p.Rep, figure)
+	return float64(h.Sum64()%2001)/1000 - 1
 }
 
 // finish derives the figures every point shares from Throughput and the
 // model: requests, CPU, memory, threads, samples.
 func finish(p *results.Point, m model) {
 	if p.Failed {
+		p.Validity.Status = results.Failed
 		return
 	}
+	p.Validity.Status = results.Valid
 	p.Requests = int64(p.Throughput * p.Duration)
 	if p.CPUPerRequest == 0 {
 		p.CPUPerRequest = m.cpuUS
 	}
+	p.CPUPerRequest = round(p.CPUPerRequest * (1 + 0.04*noise(p, "cpu")))
 	cpu := p.CPUPerRequest * float64(p.Requests) / 1e6
 	p.Server.CPUUser, p.Server.CPUSys = round(cpu*0.6), round(cpu*0.4)
 	conns := p.Connections + p.IdleConnections
-	p.Server.RSS = int64((m.baseMiB*1024 + m.perConnKiB*float64(conns)) * 1024)
-	p.Server.PeakRSS = p.Server.RSS + 1<<20
+	setMemory(p, m, float64(conns))
 	p.Server.Threads = m.threads(conns)
 	p.Server.FDs = conns + 8
 	p.Client.Utilization = 0.6
@@ -146,6 +193,17 @@ func finish(p *results.Point, m model) {
 	}
 }
 
+// setMemory sets the RSS of a point holding conns connections and its
+// cgroup's charge: user memory (RSS less 2 MiB of mapped files), the
+// kernel's share and a quarter KiB of socket buffers per connection.
+func setMemory(p *results.Point, m model, conns float64) {
+	p.Server.RSS = int64((m.baseMiB*1024 + m.perConnKiB*conns) * 1024 * (1 + 0.01*noise(p, "memory")))
+	p.Server.PeakRSS = p.Server.RSS + 1<<20
+	mem := &results.Memory{User: p.Server.RSS - 2<<20, Kernel: int64((1024 + m.kernelKiB*conns) * 1024), Sock: int64(conns * 256)}
+	mem.Total = mem.User + mem.Kernel + mem.Sock
+	p.Server.Memory = mem
+}
+
 func round(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 
 func fillPlaintext(p *results.Point, m model, _ string, c float64) {
@@ -155,7 +213,7 @@ func fillPlaintext(p *results.Point, m model, _ string, c float64) {
 		p.CPUPerRequest = 16.2
 	}
 	p.ClientBound = (m.name == "gnet" || m.name == "evio") && c >= 256
-	p.Latency = latency(c/p.Throughput*1e6, 0.3)
+	p.Latency = latency(p, c/p.Throughput*1e6, 0.3)
 	setLag(p, m, 0.05)
 }
 
@@ -164,7 +222,7 @@ func fillPipelined(p *results.Point, m model, _ string, c float64) {
 	tput := map[string]float64{"threaded": 1.22e6, "eventloop": 1.3e6, "gnet": 1.38e6, "evio": 1.46e6, "fasthttp": 1.07e6, "node": 73e3}
 	p.Throughput = tput[m.name]
 	p.ClientBound = m.name == "gnet"
-	p.Latency = latency(c*16/p.Throughput*1e6, 0.3)
+	p.Latency = latency(p, c*16/p.Throughput*1e6, 0.3)
 	setLag(p, m, 0.2)
 }
 
@@ -177,7 +235,7 @@ func fillIO(ms float64) func(*results.Point, model, string, float64) {
 		}
 		limit := 1e6 / (m.cpuUS * 1.3)
 		p.Throughput = math.Min(c/(ms/1000+0.0003), limit)
-		p.Latency = latency(c/p.Throughput*1e6, 0.15)
+		p.Latency = latency(p, c/p.Throughput*1e6, 0.15)
 		setLag(p, m, 0.1)
 	}
 }
@@ -190,21 +248,21 @@ func fillCPU(p *results.Point, m model, variant string, c float64) {
 	}
 	p.Throughput = 200 * cores
 	p.CPUPerRequest = cores * 1e6 / p.Throughput
-	p.Latency = latency(c/p.Throughput*1e6, 0.1)
+	p.Latency = latency(p, c/p.Throughput*1e6, 0.1)
 	setLag(p, m, 5/cores)
 }
 
 func fillMixed(p *results.Point, m model, variant string, rate float64) {
 	p.Throughput = rate * 0.999
-	plain, cpu := latency(800, 0.4), latency(5000, 0.2)
+	plain, cpu := latency(p, 800, 0.4), latency(p, 5000, 0.2)
 	if m.name == "eventloop" && variant != "cpu-offload" {
-		plain = latency(3000*rate/2000, 0.6)
+		plain = latency(p, 3000*rate/2000, 0.6)
 	}
 	p.Routes = []results.RouteStats{
 		{Route: "/plaintext", Requests: int64(p.Throughput * 0.95), Latency: plain},
 		{Route: "/cpu?iter=20000", Requests: int64(p.Throughput * 0.05), Latency: cpu},
 	}
-	p.Latency = latency(1000, 0.5)
+	p.Latency = latency(p, 1000, 0.5)
 	p.CPUPerRequest = 0.05*5000 + 8
 	lag := 0.3
 	if m.name == "eventloop" && variant != "cpu-offload" {
@@ -215,7 +273,7 @@ func fillMixed(p *results.Point, m model, variant string, rate float64) {
 
 func fillIdle(p *results.Point, m model, _ string, idle float64) {
 	p.Throughput = 1000
-	p.Latency = latency(200, 0.2)
+	p.Latency = latency(p, 200, 0.2)
 	setLag(p, m, 0.05)
 }
 
@@ -225,9 +283,11 @@ func setLag(p *results.Point, m model, p99 float64) {
 	}
 }
 
-// latency invents a distribution with median p50 µs whose tail grows as
-// (0.5/(1-q))^tail, and summarises it with its histogram.
-func latency(p50, tail float64) results.Latency {
+// latency invents a distribution for p with median p50 µs (give or take
+// the point's noise) whose tail grows as (0.5/(1-q))^tail, and summarises
+// it with its histogram.
+func latency(p *results.Point, p50, tail float64) results.Latency {
+	p50 *= 1 + 0.05*noise(p, "latency")
 	h := results.NewHistogram()
 	const n = 400
 	for i := range n {
