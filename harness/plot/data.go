@@ -146,7 +146,7 @@ func (w *Workload) SeriesOf(f func(*results.Point) float64) []Series {
 			continue
 		}
 		s := &out[len(out)-1]
-		s.Points = append(s.Points, XY{X: Level(g), Y: st.Median, Min: st.Min, Max: st.Max, ClientBound: g.ClientBound(), Failed: g.Failed()})
+		s.Points = append(s.Points, XY{X: Level(g), Y: st.Median, Min: st.Min, Max: st.Max, ClientBound: g.ClientBound(), Failed: g.Failed(), Partial: st.Partial})
 	}
 	return out
 }

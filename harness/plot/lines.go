@@ -20,9 +20,11 @@ type XY struct {
 	// Min and Max are the range over repetitions; both zero when unknown.
 	Min, Max float64
 	// ClientBound points are drawn hollow; Failed points are drawn as a
-	// cross on the x axis, never as data.
+	// cross on the x axis, never as data; Partial points (measured, but not
+	// what their level says: see results.Validity) are ringed.
 	ClientBound bool
 	Failed      bool
+	Partial     bool
 }
 
 // Series is one line: a model in one variant.
@@ -130,6 +132,9 @@ func linePanel(pn Panel) (*plot.Plot, error) {
 	}
 	p.Add(marks...)
 	for _, s := range pn.Series {
+		if err := addRinged(p, drawable(s.Points, pn.X.Log, pn.Y.Log)); err != nil {
+			return nil, err
+		}
 		if err := addHollow(p, s, drawable(s.Points, pn.X.Log, pn.Y.Log)); err != nil {
 			return nil, err
 		}
@@ -207,6 +212,30 @@ func addHollow(p *plot.Plot, s Series, pts []XY) error {
 	return nil
 }
 
+// addRinged rings the partial points of a series in grey, so a point that
+// did not hold its load cannot pass for one that did.
+func addRinged(p *plot.Plot, pts []XY) error {
+	var xys plotter.XYs
+	for _, q := range pts {
+		if q.Partial {
+			xys = append(xys, plotter.XY{X: q.X, Y: q.Y})
+		}
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	sc, err := plotter.NewScatter(xys)
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle = partialGlyph
+	p.Add(sc)
+	return nil
+}
+
+// partialGlyph is the ring around a partial point.
+var partialGlyph = draw.GlyphStyle{Color: color.Gray{0x60}, Radius: vg.Points(7), Shape: draw.RingGlyph{}}
+
 // failedXs lists the x values of the failed points a log axis can show.
 func failedXs(points []XY, logX bool) []float64 {
 	var xs []float64
@@ -265,7 +294,7 @@ func nice(v float64, round func(float64) float64) float64 {
 // listing those points.
 func addLegend(c *Chart, series []Series) {
 	seen := map[string]bool{}
-	var bound, failed []string
+	var bound, failed, partial []string
 	for _, s := range series {
 		if !seen[s.Name()] {
 			seen[s.Name()] = true
@@ -277,8 +306,15 @@ func addLegend(c *Chart, series []Series) {
 		if xs := levels(s.Points, func(q XY) bool { return q.Failed }); xs != "" {
 			failed = append(failed, s.Name()+" at "+xs)
 		}
+		if xs := levels(s.Points, func(q XY) bool { return q.Partial && !q.Failed }); xs != "" {
+			partial = append(partial, s.Name()+" at "+xs)
+		}
 	}
 	addMarkNotes(c, unique(bound), unique(failed))
+	if partial = unique(partial); len(partial) > 0 {
+		c.Legend.Add("partial", glyphThumb{partialGlyph})
+		c.Notes = append(c.Notes, "Partial (ringed: the point did not hold the load its level names; the report says why): "+strings.Join(partial, "; ")+".")
+	}
 }
 
 // unique drops repeated strings, keeping the first of each.
