@@ -3,25 +3,25 @@
 #
 # Serves /plaintext with MODEL (default gnet; if it cannot run here, the next
 # of gnet evio fasthttp eventloop threaded) pinned to CPU 1, then drives it
-# from CPU 0 with wrk and with `loopbench load` in the same shapes, rounds
-# interleaved:
-#   keep-alive  64 connections            wrk -t1 -c64
-#   keep-alive 256 connections            wrk -t1 -c256
-#   pipelined  256 connections, 16 deep   wrk -t1 -c256 with a Lua script
-# (loopbench with both closed-loop engines: epoll, its default, and a
-# goroutine per connection) and prints, per shape and client, the median over rounds of req/s, the
-# client's CPU time per request and the server's CPU time per request. Every
-# client runs under `loopbench load --connections 0 --server-pid`, which
-# reads the server while the client runs and reports both CPU times.
-# Environment: PORT (28181), DURATION in seconds (5), ROUNDS (3). Installs
+# from CPU 0 with wrk and with `loopbench load` at every closed-loop shape
+# the plaintext workloads use — keep-alive at 16, 64, 256 and 1,024
+# connections, and 256 connections pipelined 16 deep (wrk with a Lua
+# script) — ROUNDS rounds, the two clients' order alternating from round to
+# round. Every client runs under `loopbench load --connections 0
+# --server-pid`, which reads the server while the client runs and reports
+# both CPU times. The rounds are written as a results directory (one point
+# per shape, client and round) and `loopbench pairs` prints, per shape, the
+# paired ratio loopbench/wrk of throughput and of server CPU per request
+# with their 95% intervals (6 rounds or more give one).
+# Environment: PORT (28181), DURATION in seconds (3), ROUNDS (6). Installs
 # wrk from Debian if it is missing.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 MODEL=${1:-gnet}
 PORT=${PORT:-28181}
-DURATION=${DURATION:-5}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-6}
 ADDR=127.0.0.1:$PORT
 
 SERVER_PID=
@@ -108,32 +108,45 @@ measure() {
 
 LOAD=(bin/loopbench load --addr "$ADDR" --warmup 0 --duration "${DURATION}s")
 URL=http://$ADDR/plaintext
+# shape_args SHAPE CLIENT: the client's command line for a shape.
+run_shape() {
+	local shape=$1 client=$2 conns=${1#*-c} depth=1
+	[[ $shape == pipelined-* ]] && conns=256 depth=16
+	if [[ $client == wrk ]]; then
+		local lua=()
+		((depth > 1)) && lua=(-s scripts/pipeline16.lua)
+		measure "$shape" wrk wrk -t1 -c"$conns" -d"${DURATION}s" "${lua[@]}" "$URL"
+	else
+		measure "$shape" loopbench "${LOAD[@]}" --connections "$conns" --pipeline "$depth"
+	fi
+}
+SHAPES=(keepalive-c16 keepalive-c64 keepalive-c256 keepalive-c1024 pipelined-16x256)
 for round in $(seq "$ROUNDS"); do
 	echo "round $round" >&2
-	measure keepalive-c64 wrk wrk -t1 -c64 -d"${DURATION}s" "$URL"
-	measure keepalive-c64 loopbench "${LOAD[@]}" --connections 64
-	measure keepalive-c64 lb-goroutines "${LOAD[@]}" --connections 64 --engine goroutines
-	measure keepalive-c256 wrk wrk -t1 -c256 -d"${DURATION}s" "$URL"
-	measure keepalive-c256 loopbench "${LOAD[@]}" --connections 256
-	measure keepalive-c256 lb-goroutines "${LOAD[@]}" --connections 256 --engine goroutines
-	measure pipelined-16x256 wrk wrk -t1 -c256 -d"${DURATION}s" -s scripts/pipeline16.lua "$URL"
-	measure pipelined-16x256 loopbench "${LOAD[@]}" --connections 256 --pipeline 16
-	measure pipelined-16x256 lb-goroutines "${LOAD[@]}" --connections 256 --pipeline 16 --engine goroutines
+	clients=(wrk loopbench)
+	((round % 2 == 0)) && clients=(loopbench wrk)
+	for shape in "${SHAPES[@]}"; do
+		for client in "${clients[@]}"; do
+			run_shape "$shape" "$client"
+			echo "$round" >>"$TMP/rounds"
+		done
+	done
 done
 
+# The rows as a results directory, one point per shape, client and round,
+# for `loopbench pairs`.
+mkdir -p "$TMP/run"
+paste -d' ' "$TMP/rows" "$TMP/rounds" | awk -v host="$(hostname)" -v model="$MODEL" '
+	BEGIN { printf "{\"schema\": 1, \"id\": \"bench-loadgen\", \"started\": \"1970-01-01T00:00:00Z\", \"env\": {\"host\": \"%s\", \"notes\": [\"server: %s\"]}, \"workloads\": [], \"points\": [", host, model }
+	{
+		conns = $1; sub(/.*-c/, "", conns); depth = 1
+		if ($1 ~ /^pipelined/) { conns = 256; depth = 16 }
+		printf "%s{\"workload\": \"%s\", \"model\": \"%s\", \"variant\": \"default\", \"mode\": \"closed\", \"connections\": %d, \"pipeline\": %d, \"rep\": %d, \"requests\": %d, \"throughput\": %s, \"cpu_per_request_us\": %.6f, \"validity\": {\"status\": \"valid\"}}", (NR > 1 ? ", " : ""), $1, $2, conns, depth, $8 - 1, $4, $3, $7 * 1e6 / $4
+	}
+	END { print "]}" }' >"$TMP/run/run.json"
 echo
-echo "model $MODEL, medians of $ROUNDS rounds (client CPU includes process start; wrk's latency is meaningless when pipelined)"
-printf '%-18s %-13s %12s %16s %16s  %s\n' shape client req/s client_µs/req server_µs/req errors
-sort -k1,1 -k2,2 "$TMP/rows" | awk '
-	function median(a, n,   i, j, t) {
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-	}
-	function flush() {
-		if (n) printf "%-18s %-13s %12.0f %16.2f %16.2f  %s\n", key1, key2, median(r, n), median(c, n), median(s, n), (err == "" ? "none" : err)
-		n = 0; err = ""
-	}
-	{ if ($1 != key1 || $2 != key2) { flush(); key1 = $1; key2 = $2 }
-	  n++; r[n] = $3; c[n] = $6 * 1e6 / $4; s[n] = $7 * 1e6 / $4
-	  if ($5 != "none") err = err $5 " " }
-	END { flush() }'
+echo "model $MODEL, $ROUNDS rounds of ${DURATION}s per shape and client, clients alternating (wrk's latency is meaningless when pipelined)"
+echo "throughput, loopbench/wrk:"
+bin/loopbench pairs "$TMP/run" --a loopbench --b wrk --metric throughput
+echo "server CPU per request, loopbench/wrk (1.0: both clients made the server work alike):"
+bin/loopbench pairs "$TMP/run" --a loopbench --b wrk --metric cpu
