@@ -13,10 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"loopbench/harness/loadgen"
+	"loopbench/harness/meter"
 	"loopbench/harness/results"
 	"loopbench/harness/sample"
 	"loopbench/harness/workload"
@@ -183,77 +183,27 @@ func (f *loadFlags) loadTrace() error {
 	return nil
 }
 
-// meter reads, over the measured interval (from OnMeasure to OnMeasureEnd,
-// or to the end of a cancelled run), the load generator's own CPU time and,
-// with --server-pid, the server's figures.
-type meter struct {
-	pid      int // the server, or 0
-	answered atomic.Int64
-
-	start      time.Time
-	user, sys  time.Duration // the client's CPU time at the start
-	err        error
-	sampler    *sample.Sampler
-	ended      bool
-	cpus       int
-	wall, u, s time.Duration // the interval and the client's CPU time over it
-	server     results.Usage
-	samples    []results.Sample
-	serverErr  error
-}
-
-func (m *meter) begin() {
-	m.start = time.Now()
-	m.user, m.sys, m.err = sample.Self()
-	if m.pid != 0 {
-		m.sampler, m.serverErr = sample.Start(m.pid, sample.Interval, &m.answered)
-	}
-}
-
-func (m *meter) end() {
-	if m.start.IsZero() || m.ended {
-		return
-	}
-	m.ended = true
-	m.wall, m.cpus = time.Since(m.start), runtime.NumCPU()
-	if user, sys, err := sample.Self(); err != nil {
-		m.err = errors.Join(m.err, err)
-	} else if m.err == nil {
-		m.u, m.s = user-m.user, sys-m.sys
-	}
-	if m.sampler != nil {
-		m.server, m.samples, m.serverErr = m.sampler.Stop()
-	}
-}
-
-func (m *meter) utilization() float64 {
-	if m.wall <= 0 || m.cpus == 0 || m.err != nil {
-		return 0
-	}
-	return (m.u + m.s).Seconds() / m.wall.Seconds() / float64(m.cpus)
-}
-
 func runLoad(args []string, stdout, stderr io.Writer) error {
 	f, err := parseLoadFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	m := &meter{pid: f.serverPID}
-	if m.pid != 0 {
-		if _, err := sample.Read(m.pid); err != nil {
-			return fmt.Errorf("load: --server-pid %d: %w", m.pid, err)
+	m := meter.New(meter.Config{PID: f.serverPID, ClientCPUs: runtime.NumCPU()})
+	if f.serverPID != 0 {
+		if _, err := sample.Read(f.serverPID); err != nil {
+			return fmt.Errorf("load: --server-pid %d: %w", f.serverPID, err)
 		}
-		f.cfg.Answered = &m.answered
+		f.cfg.Answered = m.Answered()
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
 	if f.watching() {
 		return watch(ctx, f, m, stdout, stderr)
 	}
-	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = m.begin, m.end
+	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = m.Begin, m.Finish
 	started := time.Now()
 	res, err := loadgen.Run(ctx, f.cfg)
-	m.end()
+	m.Finish()
 	if err != nil && res == nil {
 		return fmt.Errorf("load: %w", err)
 	}
@@ -275,34 +225,34 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 // server while the client command runs, or without one from the end of the
 // warm-up until the duration ends or ctx is cancelled (then the normal end,
 // not an error).
-func watch(ctx context.Context, f *loadFlags, m *meter, stdout, stderr io.Writer) error {
+func watch(ctx context.Context, f *loadFlags, m *meter.Meter, stdout, stderr io.Writer) error {
 	var client *os.ProcessState
 	var err error
 	if len(f.command) == 0 && !sleep(ctx, f.cfg.Warmup) {
 		return errors.New("load: interrupted during the warm-up, before the server was read")
 	}
 	started := time.Now()
-	m.begin()
+	m.Begin()
 	if len(f.command) > 0 {
 		client, err = runClient(ctx, f.command, stdout, stderr)
 	} else {
 		sleep(ctx, f.cfg.Duration)
 	}
-	m.end()
+	m.Finish()
 	if client != nil {
-		m.u, m.s, m.err = client.UserTime(), client.SystemTime(), nil
+		m.SetClientCPU(client.UserTime(), client.SystemTime())
 	}
-	p := loadPoint(f, &loadgen.Result{Duration: m.wall}, m, started)
+	p := loadPoint(f, &loadgen.Result{Duration: m.Wall()}, m, started)
 	if f.json {
 		if werr := writeLoadJSON(stdout, p, &loadgen.Result{}); werr != nil {
 			return werr
 		}
 	} else {
-		fmt.Fprintf(stdout, "watch       no request sent; server pid %d read over %.2fs\n", m.pid, m.wall.Seconds())
+		fmt.Fprintf(stdout, "watch       no request sent; server pid %d read over %.2fs\n", f.serverPID, m.Wall().Seconds())
 		if client != nil {
 			printClientCPU(stdout, p, m)
 		}
-		printServer(stdout, p, m)
+		printServer(stdout, f.serverPID, p, m)
 	}
 	if err != nil {
 		return fmt.Errorf("load: %s: %w", f.command[0], err)
@@ -333,17 +283,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func loadPoint(f *loadFlags, res *loadgen.Result, m *meter, started time.Time) *results.Point {
+// loadPoint is the point as the runner would record it: the load
+// generator's figures, then the meter's (the same harness/meter the runner
+// measures with) and the validity checks.
+func loadPoint(f *loadFlags, res *loadgen.Result, m *meter.Meter, started time.Time) *results.Point {
 	c := &f.cfg
 	p := &results.Point{
 		Mode: c.Mode, Connections: c.Connections, Pipeline: c.Pipeline, Rate: c.Rate,
 		IdleConnections: c.IdleConnections, Start: started.UTC(),
-		Client: results.Client{CPUUser: m.u.Seconds(), CPUSys: m.s.Seconds(), Utilization: m.utilization()},
-		Server: m.server, Samples: m.samples,
 	}
 	res.Point(p)
-	if p.Requests > 0 {
-		p.CPUPerRequest = (p.Server.CPUUser + p.Server.CPUSys) * 1e6 / float64(p.Requests)
+	m.Fill(p)
+	if c.Connections > 0 {
+		m.Validate(p)
 	}
 	return p
 }
@@ -370,7 +322,7 @@ func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result) error {
 	return enc.Encode(out)
 }
 
-func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result, m *meter) {
+func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result, m *meter.Meter) {
 	fmt.Fprintf(w, "%s against %s, %v measured after %v warm-up\n", describeLoad(&f.cfg), f.cfg.Addr, res.Duration.Round(time.Millisecond), f.cfg.Warmup)
 	fmt.Fprintf(w, "requests    %d correct (%.0f req/s)\n", p.Requests, p.Throughput)
 	if f.cfg.Rate > 0 || f.cfg.Mode == loadgen.ModeReplay {
@@ -391,40 +343,44 @@ func printLoad(w io.Writer, f *loadFlags, p *results.Point, res *loadgen.Result,
 	if res.Reconnects > 0 {
 		fmt.Fprintf(w, "reconnects  %d\n", res.Reconnects)
 	}
+	if p.Validity.Status == results.Partial {
+		fmt.Fprintf(w, "validity    partial: %s\n", strings.Join(p.Validity.Reasons, "; "))
+	}
 	printClientCPU(w, p, m)
-	if m.pid != 0 {
-		printServer(w, p, m)
+	if f.serverPID != 0 {
+		printServer(w, f.serverPID, p, m)
 	}
 }
 
-func printClientCPU(w io.Writer, p *results.Point, m *meter) {
-	if m.err != nil || m.wall == 0 {
-		fmt.Fprintf(w, "client CPU  not measured (%v)\n", m.err)
+func printClientCPU(w io.Writer, p *results.Point, m *meter.Meter) {
+	c := p.Client
+	if err := m.ClientErr(); err != nil || m.Wall() == 0 {
+		fmt.Fprintf(w, "client CPU  not measured (%v)\n", err)
 		return
 	}
 	perReq := "n/a"
 	if p.Requests > 0 {
-		perReq = fmt.Sprintf("%.2f µs", float64((m.u+m.s).Nanoseconds())/1e3/float64(p.Requests))
+		perReq = fmt.Sprintf("%.2f µs", (c.CPUUser+c.CPUSys)*1e6/float64(p.Requests))
 	}
 	fmt.Fprintf(w, "client CPU  user %.3fs sys %.3fs over %.2fs on %d CPU(s): utilization %.0f%%, %s per request\n",
-		m.u.Seconds(), m.s.Seconds(), m.wall.Seconds(), m.cpus, 100*m.utilization(), perReq)
+		c.CPUUser, c.CPUSys, m.Wall().Seconds(), runtime.NumCPU(), 100*c.Utilization, perReq)
 }
 
 // printServer writes the --server-pid figures. Scripts read the CPU times
 // in seconds, fields 4 and 6 of the "server CPU" line (and of "client CPU").
-func printServer(w io.Writer, p *results.Point, m *meter) {
+func printServer(w io.Writer, pid int, p *results.Point, m *meter.Meter) {
 	s := p.Server
-	if m.serverErr != nil {
-		fmt.Fprintf(w, "server      pid %d: %v\n", m.pid, m.serverErr)
+	if err := m.ServerErr(); err != nil {
+		fmt.Fprintf(w, "server      pid %d: %v\n", pid, err)
 	}
-	if m.sampler == nil {
+	if s.CPUSource == "" { // never read
 		return
 	}
 	perReq := "n/a"
 	if p.Requests > 0 {
 		perReq = fmt.Sprintf("%.2f µs", p.CPUPerRequest)
 	}
-	fmt.Fprintf(w, "server CPU  user %.3fs sys %.3fs over %.2fs: %s per request\n", s.CPUUser, s.CPUSys, m.wall.Seconds(), perReq)
+	fmt.Fprintf(w, "server CPU  user %.3fs sys %.3fs over %.2fs: %s per request\n", s.CPUUser, s.CPUSys, m.Wall().Seconds(), perReq)
 	fmt.Fprintf(w, "server      RSS %.1f MiB (peak %.1f), threads %d, fds %d, context switches %d voluntary, %d involuntary\n",
 		float64(s.RSS)/(1<<20), float64(s.PeakRSS)/(1<<20), s.Threads, s.FDs, s.VolCtxSw, s.InvolCtxSw)
 }

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"loopbench/harness/meter"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 )
@@ -107,7 +108,7 @@ type Runner struct {
 
 // ClientBoundAt is the client CPU utilization from which a point is flagged
 // client-bound: its throughput is the load generator's limit.
-const ClientBoundAt = 0.9
+const ClientBoundAt = meter.ClientBoundAt
 
 // New checks the configuration and the CPU sets.
 func New(cfg Config) (*Runner, error) {

@@ -8,14 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"loopbench/harness/cgroup"
+	"loopbench/harness/meter"
 	"loopbench/harness/results"
-	"loopbench/harness/sample"
-	"loopbench/harness/validity"
 	"loopbench/harness/workload"
 )
 
@@ -140,20 +136,21 @@ func (r *Runner) failed(s Step, err error) *results.Point {
 // is then dropped.
 func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
 	p := r.newPoint(s)
-	m := &meter{pid: srv.pid(), clientCPUs: len(r.client), group: srv.group, serverCPUs: r.serverCPUs(s.Workload)}
+	mc := meter.Config{PID: srv.pid(), ClientCPUs: len(r.client), Group: srv.group, ServerCPUs: r.serverCPUs(s.Workload)}
 	if s.Workload.Server.Backend && r.backend != nil {
-		m.backendPID = r.backend.cmd.Process.Pid
+		mc.BackendPID = r.backend.cmd.Process.Pid
 	}
-	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1), OnMeasure: m.begin, OnMeasureEnd: m.finish, Answered: &m.answered}
+	m := meter.New(mc)
+	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1), OnMeasure: m.Begin, OnMeasureEnd: m.Finish, Answered: m.Answered()}
 	loadCtx, cancel := whileAlive(ctx, srv)
 	loadErr := r.cfg.Load(loadCtx, req, p)
 	cancel()
-	gone := m.end(p)
+	gone := m.Fill(p)
 	if ctx.Err() != nil {
 		return p, false
 	}
 	r.judge(p, srv, loadErr, gone)
-	m.validate(p)
+	m.Validate(p)
 	return p, true
 }
 
@@ -208,146 +205,4 @@ func errorSummary(errs map[string]int64) string {
 	}
 	sort.Strings(parts)
 	return " (errors: " + strings.Join(parts, ", ") + ")"
-}
-
-// meter samples the server and the client's own CPU over the measured
-// interval: from OnMeasure to OnMeasureEnd (both called by the load
-// generator), or to the return of the load function if it never ends it.
-type meter struct {
-	pid        int
-	clientCPUs int
-	backendPID int // the backend sharing the client's CPUs, or 0
-	answered   atomic.Int64
-
-	mu      sync.Mutex
-	sampler *sample.Sampler
-	err     error // from starting the sampler
-	start   time.Time
-	user0   time.Duration
-	sys0    time.Duration
-
-	backend0   time.Duration // the backend's CPU time at the start
-	backendCPU time.Duration // and over the interval
-
-	group          *cgroup.Group // the server's, or nil
-	group0, group1 cgroup.Usage  // read at the start and the end
-	groupErr       error
-
-	serverCPUs       []int             // whose steal the kernel counters read
-	kernel0, kernel1 validity.Counters // the host's counters at the start and the end
-	kernelErr        error
-
-	stopped   bool
-	wall      time.Duration
-	usage     results.Usage
-	samples   []results.Sample
-	stopErr   error // from stopping the sampler
-	user, sys time.Duration
-}
-
-// begin starts the measured interval.
-func (m *meter) begin() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.sampler != nil || m.err != nil {
-		return
-	}
-	m.start = time.Now()
-	var err error
-	m.user0, m.sys0, err = sample.Self()
-	m.backend0 = m.backendTime()
-	if m.group != nil {
-		m.group0, m.groupErr = m.group.Read()
-	}
-	m.kernel0, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.serverCPUs)
-	m.sampler, m.err = sample.Start(m.pid, sample.Interval, &m.answered)
-	m.err = errors.Join(m.err, err)
-}
-
-// finish ends the measured interval: it stops sampling the server and reads
-// the client's CPU time.
-func (m *meter) finish() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.sampler == nil || m.stopped {
-		return
-	}
-	m.stopped = true
-	m.wall = time.Since(m.start)
-	if m.group != nil && m.groupErr == nil {
-		m.group1, m.groupErr = m.group.Read()
-	}
-	if m.kernelErr == nil {
-		m.kernel1, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.serverCPUs)
-	}
-	u, s, _ := sample.Self() // before Stop, whose last reading costs the client CPU
-	m.user, m.sys = u-m.user0, s-m.sys0
-	if m.backendPID != 0 {
-		m.backendCPU = max(m.backendTime()-m.backend0, 0)
-	}
-	m.usage, m.samples, m.stopErr = m.sampler.Stop()
-}
-
-// backendTime is the backend's CPU time so far, or 0 without a backend or
-// when it cannot be read (the backend's exit shows up as /upstream errors).
-func (m *meter) backendTime() time.Duration {
-	if m.backendPID == 0 {
-		return 0
-	}
-	st, err := sample.Read(m.backendPID)
-	if err != nil {
-		return 0
-	}
-	return st.CPU()
-}
-
-// validate gives the point its validity: failed, or the checks of
-// harness/validity against the kernel's counters over the window.
-func (m *meter) validate(p *results.Point) {
-	switch {
-	case p.Failed:
-		p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
-	case m.kernelErr != nil:
-		p.Validity = validity.Check(p, validity.Counters{})
-		p.Validity.Kernel = nil // the host's counters could not be read
-	default:
-		p.Validity = validity.Check(p, m.kernel1.Delta(m.kernel0))
-	}
-}
-
-// serverCPU fills the server's CPU time from its cgroup where it has one,
-// else from /proc, and its memory with the kernel's share.
-func (m *meter) serverCPU(p *results.Point) {
-	u := &p.Server
-	if m.group == nil || m.groupErr != nil {
-		u.CPU, u.CPUSource = u.CPUUser+u.CPUSys, "/proc"
-		return
-	}
-	u.CPU, u.CPUSource = (m.group1.CPU - m.group0.CPU).Seconds(), "cgroup "+m.group.Layout
-	g := m.group1
-	u.Memory = &results.Memory{Total: g.Memory, User: g.Anon, Kernel: g.Kernel, KernelStack: g.KernelStack,
-		PageTables: g.PageTables, Slab: g.Slab, Sock: g.Sock}
-}
-
-// end fills the point's server and client figures. It reports whether the
-// server's process went away.
-func (m *meter) end(p *results.Point) (gone bool) {
-	m.begin() // for a load function that failed before measuring
-	m.finish()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.sampler == nil {
-		return errors.Is(m.err, sample.ErrGone)
-	}
-	p.Server, p.Samples = m.usage, m.samples
-	p.Client = results.Client{CPUUser: m.user.Seconds(), CPUSys: m.sys.Seconds(), BackendCPU: m.backendCPU.Seconds()}
-	if m.wall > 0 {
-		p.Client.Utilization = (m.user + m.sys + m.backendCPU).Seconds() / m.wall.Seconds() / float64(m.clientCPUs)
-	}
-	p.ClientBound = p.Client.Utilization >= ClientBoundAt
-	m.serverCPU(p)
-	if p.Requests > 0 {
-		p.CPUPerRequest = p.Server.CPU * 1e6 / float64(p.Requests)
-	}
-	return errors.Is(m.stopErr, sample.ErrGone)
 }

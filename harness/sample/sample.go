@@ -48,6 +48,7 @@ type Sampler struct {
 	last    Stat
 	maxThr  int
 	maxFDs  int
+	maxRSS  int64 // the most RSS (or VmHWM) any reading saw
 	samples []results.Sample
 	err     error
 }
@@ -111,6 +112,7 @@ func (s *Sampler) read() {
 	s.last = st
 	s.maxThr = max(s.maxThr, st.Threads)
 	s.maxFDs = max(s.maxFDs, st.FDs)
+	s.maxRSS = max(s.maxRSS, st.RSS, st.PeakRSS)
 	var n int64
 	if s.answered != nil {
 		n = s.answered.Load()
@@ -122,7 +124,9 @@ func (s *Sampler) read() {
 
 // Stop takes a last reading and returns the usage over the sampled interval
 // (CPU and context switches as deltas, threads and fds as the most seen, RSS
-// at the end, peak RSS as VmHWM) and the series. Context switches are read
+// at the end, peak RSS as the larger of VmHWM and the highest RSS sampled:
+// the kernel updates VmHWM lazily, and it has been seen below a sample) and
+// the series. Context switches are read
 // at the start and the stop only, summed over the threads alive then. The
 // error is ErrGone (or another read error) if the process could not be read
 // at some point; the usage then ends at the last good reading.
@@ -138,7 +142,7 @@ func (s *Sampler) Stop() (results.Usage, []results.Sample, error) {
 	d, f := s.last, s.first
 	u := results.Usage{
 		CPUUser: (d.User - f.User).Seconds(), CPUSys: (d.Sys - f.Sys).Seconds(),
-		RSS: d.RSS, PeakRSS: d.PeakRSS, Threads: s.maxThr, FDs: s.maxFDs,
+		RSS: d.RSS, PeakRSS: max(d.PeakRSS, s.maxRSS), Threads: s.maxThr, FDs: s.maxFDs,
 		VolCtxSw: d.VolCtxSw - f.VolCtxSw, InvolCtxSw: d.InvolCtxSw - f.InvolCtxSw,
 	}
 	return u, s.samples, s.err

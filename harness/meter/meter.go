@@ -1,0 +1,220 @@
+// Package meter measures one point's window: the server's CPU time (from
+// its cgroup in nanoseconds where it has one, else /proc), memory, threads
+// and descriptors (/proc, every 100 ms), the load generator's own CPU time
+// (and the backend's, which shares the client's CPUs), and the host's
+// kernel counters that the validity checks read. The runner and `loopbench
+// load` both measure through it, so a point means the same from either.
+package meter
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"loopbench/harness/cgroup"
+	"loopbench/harness/results"
+	"loopbench/harness/sample"
+	"loopbench/harness/validity"
+)
+
+// ClientBoundAt is the client CPU utilization from which a point is flagged
+// client-bound: its throughput is the load generator's limit.
+const ClientBoundAt = 0.9
+
+// Config says what to measure.
+type Config struct {
+	// PID is the server's process; 0 measures the client alone.
+	PID int
+	// Group is the server's own cgroup, or nil (CPU from /proc then).
+	Group *cgroup.Group
+	// ClientCPUs is how many CPUs the load generator may use.
+	ClientCPUs int
+	// BackendPID is the backend sharing the client's CPUs, or 0.
+	BackendPID int
+	// ServerCPUs are the CPUs whose stolen time the validity checks read
+	// (every CPU when empty).
+	ServerCPUs []int
+}
+
+// Meter measures the interval from Begin to Finish. Begin and Finish may be
+// called from the load generator's goroutines; Fill after both.
+type Meter struct {
+	cfg      Config
+	answered atomic.Int64
+
+	mu      sync.Mutex
+	begun   bool
+	stopped bool
+	start   time.Time
+	wall    time.Duration
+
+	sampler  *sample.Sampler
+	startErr error // from starting the sampler
+	stopErr  error // from stopping it
+	usage    results.Usage
+	samples  []results.Sample
+
+	user0, sys0, user, sys time.Duration // the client's own CPU time
+	clientErr              error
+	backend0, backendCPU   time.Duration
+
+	group0, group1 cgroup.Usage
+	groupErr       error
+
+	kernel0, kernel1 validity.Counters
+	kernelErr        error
+}
+
+// New returns a meter for cfg; nothing is read until Begin.
+func New(cfg Config) *Meter { return &Meter{cfg: cfg} }
+
+// Answered is the counter of correct answers the load generator keeps
+// during the window, which the samples record beside the server's figures.
+func (m *Meter) Answered() *atomic.Int64 { return &m.answered }
+
+// Begin opens the window.
+func (m *Meter) Begin() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.begun {
+		return
+	}
+	m.begun = true
+	m.start = time.Now()
+	m.user0, m.sys0, m.clientErr = sample.Self()
+	m.backend0 = m.backendTime()
+	if m.cfg.Group != nil {
+		m.group0, m.groupErr = m.cfg.Group.Read()
+	}
+	m.kernel0, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
+	if m.cfg.PID != 0 {
+		m.sampler, m.startErr = sample.Start(m.cfg.PID, sample.Interval, &m.answered)
+	}
+}
+
+// Finish closes the window: it reads the client's CPU time before stopping
+// the sampler, whose last reading costs the client CPU.
+func (m *Meter) Finish() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.begun || m.stopped {
+		return
+	}
+	m.stopped = true
+	m.wall = time.Since(m.start)
+	if m.cfg.Group != nil && m.groupErr == nil {
+		m.group1, m.groupErr = m.cfg.Group.Read()
+	}
+	if m.kernelErr == nil {
+		m.kernel1, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
+	}
+	if u, s, err := sample.Self(); err == nil && m.clientErr == nil {
+		m.user, m.sys = u-m.user0, s-m.sys0
+	} else if m.clientErr == nil {
+		m.clientErr = err
+	}
+	if m.cfg.BackendPID != 0 {
+		m.backendCPU = max(m.backendTime()-m.backend0, 0)
+	}
+	if m.sampler != nil {
+		m.usage, m.samples, m.stopErr = m.sampler.Stop()
+	}
+}
+
+// SetClientCPU replaces the client's CPU time over the window with another
+// process's (a client command run by `loopbench load`, such as wrk).
+func (m *Meter) SetClientCPU(user, sys time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.user, m.sys, m.clientErr = user, sys, nil
+}
+
+// Wall is the window's length once finished.
+func (m *Meter) Wall() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.wall
+}
+
+// ClientErr says why the client's CPU time could not be read, or nil.
+func (m *Meter) ClientErr() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.clientErr
+}
+
+// ServerErr says why the server could not be read, or nil.
+func (m *Meter) ServerErr() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return errors.Join(m.startErr, m.stopErr)
+}
+
+// backendTime is the backend's CPU time so far, or 0 without a backend or
+// when it cannot be read (the backend's exit shows up as /upstream errors).
+func (m *Meter) backendTime() time.Duration {
+	if m.cfg.BackendPID == 0 {
+		return 0
+	}
+	st, err := sample.Read(m.cfg.BackendPID)
+	if err != nil {
+		return 0
+	}
+	return st.CPU()
+}
+
+// Fill writes the window's figures into p, whose Requests the load
+// generator has filled: the server's usage and samples, the client's CPU,
+// its utilization and the client-bound flag, and CPU per request. It opens
+// and closes a window that the load function never did. It reports whether
+// the server's process went away.
+func (m *Meter) Fill(p *results.Point) (gone bool) {
+	m.Begin()
+	m.Finish()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p.Client = results.Client{CPUUser: m.user.Seconds(), CPUSys: m.sys.Seconds(), BackendCPU: m.backendCPU.Seconds()}
+	if m.wall > 0 && m.cfg.ClientCPUs > 0 {
+		p.Client.Utilization = (m.user + m.sys + m.backendCPU).Seconds() / m.wall.Seconds() / float64(m.cfg.ClientCPUs)
+	}
+	p.ClientBound = p.Client.Utilization >= ClientBoundAt
+	if m.sampler == nil {
+		return errors.Is(m.startErr, sample.ErrGone)
+	}
+	p.Server, p.Samples = m.usage, m.samples
+	m.serverCPU(&p.Server)
+	if p.Requests > 0 {
+		p.CPUPerRequest = p.Server.CPU * 1e6 / float64(p.Requests)
+	}
+	return errors.Is(m.stopErr, sample.ErrGone)
+}
+
+// serverCPU fills the server's CPU time from its cgroup where it has one,
+// else from /proc, and its memory with the kernel's share.
+func (m *Meter) serverCPU(u *results.Usage) {
+	if m.cfg.Group == nil || m.groupErr != nil {
+		u.CPU, u.CPUSource = u.CPUUser+u.CPUSys, "/proc"
+		return
+	}
+	u.CPU, u.CPUSource = (m.group1.CPU - m.group0.CPU).Seconds(), "cgroup "+m.cfg.Group.Layout
+	g := m.group1
+	u.Memory = &results.Memory{Total: g.Memory, User: g.Anon, Kernel: g.Kernel, KernelStack: g.KernelStack,
+		PageTables: g.PageTables, Slab: g.Slab, Sock: g.Sock}
+}
+
+// Validate gives p its validity: failed, or the checks of harness/validity
+// against the kernel's counters over the window.
+func (m *Meter) Validate(p *results.Point) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case p.Failed:
+		p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
+	case m.kernelErr != nil:
+		p.Validity = validity.Check(p, validity.Counters{})
+		p.Validity.Kernel = nil // the host's counters could not be read
+	default:
+		p.Validity = validity.Check(p, m.kernel1.Delta(m.kernel0))
+	}
+}
