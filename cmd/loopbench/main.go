@@ -33,6 +33,8 @@ var commands = []command{
 	{"plot", "draw the charts of a results directory", runPlot},
 	{"report", "write REPORT.md from a results directory", runReport},
 	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
+	{"compare", "compare two runs point by point; exit 1 on a significant regression", runCompare},
+	{"export", "write a run in the Go benchmark format, github-action-benchmark's or Bencher's", runExport},
 }
 
 // usageError is a mistake in the command line: exit status 2.

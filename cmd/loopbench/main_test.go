@@ -78,6 +78,8 @@ func TestHelp(t *testing.T) {
 		{"data-help.golden", []string{"data", "--help"}, false},
 		{"models-help.golden", []string{"models", "--help"}, false},
 		{"pairs-help.golden", []string{"pairs", "--help"}, false},
+		{"compare-help.golden", []string{"compare", "--help"}, false},
+		{"export-help.golden", []string{"export", "--help"}, false},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := runCmd(tt.args...)

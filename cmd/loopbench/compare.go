@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"loopbench/harness/compare"
+)
+
+const compareUsage = `compare OLD NEW [--threshold 5%] [--alpha 0.05] [--metric throughput,cpu,p99] [--format text|markdown|json] [--allow-env-change]
+
+Compares two results directories point by point: for every workload, model,
+variant and level both have, the old and new medians with their 95%
+intervals, the change, and whether it is significant by the Mann-Whitney U
+test over the repetitions (as benchstat computes it). The U test needs at
+least 4 repetitions a side to reach p < 0.05; with fewer, the row says so
+and decides nothing. Runs from different hosts, CPU sets or versions are
+refused unless --allow-env-change: such a comparison mostly measures the
+machines.
+
+Exit status: 0 when nothing got significantly worse by more than the
+threshold, 1 when something did (each regression is named), 2 for a usage
+error or runs that cannot be compared.`
+
+// runCompare compares two runs and exits 1 on a regression.
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("compare", compareUsage, stderr)
+	threshold := fs.String("threshold", "5%", "the smallest worsening that counts as a regression, as a `percentage`")
+	alpha := fs.Float64("alpha", 0.05, "the significance `level` of the U test")
+	metrics := fs.String("metric", "throughput,cpu,p99", "comma-separated `list` of figures to compare: throughput, cpu, p99")
+	format := fs.String("format", "text", "output `format`: text, markdown (for a CI job summary) or json")
+	allow := fs.Bool("allow-env-change", false, "compare runs measured on different hosts, CPU sets or versions")
+	names := []string{"--threshold", "-threshold", "--alpha", "-alpha", "--metric", "-metric", "--format", "-format"}
+	if err := parseFlags(fs, reorder(boolsFirst(args, "allow-env-change"), names...)); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("compare takes two results directories, OLD and NEW, for example `loopbench compare results/baseline results/latest`")
+	}
+	opts, err := compareOptions(*threshold, *alpha, *metrics, *allow)
+	if err != nil {
+		return err
+	}
+	old, err := readRun(fs.Arg(0))
+	if err != nil {
+		return usagef("compare: %v", err)
+	}
+	cur, err := readRun(fs.Arg(1))
+	if err != nil {
+		return usagef("compare: %v", err)
+	}
+	res, err := compare.Compare(old, cur, opts)
+	if errors.Is(err, compare.ErrEnvChanged) {
+		return usagef("compare: %v", err)
+	}
+	if err := compare.Write(stdout, res, *format); err != nil {
+		return usagef("compare: --format: %v", err)
+	}
+	if regs := res.Regressions(); len(regs) > 0 {
+		var named []string
+		for _, r := range regs {
+			named = append(named, fmt.Sprintf("%s %s %s %s %+.1f%%", r.Key.Workload, r.Key.Series(), r.Metric.Name, levelName(r), 100*r.Change))
+		}
+		return fmt.Errorf("compare: %d regressions: %s", len(regs), strings.Join(named, "; "))
+	}
+	return nil
+}
+
+// boolsFirst moves the named boolean flags before the positional
+// arguments, so `compare OLD NEW --allow-env-change` parses as written.
+func boolsFirst(args []string, names ...string) []string {
+	var flags, rest []string
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && slices.Contains(names, name) {
+			flags = append(flags, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return append(flags, rest...)
+}
+
+func levelName(r compare.Row) string {
+	if r.Key.Rate > 0 {
+		return fmt.Sprintf("at %g/s", r.Key.Rate)
+	}
+	return fmt.Sprintf("at c=%d", r.Key.Connections)
+}
+
+// compareOptions checks the flags.
+func compareOptions(threshold string, alpha float64, metrics string, allow bool) (compare.Options, error) {
+	o := compare.Options{Alpha: alpha, AllowEnvChange: allow}
+	t, err := strconv.ParseFloat(strings.TrimSuffix(threshold, "%"), 64)
+	if err != nil || t < 0 {
+		return o, usagef("compare: --threshold %q is not a percentage; write e.g. 5%%", threshold)
+	}
+	o.Threshold = t / 100
+	if alpha <= 0 || alpha >= 1 {
+		return o, usagef("compare: --alpha %g is not a significance level; use a value between 0 and 1 such as 0.05", alpha)
+	}
+	for _, name := range strings.Split(metrics, ",") {
+		m, err := compare.LookupMetric(strings.TrimSpace(name))
+		if err != nil {
+			return o, usagef("compare: --metric: %v", err)
+		}
+		o.Metrics = append(o.Metrics, m)
+	}
+	return o, nil
+}

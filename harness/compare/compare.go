@@ -1,0 +1,207 @@
+// Package compare sets two runs side by side, point by point: for every
+// (workload, model, variant, level) both have, the old and new medians with
+// their 95% intervals, the change, and whether it is significant by the
+// Mann-Whitney U test over the repetitions, as benchstat computes it
+// (golang.org/x/perf/benchmath). A change is a regression when it is
+// significant, in the worse direction, and larger than the threshold.
+package compare
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"golang.org/x/perf/benchmath"
+
+	"loopbench/harness/results"
+)
+
+// MinReps is the fewest repetitions a side needs before the U test can
+// reach p < 0.05: with 3 against 3 the smallest p it gives is 0.1.
+const MinReps = 4
+
+// Metric is one figure the comparison reads, and which way is better.
+type Metric struct {
+	Name, Unit   string
+	HigherBetter bool
+	Value        func(*results.Point) float64
+}
+
+// Metrics are the figures a comparison can read, by name.
+var Metrics = []Metric{
+	{Name: "throughput", Unit: "req/s", HigherBetter: true, Value: func(p *results.Point) float64 { return p.Throughput }},
+	{Name: "cpu", Unit: "µs/req", Value: func(p *results.Point) float64 { return p.CPUPerRequest }},
+	{Name: "p99", Unit: "ms", Value: func(p *results.Point) float64 { return p.Latency.P99 / 1000 }},
+}
+
+// LookupMetric finds a metric by name; the error lists the names.
+func LookupMetric(name string) (Metric, error) {
+	for _, m := range Metrics {
+		if m.Name == name {
+			return m, nil
+		}
+	}
+	var names []string
+	for _, m := range Metrics {
+		names = append(names, m.Name)
+	}
+	return Metric{}, fmt.Errorf("unknown metric %q; choose from %v", name, names)
+}
+
+// Options tune a comparison.
+type Options struct {
+	// Threshold is the relative change (0.05: 5%) below which a significant
+	// worsening is not a regression.
+	Threshold float64
+	// Alpha is the significance level of the U test.
+	Alpha   float64
+	Metrics []Metric
+	// AllowEnvChange compares runs from different hosts, CPU sets or
+	// versions, which otherwise mostly measures the difference of machines.
+	AllowEnvChange bool
+}
+
+// Row is one point and metric of the comparison.
+type Row struct {
+	Key      results.Key
+	Metric   Metric
+	Old, New results.Stat
+	// Change is New/Old - 1 of the medians.
+	Change float64
+	// P is the U test's p-value; TooFew is set when a side has fewer than
+	// MinReps usable repetitions, and then nothing is decided.
+	P      float64
+	TooFew bool
+	// Significant, Worse and Regression say what the row found.
+	Significant, Worse, Regression bool
+}
+
+// Result is a whole comparison.
+type Result struct {
+	Rows []Row
+	// EnvChanges lists how the two runs' environments differ.
+	EnvChanges []string
+	Options    Options
+}
+
+// ErrEnvChanged is returned when the runs' environments differ and the
+// options do not allow it.
+var ErrEnvChanged = errors.New("the runs were measured in different environments")
+
+// Compare compares new against old.
+func Compare(old, new *results.Run, o Options) (*Result, error) {
+	if o.Threshold == 0 {
+		o.Threshold = 0.05
+	}
+	if o.Alpha == 0 {
+		o.Alpha = 0.05
+	}
+	if len(o.Metrics) == 0 {
+		o.Metrics = Metrics
+	}
+	res := &Result{EnvChanges: envChanges(old.Env, new.Env), Options: o}
+	if len(res.EnvChanges) > 0 && !o.AllowEnvChange {
+		return res, fmt.Errorf("%w: %s; compare runs of one machine (loopbench ab measures both on the same one), or pass --allow-env-change", ErrEnvChanged, joinChanges(res.EnvChanges))
+	}
+	newGroups := map[results.Key]results.Group{}
+	for _, g := range results.Groups(new.Points) {
+		newGroups[g.Key] = g
+	}
+	for _, og := range results.Groups(old.Points) {
+		ng, ok := newGroups[og.Key]
+		if !ok {
+			continue
+		}
+		for _, m := range o.Metrics {
+			res.Rows = append(res.Rows, compareGroup(&og, &ng, m, o))
+		}
+	}
+	return res, nil
+}
+
+func compareGroup(og, ng *results.Group, m Metric, o Options) Row {
+	ov, nv := values(og, m), values(ng, m)
+	r := Row{Key: og.Key, Metric: m, Old: results.StatOf(ov), New: results.StatOf(nv)}
+	if r.Old.Median != 0 {
+		r.Change = r.New.Median/r.Old.Median - 1
+	}
+	if len(ov) < MinReps || len(nv) < MinReps {
+		r.TooFew, r.P = true, math.NaN()
+		return r
+	}
+	t := benchmath.DefaultThresholds
+	t.CompareAlpha = o.Alpha
+	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(ov, &t), benchmath.NewSample(nv, &t))
+	r.P = c.P
+	r.Significant = c.P < o.Alpha
+	r.Worse = (m.HigherBetter && r.Change < 0) || (!m.HigherBetter && r.Change > 0)
+	r.Regression = r.Significant && r.Worse && math.Abs(r.Change) > o.Threshold
+	return r
+}
+
+// values are a group's usable repetitions of m (a throughput of a
+// client-bound point is the client's and is left out).
+func values(g *results.Group, m Metric) []float64 {
+	var v []float64
+	for _, p := range g.Points {
+		if !p.Usable() || p.Requests == 0 || (m.HigherBetter && p.ClientBound) {
+			continue
+		}
+		if x := m.Value(p); !math.IsNaN(x) {
+			v = append(v, x)
+		}
+	}
+	return v
+}
+
+// Regressions are the rows that got significantly worse by more than the
+// threshold.
+func (r *Result) Regressions() []Row {
+	var out []Row
+	for _, row := range r.Rows {
+		if row.Regression {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// TooFew reports whether any row could not be decided for lack of
+// repetitions.
+func (r *Result) TooFew() bool {
+	return slices.ContainsFunc(r.Rows, func(row Row) bool { return row.TooFew })
+}
+
+// envChanges lists what differs between two environments that changes the
+// figures: the host, its CPU and kernel, the CPU sets, and the versions.
+func envChanges(a, b results.Env) []string {
+	var out []string
+	diff := func(what, x, y string) {
+		if x != y {
+			out = append(out, fmt.Sprintf("%s %q against %q", what, x, y))
+		}
+	}
+	diff("host", a.Host, b.Host)
+	diff("CPU", a.CPUModel, b.CPUModel)
+	diff("kernel", a.Kernel, b.Kernel)
+	diff("server CPUs", a.ServerCPUs, b.ServerCPUs)
+	diff("client CPUs", a.ClientCPUs, b.ClientCPUs)
+	diff("Go", a.GoVersion, b.GoVersion)
+	diff("node", a.NodeVersion, b.NodeVersion)
+	if a.Cores != b.Cores {
+		out = append(out, fmt.Sprintf("cores %d against %d", a.Cores, b.Cores))
+	}
+	return out
+}
+
+func joinChanges(c []string) string {
+	s := ""
+	for i, x := range c {
+		if i > 0 {
+			s += ", "
+		}
+		s += x
+	}
+	return s
+}

@@ -1,0 +1,116 @@
+package compare
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"loopbench/harness/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// synthetic is a run of plaintext at 64 connections for models a and b,
+// reps repetitions each, whose throughputs spread ±2% around base × factor
+// (factor for model a only) and whose CPU per request is 1e6/throughput.
+func synthetic(reps int, base, factor float64) *results.Run {
+	r := &results.Run{Env: results.Env{Host: "vm", ServerCPUs: "1", ClientCPUs: "0", GoVersion: "go1.26"}}
+	for _, model := range []string{"a", "b"} {
+		for rep := range reps {
+			t := base * (1 + 0.02*float64(rep%5-2)/2)
+			if model == "a" {
+				t *= factor
+			}
+			r.Points = append(r.Points, results.Point{Workload: "plaintext", Model: model, Variant: "default", Mode: "closed",
+				Connections: 64, Rep: rep, Requests: int64(t), Throughput: t, CPUPerRequest: 1e6 / t,
+				Latency: results.Latency{P99: 1000}, Validity: results.Validity{Status: results.Valid}})
+		}
+	}
+	return r
+}
+
+func TestCompare(t *testing.T) {
+	tests := []struct {
+		name        string
+		old, new    *results.Run
+		regressions int
+		tooFew      bool
+	}{
+		{"identical runs", synthetic(6, 1e5, 1), synthetic(6, 1e5, 1), 0, false},
+		{"a 20% throughput drop of one model", synthetic(6, 1e5, 1), synthetic(6, 1e5, 0.8), 2, false}, // throughput and CPU per request
+		{"a 3% drop is within the 5% threshold", synthetic(6, 1e5, 1), synthetic(6, 1e5, 0.97), 0, false},
+		{"a 20% gain is no regression", synthetic(6, 1e5, 1), synthetic(6, 1e5, 1.2), 0, false},
+		{"too few repetitions decide nothing", synthetic(3, 1e5, 1), synthetic(3, 1e5, 0.8), 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Compare(tt.old, tt.new, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(res.Regressions()); got != tt.regressions || res.TooFew() != tt.tooFew {
+				t.Errorf("%d regressions, too few %v; want %d, %v\n%+v", got, res.TooFew(), tt.regressions, tt.tooFew, res.Regressions())
+			}
+		})
+	}
+}
+
+func TestCompareRefusesAnotherEnvironment(t *testing.T) {
+	old, cur := synthetic(6, 1e5, 1), synthetic(6, 1e5, 1)
+	cur.Env.Host, cur.Env.ServerCPUs = "other", "2-3"
+	_, err := Compare(old, cur, Options{})
+	if !errors.Is(err, ErrEnvChanged) || !strings.Contains(err.Error(), `host "vm" against "other"`) || !strings.Contains(err.Error(), "--allow-env-change") {
+		t.Errorf("err = %v, want the changes named and the flag that allows them", err)
+	}
+	res, err := Compare(old, cur, Options{AllowEnvChange: true})
+	if err != nil || len(res.EnvChanges) != 2 {
+		t.Errorf("allowed: %v, changes %q", err, res.EnvChanges)
+	}
+}
+
+func TestPartialPointsLeftOut(t *testing.T) {
+	old, cur := synthetic(6, 1e5, 1), synthetic(6, 1e5, 1)
+	for i := range cur.Points[:3] { // a's first three repetitions
+		cur.Points[i].Validity.Status = results.Partial
+	}
+	res, err := Compare(old, cur, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Rows[0]; r.Key.Model != "a" || r.New.N != 3 || !r.TooFew {
+		t.Errorf("row %+v: want a with 3 usable repetitions, too few to decide", r)
+	}
+}
+
+// TestGoldenTables checks each format against testdata/NAME.golden (go test
+// -update rewrites them).
+func TestGoldenTables(t *testing.T) {
+	res, err := Compare(synthetic(6, 1e5, 1), synthetic(6, 1e5, 0.8), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range Formats {
+		var b bytes.Buffer
+		if err := Write(&b, res, format); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", format+".golden")
+		if *update {
+			os.WriteFile(path, b.Bytes(), 0o644)
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test -update writes it)", err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("%s output differs from %s (go test -update rewrites it):\n%s", format, path, b.String())
+		}
+	}
+	if err := Write(&bytes.Buffer{}, res, "yaml"); err == nil {
+		t.Error("an unknown format gave no error")
+	}
+}

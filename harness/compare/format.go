@@ -1,0 +1,175 @@
+package compare
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"loopbench/harness/results"
+)
+
+// Formats are the output formats of Write.
+var Formats = []string{"text", "markdown", "json"}
+
+// verdict is a row's finding in words.
+func (r Row) verdict() string {
+	switch {
+	case r.TooFew:
+		return fmt.Sprintf("? too few repetitions (n=%d and %d; the U test needs %d a side)", r.Old.N, r.New.N, MinReps)
+	case r.Regression:
+		return "✗ regression"
+	case r.Significant && r.Worse:
+		return "~ worse, within the threshold"
+	case r.Significant:
+		return "✓ better"
+	}
+	return "~ no significant change"
+}
+
+func stat(s results.Stat) string {
+	if s.N == 0 {
+		return "-"
+	}
+	if s.HasCI() {
+		return fmt.Sprintf("%s [%s, %s]", num(s.Median), num(s.Lo), num(s.Hi))
+	}
+	return fmt.Sprintf("%s (n=%d)", num(s.Median), s.N)
+}
+
+func num(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e4:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 100:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+func pValue(p float64) string {
+	if math.IsNaN(p) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", p)
+}
+
+func level(k results.Key) string {
+	switch {
+	case k.IdleConnections > 0:
+		return fmt.Sprintf("idle=%d", k.IdleConnections)
+	case k.Rate > 0:
+		return fmt.Sprintf("%g/s", k.Rate)
+	case k.Pipeline > 1:
+		return fmt.Sprintf("c=%d p=%d", k.Connections, k.Pipeline)
+	}
+	return fmt.Sprintf("c=%d", k.Connections)
+}
+
+// Write writes the comparison in format: text (aligned columns), markdown
+// (a table for a CI job summary or a pull-request comment) or json.
+func Write(w io.Writer, r *Result, format string) error {
+	switch format {
+	case "text":
+		return writeText(w, r)
+	case "markdown":
+		return writeMarkdown(w, r)
+	case "json":
+		return writeJSON(w, r)
+	}
+	return fmt.Errorf("unknown format %q; choose from %s", format, strings.Join(Formats, ", "))
+}
+
+func summary(r *Result) string {
+	regs := r.Regressions()
+	s := fmt.Sprintf("%d comparisons, %d regressions (significant at α=%g and worse by more than %g%%)",
+		len(r.Rows), len(regs), r.Options.Alpha, 100*r.Options.Threshold)
+	if r.TooFew() {
+		s += fmt.Sprintf("; some points have fewer than %d repetitions a side, too few to decide", MinReps)
+	}
+	if len(r.EnvChanges) > 0 {
+		s += "; the environments differ: " + joinChanges(r.EnvChanges)
+	}
+	return s
+}
+
+func writeText(w io.Writer, r *Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "workload\tseries\tlevel\tmetric\told\tnew\tchange\tp\tverdict")
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%+.1f%%\t%s\t%s\n", row.Key.Workload, row.Key.Series(), level(row.Key),
+			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), row.verdict())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\n"+summary(r)+"; medians with their 95% intervals [lo, hi], or n below 6 repetitions")
+	return err
+}
+
+func writeMarkdown(w io.Writer, r *Result) error {
+	fmt.Fprintln(w, "| workload | series | level | metric | old | new | change | p | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|---|")
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %+.1f%% | %s | %s |\n", row.Key.Workload, row.Key.Series(), level(row.Key),
+			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), row.verdict())
+	}
+	_, err := fmt.Fprintf(w, "\n%s. Medians with their 95%% intervals, or n below 6 repetitions; p from the Mann-Whitney U test.\n", summary(r))
+	return err
+}
+
+// jsonRow is a row as --format json writes it.
+type jsonRow struct {
+	Workload   string   `json:"workload"`
+	Model      string   `json:"model"`
+	Variant    string   `json:"variant"`
+	Level      string   `json:"level"`
+	Metric     string   `json:"metric"`
+	Unit       string   `json:"unit"`
+	Old        jsonStat `json:"old"`
+	New        jsonStat `json:"new"`
+	Change     float64  `json:"change"`
+	P          *float64 `json:"p"`
+	TooFew     bool     `json:"too_few,omitempty"`
+	Regression bool     `json:"regression"`
+	Verdict    string   `json:"verdict"`
+}
+
+type jsonStat struct {
+	Median float64  `json:"median"`
+	Lo     *float64 `json:"ci_lo,omitempty"`
+	Hi     *float64 `json:"ci_hi,omitempty"`
+	N      int      `json:"n"`
+}
+
+func toJSONStat(s results.Stat) jsonStat {
+	j := jsonStat{Median: s.Median, N: s.N}
+	if s.HasCI() {
+		j.Lo, j.Hi = &s.Lo, &s.Hi
+	}
+	return j
+}
+
+func writeJSON(w io.Writer, r *Result) error {
+	out := struct {
+		Summary     string    `json:"summary"`
+		Regressions int       `json:"regressions"`
+		EnvChanges  []string  `json:"env_changes,omitempty"`
+		Rows        []jsonRow `json:"rows"`
+	}{Summary: summary(r), Regressions: len(r.Regressions()), EnvChanges: r.EnvChanges, Rows: []jsonRow{}}
+	for _, row := range r.Rows {
+		j := jsonRow{Workload: row.Key.Workload, Model: row.Key.Model, Variant: row.Key.Variant, Level: level(row.Key),
+			Metric: row.Metric.Name, Unit: row.Metric.Unit, Old: toJSONStat(row.Old), New: toJSONStat(row.New),
+			Change: row.Change, TooFew: row.TooFew, Regression: row.Regression, Verdict: row.verdict()}
+		if !math.IsNaN(row.P) {
+			p := row.P
+			j.P = &p
+		}
+		out.Rows = append(out.Rows, j)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
