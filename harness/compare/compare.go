@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"golang.org/x/perf/benchmath"
 
@@ -22,32 +23,13 @@ import (
 const MinReps = 4
 
 // Metric is one figure the comparison reads, and which way is better.
-type Metric struct {
-	Name, Unit   string
-	HigherBetter bool
-	Value        func(*results.Point) float64
-}
+type Metric = results.Metric
 
-// Metrics are the figures a comparison can read, by name.
-var Metrics = []Metric{
-	{Name: "throughput", Unit: "req/s", HigherBetter: true, Value: func(p *results.Point) float64 { return p.Throughput }},
-	{Name: "cpu", Unit: "µs/req", Value: func(p *results.Point) float64 { return p.CPUPerRequest }},
-	{Name: "p99", Unit: "ms", Value: func(p *results.Point) float64 { return p.Latency.P99 / 1000 }},
-}
+// Metrics are the figures a comparison reads by default.
+var Metrics = results.Metrics
 
 // LookupMetric finds a metric by name; the error lists the names.
-func LookupMetric(name string) (Metric, error) {
-	for _, m := range Metrics {
-		if m.Name == name {
-			return m, nil
-		}
-	}
-	var names []string
-	for _, m := range Metrics {
-		names = append(names, m.Name)
-	}
-	return Metric{}, fmt.Errorf("unknown metric %q; choose from %v", name, names)
-}
+func LookupMetric(name string) (Metric, error) { return results.LookupMetric(name) }
 
 // Options tune a comparison.
 type Options struct {
@@ -145,7 +127,7 @@ func compareGroup(og, ng *results.Group, m Metric, o Options) Row {
 func values(g *results.Group, m Metric) []float64 {
 	var v []float64
 	for _, p := range g.Points {
-		if !p.Usable() || p.Requests == 0 || (m.HigherBetter && p.ClientBound) {
+		if !p.Usable() || p.Requests == 0 || (m.ClientLimited && p.ClientBound) {
 			continue
 		}
 		if x := m.Value(p); !math.IsNaN(x) {
@@ -195,13 +177,4 @@ func envChanges(a, b results.Env) []string {
 	return out
 }
 
-func joinChanges(c []string) string {
-	s := ""
-	for i, x := range c {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
-}
+func joinChanges(c []string) string { return strings.Join(c, ", ") }

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"loopbench/harness/results"
+	"loopbench/harness/workload"
 )
 
 // Formats are the output formats of Write.
@@ -56,17 +57,7 @@ func pValue(p float64) string {
 	return fmt.Sprintf("%.3f", p)
 }
 
-func level(k results.Key) string {
-	switch {
-	case k.IdleConnections > 0:
-		return fmt.Sprintf("idle=%d", k.IdleConnections)
-	case k.Rate > 0:
-		return fmt.Sprintf("%g/s", k.Rate)
-	case k.Pipeline > 1:
-		return fmt.Sprintf("c=%d p=%d", k.Connections, k.Pipeline)
-	}
-	return fmt.Sprintf("c=%d", k.Connections)
-}
+func level(k results.Key) string { return workload.LevelOf(k).String() }
 
 // Write writes the comparison in format: text (aligned columns), markdown
 // (a table for a CI job summary or a pull-request comment) or json.

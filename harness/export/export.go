@@ -5,6 +5,7 @@
 package export
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,18 +17,9 @@ import (
 // Formats are the names Write takes.
 var Formats = []string{"gobench", "github-action-benchmark", "bmf"}
 
-// metric is one figure of a point as the formats name it.
-type metric struct {
-	unit         string // a Go benchmark unit: no spaces
-	higherBetter bool
-	value        func(*results.Point) float64
-}
-
-var metrics = []metric{
-	{unit: "req/s", higherBetter: true, value: func(p *results.Point) float64 { return p.Throughput }},
-	{unit: "cpu-µs/req", value: func(p *results.Point) float64 { return p.CPUPerRequest }},
-	{unit: "p99-ms", value: func(p *results.Point) float64 { return p.Latency.P99 / 1000 }},
-}
+// unit is a metric's Go benchmark unit: its name and unit, without spaces
+// ("cpu-µs/req"), so benchstat's columns say what they hold.
+func unit(m results.Metric) string { return m.Name + "-" + m.Unit }
 
 // name is a point's benchmark name: the workload, then key=value parts as
 // benchstat splits them (model, variant, level).
@@ -85,17 +77,17 @@ func goBench(w io.Writer, run *results.Run) error {
 			fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
 		}
 	}
-	for _, m := range metrics {
+	for _, m := range results.Metrics {
 		better := "lower"
-		if m.higherBetter {
+		if m.HigherBetter {
 			better = "higher"
 		}
-		fmt.Fprintf(w, "Unit %s better=%s\n", m.unit, better)
+		fmt.Fprintf(w, "Unit %s better=%s\n", unit(m), better)
 	}
 	for _, p := range usable(run) {
 		fmt.Fprintf(w, "%s %d", name(p), p.Requests)
-		for _, m := range metrics {
-			fmt.Fprintf(w, " %.6g %s", m.value(p), m.unit)
+		for _, m := range results.Metrics {
+			fmt.Fprintf(w, " %.6g %s", m.Value(p), unit(m))
 		}
 		if _, err := fmt.Fprintln(w); err != nil {
 			return err
@@ -104,29 +96,31 @@ func goBench(w io.Writer, run *results.Run) error {
 	return nil
 }
 
-// medians gives each point's configuration the median of m over its
-// usable repetitions, in the run's order.
-func medians(run *results.Run, m metric) (names []string, values map[string]float64) {
-	values = map[string]float64{}
+// configuration is one group's usable repetitions: its benchmark name
+// (without the "Benchmark" prefix) and its statistics of a metric.
+type configuration struct {
+	name string
+	stat results.Stat
+}
+
+// configurations summarises m over each configuration of the run that has
+// a usable repetition, in the run's order.
+func configurations(run *results.Run, m results.Metric) []configuration {
+	var out []configuration
 	for _, g := range results.Groups(run.Points) {
 		var v []float64
 		var first *results.Point
 		for _, p := range g.Points {
 			if p.Usable() && p.Requests > 0 {
-				v = append(v, m.value(p))
-				if first == nil {
-					first = p
-				}
+				v = append(v, m.Value(p))
+				first = cmp.Or(first, p)
 			}
 		}
-		if len(v) == 0 {
-			continue
+		if len(v) > 0 {
+			out = append(out, configuration{strings.TrimPrefix(name(first), "Benchmark"), results.StatOf(v)})
 		}
-		n := strings.TrimPrefix(name(first), "Benchmark")
-		names = append(names, n)
-		values[n] = results.StatOf(v).Median
 	}
-	return names, values
+	return out
 }
 
 // actionBenchmark writes github-action-benchmark's custom tool input: an
@@ -140,13 +134,12 @@ func actionBenchmark(w io.Writer, run *results.Run, bigger bool) error {
 		Extra string  `json:"extra,omitempty"`
 	}
 	out := []entry{}
-	for _, m := range metrics {
-		if m.higherBetter != bigger {
+	for _, m := range results.Metrics {
+		if m.HigherBetter != bigger {
 			continue
 		}
-		names, values := medians(run, m)
-		for _, n := range names {
-			out = append(out, entry{Name: n + " " + m.unit, Unit: m.unit, Value: values[n], Extra: "median of the usable repetitions of run " + run.ID})
+		for _, c := range configurations(run, m) {
+			out = append(out, entry{Name: c.name + " " + unit(m), Unit: unit(m), Value: c.stat.Median, Extra: "median of the usable repetitions of run " + run.ID})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -163,35 +156,15 @@ func bmf(w io.Writer, run *results.Run) error {
 		UpperValue float64 `json:"upper_value"`
 	}
 	out := map[string]map[string]value{}
-	for _, g := range results.Groups(run.Points) {
-		for _, m := range metrics {
-			var v []float64
-			var first *results.Point
-			for _, p := range g.Points {
-				if p.Usable() && p.Requests > 0 {
-					v = append(v, m.value(p))
-					first = cmpFirst(first, p)
-				}
+	for _, m := range results.Metrics {
+		for _, c := range configurations(run, m) {
+			if out[c.name] == nil {
+				out[c.name] = map[string]value{}
 			}
-			if len(v) == 0 {
-				continue
-			}
-			st := results.StatOf(v)
-			n := strings.TrimPrefix(name(first), "Benchmark")
-			if out[n] == nil {
-				out[n] = map[string]value{}
-			}
-			out[n][m.unit] = value{Value: st.Median, LowerValue: st.Lo, UpperValue: st.Hi}
+			out[c.name][unit(m)] = value{Value: c.stat.Median, LowerValue: c.stat.Lo, UpperValue: c.stat.Hi}
 		}
 	}
 	enc := json.NewEncoder(w) // maps encode with their keys sorted
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
-}
-
-func cmpFirst(first, p *results.Point) *results.Point {
-	if first == nil {
-		return p
-	}
-	return first
 }

@@ -19,38 +19,14 @@ import (
 	"text/tabwriter"
 
 	"loopbench/harness/results"
+	"loopbench/harness/workload"
 )
 
 // Metric is a figure of a point, such as its CPU per request.
-type Metric struct {
-	Name, Unit string
-	Value      func(*results.Point) float64
-	// ClientLimited marks a figure that a client-bound point does not
-	// measure (its throughput is the client's limit, not the server's):
-	// such points are left out with their pair.
-	ClientLimited bool
-}
-
-// Metrics are the figures a comparison can be made on, by name.
-var Metrics = []Metric{
-	{Name: "cpu", Unit: "µs/req", Value: func(p *results.Point) float64 { return p.CPUPerRequest }},
-	{Name: "throughput", Unit: "req/s", Value: func(p *results.Point) float64 { return p.Throughput }, ClientLimited: true},
-	{Name: "p99", Unit: "ms", Value: func(p *results.Point) float64 { return p.Latency.P99 / 1000 }},
-}
+type Metric = results.Metric
 
 // LookupMetric finds a metric by name; the error lists the names.
-func LookupMetric(name string) (Metric, error) {
-	for _, m := range Metrics {
-		if m.Name == name {
-			return m, nil
-		}
-	}
-	var names []string
-	for _, m := range Metrics {
-		names = append(names, m.Name)
-	}
-	return Metric{}, fmt.Errorf("unknown metric %q; choose one of %v", name, names)
-}
+func LookupMetric(name string) (Metric, error) { return results.LookupMetric(name) }
 
 // Paired is two configurations compared repetition by repetition.
 type Paired struct {
@@ -183,22 +159,10 @@ func Compare(run *results.Run, a, b Series, m Metric) []Row {
 	var rows []Row
 	for _, lv := range order {
 		if s := sides[lv]; len(s[0]) > 0 && len(s[1]) > 0 {
-			rows = append(rows, Row{Workload: lv.workload, Level: levelString(lv.key), Paired: Pair(s[0], s[1], m)})
+			rows = append(rows, Row{Workload: lv.workload, Level: workload.LevelOf(lv.key).String(), Paired: Pair(s[0], s[1], m)})
 		}
 	}
 	return rows
-}
-
-func levelString(k results.Key) string {
-	switch {
-	case k.IdleConnections > 0:
-		return fmt.Sprintf("idle=%d", k.IdleConnections)
-	case k.Rate > 0:
-		return fmt.Sprintf("%g/s", k.Rate)
-	case k.Pipeline > 1:
-		return fmt.Sprintf("c=%d p=%d", k.Connections, k.Pipeline)
-	}
-	return fmt.Sprintf("c=%d", k.Connections)
 }
 
 // Write prints rows as a table: each side's median with its interval, and

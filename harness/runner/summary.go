@@ -47,7 +47,7 @@ func Summary(w io.Writer, run *results.Run) {
 }
 
 func summaryRow(g *results.Group) string {
-	level := LevelString(g.Key)
+	level := workload.LevelOf(g.Key).String()
 	if g.Failed() {
 		reason := g.Points[0].FailReason
 		if len(reason) > 60 {
@@ -84,7 +84,7 @@ func partialLines(g *results.Group) []string {
 	var out []string
 	for _, p := range g.Points {
 		if !p.Failed && !p.Usable() {
-			out = append(out, fmt.Sprintf("partial: %s %s rep %d: %s", g.Key.Series(), LevelString(g.Key), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
+			out = append(out, fmt.Sprintf("partial: %s %s rep %d: %s", g.Key.Series(), workload.LevelOf(g.Key).String(), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
 		}
 	}
 	return out
@@ -149,15 +149,9 @@ func flags(g *results.Group) string {
 	return strings.Join(f, " ")
 }
 
-// LevelString writes a point's load level as the workload package does:
-// "c=64", "c=256 p=16", "1000/s c=256", "idle=10000 200/s c=4".
-func LevelString(k results.Key) string {
-	return workload.Level{Connections: k.Connections, Pipeline: k.Pipeline, Rate: k.Rate, IdleConnections: k.IdleConnections}.String()
-}
-
 // PointLine is the terminal line for one finished point.
 func PointLine(p *results.Point) string {
-	head := fmt.Sprintf("%s %s %s rep %d", p.Workload, results.Key{Model: p.Model, Variant: p.Variant}.Series(), LevelString(p.Key()), p.Rep+1)
+	head := fmt.Sprintf("%s %s %s rep %d", p.Workload, results.Key{Model: p.Model, Variant: p.Variant}.Series(), workload.LevelOf(p.Key()).String(), p.Rep+1)
 	if p.Failed {
 		return head + ": FAILED: " + p.FailReason
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"loopbench/harness/results"
 )
 
 // Level is one load level of a workload's sweep.
@@ -28,6 +30,11 @@ func (l Level) String() string {
 		s = "idle=" + strconv.Itoa(l.IdleConnections) + " " + s
 	}
 	return s
+}
+
+// LevelOf is the load level a results key measured.
+func LevelOf(k results.Key) Level {
+	return Level{Connections: k.Connections, Pipeline: k.Pipeline, Rate: k.Rate, IdleConnections: k.IdleConnections}
 }
 
 // Levels returns the load levels of the sweep, in order.
