@@ -18,13 +18,25 @@ FUZZ_DIRS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .))
 
 .DEFAULT_GOAL := build
 
-.PHONY: help build test bench bench-quick bench-go fuzz lint clean
+.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare baseline ab
+
+# What `make compare` and `make baseline` measure: short, with enough
+# repetitions for the U test and for intervals.
+BASELINE_RUN  := --workload plaintext --quick --reps 6
+# Extra flags for `loopbench compare`, e.g. COMPARE_FLAGS=--allow-env-change
+# on a machine other than the baseline's.
+COMPARE_FLAGS ?=
+# `make ab BASE=main` measures this checkout's last commit against BASE.
+BASE ?= HEAD~1
 
 help:
 	@echo 'make build        build $(BIN)'
 	@echo 'make test         vet, then every test (with -race where affordable); fuzz seeds included'
 	@echo 'make bench        run every workload on every model, then plots and REPORT.md'
 	@echo 'make bench-quick  the same with shorter runs (run --quick)'
+	@echo 'make compare      measure the baseline workloads and compare with results/baseline (exit 1 on a regression)'
+	@echo 'make baseline     measure them and store the run as results/baseline'
+	@echo 'make ab BASE=REF  measure REF against HEAD, interleaved on this machine (loopbench ab)'
 	@echo 'make bench-go     the Go benchmarks of the application and the models, with -benchmem'
 	@echo 'make fuzz         each fuzz target for FUZZTIME (default $(FUZZTIME))'
 	@echo 'make lint         go vet and staticcheck'
@@ -47,6 +59,21 @@ bench-quick: build
 	./$(BIN) run --quick
 	./$(BIN) plot results/latest
 	./$(BIN) report results/latest --out REPORT.md
+
+compare: build
+	rm -rf results/compare
+	./$(BIN) run $(BASELINE_RUN) --out results/compare
+	./$(BIN) compare results/baseline results/compare/latest $(COMPARE_FLAGS)
+
+baseline: build
+	rm -rf results/.tmp-baseline
+	./$(BIN) run $(BASELINE_RUN) --out results/.tmp-baseline
+	rm -rf results/baseline
+	cp -RL results/.tmp-baseline/latest results/baseline
+	rm -rf results/.tmp-baseline
+
+ab: build
+	./$(BIN) ab --base $(BASE) --head HEAD
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./app/... ./servers/... ./backend/...

@@ -68,6 +68,7 @@ func (a *Action) Deferred(cpuOffload bool) bool {
 // Otherwise it returns dst unchanged and the deferred operation; the model
 // performs it and then calls Finish.
 func Handle(dst []byte, r *Request) ([]byte, Action) {
+	injected()
 	a := frame(r)
 	status, ctype, body := route(r, &a)
 	if a.Op != OpNone {
@@ -81,6 +82,7 @@ func Handle(dst []byte, r *Request) ([]byte, Action) {
 // the Reply and an Action with Op == OpNone; otherwise a zero Reply and the
 // deferred operation, which the model performs before it calls FinishReply.
 func Route(r *Request) (Reply, Action) {
+	injected()
 	a := frame(r)
 	status, ctype, body := route(r, &a)
 	return Reply{Status: status, Type: ctype, Body: body}, a

@@ -34,6 +34,7 @@ var commands = []command{
 	{"report", "write REPORT.md from a results directory", runReport},
 	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
 	{"compare", "compare two runs point by point; exit 1 on a significant regression", runCompare},
+	{"ab", "measure two builds against each other, interleaved on this machine; exit 1 on a regression", runAB},
 	{"export", "write a run in the Go benchmark format, github-action-benchmark's or Bencher's", runExport},
 }
 

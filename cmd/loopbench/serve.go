@@ -35,6 +35,8 @@ type serveOptions struct {
 	model   string
 	cfg     model.Config
 	timeout time.Duration
+	// injectCPU is extra CPU time spent on every request: a calibration knob.
+	injectCPU time.Duration
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
@@ -50,6 +52,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.IntVar(&o.cfg.MaxThreads, "max-threads", 0, "OS thread limit of the thread-per-connection model (0: the model's default)")
 	fs.StringVar(&o.cfg.StatsFile, "stats-file", "", "`file` the model writes its statistics (loop lag) to as JSON on shutdown")
 	fs.DurationVar(&o.timeout, "shutdown-timeout", 5*time.Second, "how long a graceful stop may take before serve gives up")
+	fs.DurationVar(&o.injectCPU, "inject-cpu", 0, "calibration knob: spend this much extra CPU `time` on every request (e.g. 3us), so a comparison can be checked to catch a known slowdown; not for measuring (Go models only)")
 	return fs, o
 }
 
@@ -69,6 +72,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m := entry.New()
+	if o.injectCPU != 0 {
+		if _, ok := m.(model.Execer); ok {
+			return usagef("serve: --inject-cpu works in the Go models only; model %s is another program", entry.Name)
+		}
+		iters, err := app.SetInjectCPU(o.injectCPU)
+		if err != nil {
+			return usagef("serve: --%v", err)
+		}
+		fmt.Fprintf(stderr, "loopbench serve: calibration: %v of extra CPU on every request (%d spin iterations)\n", o.injectCPU, iters)
+	}
 	fmt.Fprintf(stderr, "loopbench serve: model %s listening on %s (data %s, backend %s)\n",
 		entry.Name, o.cfg.Addr, o.cfg.DataDir, orNone(o.cfg.Backend))
 	if ex, ok := m.(model.Execer); ok {

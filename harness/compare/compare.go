@@ -57,6 +57,10 @@ type Row struct {
 	TooFew bool
 	// Significant, Worse and Regression say what the row found.
 	Significant, Worse, Regression bool
+	// Noise is the repetitions' spread (a robust coefficient of variation)
+	// and Detectable the smallest worsening this comparison would flag 9
+	// times in 10 (see Detectable); both NaN when TooFew.
+	Noise, Detectable float64
 }
 
 // Result is a whole comparison.
@@ -109,9 +113,11 @@ func compareGroup(og, ng *results.Group, m Metric, o Options) Row {
 		r.Change = r.New.Median/r.Old.Median - 1
 	}
 	if len(ov) < MinReps || len(nv) < MinReps {
-		r.TooFew, r.P = true, math.NaN()
+		r.TooFew, r.P, r.Noise, r.Detectable = true, math.NaN(), math.NaN(), math.NaN()
 		return r
 	}
+	r.Noise = Noise(ov, nv)
+	r.Detectable = Detectable(ov, nv, o.Threshold, o.Alpha, m.HigherBetter)
 	t := benchmath.DefaultThresholds
 	t.CompareAlpha = o.Alpha
 	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(ov, &t), benchmath.NewSample(nv, &t))

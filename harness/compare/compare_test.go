@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +113,36 @@ func TestGoldenTables(t *testing.T) {
 	}
 	if err := Write(&bytes.Buffer{}, res, "yaml"); err == nil {
 		t.Error("an unknown format gave no error")
+	}
+}
+
+// TestDetectable checks the simulated detection limit: just above the
+// threshold without noise, larger with more noise, undecided with too few
+// repetitions.
+func TestDetectable(t *testing.T) {
+	quiet := []float64{100, 100.5, 99.5, 100.2, 99.8, 100.1}
+	noisy := []float64{100, 110, 90, 105, 95, 120}
+	cases := []struct {
+		name     string
+		old, new []float64
+		lo, hi   float64
+	}{
+		{"no noise: the threshold decides", []float64{1, 1, 1, 1, 1, 1}, []float64{1, 1, 1, 1, 1, 1}, 0.05, 0.06},
+		{"quiet", quiet, quiet, 0.05, 0.08},
+		{"noisy", noisy, noisy, 0.12, 0.6},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := Detectable(c.old, c.new, 0.05, 0.05, true)
+			if d < c.lo || d > c.hi {
+				t.Errorf("Detectable = %.3f, want within [%g, %g]", d, c.lo, c.hi)
+			}
+		})
+	}
+	if d := Detectable([]float64{1, 2, 3}, quiet, 0.05, 0.05, false); !math.IsNaN(d) {
+		t.Errorf("Detectable with 3 repetitions = %v, want NaN", d)
+	}
+	if n := Noise(noisy, noisy); n < 0.05 || n > 0.15 {
+		t.Errorf("Noise = %.3f, want about 0.07", n)
 	}
 }

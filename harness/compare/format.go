@@ -50,6 +50,17 @@ func num(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
+// detectable is a row's smallest detectable worsening, in words.
+func detectable(r Row) string {
+	switch {
+	case math.IsNaN(r.Detectable):
+		return "-"
+	case math.IsInf(r.Detectable, 1):
+		return ">100%"
+	}
+	return fmt.Sprintf("%.1f%%", 100*r.Detectable)
+}
+
 func pValue(p float64) string {
 	if math.IsNaN(p) {
 		return "-"
@@ -58,6 +69,9 @@ func pValue(p float64) string {
 }
 
 func level(k results.Key) string { return workload.LevelOf(k).String() }
+
+// detectableNote explains the detectable column.
+const detectableNote = "detectable: the smallest worsening this comparison flags 9 times in 10, simulated from its repetitions' own spread"
 
 // Write writes the comparison in format: text (aligned columns), markdown
 // (a table for a CI job summary or a pull-request comment) or json.
@@ -88,26 +102,26 @@ func summary(r *Result) string {
 
 func writeText(w io.Writer, r *Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\tseries\tlevel\tmetric\told\tnew\tchange\tp\tverdict")
+	fmt.Fprintln(tw, "workload\tseries\tlevel\tmetric\told\tnew\tchange\tp\tdetectable\tverdict")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%+.1f%%\t%s\t%s\n", row.Key.Workload, row.Key.Series(), level(row.Key),
-			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), row.verdict())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%+.1f%%\t%s\t%s\t%s\n", row.Key.Workload, row.Key.Series(), level(row.Key),
+			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), detectable(row), row.verdict())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "\n"+summary(r)+"; medians with their 95% intervals [lo, hi], or n below 6 repetitions")
+	_, err := fmt.Fprintln(w, "\n"+summary(r)+"; medians with their 95% intervals [lo, hi], or n below 6 repetitions; "+detectableNote)
 	return err
 }
 
 func writeMarkdown(w io.Writer, r *Result) error {
-	fmt.Fprintln(w, "| workload | series | level | metric | old | new | change | p | verdict |")
-	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|---|")
+	fmt.Fprintln(w, "| workload | series | level | metric | old | new | change | p | detectable | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|--:|---|")
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %+.1f%% | %s | %s |\n", row.Key.Workload, row.Key.Series(), level(row.Key),
-			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), row.verdict())
+		fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %+.1f%% | %s | %s | %s |\n", row.Key.Workload, row.Key.Series(), level(row.Key),
+			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), detectable(row), row.verdict())
 	}
-	_, err := fmt.Fprintf(w, "\n%s. Medians with their 95%% intervals, or n below 6 repetitions; p from the Mann-Whitney U test.\n", summary(r))
+	_, err := fmt.Fprintf(w, "\n%s. Medians with their 95%% intervals, or n below 6 repetitions; p from the Mann-Whitney U test; %s.\n", summary(r), detectableNote)
 	return err
 }
 
@@ -125,6 +139,9 @@ type jsonRow struct {
 	P          *float64 `json:"p"`
 	TooFew     bool     `json:"too_few,omitempty"`
 	Regression bool     `json:"regression"`
+	// Noise and Detectable are relative (0.05: 5%); absent when too few.
+	Noise      *float64 `json:"noise,omitempty"`
+	Detectable *float64 `json:"detectable,omitempty"`
 	Verdict    string   `json:"verdict"`
 }
 
@@ -157,6 +174,14 @@ func writeJSON(w io.Writer, r *Result) error {
 		if !math.IsNaN(row.P) {
 			p := row.P
 			j.P = &p
+		}
+		if !math.IsNaN(row.Noise) {
+			n := row.Noise
+			j.Noise = &n
+		}
+		if !math.IsNaN(row.Detectable) && !math.IsInf(row.Detectable, 0) {
+			d := row.Detectable
+			j.Detectable = &d
 		}
 		out.Rows = append(out.Rows, j)
 	}

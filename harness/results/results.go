@@ -101,6 +101,8 @@ type Point struct {
 	// measurement (-1: the platform cannot tell).
 	IdleHeld int `json:"idle_held,omitempty"`
 	Rep      int `json:"rep"` // repetition, from 0
+	// Side is the build an A/B run (loopbench ab) measured: "base" or "head".
+	Side string `json:"side,omitempty"`
 	// NotReady counts a closed loop's connections that had not completed a
 	// request when the measured window opened, AdmissionWait how long past
 	// the warm-up the window waited for them (seconds). Unfinished counts

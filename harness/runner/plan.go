@@ -21,8 +21,11 @@ type Step struct {
 	Level    workload.Level
 	// Rep is the repetition's number, from 0.
 	Rep int
+	// Side is the step's build in an A/B run (nil otherwise).
+	Side *Side
 	// rank places the step's point in the results: by workload, model and
-	// variant, level and repetition, whatever order it was measured in.
+	// variant (and side), level and repetition, whatever order it was
+	// measured in.
 	rank [4]int
 }
 
@@ -59,6 +62,11 @@ func (cfg *Config) prepare(w *workload.Workload) *workload.Workload {
 // each workload and level, repetition r of every available (model, variant)
 // forms one block, in an order drawn from cfg.Seed; then repetition r+1.
 // Every step is a fresh server process. The same seed gives the same order.
+//
+// In an A/B run (cfg.Sides) each block holds every side of every (model,
+// variant): the sides of one (model, variant) are measured back to back,
+// their order alternating from one repetition to the next (base, head,
+// then head, base), so a drift during a block falls on both alike.
 func NewPlan(cfg Config) Plan {
 	p := Plan{Seed: cfg.Seed}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6f6f7062656e63)) // "loopbenc"
@@ -76,14 +84,37 @@ func NewPlan(cfg Config) Plan {
 		for li, l := range w.Levels() {
 			for rep := range w.Repetitions {
 				for _, i := range rng.Perm(len(runs)) {
-					p.Steps = append(p.Steps, Step{Workload: w, Run: runs[i], Level: l, Rep: rep, rank: [4]int{wi, i, li, rep}})
-					p.Estimate += startOverhead + w.PointTime(l)
+					for _, side := range sideOrder(len(cfg.Sides), rep) {
+						st := Step{Workload: w, Run: runs[i], Level: l, Rep: rep, rank: [4]int{wi, i, li, rep}}
+						if side >= 0 {
+							st.Side = &cfg.Sides[side]
+							st.rank[1] = i*len(cfg.Sides) + side
+						}
+						p.Steps = append(p.Steps, st)
+						p.Estimate += startOverhead + w.PointTime(l)
+					}
 				}
 			}
 		}
 	}
 	p.Points = len(p.Steps)
 	return p
+}
+
+// sideOrder is the order of n sides in repetition rep: forward in even
+// repetitions, backward in odd ones; {-1} when the run has no sides.
+func sideOrder(n, rep int) []int {
+	if n == 0 {
+		return []int{-1}
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+		if rep%2 == 1 {
+			order[i] = n - 1 - i
+		}
+	}
+	return order
 }
 
 // PointTimes is the planned time of each point, in the order the points
@@ -98,5 +129,9 @@ func (p Plan) PointTimes() []time.Duration {
 
 // String is the step as the terminal shows it.
 func (s Step) String() string {
-	return fmt.Sprintf("%s %s %s %s rep %d", s.Workload.Name, s.Run.Model, s.Run.Variant.Name, s.Level, s.Rep+1)
+	side := ""
+	if s.Side != nil {
+		side = " " + s.Side.Name
+	}
+	return fmt.Sprintf("%s %s %s%s %s rep %d", s.Workload.Name, s.Run.Model, s.Run.Variant.Name, side, s.Level, s.Rep+1)
 }

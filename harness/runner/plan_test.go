@@ -67,3 +67,35 @@ func TestPlanInterleavesInSeededBlocks(t *testing.T) {
 		t.Errorf("every block starts with %s: the order within blocks is not drawn", first)
 	}
 }
+
+// TestPlanSidesAlternate wants an A/B plan to measure both sides of a model
+// back to back, base first in even repetitions and head first in odd ones,
+// and to rank each side's points apart.
+func TestPlanSidesAlternate(t *testing.T) {
+	w := testWorkload(t, "")
+	w.Repetitions = 4
+	cfg := Config{Workloads: []*workload.Workload{w}, Seed: 7, Models: []Model{{Name: "a"}, {Name: "b"}},
+		Sides: []Side{{Name: "base"}, {Name: "head", Flags: []string{"--inject-cpu", "3us"}}}}
+	p := NewPlan(cfg)
+	if p.Points != 16 {
+		t.Fatalf("plan: %d points, want 2 models × 2 sides × 4 repetitions = 16", p.Points)
+	}
+	for i := 0; i < len(p.Steps); i += 2 {
+		x, y := p.Steps[i], p.Steps[i+1]
+		want := []string{"base", "head"}
+		if x.Rep%2 == 1 {
+			want = []string{"head", "base"}
+		}
+		if x.Run.Model != y.Run.Model || x.Rep != y.Rep || x.Side.Name != want[0] || y.Side.Name != want[1] {
+			t.Errorf("steps %d and %d are %s %s rep %d and %s %s rep %d; want %s then %s of one model and repetition",
+				i, i+1, x.Run.Model, x.Side.Name, x.Rep, y.Run.Model, y.Side.Name, y.Rep, want[0], want[1])
+		}
+	}
+	ranks := map[[4]int]bool{}
+	for _, s := range p.Steps {
+		if ranks[s.rank] {
+			t.Fatalf("two steps share the rank %v", s.rank)
+		}
+		ranks[s.rank] = true
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +58,11 @@ type LoadFunc func(ctx context.Context, req LoadRequest, p *results.Point) error
 type Config struct {
 	// Binary is the loopbench executable the children run (`serve`,
 	// `backend`, `data`).
-	Binary    string
+	Binary string
+	// Sides, when set, are the builds of an A/B run (loopbench ab): every
+	// step is measured once per side, interleaved, each side's servers run
+	// by its own binary, and each point says its side.
+	Sides     []Side
 	Workloads []*workload.Workload
 	Models    []Model
 	// Quick applies each workload's [quick] section; Reps and Duration,
@@ -79,6 +84,18 @@ type Config struct {
 	Log io.Writer
 	// OnPoint is called after each point is written.
 	OnPoint func(*results.Point)
+}
+
+// Side is one build of the servers in an A/B run.
+type Side struct {
+	// Name is what the points record, e.g. "base" or "head".
+	Name string
+	// Binary runs the side's `loopbench serve`; empty: Config.Binary.
+	Binary string
+	// Flags are added to every serve of the side (e.g. --inject-cpu 3us).
+	Flags []string
+	// About describes the build for the run's notes.
+	About string
 }
 
 // Runner carries one run.
@@ -206,6 +223,9 @@ func (r *Runner) setUp() error {
 	r.note(r.plan.Skipped...)
 	r.note(r.fileLimitNotes()...)
 	r.note(fmt.Sprintf("every point is a fresh server process (its peak memory and loop lag are its own, warm-up included); repetitions are interleaved in randomized blocks, one repetition of every model and variant per workload and level in an order drawn from seed %d", r.plan.Seed))
+	for _, side := range r.cfg.Sides {
+		r.note(fmt.Sprintf("A/B side %s: %s%s", side.Name, side.About, flagsNote(side.Flags)))
+	}
 	for _, w := range r.cfg.Workloads {
 		r.run.Workloads = append(r.run.Workloads, results.Workload{Name: w.Name, Description: w.Description, File: w.File, Source: w.Source})
 	}
@@ -227,6 +247,13 @@ func (r *Runner) tearDown() {
 	if r.procs > 0 {
 		runtime.GOMAXPROCS(r.procs)
 	}
+}
+
+func flagsNote(flags []string) string {
+	if len(flags) == 0 {
+		return ""
+	}
+	return ", served with " + strings.Join(flags, " ")
 }
 
 func exists(path string) bool {

@@ -32,6 +32,8 @@ type server struct {
 
 // serverSpec is what a server is started with.
 type serverSpec struct {
+	// binary runs `loopbench serve`: the run's, or its side's in an A/B run.
+	binary  string
 	model   string
 	flags   []string
 	cpus    CPUSet
@@ -54,7 +56,7 @@ func (r *Runner) startServer(s serverSpec) (*server, error) {
 	}
 	stats.Close()
 	os.Remove(stats.Name()) // the server writes it on stop; a stale file would be misread
-	argv := []string{r.cfg.Binary, "serve", "--model", s.model, "--addr", addr, "--stats-file", stats.Name()}
+	argv := []string{s.binary, "serve", "--model", s.model, "--addr", addr, "--stats-file", stats.Name()}
 	if s.dataDir != "" {
 		argv = append(argv, "--data", s.dataDir)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -91,7 +92,13 @@ func (r *Runner) stopServer(srv *server, p *results.Point) {
 }
 
 func (r *Runner) serverSpec(s Step) serverSpec {
-	spec := serverSpec{model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload), tmpDir: r.tmp}
+	spec := serverSpec{binary: r.cfg.Binary, model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload), tmpDir: r.tmp}
+	if s.Side != nil {
+		if s.Side.Binary != "" {
+			spec.binary = s.Side.Binary
+		}
+		spec.flags = append(slices.Clip(spec.flags), s.Side.Flags...)
+	}
 	if s.Workload.Server.Data {
 		spec.dataDir = r.dataDir
 	}
@@ -116,9 +123,16 @@ func (r *Runner) newPoint(s Step) *results.Point {
 	return &results.Point{
 		Workload: s.Workload.Name, Model: s.Run.Model, Variant: s.Run.Variant.Name, Flags: s.Run.Variant.Flags,
 		Mode: s.Workload.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
-		IdleConnections: l.IdleConnections, Rep: s.Rep,
+		IdleConnections: l.IdleConnections, Rep: s.Rep, Side: sideName(s.Side),
 		ServerCPUs: r.serverCPUs(s.Workload).String(), ClientCPUs: r.client.String(), Start: time.Now().UTC(),
 	}
+}
+
+func sideName(s *Side) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name
 }
 
 // failed is a point that could not be measured.

@@ -152,6 +152,9 @@ func flags(g *results.Group) string {
 // PointLine is the terminal line for one finished point.
 func PointLine(p *results.Point) string {
 	head := fmt.Sprintf("%s %s %s rep %d", p.Workload, results.Key{Model: p.Model, Variant: p.Variant}.Series(), workload.LevelOf(p.Key()).String(), p.Rep+1)
+	if p.Side != "" {
+		head += " " + p.Side
+	}
 	if p.Failed {
 		return head + ": FAILED: " + p.FailReason
 	}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"loopbench/harness/ab"
+	"loopbench/harness/compare"
+	"loopbench/harness/results"
+	"loopbench/harness/runner"
+)
+
+const abUsage = `ab --base REF [--head REF] [--workload W ...] [--models a,b] [--reps N] [--inject-cpu D] [--calibrate] [flags]
+
+Measures two builds of the servers against each other on this machine, in
+the same minutes and on the same pinned CPUs: for every point, one
+repetition of the base and one of the head, back to back and alternating
+(base, head, then head, base), each a fresh server process; then compares
+them as loopbench compare does and exits the same way. REF is a git
+revision (built from its last commit in a temporary worktree; binaries are
+cached by commit) or the path of a loopbench binary. The load generator,
+the backend and the workloads are this binary's, so only the servers
+differ.
+
+--inject-cpu D makes every head server spend D of extra CPU on each request
+(loopbench serve --inject-cpu): a known slowdown, to check that the
+comparison catches one. --calibrate measures the head against itself and
+reports, per metric, the noise of the repetitions, the smallest worsening
+the comparison would catch 9 times in 10 and the false alarms.
+
+Exit status: 0 when nothing got significantly worse by more than the
+threshold, 1 when something did (each regression is named), 2 for a usage
+error or builds that cannot be compared.`
+
+type abOptions struct {
+	run       runOptions
+	base      string
+	head      string
+	inject    time.Duration
+	calibrate bool
+	threshold string
+	alpha     float64
+	metrics   string
+	format    string
+	summary   string
+}
+
+func runAB(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ab", abUsage, stderr)
+	o := &abOptions{}
+	fs.StringVar(&o.base, "base", "", "the base build: a git `REF` or a loopbench binary (required, but for --calibrate)")
+	fs.StringVar(&o.head, "head", "", "the head build: a git `REF` or a loopbench binary (default: this binary)")
+	fs.DurationVar(&o.inject, "inject-cpu", 0, "calibration knob: the head's servers spend this much extra CPU `time` on every request (e.g. 3us)")
+	fs.BoolVar(&o.calibrate, "calibrate", false, "measure the head against itself: the noise, the smallest detectable worsening per metric, and the false alarms")
+	fs.Var(listFlag{&o.run.workloads}, "workload", "workload `NAME` or FILE; repeat for several (default: plaintext)")
+	fs.StringVar(&o.run.models, "models", "", "comma-separated `list` of models (default: every Go model available here)")
+	fs.BoolVar(&o.run.quick, "quick", true, "run the short version of each workload (--quick=false for the full one)")
+	fs.IntVar(&o.run.reps, "reps", 6, "repetitions of every point and side (the U test needs 4 a side; 6 give the medians an interval)")
+	fs.DurationVar(&o.run.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
+	fs.Uint64Var(&o.run.seed, "seed", 0, "`seed` of the order of models within each block (default: drawn from the clock)")
+	fs.StringVar(&o.run.out, "out", filepath.Join("results", "ab"), "results `directory` of the A/B runs")
+	fs.StringVar(&o.run.dir, "workloads", "workloads", "`directory` of the workload files")
+	fs.StringVar(&o.run.serverCPUs, "server-cpus", "", "CPU `list` for the servers (default: the upper half of the CPUs)")
+	fs.StringVar(&o.run.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half)")
+	fs.StringVar(&o.threshold, "threshold", "5%", "the smallest worsening that counts as a regression, as a `percentage`")
+	fs.Float64Var(&o.alpha, "alpha", 0.05, "the significance `level` of the U test")
+	fs.StringVar(&o.metrics, "metric", "throughput,cpu,p99", "comma-separated `list` of figures to compare: throughput, cpu, p99")
+	fs.StringVar(&o.format, "format", "text", "output `format`: text, markdown (for a CI job summary) or json")
+	fs.StringVar(&o.summary, "summary", "", "also write the comparison as markdown to this `file` (e.g. $GITHUB_STEP_SUMMARY; appended to)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.validate(fs); err != nil {
+		return err
+	}
+	copts, err := compareOptions(o.threshold, o.alpha, o.metrics, false)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	wd, _ := os.Getwd()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	res := &ab.Resolver{Repo: wd, Cache: filepath.Join(cache, "loopbench", "ab"), Log: stderr}
+	head := ab.Build{Ref: "this binary", Binary: self, About: "this binary " + self}
+	if o.head != "" {
+		if head, err = res.Resolve(ctx, o.head); err != nil {
+			return usagef("ab: --head: %v", err)
+		}
+	}
+	base := head
+	if !o.calibrate {
+		if base, err = res.Resolve(ctx, o.base); err != nil {
+			return usagef("ab: --base: %v", err)
+		}
+	}
+
+	cfg, err := o.run.config()
+	if err != nil {
+		return err
+	}
+	if o.run.models == "" {
+		cfg.Models = goModels(cfg.Models)
+	}
+	headSide := runner.Side{Name: "head", Binary: head.Binary, About: head.About}
+	if o.inject > 0 {
+		headSide.Flags = []string{"--inject-cpu", o.inject.String()}
+	}
+	cfg.Sides = []runner.Side{{Name: "base", Binary: base.Binary, About: base.About}, headSide}
+
+	plan := runner.NewPlan(cfg)
+	if plan.Points == 0 {
+		return fmt.Errorf("ab: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
+	}
+	bar := newProgress(stderr, plan.PointTimes())
+	cfg.Log, cfg.OnPoint = bar, bar.point
+	r, err := runner.New(cfg)
+	if err != nil {
+		return usagef("ab: %v", err)
+	}
+	printPlan(stderr, r, plan)
+	bar.start()
+	t0 := time.Now()
+	run, dir, err := r.Run(ctx)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	if run.Interrupted {
+		return fmt.Errorf("ab: interrupted; %d finished points kept in %s", len(run.Points), dir)
+	}
+	took := time.Since(t0)
+	return o.compare(stdout, stderr, run, dir, copts, took)
+}
+
+// compare compares the run's sides, writes the comparison beside the run
+// and says what it found.
+func (o *abOptions) compare(stdout, stderr io.Writer, run *results.Run, dir string, copts compare.Options, took time.Duration) error {
+	baseRun, headRun, err := ab.Split(run, "base", "head")
+	if err != nil {
+		return fmt.Errorf("ab: %s: %v", dir, err)
+	}
+	// Each side as a run of its own, for `loopbench compare DIR/base
+	// DIR/head`, `loopbench plot DIR/head` and the like.
+	for _, side := range []struct {
+		name string
+		run  *results.Run
+	}{{"base", baseRun}, {"head", headRun}} {
+		if err := results.Write(filepath.Join(dir, side.name), side.run); err != nil {
+			return err
+		}
+	}
+	res, err := compare.Compare(baseRun, headRun, copts)
+	if err != nil {
+		return usagef("ab: %v", err)
+	}
+	if err := compare.Write(stdout, res, o.format); err != nil {
+		return usagef("ab: --format: %v", err)
+	}
+	for _, f := range []struct{ name, format string }{{"compare.md", "markdown"}, {"compare.json", "json"}} {
+		var b strings.Builder
+		compare.Write(&b, res, f.format)
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.summary != "" {
+		if err := appendSummary(o.summary, res, run, took); err != nil {
+			return fmt.Errorf("ab: --summary: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "\nA/B run: %s (%d points in %v; each side's points in base/ and head/, the comparison in compare.md and compare.json)\n", dir, len(run.Points), took.Round(time.Second))
+	if o.calibrate {
+		cal := ab.Calibrate(res)
+		fmt.Fprintln(stdout)
+		cal.Write(stdout)
+		fmt.Fprintf(stdout, "  run time: %v for %d points (%d repetitions a side)\n", took.Round(time.Second), len(run.Points), o.run.reps)
+		var b strings.Builder
+		cal.Write(&b)
+		if err := os.WriteFile(filepath.Join(dir, "calibration.txt"), []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	if regs := res.Regressions(); len(regs) > 0 {
+		var named []string
+		for _, r := range regs {
+			named = append(named, fmt.Sprintf("%s %s %s %s %+.1f%%", r.Key.Workload, r.Key.Series(), r.Metric.Name, levelName(r), 100*r.Change))
+		}
+		return fmt.Errorf("ab: %d regressions of the head against the base: %s", len(regs), strings.Join(named, "; "))
+	}
+	return nil
+}
+
+// appendSummary appends the markdown comparison to a CI job summary.
+func appendSummary(path string, res *compare.Result, run *results.Run, took time.Duration) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f, "## loopbench ab\n\n%d points on %s (%s, server CPUs %s, client CPUs %s) in %v.\n\n",
+		len(run.Points), run.Env.Host, run.Env.CPUModel, run.Env.ServerCPUs, run.Env.ClientCPUs, took.Round(time.Second))
+	if err := compare.Write(f, res, "markdown"); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// goModels keeps the models --inject-cpu and a rebuilt binary apply to by
+// default: the Go ones (node is another program, the same in both builds).
+func goModels(models []runner.Model) []runner.Model {
+	var out []runner.Model
+	for _, m := range models {
+		if m.Name != "node" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (o *abOptions) validate(fs interface{ NArg() int }) error {
+	switch {
+	case fs.NArg() > 0:
+		return usagef("ab: unexpected argument; name the builds with --base and --head")
+	case o.calibrate && o.inject != 0:
+		return usagef("ab: --calibrate measures the head against itself; it takes no --inject-cpu")
+	case o.calibrate && o.base != "":
+		return usagef("ab: --calibrate measures the head against itself; drop --base")
+	case !o.calibrate && o.base == "":
+		return usagef("ab: --base is required: a git revision (e.g. --base main) or a loopbench binary; or use --calibrate")
+	case o.inject < 0:
+		return usagef("ab: --inject-cpu must not be negative")
+	case o.run.reps < compare.MinReps:
+		return usagef("ab: --reps %d is too few: the U test needs at least %d repetitions a side", o.run.reps, compare.MinReps)
+	}
+	if len(o.run.workloads) == 0 {
+		o.run.workloads = []string{"plaintext"}
+	}
+	return nil
+}
