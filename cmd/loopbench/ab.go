@@ -181,12 +181,17 @@ func (o *abOptions) compare(stdout, stderr io.Writer, run *results.Run, dir stri
 			return fmt.Errorf("ab: --summary: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "\nA/B run: %s (%d points in %v; each side's points in base/ and head/, the comparison in compare.md and compare.json)\n", dir, len(run.Points), took.Round(time.Second))
+	// With --format json stdout is the comparison alone; the rest goes to stderr.
+	info := stdout
+	if o.format == "json" {
+		info = stderr
+	}
+	fmt.Fprintf(info, "\nA/B run: %s (%d points in %v; each side's points in base/ and head/, the comparison in compare.md and compare.json)\n", dir, len(run.Points), took.Round(time.Second))
 	if o.calibrate {
 		cal := ab.Calibrate(res)
-		fmt.Fprintln(stdout)
-		cal.Write(stdout)
-		fmt.Fprintf(stdout, "  run time: %v for %d points (%d repetitions a side)\n", took.Round(time.Second), len(run.Points), o.run.reps)
+		fmt.Fprintln(info)
+		cal.Write(info)
+		fmt.Fprintf(info, "  run time: %v for %d points (%d repetitions a side)\n", took.Round(time.Second), len(run.Points), o.run.reps)
 		var b strings.Builder
 		cal.Write(&b)
 		if err := os.WriteFile(filepath.Join(dir, "calibration.txt"), []byte(b.String()), 0o644); err != nil {
