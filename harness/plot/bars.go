@@ -20,6 +20,9 @@ type Bar struct {
 	Parts       []float64
 	ClientBound bool
 	Failed      bool
+	// Label, when set, is written above the bar instead of its height
+	// (a median of the whole, where the parts are medians of their own).
+	Label string
 }
 
 // Name is the bar's series name.
@@ -34,43 +37,58 @@ func (b Bar) total() float64 {
 }
 
 // Bars draws a bar per series, grouped, with the value written above each
-// bar. parts names the stacked parts (user, system) for the legend; the
+// bar. parts names the stacked parts (user, kernel) for the legend; the
 // first is drawn in the model's colour, the next ones lighter. ylabel
-// carries the unit, format writes the values.
+// carries the unit, format writes the values. Bars stand on a linear axis
+// only: on a log axis their length would mean nothing (Dots instead).
 func Bars(title, ylabel string, parts []string, bars []Bar, format func(float64) string) (*Chart, error) {
-	return bars1(title, ylabel, parts, bars, format, false)
+	c := newChart(title)
+	c.Panels = []*plot.Plot{barPanel("", ylabel, bars, format)}
+	addBarLegend(c, bars, parts)
+	return c, nil
 }
 
-// LogBars is Bars on a logarithmic value axis, for figures that span
-// decades (p50 beside p99.9): on a linear axis the small bars vanish.
-func LogBars(title, ylabel string, bars []Bar, format func(float64) string) (*Chart, error) {
-	return bars1(title, ylabel, nil, bars, format, true)
+// ZoomedBars is Bars with a second panel, on its own linear axis, of the
+// bars under a tenth of the tallest, so that small values beside a large
+// one can be read rather than flattened into slivers.
+func ZoomedBars(title, ylabel string, parts []string, bars []Bar, format func(float64) string) (*Chart, error) {
+	c, err := Bars(title, ylabel, parts, bars, format)
+	if err != nil {
+		return nil, err
+	}
+	bp := &barPlot{bars: bars}
+	var small []Bar
+	for _, b := range bars {
+		if !b.Failed && b.total() < bp.largest()/10 {
+			small = append(small, b)
+		}
+	}
+	if len(small) > 0 && len(small) < len(bars) {
+		c.Panels[0].Title.Text = "every model"
+		c.Panels = append(c.Panels, barPanel("under a tenth of the tallest, on its own scale", "", small, format))
+		for _, p := range c.Panels {
+			p.X.Tick.Label.Font.Size = vg.Points(7.5)
+		}
+	}
+	return c, nil
 }
 
-func bars1(title, ylabel string, parts []string, bars []Bar, format func(float64) string, log bool) (*Chart, error) {
+// barPanel is one panel of bars on a linear axis from 0.
+func barPanel(title, ylabel string, bars []Bar, format func(float64) string) *plot.Plot {
 	if format == nil {
 		format = trim
 	}
-	c := newChart(title)
-	p := newPanel("", "", ylabel)
+	p := newPanel(title, "", ylabel)
+	p.Title.TextStyle.Font.Size = vg.Points(9.5)
 	p.X.Tick.Label.Font.Size = vg.Points(9)
 	bp := &barPlot{bars: bars, format: format}
 	bp.layout()
 	p.Add(bp)
 	p.X.Min, p.X.Max = -0.6, bp.width-0.4
 	p.Y.Min = 0
-	p.Y.Tick.Marker = linearTicks{format}
-	if log {
-		bp.base = bp.smallest() / 2
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Min = bp.base
-		p.Y.Max = bp.largest() * 2
-		p.Y.Tick.Marker = logTicks{format: format}
-	}
+	p.Y.Tick.Marker = linearTicks{trim}
 	p.X.Tick.Marker = bp.ticks()
-	c.Panels = []*plot.Plot{p}
-	addBarLegend(c, bars, parts)
-	return c, nil
+	return p
 }
 
 // barPlot draws the bars; x positions are assigned by layout.
@@ -80,23 +98,9 @@ type barPlot struct {
 	xs     []float64
 	groups []string
 	width  float64
-	base   float64 // where bars start: 0, or the axis minimum on a log axis
 }
 
-// smallest and largest are the extreme positive bar heights (1 when none).
-func (bp *barPlot) smallest() float64 {
-	m := math.Inf(1)
-	for _, b := range bp.bars {
-		if t := b.total(); !b.Failed && t > 0 {
-			m = math.Min(m, t)
-		}
-	}
-	if math.IsInf(m, 1) {
-		return 1
-	}
-	return m
-}
-
+// largest is the tallest bar (0 when none).
 func (bp *barPlot) largest() float64 {
 	m := 0.0
 	for _, b := range bp.bars {
@@ -104,7 +108,7 @@ func (bp *barPlot) largest() float64 {
 			m = math.Max(m, b.total())
 		}
 	}
-	return math.Max(m, bp.smallest())
+	return m
 }
 
 // layout places bars side by side, leaving a gap between groups.
@@ -159,23 +163,23 @@ func (bp *barPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		bottom := 0.0
 		for k, v := range b.Parts {
-			y0 := trY(math.Max(bottom, bp.base))
-			y1 := trY(math.Max(bottom+v, bp.base))
+			y0, y1 := trY(bottom), trY(bottom+v)
 			drawBox(c, x-half, x+half, y0, y1, partColor(b.Model, k), b.ClientBound)
 			if hatched(b.Variant) {
 				hatch(c, x-half, x+half, y0, y1)
 			}
 			bottom += v
 		}
-		if bottom <= bp.base {
-			bottom = bp.base // a zero on a log axis: its label sits on the axis
-		}
 		sty := p.Y.Tick.Label
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
 		if len(bp.bars) > 8 {
 			sty.Font.Size = vg.Points(7.5)
 		}
-		c.FillText(sty, vg.Point{X: x, Y: trY(bottom) + vg.Points(2)}, bp.format(bottom))
+		label := b.Label
+		if label == "" {
+			label = bp.format(bottom)
+		}
+		c.FillText(sty, vg.Point{X: x, Y: trY(bottom) + vg.Points(2)}, label)
 	}
 }
 
@@ -188,9 +192,6 @@ func (bp *barPlot) DataRange() (xmin, xmax, ymin, ymax float64) {
 	}
 	if ymax == 0 {
 		ymax = 1
-	}
-	if bp.base > 0 {
-		return -0.6, bp.width - 0.4, bp.base, ymax * 2
 	}
 	return -0.6, bp.width - 0.4, 0, ymax * 1.12
 }
@@ -237,7 +238,7 @@ func addBarLegend(c *Chart, bars []Bar, parts []string) {
 	grey := color.NRGBA{0x70, 0x70, 0x70, 0xFF}
 	for k, name := range parts {
 		if len(parts) > 1 {
-			c.Legend.Add(name+" (shade "+[]string{"dark", "light", "lighter"}[min(k, 2)]+")", boxThumb{partColorOf(grey, k), false})
+			c.Legend.Add(name+" ("+[]string{"dark", "light", "lighter"}[min(k, 2)]+")", boxThumb{partColorOf(grey, k), false})
 		}
 	}
 	addMarkNotes(c, withGroups(bound, boundIn), withGroups(failed, failedIn))

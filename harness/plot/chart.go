@@ -35,6 +35,8 @@ type Chart struct {
 	Vertical bool
 	Legend   plot.Legend
 	Notes    []string
+	// Height overrides the chart's height (Height when zero).
+	Height vg.Length
 }
 
 const legendWidth = 1.75 * vg.Inch
@@ -68,11 +70,15 @@ func newPanel(title, xlabel, ylabel string) *plot.Plot {
 // WriteTo draws the chart in format "png" or "svg" to w.
 func (c *Chart) WriteTo(w io.Writer, format string) error {
 	var canvas vg.CanvasWriterTo
+	h := Height
+	if c.Height > 0 {
+		h = c.Height
+	}
 	switch format {
 	case "png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(DPI), vgimg.UseBackgroundColor(color.White))}
+		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(Width, h), vgimg.UseDPI(DPI), vgimg.UseBackgroundColor(color.White))}
 	case "svg":
-		canvas = vgsvg.New(Width, Height)
+		canvas = vgsvg.New(Width, h)
 	default:
 		return fmt.Errorf("chart format %q: want png or svg", format)
 	}

@@ -3,14 +3,15 @@ package plot
 import (
 	"fmt"
 	"math"
-	"strings"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 )
 
 // The kinds of chart, in the order the report shows them. A workload gets
-// the kinds its data supports (a line against load needs two levels).
+// the kinds that answer its question and that its data supports.
 const (
+	KindScorecard    = "scorecard"
 	KindThroughput   = "throughput"
 	KindLatency      = "latency"
 	KindRouteLatency = "route-latency"
@@ -24,13 +25,17 @@ const (
 )
 
 // Kinds lists every kind of chart in report order.
-var Kinds = []string{KindThroughput, KindLatency, KindRouteLatency, KindSpectrum, KindMemory,
+var Kinds = []string{KindScorecard, KindThroughput, KindLatency, KindRouteLatency, KindSpectrum, KindMemory,
 	KindBytesPerConn, KindThreads, KindCPU, KindTimeline, KindLoopLag}
 
-// msAxis is the y axis of latency percentiles.
+// msAxis is the value axis of latency.
 var msAxis = Axis{Label: "latency (ms, log scale)", Log: true, Format: trim}
 
-func us2ms(v float64) float64 { return v / 1000 }
+// The whiskers of the dot plots, for their notes.
+const (
+	ciWhisker   = "the median's 95% confidence interval over the repetitions (their range below 6)"
+	repsWhisker = "the range of the repetitions' own percentile; the dot is the percentile of their merged histograms, as in the tables"
+)
 
 // title names the chart, the workload and the host.
 func title(what, workload, host string) string {
@@ -40,250 +45,313 @@ func title(what, workload, host string) string {
 	return fmt.Sprintf("%s: %s — %s", workload, what, host)
 }
 
-// charts builds every chart the workload's data supports, by kind.
-func charts(ws []Workload, w *Workload, host string) (map[string]*Chart, error) {
+// charts builds, by kind, every chart of workload w that answers a
+// question its data can answer.
+func charts(ws []analysis.Workload, w *analysis.Workload, host string) (map[string]*Chart, error) {
 	out := map[string]*Chart{}
-	add := func(kind string, c *Chart, err error) error {
-		if err == nil && c != nil {
-			out[kind] = c
+	steps := []struct {
+		kind  string
+		build func() (*Chart, error)
+	}{
+		{KindThroughput, func() (*Chart, error) { return throughputChart(w, host) }},
+		{KindLatency, func() (*Chart, error) { return latencyChart(w, host) }},
+		{KindRouteLatency, func() (*Chart, error) { return routeLatencyChart(w, host) }},
+		{KindSpectrum, func() (*Chart, error) { return spectrumChart(w, host) }},
+		{KindMemory, func() (*Chart, error) { return memoryChart(w, host) }},
+		{KindBytesPerConn, func() (*Chart, error) { return bytesPerConnChart(ws, w, host) }},
+		{KindThreads, func() (*Chart, error) { return threadsChart(w, host) }},
+		{KindCPU, func() (*Chart, error) { return cpuChart(w, host) }},
+		{KindTimeline, func() (*Chart, error) { return timelineChart(w, host) }},
+	}
+	for _, st := range steps {
+		c, err := st.build()
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: %s chart: %w", w.Name, st.kind, err)
 		}
-		return err
-	}
-	x := Axis{Label: w.LevelLabel(), Log: true}
-	multi := w.positiveLevels() > 1
-	steps := []func() error{
-		func() error { c, err := throughputChart(w, host, x, multi); return add(KindThroughput, c, err) },
-		func() error { c, err := latencyChart(w, host, x, multi); return add(KindLatency, c, err) },
-		func() error { c, err := routeLatencyChart(w, host, x, multi); return add(KindRouteLatency, c, err) },
-		func() error { c, err := spectrumChart(w, host); return add(KindSpectrum, c, err) },
-		func() error { c, err := memoryChart(w, host, x, multi); return add(KindMemory, c, err) },
-		func() error { c, err := bytesPerConnChart(ws, w, host); return add(KindBytesPerConn, c, err) },
-		func() error { c, err := threadsChart(w, host, x, multi); return add(KindThreads, c, err) },
-		func() error { c, err := cpuChart(w, host); return add(KindCPU, c, err) },
-		func() error { c, err := timelineChart(w, host); return add(KindTimeline, c, err) },
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("workload %s: %w", w.Name, err)
+		if c != nil {
+			out[st.kind] = c
 		}
 	}
 	return out, nil
 }
 
-func throughput(p *results.Point) float64 { return p.Throughput }
-
-func throughputChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
-	if !multi {
-		return Bars(title("throughput at "+levelWords(w, w.Chosen()), w.Name, host), "throughput (requests/s, median of repetitions)",
-			nil, valueBars(w, w.Chosen(), throughput), formatCount)
-	}
-	y := Axis{Label: "throughput (requests/s)", Format: formatCount}
-	return Lines(title("throughput", w.Name, host), false, Panel{X: x, Y: y, Series: w.SeriesOf(throughput)})
-}
-
-// percentilePanels are the p50, p99 and p99.9 panels of latency taken from
-// lat, in ms.
-func percentilePanels(w *Workload, x Axis, lat func(*results.Point) *results.Latency) []Panel {
-	pick := func(f func(*results.Latency) float64) func(*results.Point) float64 {
-		return func(p *results.Point) float64 {
-			if l := lat(p); l != nil && l.Count > 0 {
-				return us2ms(f(l))
-			}
-			return math.NaN()
-		}
-	}
-	x.Label = shortLevel(w)
-	return []Panel{
-		{Title: "p50", X: x, Y: msAxis, Series: w.SeriesOf(pick(func(l *results.Latency) float64 { return l.P50 }))},
-		{Title: "p99", X: x, Y: msAxis, Series: w.SeriesOf(pick(func(l *results.Latency) float64 { return l.P99 }))},
-		{Title: "p99.9", X: x, Y: msAxis, Series: w.SeriesOf(pick(func(l *results.Latency) float64 { return l.P999 }))},
-	}
-}
-
-// percentileBars are p50, p99 and p99.9 of lat at level as grouped bars,
-// for a workload measured at a single level.
-func percentileBars(w *Workload, level float64, what string, lat func(*results.Point) *results.Latency, host string) (*Chart, error) {
-	pcts := []struct {
-		name string
-		f    func(*results.Latency) float64
-	}{
-		{"p50", func(l *results.Latency) float64 { return l.P50 }},
-		{"p99", func(l *results.Latency) float64 { return l.P99 }},
-		{"p99.9", func(l *results.Latency) float64 { return l.P999 }},
-	}
-	var bars []Bar
-	for _, pc := range pcts {
-		for _, g := range w.At(level) {
-			v := g.Measure(func(p *results.Point) float64 {
-				if l := lat(p); l != nil {
-					return us2ms(pc.f(l))
-				}
-				return math.NaN()
-			}).Median
-			bars = append(bars, Bar{Model: g.Key.Model, Variant: g.Key.Variant, Group: pc.name, Parts: []float64{nan0(v)},
-				ClientBound: g.ClientBound(), Failed: g.Failed() || math.IsNaN(v)})
-		}
-	}
-	return LogBars(title(what+" at "+levelWords(w, level), w.Name, host), "latency (ms, log scale, median of repetitions)", bars, trim)
-}
-
-func latencyChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
-	if !multi {
-		return percentileBars(w, w.Chosen(), "latency (all routes)", func(p *results.Point) *results.Latency { return &p.Latency }, host)
-	}
-	return Lines(title("latency (all routes)", w.Name, host), false,
-		percentilePanels(w, x, func(p *results.Point) *results.Latency { return &p.Latency })...)
-}
-
-// MainRoute is the route most requests of a mixed workload went to (the
-// /plaintext of mixed), or "" when the points have a single route: its
-// latency alone shows whether the rare slow route holds it up.
-func (w *Workload) MainRoute() string {
-	n := map[string]int64{}
-	for i := range w.Groups {
-		for _, p := range w.Groups[i].Points {
-			for _, r := range p.Routes {
-				n[r.Route] += r.Requests
-			}
-		}
-	}
-	if len(n) < 2 {
-		return ""
-	}
-	best := ""
-	for r, c := range n {
-		if best == "" || c > n[best] || c == n[best] && r < best {
-			best = r
-		}
-	}
-	return best
-}
-
-// RouteLatency returns the latency of route in p, or nil.
-func RouteLatency(p *results.Point, route string) *results.Latency {
-	for i := range p.Routes {
-		if p.Routes[i].Route == route {
-			return &p.Routes[i].Latency
-		}
-	}
-	return nil
-}
-
-func routeLatencyChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
-	route := w.MainRoute()
-	if route == "" {
-		return nil, nil
-	}
-	if !multi {
-		return percentileBars(w, w.Chosen(), "latency of "+route+" alone", func(p *results.Point) *results.Latency { return RouteLatency(p, route) }, host)
-	}
-	return Lines(title("latency of "+route+" alone", w.Name, host), false,
-		percentilePanels(w, x, func(p *results.Point) *results.Latency { return RouteLatency(p, route) })...)
-}
-
-func peakRSSMiB(p *results.Point) float64 { return float64(p.Server.PeakRSS) / (1 << 20) }
-func threads(p *results.Point) float64    { return float64(p.Server.Threads) }
-
-func memoryChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
-	if !multi {
-		return Bars(title("peak RSS at "+levelWords(w, w.Chosen()), w.Name, host), "peak RSS (MiB)", nil,
-			valueBars(w, w.Chosen(), peakRSSMiB), trim)
-	}
-	y := Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}
-	return Lines(title("memory", w.Name, host), false, Panel{X: x, Y: y, Series: w.SeriesOf(peakRSSMiB)})
-}
-
-func threadsChart(w *Workload, host string, x Axis, multi bool) (*Chart, error) {
-	if !multi {
-		return nil, nil
-	}
-	y := Axis{Label: "server threads (most seen, log scale)", Log: true, Format: formatCount}
-	return Lines(title("threads", w.Name, host), false, Panel{X: x, Y: y, Series: w.SeriesOf(threads)})
-}
-
-func bytesPerConnChart(ws []Workload, w *Workload, host string) (*Chart, error) {
-	if w.Mode != "idle" {
-		return nil, nil
-	}
-	var bars []Bar
-	var methods []string
-	byMethod := map[string][]string{}
-	sources := map[string]bool{}
-	for _, pc := range BytesPerConn(ws, w.Name) {
-		bars = append(bars, Bar{Model: pc.Model, Variant: pc.Variant, Parts: []float64{pc.Bytes / 1024}, ClientBound: pc.ClientBound, Failed: pc.Conns == 0})
-		if pc.Conns > 0 {
-			sources[pc.Source] = true
-			m := pc.Method()
-			if byMethod[m] == nil {
-				methods = append(methods, m)
-			}
-			byMethod[m] = append(byMethod[m], Series{Model: pc.Model, Variant: pc.Variant}.Name())
-		}
-	}
-	ylabel := "RSS per connection (KiB)"
-	if sources[SourceCgroup] {
-		ylabel = "memory per connection (KiB)"
-	}
-	c, err := Bars(title("server memory per connection", w.Name, host), ylabel, nil, bars, trim)
-	if err != nil {
-		return nil, err
-	}
-	if sources[SourceCgroup] {
-		c.Notes = append(c.Notes, "cgroup memory: user memory, the kernel's share (thread stacks, page tables, slab) and socket buffers; page cache excluded.")
-	}
-	if sources[SourceRSS] || len(sources) == 0 {
-		c.Notes = append(c.Notes, "Process RSS only; kernel socket buffers and thread stacks are not included.")
-	}
-	for _, m := range methods {
-		c.Notes = append(c.Notes, m+": "+strings.Join(byMethod[m], ", ")+".")
-	}
-	return c, nil
-}
-
-// positiveLevels counts the levels a log axis can show.
-func (w *Workload) positiveLevels() int {
+// multi reports whether the workload has the levels a line against load
+// needs.
+func multi(w *analysis.Workload) bool {
 	n := 0
 	for _, l := range w.Levels() {
 		if l > 0 {
 			n++
 		}
 	}
-	return n
+	return n > 1
 }
 
-// LevelName names the load level in a table header: connections, offered
-// requests/s or idle connections.
-func (w *Workload) LevelName() string { return shortLevel(w) }
-
-// levelWords names a level: "256 connections", "20k requests/s".
-func levelWords(w *Workload, level float64) string {
-	switch w.Mode {
-	case "open":
-		return formatCount(level) + " requests/s"
-	case "idle":
-		return formatCount(level) + " idle connections"
+// levelAxis is the x axis of a chart against load.
+func levelAxis(w *analysis.Workload) Axis {
+	label := w.LevelName() + " (log scale)"
+	if w.Mode == "closed" && len(w.Groups) > 0 && w.Groups[0].Key.Pipeline > 1 {
+		label = "connections, pipelined (log scale)"
 	}
-	return formatCount(level) + " connections"
+	return Axis{Label: label, Log: true}
 }
 
-// shortLevel is the level axis label without the scale note, for narrow
-// panels and table headers.
-func shortLevel(w *Workload) string {
-	switch w.Mode {
-	case "open":
-		return "offered requests/s"
-	case "idle":
-		return "idle connections"
+func throughput(p *results.Point) float64 { return p.Throughput }
+
+// throughputChart answers "how much does each model serve" for closed-loop
+// workloads only: an open loop serves the rate it is offered, a replay its
+// trace and c10k its probe, so their throughput says nothing of the model.
+func throughputChart(w *analysis.Workload, host string) (*Chart, error) {
+	if w.Mode != "closed" {
+		return nil, nil
 	}
-	return "connections"
+	if multi(w) {
+		y := Axis{Label: "throughput (requests/s)", Format: formatCount}
+		return Lines(title("throughput", w.Name, host), false, Panel{X: levelAxis(w), Y: y, Series: seriesOf(w, throughput, true)})
+	}
+	l := w.Chosen()
+	return Dots(title("throughput at "+w.LevelWords(l), w.Name, host), analysis.Num, ciWhisker,
+		DotPanel{X: Axis{Label: "throughput (requests/s, median of repetitions)", Format: formatCount}, Dots: dotsAt(w, l, throughput, true)})
 }
 
-// valueBars is a bar per series at level, of figure f.
-func valueBars(w *Workload, level float64, f func(*results.Point) float64) []Bar {
-	var bars []Bar
+// percentileOf picks percentile i (p50, p99, p99.9) of the latency lat
+// picks, in ms.
+func percentileOf(lat func(*results.Point) *results.Latency, i int) func(*results.Point) float64 {
+	return func(p *results.Point) float64 {
+		l := lat(p)
+		if l == nil || l.Count == 0 {
+			return math.NaN()
+		}
+		return [3]float64{l.P50, l.P99, l.P999}[i] / 1000
+	}
+}
+
+var pctNames = [3]string{"p50", "p99", "p99.9"}
+
+func allRoutes(p *results.Point) *results.Latency { return &p.Latency }
+
+// latencyChart is p50, p99 and p99.9 against the load (the offered rate of
+// an open loop, where the knee shows), or at the one level measured as
+// dot plots.
+func latencyChart(w *analysis.Workload, host string) (*Chart, error) {
+	if multi(w) {
+		var panels []Panel
+		for i, n := range pctNames {
+			x := levelAxis(w)
+			x.Label = w.LevelName()
+			ss, err := percentileSeries(w, allRoutes, i)
+			if err != nil {
+				return nil, err
+			}
+			panels = append(panels, Panel{Title: n, X: x, Y: msAxis, Series: ss})
+		}
+		return Lines(title("latency (all routes) against load", w.Name, host), false, panels...)
+	}
+	l := w.Chosen()
+	var panels []DotPanel
+	for i, n := range pctNames {
+		ds, err := percentileDots(w, l, allRoutes, i)
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, DotPanel{Title: n, X: Axis{Label: "ms (log scale)", Log: true, Format: trim}, Dots: ds})
+	}
+	return Dots(title("latency (all routes) at "+w.LevelWords(l), w.Name, host), analysis.Num, repsWhisker, panels...)
+}
+
+// percentileDots are percentile i of lat at level, a dot per series: the
+// merged histograms' figure, whiskered by the repetitions' own.
+func percentileDots(w *analysis.Workload, level float64, lat func(*results.Point) *results.Latency, i int) ([]Dot, error) {
+	var out []Dot
 	for _, g := range w.At(level) {
-		bars = append(bars, Bar{Model: g.Key.Model, Variant: g.Key.Variant, Parts: []float64{g.Measure(f).Median},
-			ClientBound: g.ClientBound(), Failed: g.Failed()})
+		ps, err := analysis.Percentiles(g, lat)
+		if err != nil {
+			return nil, err
+		}
+		d := dotOf(g, ps[i].Reps, true)
+		d.Value = ps[i].Ms
+		d.Lo, d.Hi = ps[i].Reps.Min, ps[i].Reps.Max
+		out = append(out, d)
 	}
-	return bars
+	return out, nil
+}
+
+// percentileSeries draws percentile i of lat against the level, one
+// series per model and variant: the merged histograms' figure, as the
+// tables give it, with the range of the repetitions' own.
+func percentileSeries(w *analysis.Workload, lat func(*results.Point) *results.Latency, i int) ([]Series, error) {
+	ss := seriesOf(w, percentileOf(lat, i), true)
+	for si := range ss {
+		for pi := range ss[si].Points {
+			q := &ss[si].Points[pi]
+			g := group(w, ss[si].Model, ss[si].Variant, q.X)
+			if g == nil || q.Failed {
+				continue
+			}
+			ps, err := analysis.Percentiles(g, lat)
+			if err != nil {
+				return nil, err
+			}
+			q.Y = ps[i].Ms
+		}
+	}
+	return ss, nil
+}
+
+// group is the configuration of a series at level, or nil.
+func group(w *analysis.Workload, model, variant string, level float64) *results.Group {
+	for _, g := range w.At(level) {
+		if g.Key.Model == model && g.Key.Variant == variant {
+			return g
+		}
+	}
+	return nil
+}
+
+// routeLatencyChart answers what a workload with several routes (mixed,
+// replay) exists for: each route's p99, one panel per route, against the
+// offered rate, or at the one level measured.
+func routeLatencyChart(w *analysis.Workload, host string) (*Chart, error) {
+	routes := w.Routes()
+	if len(routes) < 2 {
+		return nil, nil
+	}
+	routes = routes[:min(len(routes), 4)]
+	if multi(w) {
+		var panels []Panel
+		for _, r := range routes {
+			x := levelAxis(w)
+			x.Label = w.LevelName()
+			ss, err := percentileSeries(w, routeOf(r), 1)
+			if err != nil {
+				return nil, err
+			}
+			panels = append(panels, Panel{Title: r, X: x, Y: Axis{Label: "p99 latency (ms, log scale)", Log: true, Format: trim}, Series: ss})
+		}
+		return Lines(title("p99 latency per route against load", w.Name, host), false, panels...)
+	}
+	l := w.Chosen()
+	var panels []DotPanel
+	for _, r := range routes {
+		ds, err := percentileDots(w, l, routeOf(r), 1)
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, DotPanel{Title: r, X: Axis{Label: "p99 (ms, log scale)", Log: true, Format: trim}, Dots: ds})
+	}
+	return Dots(title("p99 latency per route at "+w.LevelWords(l), w.Name, host), analysis.Num, repsWhisker, panels...)
+}
+
+// routeOf picks the latency of route from a point.
+func routeOf(route string) func(*results.Point) *results.Latency {
+	return func(p *results.Point) *results.Latency { return analysis.RouteLatency(p, route) }
+}
+
+func peakRSSMiB(p *results.Point) float64 { return float64(p.Server.PeakRSS) / (1 << 20) }
+func threads(p *results.Point) float64    { return float64(p.Server.Threads) }
+
+// memoryChart is the server's peak RSS; c10k's question (memory per
+// connection) is the bytes-per-conn chart instead.
+func memoryChart(w *analysis.Workload, host string) (*Chart, error) {
+	if w.Mode == "idle" {
+		return nil, nil
+	}
+	if multi(w) {
+		y := Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}
+		return Lines(title("memory", w.Name, host), false, Panel{X: levelAxis(w), Y: y, Series: seriesOf(w, peakRSSMiB, false)})
+	}
+	l := w.Chosen()
+	return Dots(title("peak RSS at "+w.LevelWords(l), w.Name, host), analysis.Num, ciWhisker,
+		DotPanel{X: Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}, Dots: dotsAt(w, l, peakRSSMiB, false)})
+}
+
+func threadsChart(w *analysis.Workload, host string) (*Chart, error) {
+	if !multi(w) {
+		return nil, nil
+	}
+	y := Axis{Label: "server threads (most seen, log scale)", Log: true, Format: formatCount}
+	return Lines(title("threads", w.Name, host), false, Panel{X: levelAxis(w), Y: y, Series: seriesOf(w, threads, false)})
+}
+
+// perRequestUS is the server's CPU per answered request, in µs.
+func perRequestUS(p *results.Point) float64 { return p.CPUPerRequest }
+
+// perCore is the requests answered per second per core the server kept busy.
+func perCore(p *results.Point) float64 {
+	c := analysis.Cores(p)
+	if !(c > 0) {
+		return math.NaN()
+	}
+	return p.Throughput / c
+}
+
+// cpuChart is the server's CPU at the compared level three ways: per
+// request (what tells fast models apart when one client core cannot
+// saturate them), the cores it kept busy (claim 4's own figure) and the
+// requests per second each of those cores served.
+func cpuChart(w *analysis.Workload, host string) (*Chart, error) {
+	l := w.Chosen()
+	if len(w.At(l)) == 0 {
+		return nil, nil
+	}
+	return Dots(title("server CPU at "+w.LevelWords(l), w.Name, host), analysis.Num, ciWhisker,
+		DotPanel{Title: "CPU per request", X: Axis{Label: "µs (log scale)", Log: true, Format: trim}, Dots: dotsAt(w, l, perRequestUS, false)},
+		DotPanel{Title: "cores used", X: Axis{Label: "CPU time ÷ wall time", Format: trim}, Dots: dotsAt(w, l, analysis.Cores, false)},
+		DotPanel{Title: "requests/s per core", X: Axis{Label: "req/s (log scale)", Log: true, Format: formatCount}, Dots: dotsAt(w, l, perCore, false)})
+}
+
+// dotsAt is a dot per series at level, of figure f: the median with its
+// interval, errors counted where errs.
+func dotsAt(w *analysis.Workload, level float64, f func(*results.Point) float64, errs bool) []Dot {
+	var out []Dot
+	for _, g := range w.At(level) {
+		st := g.Measure(f)
+		d := dotOf(g, st, errs)
+		d.Value, d.Lo, d.Hi = st.Median, st.Lo, st.Hi
+		out = append(out, d)
+	}
+	return out
+}
+
+// dotOf is the dot of configuration g, its figure st, with the marks a
+// reader needs: client-bound, partial, failed, the partial repetitions
+// left out, and (where errs) the errors.
+func dotOf(g *results.Group, st results.Stat, errs bool) Dot {
+	d := Dot{Model: g.Key.Model, Variant: g.Key.Variant, ClientBound: g.ClientBound(), Partial: st.Partial,
+		Failed: g.Failed() || st.N == 0 || math.IsNaN(st.Median), N: len(g.Points)}
+	if !st.Partial {
+		for _, p := range g.Points {
+			if !p.Failed && !p.Usable() {
+				d.LeftOut++
+			}
+		}
+	}
+	if errs {
+		d.Errors = g.Errors()
+	}
+	return d
+}
+
+// seriesOf draws figure f (the median over repetitions, with their range)
+// against the level, one series per model and variant, errors counted
+// where errs. Points where f is not defined (NaN) are left out.
+func seriesOf(w *analysis.Workload, f func(*results.Point) float64, errs bool) []Series {
+	var out []Series
+	for i := range w.Groups {
+		g := &w.Groups[i]
+		if len(out) == 0 || out[len(out)-1].Model != g.Key.Model || out[len(out)-1].Variant != g.Key.Variant {
+			out = append(out, Series{Model: g.Key.Model, Variant: g.Key.Variant})
+		}
+		st := g.Measure(f)
+		if !g.Failed() && math.IsNaN(st.Median) {
+			continue
+		}
+		q := XY{X: analysis.Level(g), Y: st.Median, Min: st.Min, Max: st.Max, ClientBound: g.ClientBound(), Failed: g.Failed(), Partial: st.Partial}
+		if errs {
+			q.Errors = g.Errors()
+		}
+		s := &out[len(out)-1]
+		s.Points = append(s.Points, q)
+	}
+	return out
 }

@@ -1,31 +1,33 @@
 // Package plot draws the charts of a run with gonum/plot, PNG and SVG,
-// into the run's plots/ directory.
+// into the run's plots/ directory. Every figure it draws comes from
+// harness/analysis, which the report reads too, so a chart's label and the
+// table beside it agree.
 //
-// The drawing functions are pure: Lines, Bars and Spectrum take series
-// and return a Chart. The rest of the package turns a results.Run into
-// those series:
+// The drawing functions are pure: Lines, Dots, Bars, Spectrum and Forest
+// take series and return a Chart. Each chart answers one question:
 //
-//  1. Workloads groups the points by workload and configuration, in the
-//     order of the model table (servers.All), then other models by name.
-//  2. For each workload, charts against the load level (connections, the
-//     offered rate of open-loop workloads, or idle connections held) when
-//     it has two levels or more: throughput, latency p50/p99/p99.9, peak
-//     RSS, threads, and the main route's latency alone in a workload with
-//     several routes (mixed's /plaintext). A workload with one level gets
-//     the same figures as bars.
-//  3. At the workload's chosen level (Chosen: the level where the most
-//     series were measured, the highest on a tie): the HDR latency
-//     spectrum on the nines axis with the repetitions merged, server CPU
-//     per request as user and system bars, and throughput, RSS and threads
-//     over time from the 100 ms samples of the median repetition.
-//  4. For idle-mode workloads (c10k), memory per connection as bars
-//     (BytesPerConn says how it is computed), and for the whole run the
-//     loop lag p99 of the models that measure it, per workload.
+//  1. The scorecard (Forest): every claim's readings as paired ratios with
+//     their 95% intervals, over the claim's confirming and refuting bands.
+//  2. Throughput, for closed-loop workloads only (an open loop serves the
+//     rate it is offered, a replay its trace, c10k its probe).
+//  3. Latency p50, p99 and p99.9 against the load (the offered rate of an
+//     open loop, where the knee shows), and per route where a workload has
+//     several; at a single level, dot plots with the repetitions' spread.
+//  4. The latency spectrum on the nines axis, a panel per route, each axis
+//     ending at the last nine its data resolves.
+//  5. Memory: peak RSS, and for idle workloads (c10k) the memory per held
+//     connection, user, kernel and socket buffers stacked, with the models
+//     far below the tallest again on a scale of their own.
+//  6. Server CPU per request, cores used and requests per second per core.
+//  7. Throughput, RSS and threads over the measured window of the median
+//     repetition, shaded against the warm-up; and the loop lag p99 of the
+//     models that measure it, per workload.
 //
-// Each model keeps in every chart the colour and marker its row in the
-// model table gives it (servers.Entry.Style, read by StyleOf), each variant
-// its line style (Dashes) or, in bar charts, hatching. Points the load
-// generator could not saturate are drawn hollow and named in the notes
-// under the legend as client-bound; failed points are a cross on the x axis
-// and named too, never drawn as data.
+// Bars stand only on linear axes; wherever an axis is logarithmic the
+// figure is a dot with interval whiskers. Each model keeps in every chart
+// the colour and marker its row in the model table gives it
+// (servers.Entry.Style, read by StyleOf), each variant its line style
+// (Dashes) or, in bar charts, hatching. Client-bound points are drawn
+// hollow, partial ones ringed, failed ones a cross on the axis, and
+// errors counted; each is named in the notes under the legend.
 package plot

@@ -25,6 +25,9 @@ type XY struct {
 	ClientBound bool
 	Failed      bool
 	Partial     bool
+	// Errors counts the requests that failed behind the point, named in
+	// the notes.
+	Errors int64
 }
 
 // Series is one line: a model in one variant.
@@ -57,6 +60,8 @@ type Panel struct {
 	Title  string
 	X, Y   Axis
 	Series []Series
+	// Under are drawn behind the series (a shaded window).
+	Under []plot.Plotter
 }
 
 // Lines draws panels side by side (or stacked when vertical) with one line
@@ -107,6 +112,7 @@ func shareY(ps []*plot.Plot, panels []Panel) {
 
 func linePanel(pn Panel) (*plot.Plot, error) {
 	p := newPanel(pn.Title, pn.X.Label, pn.Y.Label)
+	p.Add(pn.Under...)
 	for _, a := range []*Axis{&pn.X, &pn.Y} {
 		if a.Format == nil {
 			a.Format = formatCount
@@ -138,6 +144,7 @@ func linePanel(pn Panel) (*plot.Plot, error) {
 		if err := addHollow(p, s, drawable(s.Points, pn.X.Log, pn.Y.Log)); err != nil {
 			return nil, err
 		}
+		p.Add(&errMarks{drawable(s.Points, pn.X.Log, pn.Y.Log)})
 	}
 	slices.Sort(xs)
 	xs = slices.Compact(xs)
@@ -289,18 +296,28 @@ func nice(v float64, round func(float64) float64) float64 {
 	return v
 }
 
-// addLegend adds one entry per series (line and marker) and, when some
-// point was client-bound or failed, an entry explaining the mark and a note
-// listing those points.
+// addLegend adds one entry per series drawn (its line, and its marker
+// unless it is plain) and, when some point was client-bound, partial or
+// failed or had errors, an entry explaining the mark and a note listing
+// those points.
 func addLegend(c *Chart, series []Series) {
 	seen := map[string]bool{}
-	var bound, failed, partial []string
+	var bound, failed, partial, errs []string
 	for _, s := range series {
-		if !seen[s.Name()] {
+		if !seen[s.Name()] && len(s.Points) > 0 {
 			seen[s.Name()] = true
-			c.Legend.Add(s.Name(), lineThumb{lineStyle(s.Model, s.Variant)}, glyphThumb{glyphStyle(s.Model, false)})
+			thumbs := []plot.Thumbnailer{lineThumb{lineStyle(s.Model, s.Variant)}}
+			if !s.Plain {
+				thumbs = append(thumbs, glyphThumb{glyphStyle(s.Model, false)})
+			}
+			c.Legend.Add(s.Name(), thumbs...)
 		}
-		if xs := levels(s.Points, func(q XY) bool { return q.ClientBound && !q.Failed }); xs != "" {
+		for _, q := range s.Points {
+			if q.Errors > 0 {
+				errs = append(errs, fmt.Sprintf("%s at %s: %d", s.Name(), formatCount(q.X), q.Errors))
+			}
+		}
+		if xs := levels(s.Points, func(q XY) bool { return q.ClientBound && !q.Failed && !s.Plain }); xs != "" {
 			bound = append(bound, s.Name()+" at "+xs)
 		}
 		if xs := levels(s.Points, func(q XY) bool { return q.Failed }); xs != "" {
@@ -314,6 +331,9 @@ func addLegend(c *Chart, series []Series) {
 	if partial = unique(partial); len(partial) > 0 {
 		c.Legend.Add("partial", glyphThumb{partialGlyph})
 		c.Notes = append(c.Notes, "Partial (ringed: the point did not hold the load its level names; the report says why): "+strings.Join(partial, "; ")+".")
+	}
+	if errs = unique(errs); len(errs) > 0 {
+		c.Notes = append(c.Notes, "Errors (\"err\" beside the point) over the repetitions: "+strings.Join(errs, "; ")+".")
 	}
 }
 

@@ -5,6 +5,9 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"loopbench/harness/analysis"
+	"loopbench/harness/results"
 )
 
 // TestChartsFromTinySeries draws each pure chart function from a few
@@ -40,17 +43,35 @@ func TestChartsFromTinySeries(t *testing.T) {
 		// Stacked bars with a failed and a client-bound bar.
 		{"bars", func() (*Chart, error) { return Bars("t", "µs", []string{"user", "system"}, bars, nil) },
 			[]string{"eventloop cpu-offload", "node"}},
-		// Bars on a log axis, values decades apart, a zero and a failed bar.
-		{"log bars", func() (*Chart, error) {
-			return LogBars("t", "ms", []Bar{
-				{Model: "gnet", Group: "p50", Parts: []float64{0.2}, ClientBound: true},
-				{Model: "gnet", Group: "p99", Parts: []float64{0}, ClientBound: true},
-				{Model: "node", Group: "p99", Parts: []float64{4000}},
-				{Model: "node", Group: "p50", Failed: true},
-			}, nil)
-		}, []string{"gnet in p50, p99", "node in p50"}},
+		// A dot plot on a log axis, values decades apart, with a failed,
+		// a partial, a client-bound dot and one with errors.
+		{"dots", func() (*Chart, error) {
+			return Dots("t", trim, "their range", DotPanel{X: Axis{Label: "ms", Log: true}, Dots: []Dot{
+				{Model: "gnet", Value: 0.2, Lo: 0.1, Hi: 0.3, ClientBound: true},
+				{Model: "threaded", Value: 40, LeftOut: 2, N: 6, Errors: 12},
+				{Model: "node", Value: 4000, Partial: true},
+				{Model: "evio", Failed: true},
+			}})
+		}, []string{"Client-bound", "gnet", "node", "evio", "threaded 2 of 6", "Errors", "Whiskers: their range"}},
+		// Bars with a zoomed panel for the small ones.
+		{"zoomed bars", func() (*Chart, error) {
+			return ZoomedBars("t", "KiB", nil, []Bar{{Model: "threaded", Parts: []float64{84}}, {Model: "gnet", Parts: []float64{0.4}}}, nil)
+		}, nil},
 		// A spectrum from a client-bound point.
-		{"spectrum", func() (*Chart, error) { return Spectrum("t", curves) }, []string{"node"}},
+		{"spectrum", func() (*Chart, error) {
+			return Spectrum("t", SpectrumPanel{Title: "/plaintext", Curves: curves}, SpectrumPanel{Title: "/cpu", Curves: curves})
+		}, []string{"node"}},
+		// A scorecard: a lower-is-better claim with an interval and a
+		// range, and a claim whose only reading is no ratio.
+		{"forest", func() (*Chart, error) {
+			return Forest("t", []ForestGroup{
+				{Name: "memory", Verdict: analysis.Confirmed, Threshold: analysis.Threshold{Good: 0.5, Bad: 1, Lower: true}, Readings: []analysis.Reading{
+					{Label: "a ÷ b", Verdict: analysis.Confirmed, Ratio: results.StatOf([]float64{0.1, 0.1, 0.2, 0.2, 0.3, 0.3})},
+					{Label: "c ÷ b", Verdict: analysis.Inconclusive, Ratio: results.StatOf([]float64{0.4, 0.6})},
+				}},
+				{Name: "io", Verdict: analysis.Confirmed, Threshold: analysis.Threshold{Good: 0.9, Bad: 0.75}, Unplotted: 1},
+			})
+		}, []string{"io: 1 reading without a ratio", "dashed whisker"}},
 		// A chart with nothing to draw still renders.
 		{"empty", func() (*Chart, error) { return Lines("t", false, Panel{X: x, Y: latency}) }, nil},
 	}
@@ -99,6 +120,43 @@ func TestTicks(t *testing.T) {
 	}
 	if got := nines(99.9); got < 2.999 || got > 3.001 {
 		t.Errorf("nines(99.9) = %v, want 3", got)
+	}
+}
+
+// TestNinesTicks labels 50% and every whole nine up to the axis' end, and
+// leaves 0%, too close to 50% for two labels, bare.
+func TestNinesTicks(t *testing.T) {
+	var got []string
+	for _, tk := range (ninesTicks{}).Ticks(0, 3) {
+		if tk.Label != "" {
+			got = append(got, tk.Label)
+		}
+	}
+	if want := "50% 90% 99% 99.9%"; strings.Join(got, " ") != want {
+		t.Errorf("nines ticks %q, want %q", got, want)
+	}
+}
+
+// TestFullSamples drops a last sample cut short by the window's end and
+// keeps one taken at the usual interval.
+func TestFullSamples(t *testing.T) {
+	tests := []struct {
+		name string
+		ts   []float64
+		want int
+	}{
+		{"cut short", []float64{0.1, 0.2, 0.3, 0.32}, 3}, // 20 ms after the one before
+		{"whole", []float64{0.1, 0.2, 0.3, 0.4}, 4},      // the usual 100 ms
+		{"too few", []float64{0.1, 0.11}, 2},             // nothing to judge the interval by
+	}
+	for _, tt := range tests {
+		var s []results.Sample
+		for _, x := range tt.ts {
+			s = append(s, results.Sample{T: x})
+		}
+		if got := len(fullSamples(s)); got != tt.want {
+			t.Errorf("%s: %d samples kept, want %d", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 
@@ -68,4 +69,22 @@ func (f *failMarks) DataRange() (xmin, xmax, ymin, ymax float64) {
 		xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
 	}
 	return xmin, xmax, math.Inf(1), math.Inf(-1)
+}
+
+// errMarks writes the error count beside each point that had errors, so
+// that a line's errors are seen where they happened, not only in the notes.
+type errMarks struct{ pts []XY }
+
+// Plot implements plot.Plotter.
+func (e *errMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := p.X.Tick.Label
+	sty.Font.Size = vg.Points(7.5)
+	sty.Color = color.NRGBA{0xB0, 0x28, 0x1C, 0xFF}
+	sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
+	for _, q := range e.pts {
+		if q.Errors > 0 {
+			c.FillText(sty, vg.Point{X: trX(q.X) + vg.Points(6), Y: trY(q.Y) - vg.Points(4)}, fmt.Sprintf("%d err", q.Errors))
+		}
+	}
 }

@@ -2,9 +2,15 @@ package plot
 
 import (
 	"math"
+	"slices"
+	"strings"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+
+	"loopbench/harness/analysis"
+	"loopbench/harness/results"
 )
 
 // Curve is the latency spectrum of one point: latency at increasing
@@ -14,64 +20,187 @@ type Curve struct {
 	// Percentiles (0..100, exclusive of 100) and the latency at each, in ms.
 	Percentiles []float64
 	Millis      []float64
-	ClientBound bool
+	// ClientBound curves carry hollow markers at each nine, Partial ones
+	// (from partial repetitions, none being usable) grey rings.
+	ClientBound, Partial bool
+}
+
+// SpectrumPanel is the spectra of one route (Title), or of all routes.
+type SpectrumPanel struct {
+	Title  string
+	Curves []Curve
 }
 
 // nines maps a percentile to the x axis of a spectrum: 90% -> 1, 99% -> 2,
 // 99.9% -> 3, so each extra nine takes the same width.
 func nines(pct float64) float64 { return -math.Log10(1 - pct/100) }
 
+// curveOf samples h every tenth of a nine up to the last whole nine its
+// count resolves (beyond it fewer than ten requests decide the figure), at
+// most five nines.
+func curveOf(h *hdr.Histogram) (pcts, ms []float64) {
+	top := math.Min(5, math.Floor(math.Log10(float64(h.TotalCount()))+1e-9))
+	for x := 0.0; x <= top+1e-9; x += 0.1 {
+		pct := 100 * (1 - math.Pow(10, -x))
+		pcts = append(pcts, pct)
+		ms = append(ms, float64(h.ValueAtQuantile(pct))/1000)
+	}
+	return pcts, ms
+}
+
 // Spectrum draws latency (log ms) against percentile on the nines axis,
-// one curve per series.
-func Spectrum(title string, curves []Curve) (*Chart, error) {
+// one curve per series, a panel per route; each x axis ends at the last
+// nine its data resolves.
+func Spectrum(title string, panels ...SpectrumPanel) (*Chart, error) {
 	c := newChart(title)
-	p := newPanel("", "percentile (each step adds a nine)", "latency (ms, log scale)")
 	var series []Series
-	var bound []string
-	maxX := 1.0
-	for _, cv := range curves {
-		var xys plotter.XYs
-		for i, pct := range cv.Percentiles {
-			if cv.Millis[i] > 0 && pct < 100 {
-				xys = append(xys, plotter.XY{X: nines(pct), Y: cv.Millis[i]})
-				maxX = math.Max(maxX, nines(pct))
+	var bound, partial []string
+	for _, pn := range panels {
+		p := newPanel(pn.Title, "percentile (each step adds a nine)", "latency (ms, log scale)")
+		maxX := 1.0
+		for _, cv := range pn.Curves {
+			xys, marks := spectrumXYs(cv)
+			if len(xys) == 0 {
+				continue
+			}
+			maxX = math.Max(maxX, xys[len(xys)-1].X)
+			line, err := plotter.NewLine(xys)
+			if err != nil {
+				return nil, err
+			}
+			line.LineStyle = lineStyle(cv.Model, cv.Variant)
+			p.Add(line)
+			if err := markCurve(p, cv, marks); err != nil {
+				return nil, err
+			}
+			s := Series{Model: cv.Model, Variant: cv.Variant, Plain: true, Points: []XY{{X: xys[0].X, Y: xys[0].Y}}}
+			series = append(series, s)
+			if cv.ClientBound {
+				bound = append(bound, s.Name())
+			}
+			if cv.Partial {
+				partial = append(partial, s.Name())
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, err
-		}
-		line.LineStyle = lineStyle(cv.Model, cv.Variant)
-		p.Add(line)
-		s := Series{Model: cv.Model, Variant: cv.Variant}
-		series = append(series, s)
-		if cv.ClientBound {
-			bound = append(bound, s.Name())
-		}
+		p.X.Min, p.X.Max = 0, math.Round(maxX*10)/10
+		p.X.Tick.Marker = ninesTicks{}
+		setAxis(&p.Y, Axis{Log: true, Format: trim}, logTicks{format: trim})
+		c.Panels = append(c.Panels, p)
 	}
-	p.X.Min, p.X.Max = 0, math.Ceil(maxX)
-	p.X.Tick.Marker = ninesTicks{}
-	setAxis(&p.Y, Axis{Log: true, Format: trim}, logTicks{format: trim})
-	c.Panels = []*plot.Plot{p}
+	shareY(c.Panels, make([]Panel, len(c.Panels)))
 	addLegend(c, series)
-	addMarkNotes(c, bound, nil)
+	addMarkNotes(c, unique(bound), nil)
+	if partial = unique(partial); len(partial) > 0 {
+		c.Legend.Add("partial", glyphThumb{partialGlyph})
+		c.Notes = append(c.Notes, "Partial (ringed at each nine: every repetition was partial; the report says why): "+strings.Join(partial, ", ")+".")
+	}
 	return c, nil
 }
 
-// ninesTicks labels the nines axis: 0%, 90%, 99%, 99.9%, ...
+// spectrumXYs are a curve's points on the nines axis, and those at whole
+// nines, where its marks go.
+func spectrumXYs(cv Curve) (xys, marks plotter.XYs) {
+	for i, pct := range cv.Percentiles {
+		if cv.Millis[i] <= 0 || pct >= 100 {
+			continue
+		}
+		q := plotter.XY{X: nines(pct), Y: cv.Millis[i]}
+		xys = append(xys, q)
+		if math.Abs(q.X-math.Round(q.X)) < 1e-6 && q.X > 0 {
+			marks = append(marks, q)
+		}
+	}
+	return xys, marks
+}
+
+// markCurve puts the marks of a client-bound or partial curve at each
+// whole nine.
+func markCurve(p *plot.Plot, cv Curve, at plotter.XYs) error {
+	if len(at) == 0 || !cv.ClientBound && !cv.Partial {
+		return nil
+	}
+	if cv.Partial {
+		sc, err := plotter.NewScatter(at)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle = partialGlyph
+		p.Add(sc)
+	}
+	if cv.ClientBound {
+		sc, err := plotter.NewScatter(at)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle = glyphStyle(cv.Model, true)
+		p.Add(sc)
+	}
+	return nil
+}
+
+// ninesTicks labels the nines axis: 50%, 90%, 99%, 99.9%, ... (0%, too
+// close to 50% for two labels, is a bare tick).
 type ninesTicks struct{}
 
 // Ticks implements plot.Ticker.
 func (ninesTicks) Ticks(min, max float64) []plot.Tick {
-	labels := []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"}
+	labels := []string{"", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"}
 	ticks := []plot.Tick{{Value: nines(50), Label: "50%"}}
 	for i, l := range labels {
-		if v := float64(i); v >= min && v <= max {
+		if v := float64(i); v >= min && v <= max+1e-9 {
 			ticks = append(ticks, plot.Tick{Value: v, Label: l})
 		}
 	}
 	return ticks
+}
+
+// spectrumChart draws the latency spectra at the compared level: one
+// panel per route where the workload has several (a fast route and a slow
+// one are two curves, not one two-humped one), from the merged histograms.
+func spectrumChart(w *analysis.Workload, host string) (*Chart, error) {
+	level := w.Chosen()
+	type pick struct {
+		name string
+		lat  func(*results.Point) *results.Latency
+	}
+	picks := []pick{{"", allRoutes}}
+	if rs := w.Routes(); len(rs) > 1 {
+		picks = nil
+		for _, r := range rs[:min(len(rs), 4)] {
+			picks = append(picks, pick{r, routeOf(r)})
+		}
+	}
+	var panels []SpectrumPanel
+	merged, single := false, false
+	for _, pk := range picks {
+		pn := SpectrumPanel{Title: pk.name}
+		for _, g := range w.At(level) {
+			h, err := analysis.MergedOf(g, pk.lat)
+			if err != nil {
+				return nil, err
+			}
+			if h == nil || h.TotalCount() == 0 {
+				continue
+			}
+			n := len(analysis.Measured(g))
+			merged, single = merged || n > 1, single || n == 1
+			pcts, ms := curveOf(h)
+			pn.Curves = append(pn.Curves, Curve{Model: g.Key.Model, Variant: g.Key.Variant, Percentiles: pcts, Millis: ms,
+				ClientBound: g.ClientBound(), Partial: !slices.ContainsFunc(g.Points, (*results.Point).Usable)})
+		}
+		if len(pn.Curves) > 0 {
+			panels = append(panels, pn)
+		}
+	}
+	if len(panels) == 0 {
+		return nil, nil
+	}
+	what := "latency spectrum at " + w.LevelWords(level)
+	switch {
+	case merged && single:
+		what += ", repetitions merged where there were several"
+	case merged:
+		what += ", repetitions merged"
+	}
+	return Spectrum(title(what, w.Name, host), panels...)
 }

@@ -61,18 +61,6 @@ func entry(model string) (servers.Entry, bool) {
 	return servers.Entry{}, false
 }
 
-// rank is a model's place in legends and tables: its row in the model
-// table, and after every row for a model the table lacks.
-func rank(model string) int {
-	all := servers.All()
-	for i, e := range all {
-		if e.Name == model {
-			return i
-		}
-	}
-	return len(all)
-}
-
 // Dashes returns the line pattern of a variant: solid for the default,
 // dashed for cpu-offload, dotted for loops-2, dash-dot for anything else.
 func Dashes(variant string) []vg.Length {

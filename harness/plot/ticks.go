@@ -26,8 +26,14 @@ func (t levelTicks) Ticks(min, max float64) []plot.Tick {
 
 // logTicks labels 1, 2 and 5 times the powers of ten in range, or only the
 // powers of ten (with unlabelled minor ticks) when the range spans more
-// than two decades, each label written by format.
-type logTicks struct{ format func(float64) string }
+// than two decades, each label written by format; a narrow axis (most)
+// labels fewer powers, so that 100, 1000 and 10000 do not run together.
+type logTicks struct {
+	format func(float64) string
+	// most, when set, is the most labels a narrow axis takes: fewer
+	// multiples, then fewer powers of ten, are labelled until they fit.
+	most int
+}
 
 // Ticks implements plot.Ticker.
 func (t logTicks) Ticks(min, max float64) []plot.Tick {
@@ -39,6 +45,32 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 	if hi-lo > 2 {
 		labelled = []float64{1}
 	}
+	every := 1.0
+	for t.most > 0 && t.count(min, max, labelled, every) > t.most && every < hi-lo {
+		if len(labelled) > 1 {
+			labelled = []float64{1}
+		} else {
+			every++
+		}
+	}
+	return t.ticks(min, max, lo, hi, labelled, every)
+}
+
+// count is the number of labels ticks would write.
+func (t logTicks) count(min, max float64, labelled []float64, every float64) int {
+	n := 0
+	lo, hi := math.Floor(math.Log10(min)), math.Ceil(math.Log10(max))
+	for _, tk := range t.ticks(min, max, lo, hi, labelled, every) {
+		if tk.Label != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// ticks marks every multiple of the powers of ten from lo to hi within
+// [min, max], labelling the multiples labelled of every every-th power.
+func (t logTicks) ticks(min, max, lo, hi float64, labelled []float64, every float64) []plot.Tick {
 	var ticks []plot.Tick
 	for e := lo; e <= hi; e++ {
 		for m := 1.0; m < 10; m++ {
@@ -47,7 +79,7 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 				continue
 			}
 			tk := plot.Tick{Value: v}
-			if slices.Contains(labelled, m) {
+			if slices.Contains(labelled, m) && math.Mod(e-lo, every) == 0 {
 				tk.Label = t.format(v)
 			}
 			ticks = append(ticks, tk)

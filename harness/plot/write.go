@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 )
 
@@ -43,7 +44,14 @@ func (p Planned) Name() string { return Name(p.Workload, p.Kind) }
 // without drawing them.
 func Plan(run *results.Run) ([]Planned, error) {
 	var out []Planned
-	ws := Workloads(run)
+	card, err := scorecardChart(run)
+	if err != nil {
+		return nil, err
+	}
+	if card != nil {
+		out = append(out, Planned{"", KindScorecard, card})
+	}
+	ws := analysis.Workloads(run)
 	for i := range ws {
 		cs, err := charts(ws, &ws[i], run.Env.Host)
 		if err != nil {
@@ -137,7 +145,7 @@ func save(dir, workload, kind string, c *Chart) (File, error) {
 
 // loopLagChart shows, per workload, the p99 timer lateness of the models
 // that measure their loop, at each workload's chosen level.
-func loopLagChart(ws []Workload, host string) (*Chart, error) {
+func loopLagChart(ws []analysis.Workload, host string) (*Chart, error) {
 	measures := map[string]bool{}
 	for i := range ws {
 		for _, g := range ws[i].Groups {
@@ -166,5 +174,5 @@ func loopLagChart(ws []Workload, host string) (*Chart, error) {
 		return nil, nil
 	}
 	return Bars(title("event-loop lag p99 per workload (each at its compared level)", "", host),
-		"loop lag p99 (ms)", nil, bars, trim)
+		"loop lag p99 (ms)", nil, bars, analysis.Num)
 }

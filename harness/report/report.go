@@ -1,7 +1,9 @@
-// Package report writes REPORT.md from a run: how it was measured, a table
-// per workload, the charts, and the verdict the numbers give on each claim
-// of the argument loopbench measures. The text comes from a template
-// (report.tmpl) filled with figures computed here; nothing is typed in.
+// Package report writes REPORT.md from a run: a scorecard of the verdicts
+// with their intervals, how it was measured, the verdict the numbers give
+// on each claim of the argument loopbench measures, a table per workload
+// and the charts. Every figure comes from harness/analysis, which the
+// charts read too; from plot the report takes only chart file names. The
+// text comes from a template (report.tmpl); nothing is typed in.
 package report
 
 import (
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"text/template"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/results"
 )
@@ -52,23 +55,28 @@ func Write(w io.Writer, run *results.Run, opts Options) error {
 
 // view is everything the template shows.
 type view struct {
-	Run       *results.Run
-	Env       results.Env
-	Status    string
-	Measured  []string
+	Run      *results.Run
+	Env      results.Env
+	Status   string
+	Measured []string
+	// Scorecard is the verdict table the report opens with, under the
+	// forest plot Card (nil when it was not drawn).
+	Scorecard []scoreRow
+	Card      *image
 	Claims    []claimView
 	Workloads []workloadView
 	RunPlots  []image
 	// Design names the event-loop side of the argument and Threads the
-	// thread-per-connection model it is held against (see cast).
+	// thread-per-connection model it is held against (analysis.Sides).
 	Design, Threads string
 }
 
 // claimView is a claim with links to the charts that exist of those it
 // names.
 type claimView struct {
-	Claim
-	Links []image
+	analysis.Claim
+	Summary string
+	Links   []image
 }
 
 type workloadView struct {
@@ -84,34 +92,54 @@ type workloadView struct {
 // image is a chart link: the PNG inline, the SVG linked.
 type image struct{ Alt, PNG, SVG string }
 
+// claimCharts are, per claim (in analysis.Claims order), the charts that
+// show its readings, by file name.
+var claimCharts = [][]string{
+	{plot.Name("c10k", plot.KindBytesPerConn), plot.Name("io-sleep", plot.KindMemory)},
+	{plot.Name("io-sleep", plot.KindThroughput), plot.Name("io-upstream", plot.KindThroughput), plot.Name("file", plot.KindThroughput)},
+	{plot.Name("mixed", plot.KindRouteLatency), plot.Name("", plot.KindLoopLag)},
+	{plot.Name("cpu", plot.KindCPU), plot.Name("cpu", plot.KindThroughput)},
+	{plot.Name("plaintext", plot.KindCPU), plot.Name("plaintext", plot.KindThroughput)},
+}
+
 func build(run *results.Run, opts Options) view {
-	k := castOf()
-	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run), Design: k.design(), Threads: k.threads}
-	for _, c := range Claims(run) {
-		cv := claimView{Claim: c}
-		for _, name := range c.Charts {
-			if slices.Contains(opts.Plots, name) {
-				cv.Links = append(cv.Links, image{Alt: name, PNG: path.Join(opts.ImageBase, name+".png")})
+	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run)}
+	v.Design, v.Threads = analysis.Sides()
+	claims := analysis.Claims(run)
+	v.Scorecard = scorecard(claims)
+	if card := images(opts, "", plot.KindScorecard); len(card) > 0 {
+		v.Card = &card[0]
+	}
+	for i, c := range claims {
+		cv := claimView{Claim: c, Summary: c.Summary()}
+		if i < len(claimCharts) {
+			for _, name := range claimCharts[i] {
+				if slices.Contains(opts.Plots, name) {
+					cv.Links = append(cv.Links, image{Alt: name, PNG: path.Join(opts.ImageBase, name+".png")})
+				}
 			}
 		}
 		v.Claims = append(v.Claims, cv)
 	}
-	ws := plot.Workloads(run)
+	ws := analysis.Workloads(run)
 	for i := range ws {
 		w := &ws[i]
 		desc, file := describe(run, w.Name)
 		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
 			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Partial: partials(w), Plots: images(opts, w.Name)})
 	}
-	v.RunPlots = images(opts, "")
+	v.RunPlots = images(opts, "", slices.DeleteFunc(slices.Clone(plot.Kinds), func(k string) bool { return k == plot.KindScorecard })...)
 	return v
 }
 
 // images are the charts of a workload ("" for the run-wide ones) that
-// exist, in plot.Kinds order.
-func images(opts Options, workload string) []image {
+// exist, of the kinds given (every kind when none), in plot.Kinds order.
+func images(opts Options, workload string, kinds ...string) []image {
+	if len(kinds) == 0 {
+		kinds = plot.Kinds
+	}
 	var out []image
-	for _, kind := range plot.Kinds {
+	for _, kind := range kinds {
 		name := plot.Name(workload, kind)
 		if !slices.Contains(opts.Plots, name) {
 			continue
@@ -164,24 +192,16 @@ func measured(run *results.Run) []string {
 			bound++
 		}
 	}
-	durs := num(lo) + "–" + num(hi) + " s"
-	if num(lo) == num(hi) {
-		durs = num(lo) + " s"
+	durs := analysis.Num(lo) + "–" + analysis.Num(hi) + " s"
+	if analysis.Num(lo) == analysis.Num(hi) {
+		durs = analysis.Num(lo) + " s"
 	}
 	if math.IsInf(lo, 0) {
 		durs = "none (every point failed)"
 	}
 	return []string{
-		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median with its 95%% interval where there are 6 or more).", len(run.Points), len(plot.Workloads(run)), plural(reps, "repetition")),
+		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median with its 95%% interval where there are 6 or more).", len(run.Points), len(analysis.Workloads(run)), analysis.Plural(reps, "repetition")),
 		fmt.Sprintf("Measured interval per point: %s (warm-up excluded).", durs),
-		fmt.Sprintf("%s failed, %s partial (did not hold the load they name: shown with the reason, left out of figures and verdicts) and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", plural(failed, "point"), plural(partial, "point"), plural(bound, "point")),
+		fmt.Sprintf("%s failed, %s partial (did not hold the load they name: shown with the reason, left out of figures and verdicts) and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", analysis.Plural(failed, "point"), analysis.Plural(partial, "point"), analysis.Plural(bound, "point")),
 	}
-}
-
-// plural writes "1 point", "2 points".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
@@ -97,9 +98,76 @@ func TestAllFailed(t *testing.T) {
 	if !strings.Contains(b.String(), "**failed** (6/6): server exited") {
 		t.Error("the tables do not show the failures")
 	}
-	for _, c := range Claims(run) {
-		if c.Verdict != NotMeasured {
-			t.Errorf("%q: %s, want %s", c.Statement, c.Verdict, NotMeasured)
+	for _, c := range analysis.Claims(run) {
+		if c.Verdict != analysis.NotMeasured {
+			t.Errorf("%q: %s, want %s", c.Statement, c.Verdict, analysis.NotMeasured)
 		}
 	}
+}
+
+// TestScorecard renders the scorecard table alone for edits of the
+// fixture run and compares each with its golden file: a mark and an
+// interval per reading, a heading per claim with its thresholds.
+func TestScorecard(t *testing.T) {
+	tests := []struct {
+		name, golden string
+		edit         func(p *results.Point) bool // false drops the point
+	}{
+		// The fixture as it is: every verdict, confirmed to inconclusive.
+		{"fixture", "testdata/scorecard.golden.md", nil},
+		// Without mixed, claim 3 has no reading: not measured.
+		{"no mixed", "testdata/scorecard-no-mixed.golden.md", func(p *results.Point) bool { return p.Workload != "mixed" }},
+		// Every point failed: every claim is not measured.
+		{"all failed", "testdata/scorecard-failed.golden.md", func(p *results.Point) bool {
+			*p = results.Point{Workload: p.Workload, Model: p.Model, Variant: p.Variant, Mode: p.Mode, Connections: p.Connections,
+				Rate: p.Rate, IdleConnections: p.IdleConnections, Rep: p.Rep, Failed: true, FailReason: "server exited"}
+			return true
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := plottest.Run()
+			if tt.edit != nil {
+				var kept []results.Point
+				for _, p := range run.Points {
+					if tt.edit(&p) {
+						kept = append(kept, p)
+					}
+				}
+				run.Points = kept
+			}
+			var b bytes.Buffer
+			if err := Write(&b, run, Options{ImageBase: "plots"}); err != nil {
+				t.Fatal(err)
+			}
+			got := scorecardTable(t, b.String())
+			if *update {
+				if err := os.WriteFile(tt.golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(tt.golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("scorecard differs from %s (rerun with -update if the change is intended):\n%s", tt.golden, diff(t, want, []byte(got)))
+			}
+		})
+	}
+}
+
+// scorecardTable cuts the scorecard's table out of a report.
+func scorecardTable(t *testing.T, report string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(report, "## Scorecard\n")
+	if !ok {
+		t.Fatal("the report has no scorecard")
+	}
+	rest, _, _ = strings.Cut(rest, "\n## ")
+	i := strings.Index(rest, "| | claim |")
+	if i < 0 {
+		t.Fatalf("the scorecard has no table:\n%s", rest)
+	}
+	return rest[i:]
 }

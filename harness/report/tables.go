@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"loopbench/harness/plot"
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 )
 
@@ -22,7 +22,7 @@ type row struct {
 
 // rows are the table of a workload: one row per configuration, in series
 // then level order.
-func rows(w *plot.Workload) []row {
+func rows(w *analysis.Workload) []row {
 	var out []row
 	for i := range w.Groups {
 		out = append(out, rowOf(&w.Groups[i]))
@@ -31,44 +31,34 @@ func rows(w *plot.Workload) []row {
 }
 
 func rowOf(g *results.Group) row {
-	r := row{Series: g.Key.Series(), Level: num(plot.Level(g)), Errors: fmt.Sprint(g.Errors()), Flags: flags(g)}
+	r := row{Series: g.Key.Series(), Level: analysis.Num(analysis.Level(g)), Errors: fmt.Sprint(g.Errors()), Flags: flags(g)}
 	if g.Failed() {
 		r.ReqS = "failed"
 		return r
 	}
-	r.ReqS = withInterval(g.Measure(func(p *results.Point) float64 { return p.Throughput }), num)
+	r.ReqS = analysis.WithInterval(g.Measure(func(p *results.Point) float64 { return p.Throughput }), analysis.Num)
 	r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return &p.Latency })
 	r.P99Reps = span(g.Measure(func(p *results.Point) float64 { return p.Latency.P99 / 1000 }))
-	r.PeakRSS = mib(g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }).Median)
-	r.Threads = num(g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }).Median)
-	r.CPU = withInterval(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }), num)
+	r.PeakRSS = analysis.MiB(g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }).Median)
+	r.Threads = analysis.Num(g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }).Median)
+	r.CPU = analysis.WithInterval(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }), analysis.Num)
 	r.Lag = "–"
-	if lag := g.Measure(lagP99); lag.N > 0 && !math.IsNaN(lag.Median) {
-		r.Lag = num(lag.Median)
+	if lag := g.Measure(analysis.LagP99); lag.N > 0 && !math.IsNaN(lag.Median) {
+		r.Lag = analysis.Num(lag.Median)
 	}
 	return r
 }
 
 // percentiles writes p50, p99 and p99.9 in ms of the latency f picks from
-// each repetition of g, from their histograms merged (plot.MergedOf), so
-// every request weighs alike; medians of each repetition's percentiles
-// where the points carry no histogram.
+// each repetition of g, from their histograms merged
+// (analysis.Percentiles), so every request weighs alike, as the charts
+// draw them.
 func percentiles(g *results.Group, f func(*results.Point) *results.Latency) (p50, p99, p999 string) {
-	ms := func(v float64) string { return num(v / 1000) }
-	if h, err := plot.MergedOf(g, f); err == nil && h != nil && h.TotalCount() > 0 {
-		at := func(q float64) string { return ms(float64(h.ValueAtQuantile(q))) }
-		return at(50), at(99), at(99.9)
+	ps, err := analysis.Percentiles(g, f)
+	if err != nil {
+		return "–", "–", "–"
 	}
-	med := func(q func(*results.Latency) float64) string {
-		return ms(g.Measure(func(p *results.Point) float64 {
-			if l := f(p); l != nil {
-				return q(l)
-			}
-			return math.NaN()
-		}).Median)
-	}
-	return med(func(l *results.Latency) float64 { return l.P50 }), med(func(l *results.Latency) float64 { return l.P99 }),
-		med(func(l *results.Latency) float64 { return l.P999 })
+	return analysis.Num(ps[0].Ms), analysis.Num(ps[1].Ms), analysis.Num(ps[2].Ms)
 }
 
 // span writes the range of the repetitions' values, "6.2–7.1", apart from
@@ -77,15 +67,7 @@ func span(s results.Stat) string {
 	if s.N < 2 {
 		return "–"
 	}
-	return num(s.Min) + "–" + num(s.Max)
-}
-
-// lagP99 is the loop lag p99 in ms, NaN for a model that does not measure it.
-func lagP99(p *results.Point) float64 {
-	if p.LoopLag == nil {
-		return math.NaN()
-	}
-	return p.LoopLag.P99
+	return analysis.Num(s.Min) + "–" + analysis.Num(s.Max)
 }
 
 // flags lists what a reader must know about a configuration: client-bound
@@ -129,12 +111,12 @@ func flags(g *results.Group) string {
 
 // partials lists the partial points of a workload with their reasons, for
 // the line under its table.
-func partials(w *plot.Workload) []string {
+func partials(w *analysis.Workload) []string {
 	var out []string
 	for _, g := range w.Groups {
 		for _, p := range g.Points {
 			if !p.Failed && !p.Usable() {
-				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), num(plot.Level(&g)), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
+				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), analysis.Num(analysis.Level(&g)), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
 			}
 		}
 	}
@@ -151,7 +133,7 @@ type routeRow struct {
 // routeRows break the latency of a workload with several routes down by
 // route, percentiles from the merged histograms of the repetitions; nil
 // for a single route.
-func routeRows(w *plot.Workload) []routeRow {
+func routeRows(w *analysis.Workload) []routeRow {
 	if w.MainRoute() == "" {
 		return nil
 	}
@@ -162,9 +144,9 @@ func routeRows(w *plot.Workload) []routeRow {
 			continue
 		}
 		for _, route := range routesOf(g) {
-			r := routeRow{Series: g.Key.Series(), Level: num(plot.Level(g)), Route: route,
-				Requests: num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median)}
-			r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return plot.RouteLatency(p, route) })
+			r := routeRow{Series: g.Key.Series(), Level: analysis.Num(analysis.Level(g)), Route: route,
+				Requests: analysis.Num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median)}
+			r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return analysis.RouteLatency(p, route) })
 			out = append(out, r)
 		}
 	}
@@ -195,7 +177,7 @@ func routesOf(g *results.Group) []string {
 }
 
 // cpuSets names the CPU sets a workload's points ran on.
-func cpuSets(w *plot.Workload) string {
+func cpuSets(w *analysis.Workload) string {
 	var sets []string
 	for _, g := range w.Groups {
 		for _, p := range g.Points {

@@ -1,20 +1,20 @@
-package report
+package analysis
 
 import (
 	"fmt"
 	"math"
 	"slices"
 
-	"loopbench/harness/plot"
 	"loopbench/harness/results"
 )
 
-func (k cast) claimMemory(ws map[string]*plot.Workload, all []plot.Workload) Claim {
-	c := Claim{Statement: "An event loop serves many mostly-waiting connections with far less memory than one thread per connection."}
+func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
+	c := Claim{Statement: "An event loop serves many mostly-waiting connections with far less memory than one thread per connection.",
+		Short: "memory per connection", Threshold: memoryRule}
 	sources := map[string]bool{}
 	if ws["c10k"] != nil {
-		per := map[string]plot.PerConn{}
-		for _, pc := range plot.BytesPerConn(all, "c10k") {
+		per := map[string]PerConn{}
+		for _, pc := range BytesPerConn(all, "c10k") {
 			if pc.Variant == "default" || pc.Variant == "" {
 				per[pc.Model] = pc
 			}
@@ -25,11 +25,11 @@ func (k cast) claimMemory(ws map[string]*plot.Workload, all []plot.Workload) Cla
 			switch {
 			case !have:
 			case !ok || th.Conns == 0 || th.Bytes <= 0 || pc.Conns == 0:
-				c.add(NotMeasured, "c10k: %s or %s has no measured point", s, k.threads)
+				c.add(NotMeasured, "c10k: "+s+" ÷ "+k.threads, "c10k: %s or %s has no measured point", s, k.threads)
 			default:
 				pr := pair(pc.Group, th.Group, perConnOf(pc, th))
-				c.addPaired(memoryRule.grade(pr.Ratio), pr, fmt.Sprintf("c10k: %s %s KiB per connection at %s against %s %s KiB at %s",
-					s, kib(pr.A.Median), num(float64(pc.Conns)), k.threads, kib(pr.B.Median), num(float64(th.Conns))), "")
+				c.addPaired(memoryRule.grade(pr.Ratio), pr, "c10k: "+s+" ÷ "+k.threads, fmt.Sprintf("c10k: %s %s KiB per connection at %s against %s %s KiB at %s",
+					s, KiB(pr.A.Median), Num(float64(pc.Conns)), k.threads, KiB(pr.B.Median), Num(float64(th.Conns))), "")
 				c.noteMemory("c10k", pc, th)
 				sources[pc.Source], sources[th.Source] = true, true
 			}
@@ -41,17 +41,17 @@ func (k cast) claimMemory(ws map[string]*plot.Workload, all []plot.Workload) Cla
 			if math.IsNaN(l) {
 				continue
 			}
-			a, b := plot.MemoryPerConn(all, group(w, s, "default", l)), plot.MemoryPerConn(all, group(w, k.threads, "default", l))
+			a, b := MemoryPerConn(all, group(w, s, "default", l)), MemoryPerConn(all, group(w, k.threads, "default", l))
 			if b.Bytes <= 0 {
 				continue
 			}
 			pr := pair(a.Group, b.Group, perConnOf(a, b))
-			c.addPaired(memoryRule.grade(pr.Ratio), pr, fmt.Sprintf("io-sleep at %s connections: %s %s KiB per connection against %s %s KiB",
-				num(l), s, kib(pr.A.Median), k.threads, kib(pr.B.Median)), "")
+			c.addPaired(memoryRule.grade(pr.Ratio), pr, fmt.Sprintf("io-sleep %s: %s ÷ %s", Num(l), s, k.threads), fmt.Sprintf("io-sleep at %s connections: %s %s KiB per connection against %s %s KiB",
+				Num(l), s, KiB(pr.A.Median), k.threads, KiB(pr.B.Median)), "")
 			c.noteMemory("io-sleep", a, b)
 			sources[a.Source], sources[b.Source] = true, true
 			if fl, why, ok := failedAbove(w, k.threads, s, l); ok {
-				c.note(fmt.Sprintf("io-sleep: %s failed at %s connections (%s) where %s was measured.", k.threads, num(fl), why, s))
+				c.note(fmt.Sprintf("io-sleep: %s failed at %s connections (%s) where %s was measured.", k.threads, Num(fl), why, s))
 			}
 			c.notePartial(w, l, s, k.threads)
 		}
@@ -67,7 +67,7 @@ func (k cast) claimMemory(ws map[string]*plot.Workload, all []plot.Workload) Cla
 
 // perConnOf is the memory per connection of a point of one of the
 // configurations pcs describe.
-func perConnOf(pcs ...plot.PerConn) func(*results.Point) float64 {
+func perConnOf(pcs ...PerConn) func(*results.Point) float64 {
 	return func(p *results.Point) float64 {
 		for _, pc := range pcs {
 			if p.Key() == pc.Group.Key {
@@ -80,11 +80,11 @@ func perConnOf(pcs ...plot.PerConn) func(*results.Point) float64 {
 
 // noteMemory notes how the memory per connection of each side was
 // computed, and its parts when the cgroup gave them.
-func (c *Claim) noteMemory(workload string, pcs ...plot.PerConn) {
+func (c *Claim) noteMemory(workload string, pcs ...PerConn) {
 	for _, pc := range pcs {
 		parts := ""
-		if pc.Source == plot.SourceCgroup {
-			parts = fmt.Sprintf("; user %s, kernel %s, socket buffers %s KiB per connection", kib(pc.User), kib(pc.Kernel), kib(pc.Sock))
+		if pc.Source == SourceCgroup {
+			parts = fmt.Sprintf("; user %s, kernel %s, socket buffers %s KiB per connection", KiB(pc.User), KiB(pc.Kernel), KiB(pc.Sock))
 		}
 		c.note(fmt.Sprintf("%s, %s: %s%s.", workload, pc.Model, pc.Method(), parts))
 	}
@@ -95,9 +95,9 @@ func memorySource(sources map[string]bool, threads string) string {
 	const cgroup = "the server cgroup's charge: user memory, the kernel's share (thread stacks, page tables, slab) and socket buffers, the page cache left out"
 	rss := fmt.Sprintf("Process RSS leaves out kernel memory (socket buffers, and a thread's kernel stack and page tables), which the %s model needs more of, so a confirmation on RSS understates the gap.", threads)
 	switch {
-	case sources[plot.SourceCgroup] && sources[plot.SourceRSS]:
+	case sources[SourceCgroup] && sources[SourceRSS]:
 		return "Memory is " + cgroup + " where the points have it, else process RSS (see the notes). " + rss
-	case sources[plot.SourceCgroup]:
+	case sources[SourceCgroup]:
 		return fmt.Sprintf("Memory is %s, so what %s's threads cost the kernel is counted.", cgroup, threads)
 	}
 	return rss
@@ -111,9 +111,10 @@ func (c *Claim) referenceCaveat(k cast, what string) {
 	}
 }
 
-func (k cast) claimIO(ws map[string]*plot.Workload) Claim {
+func (k cast) claimIO(ws map[string]*Workload) Claim {
 	c := Claim{
 		Statement: "For I/O-heavy work an event loop keeps up with, or beats, one thread per connection.",
+		Short:     "I/O throughput", Threshold: ioRule,
 		Rule: fmt.Sprintf("For each event-loop model (%s) in io-sleep, io-upstream and file, at the highest connection count both it and %s were measured at, the paired throughput ratio: %s; both client-bound is inconclusive. %s failing at a level the loop served also confirms.",
 			sentence(k.loops), k.threads, ioRule, k.threads),
 	}
@@ -137,7 +138,7 @@ func (k cast) claimIO(ws map[string]*plot.Workload) Claim {
 
 // readIO adds the readings of loop s against the threads in workload w;
 // false when there is none.
-func (k cast) readIO(c *Claim, w *plot.Workload, s string) bool {
+func (k cast) readIO(c *Claim, w *Workload, s string) bool {
 	l := common(w, s, "default", k.threads, "default")
 	if math.IsNaN(l) {
 		return false
@@ -148,10 +149,10 @@ func (k cast) readIO(c *Claim, w *plot.Workload, s string) bool {
 	if gs.ClientBound() && gt.ClientBound() {
 		v = Inconclusive
 	}
-	c.addPaired(v, pr, fmt.Sprintf("%s at %s connections: %s %s req/s against %s %s", w.Name, num(l), s, num(pr.A.Median), k.threads, num(pr.B.Median)), boundNote(gs, gt))
+	c.addPaired(v, pr, fmt.Sprintf("%s %s: %s ÷ %s", w.Name, Num(l), s, k.threads), fmt.Sprintf("%s at %s connections: %s %s req/s against %s %s", w.Name, Num(l), s, Num(pr.A.Median), k.threads, Num(pr.B.Median)), boundNote(gs, gt))
 	if fl, why, ok := failedAbove(w, k.threads, s, l); ok {
-		c.add(Confirmed, "%s at %s connections: %s failed (%s), %s served %s req/s", w.Name, num(fl), k.threads, why, s,
-			num(median(group(w, s, "default", fl), tput)))
+		c.add(Confirmed, fmt.Sprintf("%s %s: %s failed, %s served", w.Name, Num(fl), k.threads, s), "%s at %s connections: %s failed (%s), %s served %s req/s", w.Name, Num(fl), k.threads, why, s,
+			Num(median(group(w, s, "default", fl), tput)))
 	}
 	c.notePartial(w, l, s, k.threads)
 	return true
@@ -167,9 +168,10 @@ func boundNote(gs ...*results.Group) string {
 	return ""
 }
 
-func (k cast) claimBlocking(ws map[string]*plot.Workload) Claim {
+func (k cast) claimBlocking(ws map[string]*Workload) Claim {
 	c := Claim{
 		Statement: "CPU-heavy work run on the loop blocks every other request, and moving it to the thread pool fixes that.",
+		Short:     "blocking, and the pool", Threshold: blockingRule,
 		Rule: fmt.Sprintf("In mixed, for each model measured both inline (default) and with cpu-offload, at the highest offered rate both were measured at, the paired ratio of the main route's (/plaintext) p99 inline ÷ with cpu-offload: %s. Loop lag is shown for context.",
 			blockingRule),
 	}
@@ -183,7 +185,7 @@ func (k cast) claimBlocking(ws map[string]*plot.Workload) Claim {
 		return c
 	}
 	p99 := func(p *results.Point) float64 {
-		if l := plot.RouteLatency(p, route); l != nil {
+		if l := RouteLatency(p, route); l != nil {
 			return l.P99
 		}
 		return math.NaN()
@@ -195,12 +197,12 @@ func (k cast) claimBlocking(ws map[string]*plot.Workload) Claim {
 		}
 		gi, goff := group(w, m, "default", l), group(w, m, "cpu-offload", l)
 		pr := pair(gi, goff, p99)
-		c.addPaired(blockingRule.grade(pr.Ratio), pr, fmt.Sprintf("mixed at %s req/s: %s %s p99 %s ms inline against %s ms with cpu-offload",
-			num(l), m, route, num(pr.A.Median/1000), num(pr.B.Median/1000)), lagNote(gi, goff))
+		c.addPaired(blockingRule.grade(pr.Ratio), pr, fmt.Sprintf("mixed %s/s: %s inline ÷ cpu-offload", Num(l), m), fmt.Sprintf("mixed at %s req/s: %s %s p99 %s ms inline against %s ms with cpu-offload",
+			Num(l), m, route, Num(pr.A.Median/1000), Num(pr.B.Median/1000)), lagNote(gi, goff))
 		c.poolCaveat(gi)
 	}
 	if th := group(w, k.threads, "default", w.Chosen()); usable(th) {
-		c.note(fmt.Sprintf("%s, for reference, at %s req/s: %s p99 %s ms.", k.threads, num(w.Chosen()), route, num(median(th, p99)/1000)))
+		c.note(fmt.Sprintf("%s, for reference, at %s req/s: %s p99 %s ms.", k.threads, Num(w.Chosen()), route, Num(median(th, p99)/1000)))
 	}
 	return c
 }
@@ -217,15 +219,15 @@ func (c *Claim) poolCaveat(g *results.Group) {
 
 // lagNote gives the loop lag p99 inline and offloaded, when measured.
 func lagNote(inline, offload *results.Group) string {
-	a, b := inline.Measure(lagP99), offload.Measure(lagP99)
+	a, b := inline.Measure(LagP99), offload.Measure(LagP99)
 	if a.N == 0 || b.N == 0 || math.IsNaN(a.Median) || math.IsNaN(b.Median) {
 		return ""
 	}
-	return fmt.Sprintf("; loop lag p99 %s ms inline, %s ms offloaded", num(a.Median), num(b.Median))
+	return fmt.Sprintf("; loop lag p99 %s ms inline, %s ms offloaded", Num(a.Median), Num(b.Median))
 }
 
 // models lists the models of a workload in table order.
-func models(w *plot.Workload) []string {
+func models(w *Workload) []string {
 	var out []string
 	for _, g := range w.Groups {
 		if len(out) == 0 || out[len(out)-1] != g.Key.Model {
@@ -235,9 +237,9 @@ func models(w *plot.Workload) []string {
 	return out
 }
 
-// cores is the server's CPU time over wall time: how many cores it kept
+// Cores is the server's CPU time over wall time: how many cores it kept
 // busy (CPU from its finest source, the cgroup where there is one).
-func cores(p *results.Point) float64 {
+func Cores(p *results.Point) float64 {
 	if p.Duration <= 0 {
 		return math.NaN()
 	}
@@ -247,9 +249,10 @@ func cores(p *results.Point) float64 {
 	return (p.Server.CPUUser + p.Server.CPUSys) / p.Duration
 }
 
-func (k cast) claimCores(ws map[string]*plot.Workload) Claim {
+func (k cast) claimCores(ws map[string]*Workload) Claim {
 	c := Claim{
 		Statement: "For CPU-heavy work, threads use more cores than an event loop that runs the work on its one thread.",
+		Short:     "cores used", Threshold: coresRule,
 		Rule: fmt.Sprintf("In cpu, for each event-loop model (%s) inline against %s at the highest connection count both were measured at, the paired ratio of cores used (server CPU time ÷ wall time), %s ÷ loop: %s. Inconclusive when the server had a single CPU: then no model can use more than one.",
 			sentence(k.loops), k.threads, k.threads, coresRule),
 	}
@@ -264,15 +267,15 @@ func (k cast) claimCores(ws map[string]*plot.Workload) Claim {
 		}
 		gs, gt := group(w, s, "default", l), group(w, k.threads, "default", l)
 		if n := cpuCount(gt.Points[0].ServerCPUs); n <= 1 {
-			c.add(Inconclusive, "cpu at %s connections: the server had %d CPU (server_cpus %q), so threads could not use more than one core", num(l), n, gt.Points[0].ServerCPUs)
+			c.add(Inconclusive, fmt.Sprintf("cpu %s: %s ÷ %s", Num(l), k.threads, s), "cpu at %s connections: the server had %d CPU (server_cpus %q), so threads could not use more than one core", Num(l), n, gt.Points[0].ServerCPUs)
 			continue
 		}
-		pr := pair(gt, gs, cores)
-		c.addPaired(coresRule.grade(pr.Ratio), pr, fmt.Sprintf("cpu at %s connections on %s CPUs: %s used %s cores (%s req/s), %s inline %s cores (%s req/s)",
-			num(l), gt.Points[0].ServerCPUs, k.threads, num(pr.A.Median), num(median(gt, tput)), s, num(pr.B.Median), num(median(gs, tput))), "")
+		pr := pair(gt, gs, Cores)
+		c.addPaired(coresRule.grade(pr.Ratio), pr, fmt.Sprintf("cpu %s: %s ÷ %s", Num(l), k.threads, s), fmt.Sprintf("cpu at %s connections on %s CPUs: %s used %s cores (%s req/s), %s inline %s cores (%s req/s)",
+			Num(l), gt.Points[0].ServerCPUs, k.threads, Num(pr.A.Median), Num(median(gt, tput)), s, Num(pr.B.Median), Num(median(gs, tput))), "")
 		if off := group(w, s, "cpu-offload", l); usable(off) {
 			c.note(fmt.Sprintf("%s cpu-offload at %s connections used %s cores (%s req/s).",
-				s, num(l), num(median(off, cores)), num(median(off, tput))))
+				s, Num(l), Num(median(off, Cores)), Num(median(off, tput))))
 		}
 		if s == k.reference {
 			c.caveat("counts against the claim", fmt.Sprintf("%s's cores include V8's own threads (its collector and compiler), not only the loop's.", s))
@@ -284,9 +287,10 @@ func (k cast) claimCores(ws map[string]*plot.Workload) Claim {
 	return c
 }
 
-func (k cast) claimHomemade(ws map[string]*plot.Workload, all []plot.Workload) Claim {
+func (k cast) claimHomemade(ws map[string]*Workload, all []Workload) Claim {
 	c := Claim{
 		Statement: fmt.Sprintf("The homemade libuv-style loop (%s) is as efficient as %s.", k.homemade, k.peerNames()),
+		Short:     "homemade loop's CPU", Threshold: homemadeRule,
 		Rule: fmt.Sprintf("In plaintext, at the highest connection count both were measured at, the paired ratio of server CPU per request, %s's ÷ the other's: %s (CPU per request, because one client core cannot saturate the fast servers). Throughput and c10k memory are shown for context.",
 			k.homemade, homemadeRule),
 	}
@@ -302,16 +306,16 @@ func (k cast) claimHomemade(ws map[string]*plot.Workload, all []plot.Workload) C
 		}
 		ge, gother := group(w, k.homemade, "default", l), group(w, o, "default", l)
 		pr := pair(ge, gother, cpu)
-		c.addPaired(homemadeRule.grade(pr.Ratio), pr, fmt.Sprintf("plaintext at %s connections: %s %s µs per request against %s %s µs", num(l), k.homemade, num(pr.A.Median), o, num(pr.B.Median)),
-			fmt.Sprintf("; throughput %s against %s req/s%s", num(median(ge, tput)), num(median(gother, tput)), boundNote(ge, gother)))
+		c.addPaired(homemadeRule.grade(pr.Ratio), pr, fmt.Sprintf("plaintext %s: %s ÷ %s", Num(l), k.homemade, o), fmt.Sprintf("plaintext at %s connections: %s %s µs per request against %s %s µs", Num(l), k.homemade, Num(pr.A.Median), o, Num(pr.B.Median)),
+			fmt.Sprintf("; throughput %s against %s req/s%s", Num(median(ge, tput)), Num(median(gother, tput)), boundNote(ge, gother)))
 		if o == k.reference {
 			c.caveat("favours "+k.homemade, fmt.Sprintf("%s's CPU per request includes V8 and node's HTTP layer, not only libuv, so the comparison with the real libuv is of whole servers.", o))
 		}
 	}
 	if ws["c10k"] != nil {
-		for _, pc := range plot.BytesPerConn(all, "c10k") {
+		for _, pc := range BytesPerConn(all, "c10k") {
 			if pc.Conns > 0 && (pc.Variant == "default" || pc.Variant == "") {
-				c.note(fmt.Sprintf("c10k: %s %s KiB per connection (%s).", pc.Model, kib(pc.Bytes), pc.Source))
+				c.note(fmt.Sprintf("c10k: %s %s KiB per connection (%s).", pc.Model, KiB(pc.Bytes), pc.Source))
 			}
 		}
 	}

@@ -1,11 +1,11 @@
-package plot_test
+package analysis_test
 
 import (
 	"math"
 	"strings"
 	"testing"
 
-	"loopbench/harness/plot"
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
 )
@@ -15,17 +15,17 @@ import (
 // saying so, where the points have none.
 func TestBytesPerConnSource(t *testing.T) {
 	run := plottest.Run()
-	threaded := func(run *results.Run) plot.PerConn {
-		for _, pc := range plot.BytesPerConn(plot.Workloads(run), "c10k") {
+	threaded := func(run *results.Run) analysis.PerConn {
+		for _, pc := range analysis.BytesPerConn(analysis.Workloads(run), "c10k") {
 			if pc.Model == "threaded" {
 				return pc
 			}
 		}
 		t.Fatal("no c10k threaded")
-		return plot.PerConn{}
+		return analysis.PerConn{}
 	}
 	pc := threaded(run)
-	if pc.Source != plot.SourceCgroup || !strings.HasPrefix(pc.Method(), "(cgroup memory at 10004 connections") {
+	if pc.Source != analysis.SourceCgroup || !strings.HasPrefix(pc.Method(), "(cgroup memory at 10004 connections") {
 		t.Errorf("with cgroup figures: source %s, method %q", pc.Source, pc.Method())
 	}
 	// The fixture's threads cost 25 KiB of user memory, 22 of the kernel's
@@ -45,7 +45,7 @@ func TestBytesPerConnSource(t *testing.T) {
 		run.Points[i].Server.Memory = nil
 	}
 	pc = threaded(run)
-	if pc.Source != plot.SourceRSS || pc.Kernel != 0 || !strings.Contains(pc.Method(), "RSS only: no cgroup figures") ||
+	if pc.Source != analysis.SourceRSS || pc.Kernel != 0 || !strings.Contains(pc.Method(), "RSS only: no cgroup figures") ||
 		math.Abs(pc.Bytes/1024-25) > 0.5 {
 		t.Errorf("without cgroup figures: source %s, %.2f KiB (kernel %g), method %q", pc.Source, pc.Bytes/1024, pc.Kernel, pc.Method())
 	}

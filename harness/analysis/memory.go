@@ -1,155 +1,11 @@
-package plot
+package analysis
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 
 	"loopbench/harness/results"
 )
-
-// compareSeries orders keys by model (the model table's order, then
-// models it lacks by name), then variant (the default first).
-func compareSeries(a, b results.Key) int {
-	variant := func(v string) string {
-		if v == "default" || v == "" {
-			return ""
-		}
-		return v
-	}
-	return cmp.Or(cmp.Compare(rank(a.Model), rank(b.Model)), cmp.Compare(a.Model, b.Model),
-		cmp.Compare(variant(a.Variant), variant(b.Variant)))
-}
-
-// Workload is the measured configurations of one workload, ready to draw.
-type Workload struct {
-	Name string
-	// Mode of its points: closed, open, replay or idle.
-	Mode string
-	// Groups are the configurations, ordered by series then level.
-	Groups []results.Group
-}
-
-// Workloads gathers a run's points by workload, in the order the run lists
-// its workloads (then any other workload met in the points).
-func Workloads(run *results.Run) []Workload {
-	var names []string
-	for _, w := range run.Workloads {
-		names = append(names, w.Name)
-	}
-	byName := map[string][]results.Point{}
-	modes := map[string]string{}
-	for _, p := range run.Points {
-		if !slices.Contains(names, p.Workload) {
-			names = append(names, p.Workload)
-		}
-		byName[p.Workload] = append(byName[p.Workload], p)
-		modes[p.Workload] = p.Mode
-	}
-	var out []Workload
-	for _, n := range names {
-		if len(byName[n]) == 0 {
-			continue
-		}
-		gs := results.Groups(byName[n])
-		slices.SortStableFunc(gs, func(a, b results.Group) int {
-			return cmp.Or(compareSeries(a.Key, b.Key), cmp.Compare(Level(&a), Level(&b)))
-		})
-		out = append(out, Workload{Name: n, Mode: modes[n], Groups: gs})
-	}
-	return out
-}
-
-// Level is a configuration's position on the x axis: idle connections
-// held for idle-mode points (c10k), the offered rate for open-loop points,
-// otherwise the connection count.
-func Level(g *results.Group) float64 {
-	if len(g.Points) > 0 && g.Points[0].Mode == "idle" {
-		return float64(g.Key.IdleConnections)
-	}
-	return g.Key.Level()
-}
-
-// LevelLabel names the x axis of a workload in words, with its unit.
-func (w *Workload) LevelLabel() string {
-	switch w.Mode {
-	case "open":
-		return "offered rate (requests/s, log scale)"
-	case "idle":
-		return "idle connections held (log scale)"
-	}
-	if len(w.Groups) > 0 && w.Groups[0].Key.Pipeline > 1 {
-		return "connections, pipelined (log scale)"
-	}
-	return "connections (log scale)"
-}
-
-// Levels are the distinct load levels of the workload, ascending.
-func (w *Workload) Levels() []float64 {
-	var ls []float64
-	for i := range w.Groups {
-		ls = append(ls, Level(&w.Groups[i]))
-	}
-	slices.Sort(ls)
-	return slices.Compact(ls)
-}
-
-// Chosen is the level the single-point charts (spectrum, CPU, timeline)
-// and the report's comparisons use: the level where the most series were
-// measured (not failed), the highest such level on a tie, or the highest
-// level when nothing was measured. So the chosen point is the heaviest
-// load that still compares every model that could take it.
-func (w *Workload) Chosen() float64 {
-	count := map[float64]int{}
-	for i := range w.Groups {
-		if !w.Groups[i].Failed() {
-			count[Level(&w.Groups[i])]++
-		}
-	}
-	levels := w.Levels()
-	if len(levels) == 0 {
-		return math.NaN()
-	}
-	best, n := levels[len(levels)-1], 0
-	for _, l := range levels {
-		if count[l] >= n && count[l] > 0 {
-			best, n = l, count[l]
-		}
-	}
-	return best
-}
-
-// At returns the workload's groups at level, in series order.
-func (w *Workload) At(level float64) []*results.Group {
-	var gs []*results.Group
-	for i := range w.Groups {
-		if Level(&w.Groups[i]) == level {
-			gs = append(gs, &w.Groups[i])
-		}
-	}
-	return gs
-}
-
-// SeriesOf draws figure f (the median over repetitions, with their range)
-// against the level, one series per model and variant. Points where f is
-// not defined (f returns NaN) are left out.
-func (w *Workload) SeriesOf(f func(*results.Point) float64) []Series {
-	var out []Series
-	for i := range w.Groups {
-		g := &w.Groups[i]
-		if len(out) == 0 || out[len(out)-1].Model != g.Key.Model || out[len(out)-1].Variant != g.Key.Variant {
-			out = append(out, Series{Model: g.Key.Model, Variant: g.Key.Variant})
-		}
-		st := g.Measure(f)
-		if !g.Failed() && math.IsNaN(st.Median) {
-			continue
-		}
-		s := &out[len(out)-1]
-		s.Points = append(s.Points, XY{X: Level(g), Y: st.Median, Min: st.Min, Max: st.Max, ClientBound: g.ClientBound(), Failed: g.Failed(), Partial: st.Partial})
-	}
-	return out
-}
 
 // The memory figures a PerConn is computed from.
 const (
@@ -347,12 +203,6 @@ func baseline(ws []Workload, hi *results.Group, source string) (*results.Group, 
 		}
 	}
 	return nil, ""
-}
-
-// usable reports whether g has a usable repetition.
-func usable(g *results.Group) bool {
-	ps := Measured(g)
-	return len(ps) > 0 && ps[0].Usable()
 }
 
 // rss is the server's resident set at the end of the interval (peak RSS if

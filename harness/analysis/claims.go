@@ -1,4 +1,4 @@
-package report
+package analysis
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"loopbench/harness/pairs"
-	"loopbench/harness/plot"
 	"loopbench/harness/results"
 	"loopbench/servers"
 )
@@ -130,17 +129,28 @@ type Claim struct {
 	// Caveats are what the figures include or miss that could move the
 	// verdict, each saying which way.
 	Caveats []Caveat
-	// Rule states the thresholds.
-	Rule string
-	// Charts name the charts (plot.Name) that show the readings.
-	Charts []string
+	// Rule states the thresholds; Threshold is what every reading's ratio
+	// is graded on.
+	Rule      string
+	Threshold Threshold
+	// Short names the claim in a few words, for the scorecard.
+	Short string
 }
 
 // Reading is one comparison and what it says.
 type Reading struct {
 	Text    string
 	Verdict Verdict
+	// Label names the comparison in a few words, for the scorecard:
+	// "c10k: eventloop ÷ threaded".
+	Label string
+	// Ratio is the paired ratio the reading grades (N is 0 for a reading
+	// that is no ratio, such as a model failing where the other served).
+	Ratio results.Stat
 }
+
+// HasRatio reports whether the reading is a paired ratio.
+func (r Reading) HasRatio() bool { return r.Ratio.N > 0 }
 
 // decide sets the claim's verdict from its readings.
 func (c *Claim) decide() {
@@ -186,7 +196,7 @@ func (c *Claim) Summary() string {
 	if len(parts) == 0 {
 		return "no reading"
 	}
-	return plural(len(c.Readings), "reading") + ": " + strings.Join(parts, ", ")
+	return Plural(len(c.Readings), "reading") + ": " + strings.Join(parts, ", ")
 }
 
 // note adds a context line once.
@@ -207,15 +217,17 @@ func (c *Claim) caveat(direction, text string) {
 	}
 }
 
-func (c *Claim) add(v Verdict, format string, args ...any) {
-	c.Readings = append(c.Readings, Reading{fmt.Sprintf(format, args...), v})
+// add adds a reading that is no ratio, labelled label.
+func (c *Claim) add(v Verdict, label, format string, args ...any) {
+	c.Readings = append(c.Readings, Reading{Text: fmt.Sprintf(format, args...), Verdict: v, Label: label})
 }
 
-// addPaired adds a reading of a paired ratio: head names the comparison,
-// the ratio follows with its interval, then tail and the repetitions left
-// out.
-func (c *Claim) addPaired(v Verdict, pr pairs.Paired, head, tail string) {
-	c.add(v, "%s: %s%s%s", head, interval(pr.Ratio), tail, leftOut(pr.LeftOut))
+// addPaired adds a reading of a paired ratio, labelled label: head names
+// the comparison, the ratio follows with its interval, then tail and the
+// repetitions left out.
+func (c *Claim) addPaired(v Verdict, pr pairs.Paired, label, head, tail string) {
+	c.Readings = append(c.Readings, Reading{Text: fmt.Sprintf("%s: %s%s%s", head, Interval(pr.Ratio), tail, leftOut(pr.LeftOut)),
+		Verdict: v, Label: label, Ratio: pr.Ratio})
 }
 
 // pair compares two configurations on figure f, repetition by repetition.
@@ -223,37 +235,50 @@ func pair(a, b *results.Group, f func(*results.Point) float64) pairs.Paired {
 	return pairs.Pair(a.Points, b.Points, pairs.Metric{Value: f})
 }
 
-// threshold is a claim's two bounds on a ratio: at or past good confirms,
-// strictly past bad refutes; lower says good lies below.
-type threshold struct {
-	good, bad float64
-	lower     bool
+// Threshold is a claim's two bounds on a ratio: at or past Good confirms,
+// strictly past Bad refutes; Lower says Good lies below.
+type Threshold struct {
+	Good, Bad float64
+	Lower     bool
 }
 
 // The thresholds of the claims.
 var (
-	memoryRule   = threshold{MemoryFarLess, MemoryNotLess, true}
-	ioRule       = threshold{KeepsUp, FallsBehind, false}
-	blockingRule = threshold{Blocked, Unblocked, false}
-	coresRule    = threshold{MoreCores, SameCores, false}
-	homemadeRule = threshold{AsEfficient, Heavier, true}
+	memoryRule   = Threshold{MemoryFarLess, MemoryNotLess, true}
+	ioRule       = Threshold{KeepsUp, FallsBehind, false}
+	blockingRule = Threshold{Blocked, Unblocked, false}
+	coresRule    = Threshold{MoreCores, SameCores, false}
+	homemadeRule = Threshold{AsEfficient, Heavier, true}
 )
 
 // String states the threshold as a rule on the interval.
-func (t threshold) String() string {
-	if t.lower {
-		return fmt.Sprintf("a 95%% interval wholly ≤ %g confirms, wholly > %g refutes", t.good, t.bad)
+func (t Threshold) String() string {
+	return fmt.Sprintf("a 95%% interval wholly %s confirms, wholly %s refutes", t.Confirms(), t.Refutes())
+}
+
+// Confirms is the confirming side of the threshold: "≥ 0.9".
+func (t Threshold) Confirms() string {
+	if t.Lower {
+		return fmt.Sprintf("≤ %g", t.Good)
 	}
-	return fmt.Sprintf("a 95%% interval wholly ≥ %g confirms, wholly < %g refutes", t.good, t.bad)
+	return fmt.Sprintf("≥ %g", t.Good)
+}
+
+// Refutes is the refuting side of the threshold: "< 0.75".
+func (t Threshold) Refutes() string {
+	if t.Lower {
+		return fmt.Sprintf("> %g", t.Bad)
+	}
+	return fmt.Sprintf("< %g", t.Bad)
 }
 
 // grade reads a paired ratio against t: it confirms only when its whole
 // 95% interval is at or past good, refutes only when it is wholly past
 // bad, and is inconclusive otherwise, as it is without an interval (fewer
 // than 6 pairs). No pair at all is not a measurement.
-func (t threshold) grade(r results.Stat) Verdict {
-	lo, hi, good, bad := r.Lo, r.Hi, t.good, t.bad
-	if t.lower {
+func (t Threshold) grade(r results.Stat) Verdict {
+	lo, hi, good, bad := r.Lo, r.Hi, t.Good, t.Bad
+	if t.Lower {
 		lo, hi, good, bad = -r.Hi, -r.Lo, -good, -bad
 	}
 	switch {
@@ -272,29 +297,21 @@ func (t threshold) grade(r results.Stat) Verdict {
 
 // Claims checks each claim of the argument against the run.
 func Claims(run *results.Run) []Claim {
-	ws := map[string]*plot.Workload{}
-	all := plot.Workloads(run)
+	ws := map[string]*Workload{}
+	all := Workloads(run)
 	for i := range all {
 		ws[all[i].Name] = &all[i]
 	}
 	k := castOf()
 	cs := []Claim{k.claimMemory(ws, all), k.claimIO(ws), k.claimBlocking(ws), k.claimCores(ws), k.claimHomemade(ws, all)}
-	charts := [][]string{
-		{"c10k-" + plot.KindBytesPerConn, "io-sleep-" + plot.KindMemory},
-		{"io-sleep-" + plot.KindThroughput, "io-upstream-" + plot.KindThroughput, "file-" + plot.KindThroughput},
-		{"mixed-" + plot.KindRouteLatency, plot.KindLoopLag},
-		{"cpu-" + plot.KindThroughput, "cpu-" + plot.KindCPU},
-		{"plaintext-" + plot.KindCPU, "plaintext-" + plot.KindThroughput},
-	}
 	for i := range cs {
 		cs[i].decide()
-		cs[i].Charts = charts[i]
 	}
 	return cs
 }
 
 // group returns the configuration of a series at level, or nil.
-func group(w *plot.Workload, model, variant string, level float64) *results.Group {
+func group(w *Workload, model, variant string, level float64) *results.Group {
 	for _, g := range w.At(level) {
 		if g.Key.Model == model && g.Key.Variant == variant {
 			return g
@@ -305,7 +322,7 @@ func group(w *plot.Workload, model, variant string, level float64) *results.Grou
 
 // common is the highest level at which both series have a usable
 // repetition, or NaN.
-func common(w *plot.Workload, a, av, b, bv string) float64 {
+func common(w *Workload, a, av, b, bv string) float64 {
 	best := math.NaN()
 	for _, l := range w.Levels() {
 		if usable(group(w, a, av, l)) && usable(group(w, b, bv, l)) {
@@ -322,7 +339,7 @@ func usable(g *results.Group) bool {
 
 // failedAbove returns the lowest level above level at which model failed
 // while other was measured, and the reason.
-func failedAbove(w *plot.Workload, model, other string, level float64) (float64, string, bool) {
+func failedAbove(w *Workload, model, other string, level float64) (float64, string, bool) {
 	for _, l := range w.Levels() {
 		g, o := group(w, model, "default", l), group(w, other, "default", l)
 		if l > level && g != nil && g.Failed() && usable(o) {
@@ -335,11 +352,11 @@ func failedAbove(w *plot.Workload, model, other string, level float64) (float64,
 // notePartial notes each level above level at which one of the series
 // (default variants) was measured only by partial points, and so was
 // passed over by common.
-func (c *Claim) notePartial(w *plot.Workload, level float64, models ...string) {
+func (c *Claim) notePartial(w *Workload, level float64, models ...string) {
 	for _, l := range w.Levels() {
 		for _, m := range models {
 			if g := group(w, m, "default", l); l > level && g != nil && !g.Failed() && !usable(g) {
-				c.note(fmt.Sprintf("%s at %s: every repetition of %s was partial (%s), so none is compared.", w.Name, num(l), m, reasons(g)))
+				c.note(fmt.Sprintf("%s at %s: every repetition of %s was partial (%s), so none is compared.", w.Name, Num(l), m, reasons(g)))
 			}
 		}
 	}
@@ -381,4 +398,21 @@ func cpuCount(list string) int {
 		n += b - a + 1
 	}
 	return n
+}
+
+// LagP99 is the loop lag p99 in ms, NaN for a model that does not measure it.
+func LagP99(p *results.Point) float64 {
+	if p.LoopLag == nil {
+		return math.NaN()
+	}
+	return p.LoopLag.P99
+}
+
+// Sides names who plays each part of the argument, from the model table:
+// the event-loop side in a sentence ("eventloop (the homemade libuv) and
+// node (the real one)") and the thread-per-connection model it is held
+// against.
+func Sides() (design, threads string) {
+	k := castOf()
+	return k.design(), k.threads
 }

@@ -1,4 +1,4 @@
-package report
+package analysis
 
 import (
 	"strings"
@@ -106,11 +106,11 @@ func TestMemorySource(t *testing.T) {
 // TestGrade grades paired ratios on their 95% interval: only an interval
 // wholly past a threshold decides.
 func TestGrade(t *testing.T) {
-	higher := threshold{good: 1.25, bad: 0.8}            // higher is better
-	lower := threshold{good: 0.5, bad: 1.0, lower: true} // lower is better
+	higher := Threshold{Good: 1.25, Bad: 0.8}            // higher is better
+	lower := Threshold{Good: 0.5, Bad: 1.0, Lower: true} // lower is better
 	tests := []struct {
 		name   string
-		rule   threshold
+		rule   Threshold
 		ratios []float64
 		want   Verdict
 		text   string
@@ -142,7 +142,7 @@ func TestGrade(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := results.StatOf(tt.ratios)
-		if got, text := tt.rule.grade(r), interval(r); got != tt.want || !strings.Contains(text, tt.text) {
+		if got, text := tt.rule.grade(r), Interval(r); got != tt.want || !strings.Contains(text, tt.text) {
 			t.Errorf("%s: %s %q, want %s %q", tt.name, got, text, tt.want, tt.text)
 		}
 	}

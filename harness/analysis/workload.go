@@ -1,0 +1,233 @@
+package analysis
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/BurntSushi/toml"
+
+	"loopbench/harness/results"
+	"loopbench/harness/workload"
+	"loopbench/servers"
+)
+
+// compareSeries orders keys by model (the model table's order, then
+// models it lacks by name), then variant (the default first).
+func compareSeries(a, b results.Key) int {
+	variant := func(v string) string {
+		if v == "default" || v == "" {
+			return ""
+		}
+		return v
+	}
+	return cmp.Or(cmp.Compare(rank(a.Model), rank(b.Model)), cmp.Compare(a.Model, b.Model),
+		cmp.Compare(variant(a.Variant), variant(b.Variant)))
+}
+
+// Workload is the measured configurations of one workload, ready to draw.
+type Workload struct {
+	Name string
+	// Mode of its points: closed, open, replay or idle.
+	Mode string
+	// Groups are the configurations, ordered by series then level.
+	Groups []results.Group
+	// Warmup is the warm-up before each point's measured interval, in
+	// seconds, as the run's copy of the workload file gives it (0 when
+	// the run lacks it).
+	Warmup float64
+}
+
+// Workloads gathers a run's points by workload, in the order the run lists
+// its workloads (then any other workload met in the points).
+func Workloads(run *results.Run) []Workload {
+	var names []string
+	for _, w := range run.Workloads {
+		names = append(names, w.Name)
+	}
+	byName := map[string][]results.Point{}
+	modes := map[string]string{}
+	for _, p := range run.Points {
+		if !slices.Contains(names, p.Workload) {
+			names = append(names, p.Workload)
+		}
+		byName[p.Workload] = append(byName[p.Workload], p)
+		modes[p.Workload] = p.Mode
+	}
+	var out []Workload
+	for _, n := range names {
+		if len(byName[n]) == 0 {
+			continue
+		}
+		gs := results.Groups(byName[n])
+		slices.SortStableFunc(gs, func(a, b results.Group) int {
+			return cmp.Or(compareSeries(a.Key, b.Key), cmp.Compare(Level(&a), Level(&b)))
+		})
+		out = append(out, Workload{Name: n, Mode: modes[n], Groups: gs, Warmup: warmup(run, n)})
+	}
+	return out
+}
+
+// Level is a configuration's position on the x axis: idle connections
+// held for idle-mode points (c10k), the offered rate for open-loop points,
+// otherwise the connection count.
+func Level(g *results.Group) float64 {
+	if len(g.Points) > 0 && g.Points[0].Mode == "idle" {
+		return float64(g.Key.IdleConnections)
+	}
+	return g.Key.Level()
+}
+
+// Levels are the distinct load levels of the workload, ascending.
+func (w *Workload) Levels() []float64 {
+	var ls []float64
+	for i := range w.Groups {
+		ls = append(ls, Level(&w.Groups[i]))
+	}
+	slices.Sort(ls)
+	return slices.Compact(ls)
+}
+
+// Chosen is the level the single-point charts (spectrum, CPU, timeline)
+// and the report's comparisons use: the level where the most series were
+// measured (not failed), the highest such level on a tie, or the highest
+// level when nothing was measured. So the chosen point is the heaviest
+// load that still compares every model that could take it.
+func (w *Workload) Chosen() float64 {
+	count := map[float64]int{}
+	for i := range w.Groups {
+		if !w.Groups[i].Failed() {
+			count[Level(&w.Groups[i])]++
+		}
+	}
+	levels := w.Levels()
+	if len(levels) == 0 {
+		return math.NaN()
+	}
+	best, n := levels[len(levels)-1], 0
+	for _, l := range levels {
+		if count[l] >= n && count[l] > 0 {
+			best, n = l, count[l]
+		}
+	}
+	return best
+}
+
+// At returns the workload's groups at level, in series order.
+func (w *Workload) At(level float64) []*results.Group {
+	var gs []*results.Group
+	for i := range w.Groups {
+		if Level(&w.Groups[i]) == level {
+			gs = append(gs, &w.Groups[i])
+		}
+	}
+	return gs
+}
+
+// rank is a model's place in legends and tables: its row in the model
+// table, and after every row for a model the table lacks.
+func rank(model string) int {
+	all := servers.All()
+	for i, e := range all {
+		if e.Name == model {
+			return i
+		}
+	}
+	return len(all)
+}
+
+// Series lists the workload's series (model and variant), in order.
+func (w *Workload) Series() []results.Key {
+	var out []results.Key
+	for i := range w.Groups {
+		k := results.Key{Model: w.Groups[i].Key.Model, Variant: w.Groups[i].Key.Variant}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// LevelName names the load level in a table header or a narrow axis:
+// connections, offered requests/s or idle connections.
+func (w *Workload) LevelName() string {
+	switch w.Mode {
+	case "open":
+		return "offered requests/s"
+	case "idle":
+		return "idle connections"
+	}
+	return "connections"
+}
+
+// LevelWords names a level of the workload: "256 connections", "20k
+// requests/s".
+func (w *Workload) LevelWords(level float64) string {
+	switch w.Mode {
+	case "open":
+		return Num(level) + " requests/s"
+	case "idle":
+		return Num(level) + " idle connections"
+	}
+	return Num(level) + " connections"
+}
+
+// MainRoute is the route most requests of a mixed workload went to (the
+// /plaintext of mixed), or "" when the points have a single route: its
+// latency alone shows whether the rare slow route holds it up.
+func (w *Workload) MainRoute() string {
+	rs := w.Routes()
+	if len(rs) < 2 {
+		return ""
+	}
+	return rs[0]
+}
+
+// Routes lists the routes of the workload's points, the most requested
+// first (by name on a tie).
+func (w *Workload) Routes() []string {
+	n := map[string]int64{}
+	var rs []string
+	for i := range w.Groups {
+		for _, p := range w.Groups[i].Points {
+			for _, r := range p.Routes {
+				if _, ok := n[r.Route]; !ok {
+					rs = append(rs, r.Route)
+				}
+				n[r.Route] += r.Requests
+			}
+		}
+	}
+	slices.SortStableFunc(rs, func(a, b string) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
+	return rs
+}
+
+// RouteLatency returns the latency of route in p, or nil.
+func RouteLatency(p *results.Point, route string) *results.Latency {
+	for i := range p.Routes {
+		if p.Routes[i].Route == route {
+			return &p.Routes[i].Latency
+		}
+	}
+	return nil
+}
+
+// warmup reads the warm-up of workload name from the run's copy of its
+// file, with the [quick] override where the run was quick; 0 when the
+// run has no copy or it does not parse.
+func warmup(run *results.Run, name string) float64 {
+	for _, rw := range run.Workloads {
+		if rw.Name != name || rw.Source == "" {
+			continue
+		}
+		var w workload.Workload
+		if _, err := toml.Decode(rw.Source, &w); err != nil {
+			return 0
+		}
+		if run.Quick {
+			return w.Quick().Warmup.Seconds()
+		}
+		return w.Warmup.Seconds()
+	}
+	return 0
+}

@@ -1,0 +1,53 @@
+package report
+
+import (
+	"fmt"
+
+	"loopbench/harness/analysis"
+)
+
+// scoreRow is one line of the scorecard: a claim's heading (Claim set) or
+// one of its readings.
+type scoreRow struct {
+	Mark, Claim, Reading, Ratio, Confirms, Refutes string
+}
+
+// marks are the scorecard's symbols, the way k6 prints its thresholds.
+var marks = map[analysis.Verdict]string{
+	analysis.Confirmed:    "✓",
+	analysis.Refuted:      "✗",
+	analysis.Inconclusive: "?",
+	analysis.NotMeasured:  "–",
+}
+
+// scorecard is the verdict table: per claim, a heading with its verdict
+// and thresholds, then each reading with its mark and paired ratio.
+func scorecard(claims []analysis.Claim) []scoreRow {
+	var out []scoreRow
+	for i := range claims {
+		c := &claims[i]
+		out = append(out, scoreRow{Mark: marks[c.Verdict], Claim: fmt.Sprintf("%d. %s", i+1, c.Short),
+			Reading: string(c.Verdict) + ": " + c.Summary(), Confirms: c.Threshold.Confirms(), Refutes: c.Threshold.Refutes()})
+		for _, r := range c.Readings {
+			out = append(out, scoreRow{Mark: marks[r.Verdict], Reading: r.Label, Ratio: shortRatio(r)})
+		}
+	}
+	return out
+}
+
+// shortRatio writes a reading's paired ratio for the scorecard: with its
+// 95% interval, "0.872× [0.867, 0.887]"; below 6 pairs with the range and
+// count, "0.0494× (range 0.0486–0.05, n=3)"; "no ratio" for a reading
+// that is none.
+func shortRatio(r analysis.Reading) string {
+	s := r.Ratio
+	switch {
+	case !r.HasRatio():
+		return "no ratio"
+	case s.HasCI():
+		return fmt.Sprintf("%s [%s, %s]", analysis.Ratio(s.Median), analysis.Sig3(s.Lo), analysis.Sig3(s.Hi))
+	case s.N == 1:
+		return analysis.Ratio(s.Median) + " (n=1)"
+	}
+	return fmt.Sprintf("%s (range %s–%s, n=%d)", analysis.Ratio(s.Median), analysis.Sig3(s.Min), analysis.Sig3(s.Max), s.N)
+}
