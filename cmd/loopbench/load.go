@@ -86,6 +86,8 @@ type loadFlags struct {
 	json  bool
 	// serverPID is the server process to read from /proc, or 0.
 	serverPID int
+	// share splits one load between several generators (share.go).
+	share shareFlags
 	// command is the client to time with --connections 0, if any.
 	command []string
 }
@@ -112,6 +114,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	fs.StringVar(&c.Engine, "engine", "", "closed-loop `engine`: epoll (one loop per CPU, like wrk) or goroutines (one per connection); default epoll where Linux has it")
 	fs.IntVar(&f.serverPID, "server-pid", 0, "read the server process `pid` from /proc over the measured interval: CPU time, memory, threads, context switches")
 	fs.BoolVar(&f.json, "json", false, "print the point as JSON (the results schema) instead of text")
+	f.share.define(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -119,7 +122,10 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	if len(f.command) > 0 && !f.watching() {
 		return nil, usagef("load: unexpected argument %q (targets go in --route; a client command to time needs --connections 0)", fs.Arg(0))
 	}
-	return f, f.configure(fs)
+	if err := f.configure(fs); err != nil {
+		return f, err
+	}
+	return f, f.share.apply(&f.cfg)
 }
 
 // configure sets the mode and the mix from the flags.
@@ -197,10 +203,15 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
+	ctx, stopEOF := f.share.untilEOF(ctx)
+	defer stopEOF()
 	if f.watching() {
 		return watch(ctx, f, m, stdout, stderr)
 	}
-	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = m.Begin, m.Finish
+	f.cfg.OnMeasure, f.cfg.OnMeasureEnd = f.share.window(m.Begin, m.Finish)
+	if err := f.share.waitStart(ctx); err != nil {
+		return err
+	}
 	started := time.Now()
 	res, err := loadgen.Run(ctx, f.cfg)
 	m.Finish()
@@ -209,7 +220,7 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	p := loadPoint(f, res, m, started)
 	if f.json {
-		if werr := writeLoadJSON(stdout, p, res); werr != nil {
+		if werr := writeLoadJSON(stdout, p, res, &f.share); werr != nil {
 			return werr
 		}
 	} else {
@@ -244,7 +255,7 @@ func watch(ctx context.Context, f *loadFlags, m *meter.Meter, stdout, stderr io.
 	}
 	p := loadPoint(f, &loadgen.Result{Duration: m.Wall()}, m, started)
 	if f.json {
-		if werr := writeLoadJSON(stdout, p, &loadgen.Result{}); werr != nil {
+		if werr := writeLoadJSON(stdout, p, &loadgen.Result{}, &f.share); werr != nil {
 			return werr
 		}
 	} else {
@@ -309,11 +320,18 @@ type loadJSON struct {
 	Reconnects int64          `json:"reconnects"`
 	IdleOpened int            `json:"idle_opened,omitempty"`
 	IdleHeld   int            `json:"idle_held,omitempty"`
+	// Host, Share and the measured window (this host's clock) are what
+	// `loopbench merge` needs to add several generators' points.
+	Host        string    `json:"host,omitempty"`
+	Share       string    `json:"share,omitempty"`
+	WindowStart time.Time `json:"window_start,omitzero"`
+	WindowEnd   time.Time `json:"window_end,omitzero"`
 }
 
-func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result) error {
+func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result, s *shareFlags) error {
 	out := loadJSON{Point: p, Offered: res.Offered, Queued: res.Queued, Reconnects: res.Reconnects,
 		IdleOpened: res.IdleOpened, IdleHeld: res.IdleHeld}
+	out.Host, out.Share, out.WindowStart, out.WindowEnd = s.record()
 	if res.SendLag != nil && res.SendLag.TotalCount() > 0 {
 		out.SendLagP99 = float64(res.SendLag.ValueAtQuantile(99))
 	}

@@ -30,12 +30,16 @@ var commands = []command{
 	{"models", "list the server models and whether they run here", runModels},
 	{"run", "drive models through workloads and write results", runRun},
 	{"load", "drive one running server with the load generator", runLoad},
+	{"merge", "merge the points of load generators that drove one server together", runMerge},
 	{"plot", "draw the charts of a results directory", runPlot},
 	{"report", "write REPORT.md from a results directory", runReport},
 	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
 	{"compare", "compare two runs point by point; exit 1 on a significant regression", runCompare},
 	{"ab", "measure two builds against each other, interleaved on this machine; exit 1 on a regression", runAB},
 	{"export", "write a run in the Go benchmark format, github-action-benchmark's or Bencher's", runExport},
+	{"describe", "describe this host (CPU, memory, kernel, NIC, sysctls) as JSON", runDescribe},
+	{"sample", "stream a process's /proc and cgroup figures every 100 ms, for remote runs", runSample},
+	{"supervise", "run a command for a remote run, stopped when its transport closes", runSupervise},
 }
 
 // usageError is a mistake in the command line: exit status 2.

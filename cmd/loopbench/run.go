@@ -34,6 +34,8 @@ type runOptions struct {
 	duration   time.Duration
 	seed       uint64
 	dryRun     bool
+	// The remote hosts (remote.go).
+	remote remoteOptions
 }
 
 // listFlag collects a repeatable flag.
@@ -68,6 +70,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.DurationVar(&o.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
 	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the order of models and variants within each block of repetitions; run.json records it (default: drawn from the clock)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and its estimated time, and stop")
+	o.remote.define(fs)
 	return fs, o
 }
 
@@ -127,6 +130,9 @@ func (o *runOptions) config() (runner.Config, error) {
 		return cfg, err
 	}
 	cfg.Binary = bin
+	if cfg.Remote, err = o.remote.config(); err != nil {
+		return cfg, err
+	}
 	if cfg.Models, err = o.selectModels(); err != nil {
 		return cfg, err
 	}
@@ -182,8 +188,7 @@ func (o *runOptions) loadWorkloads() ([]*workload.Workload, error) {
 
 // printPlan says what the run will do and how long it should take.
 func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
-	server, client := r.CPUs()
-	fmt.Fprintf(w, "server CPUs %s, load generator CPUs %s\n", server, client)
+	fmt.Fprintln(w, r.Placement())
 	var names []string
 	for _, s := range plan.Steps {
 		if !slices.Contains(names, s.Workload.Name) {

@@ -363,16 +363,27 @@ func (c *Claim) notePartial(w *Workload, level float64, models ...string) {
 }
 
 // reasons lists the distinct reasons g's partial points give.
+// reasons are why a group's points were partial, in words: the first
+// partial repetition's reasons, and how many more there were (the tables
+// list every repetition's), so a claim's note stays one sentence.
 func reasons(g *results.Group) string {
-	var rs []string
+	var first []string
+	more := 0
 	for _, p := range g.Points {
-		for _, r := range p.Validity.Reasons {
-			if !slices.Contains(rs, r) {
-				rs = append(rs, r)
-			}
+		if len(p.Validity.Reasons) == 0 {
+			continue
+		}
+		if first == nil {
+			first = p.Validity.Reasons
+		} else {
+			more++
 		}
 	}
-	return strings.Join(rs, "; ")
+	s := strings.Join(first, "; ")
+	if more > 0 {
+		s += fmt.Sprintf("; and %d more repetitions with reasons of their own, listed under the workload's table", more)
+	}
+	return s
 }
 
 func median(g *results.Group, f func(*results.Point) float64) float64 { return g.Measure(f).Median }

@@ -8,6 +8,10 @@ package meter
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +68,12 @@ type Meter struct {
 
 	kernel0, kernel1 validity.Counters
 	kernelErr        error
+
+	// storage0 and storage1 are the server's bytes read from storage
+	// (/proc/PID/io read_bytes) at the window's ends; storageErr says why
+	// they could not be read.
+	storage0, storage1 int64
+	storageErr         error
 }
 
 // New returns a meter for cfg; nothing is read until Begin.
@@ -89,6 +99,7 @@ func (m *Meter) Begin() {
 	}
 	m.kernel0, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
 	if m.cfg.PID != 0 {
+		m.storage0, m.storageErr = StorageRead(m.cfg.PID)
 		m.sampler, m.startErr = sample.Start(m.cfg.PID, sample.Interval, &m.answered)
 	}
 }
@@ -108,6 +119,9 @@ func (m *Meter) Finish() {
 	}
 	if m.kernelErr == nil {
 		m.kernel1, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
+	}
+	if m.cfg.PID != 0 && m.storageErr == nil {
+		m.storage1, m.storageErr = StorageRead(m.cfg.PID)
 	}
 	if u, s, err := sample.Self(); err == nil && m.clientErr == nil {
 		m.user, m.sys = u-m.user0, s-m.sys0
@@ -184,6 +198,10 @@ func (m *Meter) Fill(p *results.Point) (gone bool) {
 	}
 	p.Server, p.Samples = m.usage, m.samples
 	m.serverCPU(&p.Server)
+	if m.storageErr == nil {
+		read := max(m.storage1-m.storage0, 0)
+		p.Server.StorageRead = &read
+	}
 	if p.Requests > 0 {
 		p.CPUPerRequest = p.Server.CPU * 1e6 / float64(p.Requests)
 	}
@@ -217,4 +235,24 @@ func (m *Meter) Validate(p *results.Point) {
 	default:
 		p.Validity = validity.Check(p, m.kernel1.Delta(m.kernel0))
 	}
+}
+
+// StorageRead is the bytes a process (all its threads) has caused to be
+// read from storage: /proc/PID/io's read_bytes, which reads the page cache
+// answers do not count.
+func StorageRead(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseReadBytes(b)
+}
+
+func parseReadBytes(b []byte) (int64, error) {
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "read_bytes:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("no read_bytes line in /proc/PID/io")
 }

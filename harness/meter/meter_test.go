@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -44,5 +45,27 @@ func TestMeterWithoutServer(t *testing.T) {
 	m.Fill(p) // opens and closes the window itself
 	if p.Server.CPUSource != "" || p.CPUPerRequest != 0 || m.ServerErr() != nil {
 		t.Errorf("without a server: %+v, CPU per request %v, error %v", p.Server, p.CPUPerRequest, m.ServerErr())
+	}
+}
+
+func TestParseReadBytes(t *testing.T) {
+	cases := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"rchar: 100\nwchar: 5\nsyscr: 1\nsyscw: 1\nread_bytes: 4096\nwrite_bytes: 0\ncancelled_write_bytes: 0\n", 4096, true},
+		{"read_bytes: 0\n", 0, true},
+		{"rchar: 1\n", 0, false},
+		{"read_bytes: x\n", 0, false},
+	}
+	for _, c := range cases {
+		got, err := parseReadBytes([]byte(c.in))
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("parseReadBytes(%q) = %d, %v; want %d, ok %v", c.in, got, err, c.want, c.ok)
+		}
+	}
+	if _, err := StorageRead(os.Getpid()); err != nil {
+		t.Logf("this host does not give /proc/self/io: %v", err)
 	}
 }

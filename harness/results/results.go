@@ -71,6 +71,10 @@ type Env struct {
 	// Notes are facts about the measurement a reader must know (CPU sets
 	// shared between server and client, a lowered file limit, ...).
 	Notes []string `json:"notes,omitempty"`
+	// Hosts describes every machine of a run over remote hosts (`run
+	// --server-host`): the server's, each load generator's and the
+	// coordinator's, with the part each played. Empty for a run on one machine.
+	Hosts []Host `json:"hosts,omitempty"`
 }
 
 // Workload is what the run knew of one workload: its name, its description
@@ -113,6 +117,11 @@ type Point struct {
 
 	ServerCPUs string `json:"server_cpus"`
 	ClientCPUs string `json:"client_cpus"`
+	// ServerHost is the host the server ran on (Env.Hosts describes it),
+	// "" for this machine; Clients are the load generators' parts when
+	// several generated the load, merged into this point.
+	ServerHost string        `json:"server_host,omitempty"`
+	Clients    []ClientShare `json:"clients,omitempty"`
 
 	Start    time.Time `json:"start"`
 	Duration float64   `json:"duration_s"` // measured time, warm-up excluded
@@ -233,6 +242,10 @@ type Usage struct {
 	// Memory is what the kernel charged to the server's cgroup at the end
 	// of the interval, its own share included; nil without a cgroup.
 	Memory *Memory `json:"memory,omitempty"`
+	// StorageRead is the bytes the server read from storage during the
+	// interval (/proc/PID/io read_bytes): 0 when the page cache answered
+	// every read; nil where the host does not say.
+	StorageRead *int64 `json:"storage_read_bytes,omitempty"`
 }
 
 // Memory is a cgroup's memory charge in bytes: User (anonymous memory) plus

@@ -1,26 +1,18 @@
 package runner
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
+	"loopbench/harness/hostinfo"
 	"loopbench/harness/results"
 )
-
-// sysctls are the kernel settings that bound a server's connections.
-var sysctls = []string{
-	"net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.ip_local_port_range",
-	"fs.file-max", "fs.nr_open", "net.ipv4.tcp_tw_reuse", "net.core.netdev_max_backlog",
-}
 
 // env describes the machine and software of the run.
 func (r *Runner) env() results.Env {
@@ -28,9 +20,9 @@ func (r *Runner) env() results.Env {
 	e := results.Env{
 		Host: host, OS: runtime.GOOS, Arch: runtime.GOARCH,
 		Kernel:         readTrim("/proc/sys/kernel/osrelease"),
-		CPUModel:       cpuModel(),
-		Cores:          onlineCPUs(),
-		MemoryBytes:    memTotal(),
+		CPUModel:       hostinfo.CPUModel(),
+		Cores:          hostinfo.OnlineCPUs(),
+		MemoryBytes:    hostinfo.MemTotal(),
 		GoVersion:      runtime.Version(),
 		NodeVersion:    command("node", "--version"),
 		Commit:         GitCommit(),
@@ -38,49 +30,13 @@ func (r *Runner) env() results.Env {
 		GOMAXPROCS:     runtime.GOMAXPROCS(0),
 		ServerCPUs:     r.server.String(),
 		ClientCPUs:     r.client.String(),
-		Sysctls:        map[string]string{},
+		Sysctls:        hostinfo.ReadSysctls(),
 		Governor:       readTrim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-		THP:            bracketed(readTrim("/sys/kernel/mm/transparent_hugepage/enabled")),
-		Hypervisor:     hypervisor(),
-		ThreadsPerCore: threadsPerCore(),
-	}
-	for _, k := range sysctls {
-		if v := readTrim("/proc/sys/" + strings.ReplaceAll(k, ".", "/")); v != "" {
-			e.Sysctls[k] = strings.Join(strings.Fields(v), " ")
-		}
+		THP:            hostinfo.Bracketed(readTrim("/sys/kernel/mm/transparent_hugepage/enabled")),
+		Hypervisor:     hostinfo.Virtualization(),
+		ThreadsPerCore: hostinfo.ThreadsPerCore(),
 	}
 	return e
-}
-
-// bracketed picks the chosen word of a sysfs choice list: "always [madvise] never".
-func bracketed(s string) string {
-	if _, rest, ok := strings.Cut(s, "["); ok {
-		v, _, _ := strings.Cut(rest, "]")
-		return v
-	}
-	return s
-}
-
-// hypervisor says whether the kernel runs under one (the "hypervisor" CPU
-// flag) and, where DMI tells, whose machine it is.
-func hypervisor() string {
-	if !strings.Contains(readTrim("/proc/cpuinfo"), " hypervisor") {
-		return "none"
-	}
-	dmi := strings.TrimSpace(readTrim("/sys/class/dmi/id/sys_vendor") + " " + readTrim("/sys/class/dmi/id/product_name"))
-	if dmi == "" {
-		return "present (no DMI)"
-	}
-	return dmi
-}
-
-// threadsPerCore reads the SMT layout from CPU 0's sibling list.
-func threadsPerCore() int {
-	set, err := ParseCPUs(readTrim("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list"))
-	if err != nil {
-		return 0
-	}
-	return len(set)
 }
 
 func readTrim(path string) string {
@@ -97,43 +53,6 @@ func command(name string, args ...string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-// onlineCPUs counts the host's online CPUs (not only those this process may use).
-func onlineCPUs() int {
-	if set, err := ParseCPUs(readTrim("/sys/devices/system/cpu/online")); err == nil {
-		return len(set)
-	}
-	return runtime.NumCPU()
-}
-
-func memTotal() int64 {
-	b, _ := os.ReadFile("/proc/meminfo")
-	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
-		if v, ok := bytes.CutPrefix(line, []byte("MemTotal:")); ok {
-			f := bytes.Fields(v)
-			if len(f) > 0 {
-				n, _ := strconv.ParseInt(string(f[0]), 10, 64)
-				return n << 10
-			}
-		}
-	}
-	return 0
 }
 
 // GitCommit is the short commit of the working tree, with "-dirty" when it
@@ -167,6 +86,9 @@ func version() string {
 
 // cpuNotes says where the server and the client run.
 func (r *Runner) cpuNotes() []string {
+	if r.cfg.Remote != nil {
+		return nil // remoteNotes say where everything runs
+	}
 	how := "taskset at start, then sched_setaffinity on every thread once ready"
 	if r.taskset == "" {
 		how = "sched_setaffinity on every thread after start and again once ready (taskset not found; the server's runtime sized itself before pinning)"

@@ -84,6 +84,9 @@ type Config struct {
 	Log io.Writer
 	// OnPoint is called after each point is written.
 	OnPoint func(*results.Point)
+	// Remote, if set, runs the servers and the backend on another host
+	// through a transport, and the load from here or other hosts (remote.go).
+	Remote *RemoteConfig
 }
 
 // Side is one build of the servers in an A/B run.
@@ -121,6 +124,8 @@ type Runner struct {
 	// answerTimeout bounds how long a server may take, after a point, to
 	// answer GET /plaintext again before it counts as having stopped answering.
 	answerTimeout time.Duration
+	// rem is the state of a run over remote hosts, nil for a local run.
+	rem *remoteRun
 }
 
 // ClientBoundAt is the client CPU utilization from which a point is flagged
@@ -141,8 +146,11 @@ func New(cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	r.server, r.client = defaultCPUs(r.all)
-	if r.server, err = r.cpuFlag("--server-cpus", cfg.ServerCPUs, r.server); err != nil {
-		return nil, err
+	if r.server, err = r.cpuFlag("--server-cpus", cfg.ServerCPUs, r.server); err != nil && cfg.Remote == nil {
+		return nil, err // a remote server's CPUs are the remote host's
+	}
+	if cfg.Remote != nil && cfg.ClientCPUs == "" {
+		r.client = r.all // the server is elsewhere: the load may use every CPU here
 	}
 	if r.client, err = r.cpuFlag("--client-cpus", cfg.ClientCPUs, r.client); err != nil {
 		return nil, err
@@ -237,6 +245,7 @@ func (r *Runner) setUp() error {
 
 // tearDown stops the backend and restores this process's CPUs.
 func (r *Runner) tearDown() {
+	r.stopRemote()
 	if r.backend != nil {
 		r.backend.stop()
 	}

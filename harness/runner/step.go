@@ -20,6 +20,9 @@ import (
 // needs them. Both run on the client's CPUs, so the server's CPUs measure
 // the server alone.
 func (r *Runner) startServices() error {
+	if r.cfg.Remote != nil {
+		return r.startRemoteServices()
+	}
 	var data, backend bool
 	for _, s := range r.plan.Steps {
 		data = data || s.Workload.Server.Data
@@ -55,6 +58,10 @@ func (r *Runner) startServices() error {
 // its peak memory and loop lag are the point's own. A server that does not
 // start, or dies, gives a failed point.
 func (r *Runner) runStep(ctx context.Context, s Step) {
+	if r.rem != nil {
+		r.runRemoteStep(ctx, s)
+		return
+	}
 	srv, err := r.startServer(r.serverSpec(s))
 	if err != nil {
 		r.record(s, r.failed(s, err))

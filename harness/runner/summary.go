@@ -44,6 +44,7 @@ func Summary(w io.Writer, run *results.Run) {
 			fmt.Fprintln(w, "  "+l)
 		}
 	}
+	printHosts(w, run.Env.Hosts)
 }
 
 func summaryRow(g *results.Group) string {

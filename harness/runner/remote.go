@@ -1,0 +1,284 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"loopbench/harness/hostinfo"
+	"loopbench/harness/remote"
+	"loopbench/harness/results"
+)
+
+// RemoteConfig runs the backend and every server on another host, reached
+// through a transport (harness/remote), and optionally the load from
+// several others.
+type RemoteConfig struct {
+	Transport  remote.Transport
+	ServerHost string
+	// ServerAddr is the address the load generators and this process
+	// connect to the server at (the server listens on every address of
+	// its host); empty: ServerHost.
+	ServerAddr string
+	// ClientHosts, if any, generate the load (`loopbench load --share i/N`)
+	// instead of this process, which then only coordinates.
+	ClientHosts []string
+	// Binary is loopbench's path on every host; empty: Install copies this
+	// binary into Dir on each.
+	Binary string
+	// Dir is where loopbench is installed and the run keeps its files on
+	// the hosts (default remote.DefaultDir).
+	Dir string
+}
+
+// remoteRun is the state of a run over remote hosts.
+type remoteRun struct {
+	cfg      *RemoteConfig
+	t        remote.Transport
+	bins     map[string]string // loopbench's path on each host
+	clocks   map[string]clock  // each host's clock against this one's
+	work     string            // the run's directory on the server host
+	backend  *remote.Proc
+	backAddr string // the backend's address as the servers reach it
+	servers  int    // servers started, for unique file names
+	noted    bool   // whether the server's sampling notes were recorded
+}
+
+// clock is a host's clock offset from this one's, within ±bound.
+type clock struct{ offset, bound time.Duration }
+
+// remoteStart bounds how long a remote command may take to start (an ssh
+// connection, a kubectl exec).
+const remoteStart = time.Minute
+
+// serverAddr is the address the server is reached at.
+func (c *RemoteConfig) serverAddr() string {
+	if c.ServerAddr != "" {
+		return c.ServerAddr
+	}
+	return c.ServerHost
+}
+
+// hosts are every remote host of the run, the server's first.
+func (c *RemoteConfig) hosts() []string {
+	hs := []string{c.ServerHost}
+	for _, h := range c.ClientHosts {
+		if !slices.Contains(hs, h) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+// startRemoteServices makes loopbench available on every host, measures
+// their clocks, describes them, and starts the data files and the backend
+// on the server's host.
+func (r *Runner) startRemoteServices() error {
+	c := r.cfg.Remote
+	if c.Dir == "" {
+		c.Dir = remote.DefaultDir
+	}
+	if r.cfg.ServerCPUs != "" {
+		if _, err := ParseCPUs(r.cfg.ServerCPUs); err != nil {
+			return fmt.Errorf("--server-cpus (CPUs of %s): %w", c.ServerHost, err)
+		}
+	}
+	rem := &remoteRun{cfg: c, t: c.Transport, bins: map[string]string{}, clocks: map[string]clock{}}
+	r.rem = rem
+	ctx, cancel := context.WithTimeout(context.Background(), 5*remoteStart)
+	defer cancel()
+	for _, h := range c.hosts() {
+		if err := rem.prepare(ctx, h, r.cfg.Binary); err != nil {
+			return err
+		}
+	}
+	rem.work = path.Join(c.Dir, fmt.Sprintf("run-%s-%d", r.run.ID, os.Getpid()))
+	if _, err := rem.t.Output(ctx, c.ServerHost, nil, "mkdir", "-p", rem.work); err != nil {
+		return err
+	}
+	r.describeHosts(ctx)
+	r.note(r.remoteNotes()...)
+	if err := r.write(); err != nil {
+		return err
+	}
+	return r.startRemoteData(ctx)
+}
+
+// prepare installs loopbench on host (unless told where it is) and
+// measures the host's clock.
+func (rem *remoteRun) prepare(ctx context.Context, host, local string) error {
+	bin := rem.cfg.Binary
+	if bin == "" {
+		var err error
+		if bin, err = rem.t.Install(ctx, host, local, rem.cfg.Dir); err != nil {
+			return err
+		}
+	}
+	rem.bins[host] = bin
+	offset, bound, err := rem.t.Clock(ctx, host, bin)
+	if err != nil {
+		return err
+	}
+	rem.clocks[host] = clock{offset, bound}
+	return nil
+}
+
+// describeHosts records every machine of the run and its part.
+func (r *Runner) describeHosts(ctx context.Context) {
+	c, rem := r.cfg.Remote, r.rem
+	addr := c.serverAddr()
+	if ip, err := net.LookupHost(addr); err == nil && len(ip) > 0 {
+		addr = ip[0]
+	}
+	add := func(role, host string, h results.Host) {
+		h.Role, h.Name = role, host
+		if cl, ok := rem.clocks[host]; ok {
+			h.ClockOffset, h.ClockError = ms(cl.offset), ms(cl.bound)
+		}
+		r.run.Env.Hosts = append(r.run.Env.Hosts, h)
+	}
+	add("server", c.ServerHost, rem.describe(ctx, c.ServerHost, addr))
+	for i, h := range c.ClientHosts {
+		add(fmt.Sprintf("client %d/%d", i+1, len(c.ClientHosts)), h, rem.describe(ctx, h, addr))
+	}
+	local := "client"
+	if len(c.ClientHosts) > 0 {
+		local = "coordinator"
+	}
+	add(local, "local", hostinfo.Describe(addr))
+}
+
+// describe runs `loopbench describe` on host; a host that cannot say is
+// recorded with the reason.
+func (rem *remoteRun) describe(ctx context.Context, host, addr string) results.Host {
+	out, err := rem.t.Output(ctx, host, nil, rem.bins[host], "describe", "--addr", addr)
+	var h results.Host
+	if err == nil {
+		err = json.Unmarshal(out, &h)
+	}
+	if err != nil {
+		h.Notes = append(h.Notes, fmt.Sprintf("not described: %v", err))
+	}
+	return h
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// remoteNotes say where everything runs.
+func (r *Runner) remoteNotes() []string {
+	c := r.cfg.Remote
+	cpus := "every CPU of the host (unpinned)"
+	if r.cfg.ServerCPUs != "" {
+		cpus = "CPUs " + r.cfg.ServerCPUs + " of the host"
+	}
+	notes := []string{fmt.Sprintf("the servers and the backend run on %s through %q, on %s, each in a cgroup of its own where the host allows one; they listen on every address of the host and the load connects to %s; their figures are streamed back by `loopbench sample` every 100 ms",
+		c.ServerHost, c.Transport.String(), cpus, c.serverAddr())}
+	if len(c.ClientHosts) == 0 {
+		return append(notes, fmt.Sprintf("the load generator runs here, on CPUs %s", r.client))
+	}
+	return append(notes, fmt.Sprintf("the load comes from %d generators (%s), each running its share of every level's connections or rate, starting together at a time set here; their points are merged exactly (histograms added) and a point whose windows overlap by less than 95%% is partial; the server's 100 ms samples carry no request counts then (each generator counts its own), so timelines show no throughput",
+		len(c.ClientHosts), strings.Join(c.ClientHosts, ", ")))
+}
+
+// startRemoteData writes the data files and starts the backend on the
+// server's host, if any step needs them.
+func (r *Runner) startRemoteData(ctx context.Context) error {
+	var data, backend bool
+	for _, s := range r.plan.Steps {
+		data = data || s.Workload.Server.Data
+		backend = backend || s.Workload.Server.Backend
+	}
+	rem, host := r.rem, r.cfg.Remote.ServerHost
+	bin := rem.bins[host]
+	if data {
+		r.dataDir = path.Join(rem.work, "data")
+		if _, err := rem.t.Output(ctx, host, nil, bin, "data", "--dir", r.dataDir); err != nil {
+			return err
+		}
+	}
+	if !backend {
+		return nil
+	}
+	argv := []string{bin, "supervise", "--port", "--cgroup=false", "--", bin, "backend", "--addr", "127.0.0.1:{port}"}
+	p, err := rem.t.Start(host, argv, remoteStart)
+	if err != nil {
+		return fmt.Errorf("the backend did not start on %s: %w", host, err)
+	}
+	rem.backend = p
+	rem.backAddr = fmt.Sprintf("127.0.0.1:%d", p.Ready.Port)
+	r.backAdr = rem.backAddr
+	if err := waitFor(p, readyTimeout, func() bool { return strings.Contains(p.Stderr(), "listening on") }); err != nil {
+		return fmt.Errorf("the backend did not start on %s: %v: %s", host, err, p.Stderr())
+	}
+	r.note(fmt.Sprintf("the backend that /upstream calls runs on %s beside the servers (127.0.0.1), unpinned; its CPU time is in neither the server's figures nor the client's", host))
+	return nil
+}
+
+// waitFor polls ok every 50 ms until it holds, p ends, or timeout passes.
+func waitFor(p *remote.Proc, timeout time.Duration, ok func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		select {
+		case <-p.Done():
+			return p.Ended()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready within %v", timeout)
+		}
+	}
+	return nil
+}
+
+// stopRemote stops the backend and removes the run's files on the server's host.
+func (r *Runner) stopRemote() {
+	rem := r.rem
+	if rem == nil {
+		return
+	}
+	if rem.backend != nil {
+		rem.backend.Stop(stopGrace + 5*time.Second)
+	}
+	if rem.work != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), remoteStart)
+		defer cancel()
+		rem.t.Output(ctx, r.cfg.Remote.ServerHost, nil, "rm", "-rf", rem.work)
+	}
+}
+
+// Placement says where the servers and the load run, for the plan.
+func (r *Runner) Placement() string {
+	c := r.cfg.Remote
+	if c == nil {
+		return fmt.Sprintf("server CPUs %s, load generator CPUs %s", r.server, r.client)
+	}
+	where := fmt.Sprintf("servers on %s (CPUs %s there), reached at %s", c.ServerHost, r.remoteServerCPUs(), c.serverAddr())
+	if len(c.ClientHosts) == 0 {
+		return where + fmt.Sprintf("; load generator here, on CPUs %s", r.client)
+	}
+	return where + "; load generators on " + strings.Join(c.ClientHosts, ", ")
+}
+
+// printHosts lists the machines of a run over remote hosts and the part
+// each played, one line apiece.
+func printHosts(w io.Writer, hosts []results.Host) {
+	if len(hosts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nhosts")
+	for _, h := range hosts {
+		nic := "NIC unknown"
+		if h.NIC != nil {
+			nic = fmt.Sprintf("%s (%s, MTU %d)", h.NIC.Name, h.NIC.Driver, h.NIC.MTU)
+		}
+		fmt.Fprintf(w, "  %-12s %-16s %s, %d CPUs (%d per core), %.1f GiB, kernel %s, virtualisation %s, %s, %s\n",
+			h.Role, h.Name, h.CPUModel, h.Cores, h.ThreadsPerCore, float64(h.MemoryBytes)/(1<<30), h.Kernel, h.Virtualization, nic, h.CongestionControl)
+	}
+}
