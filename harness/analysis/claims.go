@@ -320,13 +320,20 @@ func group(w *Workload, model, variant string, level float64) *results.Group {
 	return nil
 }
 
-// common is the highest level at which both series have a usable
-// repetition, or NaN.
+// common is the level at which both series have a usable repetition and
+// the most repetitions, the highest on a tie, or NaN.
 func common(w *Workload, a, av, b, bv string) float64 {
-	best := math.NaN()
+	best, most := math.NaN(), 0
 	for _, l := range w.Levels() {
-		if usable(group(w, a, av, l)) && usable(group(w, b, bv, l)) {
-			best = l
+		ga, gb := group(w, a, av, l), group(w, b, bv, l)
+		if !usable(ga) || !usable(gb) {
+			continue
+		}
+		// The level with the most repetitions a side, the highest of
+		// those: a shape rate measured once draws a curve, it does not
+		// decide a claim.
+		if n := min(len(ga.Points), len(gb.Points)); n >= most {
+			best, most = l, n
 		}
 	}
 	return best

@@ -172,7 +172,7 @@ func (k cast) claimBlocking(ws map[string]*Workload) Claim {
 	c := Claim{
 		Statement: "CPU-heavy work run on the loop blocks every other request, and moving it to the thread pool fixes that.",
 		Short:     "blocking, and the pool", Threshold: blockingRule,
-		Rule: fmt.Sprintf("In mixed, for each model measured both inline (default) and with cpu-offload, at the highest offered rate both were measured at, the paired ratio of the main route's (/plaintext) p99 inline ÷ with cpu-offload: %s. Loop lag is shown for context.",
+		Rule: fmt.Sprintf("In mixed, for each model measured both inline (default) and with cpu-offload, at the offered rate both were measured at most often (the claim's rate, not the rates measured once to draw the curve), the paired ratio of the main route's (/plaintext) p99 inline ÷ with cpu-offload: %s. Loop lag is shown for context.",
 			blockingRule),
 	}
 	w := ws["mixed"]

@@ -90,14 +90,17 @@ func (w *Workload) Levels() []float64 {
 
 // Chosen is the level the single-point charts (spectrum, CPU, timeline)
 // and the report's comparisons use: the level where the most series were
-// measured (not failed), the highest such level on a tie, or the highest
+// measured (not failed), weighed by their repetitions, the highest such
+// level on a tie, or the highest
 // level when nothing was measured. So the chosen point is the heaviest
 // load that still compares every model that could take it.
 func (w *Workload) Chosen() float64 {
 	count := map[float64]int{}
 	for i := range w.Groups {
 		if !w.Groups[i].Failed() {
-			count[Level(&w.Groups[i])]++
+			// Weighed by repetitions, so a shape rate measured once is
+			// not chosen over the level the claims read.
+			count[Level(&w.Groups[i])] += len(w.Groups[i].Points)
 		}
 	}
 	levels := w.Levels()

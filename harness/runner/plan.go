@@ -50,6 +50,7 @@ func (cfg *Config) prepare(w *workload.Workload) *workload.Workload {
 	}
 	if cfg.Reps > 0 {
 		w.Repetitions = cfg.Reps
+		w.Open.ShapeRepetitions = cfg.Reps
 	}
 	if cfg.Duration > 0 {
 		w.Duration.Duration = cfg.Duration
@@ -82,7 +83,7 @@ func NewPlan(cfg Config) Plan {
 		w = cfg.prepare(w)
 		runs := w.Runs(available)
 		for li, l := range w.Levels() {
-			for rep := range w.Repetitions {
+			for rep := range w.RepetitionsAt(l) {
 				for _, i := range rng.Perm(len(runs)) {
 					for _, side := range sideOrder(len(cfg.Sides), rep) {
 						st := Step{Workload: w, Run: runs[i], Level: l, Rep: rep, rank: [4]int{wi, i, li, rep}}

@@ -47,7 +47,7 @@ func (w *Workload) Levels() []Level {
 		}
 		return levels
 	case ModeOpen:
-		rates := w.rates()
+		rates := slices.Sorted(slices.Values(slices.Concat(w.rates(), w.Open.ShapeRates)))
 		levels := make([]Level, len(rates))
 		for i, r := range rates {
 			levels[i] = Level{Connections: w.Open.Connections, Pipeline: 1, Rate: r}
@@ -59,6 +59,15 @@ func (w *Workload) Levels() []Level {
 		return []Level{{Connections: w.Idle.ProbeConnections, Pipeline: 1, Rate: w.Idle.ProbeRate, IdleConnections: w.Idle.Connections}}
 	}
 	return nil
+}
+
+// RepetitionsAt is how many times level l is measured: the workload's
+// repetitions, or open.shape_repetitions at a shape rate.
+func (w *Workload) RepetitionsAt(l Level) int {
+	if w.Mode == ModeOpen && slices.Contains(w.Open.ShapeRates, l.Rate) {
+		return max(1, w.Open.ShapeRepetitions)
+	}
+	return w.Repetitions
 }
 
 // rates returns the listed rates, or the sweep's evenly spaced ones.
@@ -100,6 +109,7 @@ func (w *Workload) Quick() *Workload {
 	if len(o.Rates) > 0 {
 		q.Open.Rates, q.Open.Sweep = o.Rates, nil
 	}
+	q.Open.ShapeRates = nil // a smoke test draws no curves
 	if o.IdleConnections > 0 {
 		q.Idle.Connections = o.IdleConnections
 	}
@@ -159,5 +169,11 @@ func (w *Workload) ConnectRate() float64 { return w.connectRate() }
 
 // Summary is a one-line description of the sweep, for the plan.
 func (w *Workload) Summary() string {
-	return fmt.Sprintf("%s, %d levels × %d reps, %v + %v warm-up", w.Mode, len(w.Levels()), w.Repetitions, w.Duration.Duration, w.Warmup.Duration)
+	levels := len(w.Levels())
+	shape := ""
+	if n := len(w.Open.ShapeRates); n > 0 && w.Mode == ModeOpen {
+		levels -= n
+		shape = fmt.Sprintf(" (and %d shape levels × %d)", n, max(1, w.Open.ShapeRepetitions))
+	}
+	return fmt.Sprintf("%s, %d levels × %d reps%s, %v + %v warm-up", w.Mode, levels, w.Repetitions, shape, w.Duration.Duration, w.Warmup.Duration)
 }

@@ -131,6 +131,17 @@ func (w *Workload) checkOpen() error {
 	if s := o.Sweep; s != nil && (s.From <= 0 || s.To < s.From || s.Steps < 1) {
 		return w.errorf("open.sweep", fmt.Sprintf("from %g, to %g, steps %d is not a sweep", s.From, s.To, s.Steps), "use from > 0, to >= from and steps >= 1")
 	}
+	if err := w.checkRates("open.shape_rates", o.ShapeRates); err != nil {
+		return err
+	}
+	for _, r := range o.ShapeRates {
+		if slices.Contains(w.rates(), r) {
+			return w.errorf("open.shape_rates", fmt.Sprintf("%g is also in open.rates", r), "list each rate once")
+		}
+	}
+	if o.ShapeRepetitions < 0 {
+		return w.errorf("open.shape_repetitions", fmt.Sprintf("must be >= 1, got %d", o.ShapeRepetitions), "set how many times each shape rate is measured (default 1)")
+	}
 	return nil
 }
 

@@ -76,6 +76,12 @@ type Open struct {
 	Sweep *Sweep    `toml:"sweep"`
 	// Connections is the pool the scheduled requests are sent on.
 	Connections int `toml:"connections"`
+	// ShapeRates are more rates, measured ShapeRepetitions times each
+	// (default 1) instead of the workload's repetitions: enough to draw
+	// the shape of latency against offered rate, the knee included,
+	// without paying for intervals no claim reads.
+	ShapeRates       []float64 `toml:"shape_rates"`
+	ShapeRepetitions int       `toml:"shape_repetitions"`
 }
 
 // Sweep is an evenly spaced list of Steps rates from From to To.

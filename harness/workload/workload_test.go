@@ -1,8 +1,10 @@
 package workload
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +209,38 @@ func TestFind(t *testing.T) {
 	_, err := Find("../../workloads", "nope")
 	if err == nil || !strings.Contains(err.Error(), "plaintext") {
 		t.Errorf("Find of an unknown name: got %v, want a list of names", err)
+	}
+}
+
+// TestShapeRates wants shape rates merged into the levels in order, each
+// measured shape_repetitions times, dropped by --quick, and refused when
+// they repeat a listed rate.
+func TestShapeRates(t *testing.T) {
+	open := func(extra string) string {
+		return strings.NewReplacer(`mode = "closed"`, `mode = "open"`, "[closed]\nconnections = [16, 64]",
+			"[open]\nrates = [200]\nconnections = 8\n"+extra, "connections = [8]", "rates = [50]").Replace(base)
+	}
+	w, err := Load(writeWorkload(t, "w", open("shape_rates = [400, 100]\nshape_repetitions = 2")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range w.Levels() {
+		got = append(got, fmt.Sprintf("%g×%d", l.Rate, w.RepetitionsAt(l)))
+	}
+	if want := []string{"100×2", fmt.Sprintf("200×%d", w.Repetitions), "400×2"}; !slices.Equal(got, want) {
+		t.Errorf("levels: got %v, want %v", got, want)
+	}
+	if q := w.Quick().Levels(); len(q) != 1 || q[0].Rate != 50 {
+		t.Errorf("quick levels: got %v, want the quick rate alone", q)
+	}
+	for _, bad := range []struct{ extra, want string }{
+		{"shape_rates = [200]", "also in open.rates"},
+		{"shape_rates = [-1]", `field "open.shape_rates"`},
+		{"shape_rates = [100]\nshape_repetitions = -1", `field "open.shape_repetitions"`},
+	} {
+		if _, err := Load(writeWorkload(t, "w", open(bad.extra))); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: error %v, want %q", bad.extra, err, bad.want)
+		}
 	}
 }
