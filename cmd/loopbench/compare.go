@@ -20,7 +20,10 @@ test over the repetitions (as benchstat computes it). The U test needs at
 least 4 repetitions a side to reach p < 0.05; with fewer, the row says so
 and decides nothing. Runs from different hosts, CPU sets or versions are
 refused unless --allow-env-change: such a comparison mostly measures the
-machines.
+machines. When the environments differ, or either run was over remote hosts
+(run --server-host), the two runs' machines come first, side by side: each
+host's part, CPU, cores, memory, kernel, virtualisation, DMI product,
+governor, huge pages, NIC, congestion control and sysctls.
 
 Exit status: 0 when nothing got significantly worse by more than the
 threshold, 1 when something did (each regression is named), 2 for a usage
@@ -57,7 +60,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if errors.Is(err, compare.ErrEnvChanged) {
 		return usagef("compare: %v", err)
 	}
-	if err := compare.Write(stdout, res, *format); err != nil {
+	if err := compare.WriteMachines(stdout, res, compare.MachinesOf(old, cur), *format); err != nil {
 		return usagef("compare: --format: %v", err)
 	}
 	if regs := res.Regressions(); len(regs) > 0 {

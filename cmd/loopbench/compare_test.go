@@ -38,6 +38,7 @@ func TestCompareExitCodes(t *testing.T) {
 		{"a 20% drop", []string{base, writeRun(t, "vm", 8e4)}, 1, "plaintext eventloop throughput at c=64 -20.0%"},
 		{"another host", []string{base, writeRun(t, "other", 1e5)}, 2, "--allow-env-change"},
 		{"another host, allowed", []string{base, writeRun(t, "other", 1e5), "--allow-env-change"}, 0, "the environments differ"},
+		{"another host: the machines first", []string{base, writeRun(t, "other", 1e5), "--allow-env-change"}, 0, "machine  old: server and load generator  new: server and load generator\nhost     vm"},
 		{"markdown", []string{base, writeRun(t, "vm", 1e5), "--format", "markdown"}, 0, "| workload | series |"},
 		{"one directory", []string{base}, 2, "two results directories"},
 		{"bad threshold", []string{base, base, "--threshold", "five"}, 2, "--threshold"},

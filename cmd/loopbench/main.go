@@ -32,7 +32,7 @@ var commands = []command{
 	{"load", "drive one running server with the load generator", runLoad},
 	{"merge", "merge the points of load generators that drove one server together", runMerge},
 	{"plot", "draw the charts of a results directory", runPlot},
-	{"report", "write REPORT.md from a results directory", runReport},
+	{"report", "write REPORT.md from a results directory, or two side by side", runReport},
 	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
 	{"compare", "compare two runs point by point; exit 1 on a significant regression", runCompare},
 	{"ab", "measure two builds against each other, interleaved on this machine; exit 1 on a regression", runAB},

@@ -76,7 +76,7 @@ func TestResultsErrors(t *testing.T) {
 		{"absent", []string{"report", filepath.Join(root, "absent")}, 1, "pass a directory written by `loopbench run`"},
 		// Usage mistakes exit 2.
 		{"no dir", []string{"plot"}, 2, "plot takes one results directory"},
-		{"two dirs", []string{"report", "a", "b"}, 2, "report takes one results directory"},
+		{"three dirs", []string{"report", "a", "b", "c"}, 2, "report takes one results directory, or two to set side by side (RUN_A RUN_B); got 3: a b c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,57 +16,129 @@ import (
 )
 
 const reportUsage = `report RESULTS_DIR [--out PATH]
+report RUN_A RUN_B [--out PATH]
 
 Writes the report of a run: how it was measured, a table per workload, the
 charts that ` + "`loopbench plot`" + ` drew, and the verdict on each claim.
 The default --out is RESULTS_DIR/REPORT.md; "-" writes to stdout with image
 links relative to the current directory. A symbolic link such as
 results/latest is resolved, so the links name the run's own directory and
-stay valid after the next run.`
+stay valid after the next run.
 
-// runReport writes REPORT.md from a results directory.
+With two results directories it writes one report of both, A and B: which
+host ran which run, their machines side by side (CPU, cores, memory, kernel,
+virtualisation, DMI product, governor, huge pages, NIC, congestion control,
+sysctls), each run's scorecard and verdicts from its own numbers, and every
+workload's table with A's and B's figures one after the other. The default
+--out is then RUN_B/REPORT-vs-<RUN_A's id>.md.`
+
+// runReport writes REPORT.md from one results directory, or the report of
+// two side by side.
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", reportUsage, stderr)
 	out := fs.String("out", "", "where to write the report (default RESULTS_DIR/REPORT.md; - for stdout)")
 	if err := parseFlags(fs, reorder(args, "--out", "-out")); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("report takes one results directory, for example `loopbench report results/latest --out REPORT.md`")
+	switch fs.NArg() {
+	case 1:
+		return reportOne(fs.Arg(0), *out, stdout, stderr)
+	case 2:
+		return reportTwo(fs.Arg(0), fs.Arg(1), *out, stdout, stderr)
+	case 0:
+		return usagef("report takes one results directory, for example `loopbench report results/latest --out REPORT.md`, or two to set side by side")
 	}
-	dir, err := filepath.EvalSymlinks(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("%s: %w; pass a directory written by `loopbench run`", fs.Arg(0), err)
-	}
-	run, err := readRun(dir)
-	if err != nil {
-		return err
-	}
-	if now := runner.GitCommit(); now != run.Env.Commit && now != "unknown" {
-		fmt.Fprintf(stderr, "loopbench: warning: %s was measured at commit %s and this checkout is at %s: the report describes the code as it was measured\n", fs.Arg(0), run.Env.Commit, now)
-	}
-	if *out == "" {
-		*out = filepath.Join(dir, "REPORT.md")
-	}
-	opts, err := reportOptions(dir, *out)
+	return usagef("report takes one results directory, or two to set side by side (RUN_A RUN_B); got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))
+}
+
+// reportOne writes the report of the run in arg.
+func reportOne(arg, out string, stdout, stderr io.Writer) error {
+	dir, run, err := reportRun(arg, stderr)
 	if err != nil {
 		return err
 	}
-	if len(opts.Plots) == 0 {
-		fmt.Fprintf(stderr, "loopbench: no charts in %s; run `loopbench plot %s` first to include them\n", filepath.Join(dir, plot.Dir), fs.Arg(0))
+	if out == "" {
+		out = filepath.Join(dir, "REPORT.md")
+	}
+	opts, err := chartOptions(arg, dir, out, stderr)
+	if err != nil {
+		return err
 	}
 	var b bytes.Buffer
 	if err := report.Write(&b, run, opts); err != nil {
 		return err
 	}
-	if *out == "-" {
-		_, err := stdout.Write(b.Bytes())
+	return writeReport(out, b.Bytes(), stdout)
+}
+
+// reportTwo writes one report of the runs in a and b.
+func reportTwo(a, b, out string, stdout, stderr io.Writer) error {
+	var sides [2]report.Side
+	var dirs [2]string
+	for i, arg := range []string{a, b} {
+		dir, run, err := reportRun(arg, stderr)
+		if err != nil {
+			return err
+		}
+		dirs[i], sides[i].Run = dir, run
+	}
+	if dirs[0] == dirs[1] {
+		return usagef("report: %s and %s are the same run; pass two different results directories", a, b)
+	}
+	if out == "" {
+		out = filepath.Join(dirs[1], "REPORT-vs-"+sides[0].Run.ID+".md")
+	}
+	for i, arg := range []string{a, b} {
+		opts, err := chartOptions(arg, dirs[i], out, stderr)
+		if err != nil {
+			return err
+		}
+		sides[i].Options = opts
+	}
+	var buf bytes.Buffer
+	if err := report.WriteTwo(&buf, sides[0], sides[1]); err != nil {
 		return err
 	}
-	if err := app.WriteFileAtomic(*out, b.Bytes(), 0o644); err != nil {
+	return writeReport(out, buf.Bytes(), stdout)
+}
+
+// reportRun resolves and reads the run in arg, warning on stderr when it
+// was measured at another commit than this checkout's.
+func reportRun(arg string, stderr io.Writer) (string, *results.Run, error) {
+	dir, err := filepath.EvalSymlinks(arg)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w; pass a directory written by `loopbench run`", arg, err)
+	}
+	run, err := readRun(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	if now := runner.GitCommit(); now != run.Env.Commit && now != "unknown" {
+		fmt.Fprintf(stderr, "loopbench: warning: %s was measured at commit %s and this checkout is at %s: the report describes the code as it was measured\n", arg, run.Env.Commit, now)
+	}
+	return dir, run, nil
+}
+
+// chartOptions finds the charts of the run in dir for a report at out,
+// and says on stderr when there are none.
+func chartOptions(arg, dir, out string, stderr io.Writer) (report.Options, error) {
+	opts, err := reportOptions(dir, out)
+	if err == nil && len(opts.Plots) == 0 {
+		fmt.Fprintf(stderr, "loopbench: no charts in %s; run `loopbench plot %s` first to include them\n", filepath.Join(dir, plot.Dir), arg)
+	}
+	return opts, err
+}
+
+// writeReport writes a report to out ("-": stdout) and prints its path.
+func writeReport(out string, b []byte, stdout io.Writer) error {
+	if out == "-" {
+		_, err := stdout.Write(b)
 		return err
 	}
-	fmt.Fprintln(stdout, *out)
+	if err := app.WriteFileAtomic(out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, out)
 	return nil
 }
 

@@ -69,3 +69,46 @@ func TestReportDefaultOut(t *testing.T) {
 		t.Errorf("report --out - exited %d, printed %.40q", code, stdout)
 	}
 }
+
+// TestReportTwo writes one report of two runs, by default into the second
+// run's directory, and refuses a run without points by naming its file.
+func TestReportTwo(t *testing.T) {
+	root := t.TempDir()
+	a := fixtureRun(t, root)
+	run, err := results.Read(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.ID = "20260105T060708Z-server-vm"
+	run.Env.Hosts = []results.Host{{Role: "server", Name: "10.0.0.5", Hostname: "server-vm", CPUModel: "AMD EPYC 7B13", Cores: 8},
+		{Role: "client", Name: "local", Hostname: "fixture", CPUModel: "Synthetic CPU @ 2.0GHz", Cores: 2}}
+	b := filepath.Join(root, "results", run.ID)
+	if err := results.Write(b, run); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runCmd("report", a, b)
+	want := filepath.Join(b, "REPORT-vs-"+filepath.Base(a)+".md")
+	if code != 0 || strings.TrimSpace(stdout) != want {
+		t.Fatalf("report A B exited %d, printed %q (want %s): %s", code, stdout, want, stderr)
+	}
+	text, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"# loopbench report: A on fixture, B on 10.0.0.5 (server-vm)", "## Which host ran which run",
+		"| | A: server and load generator | B: server | B: load generator |", "| **B** | `20260105T060708Z-server-vm` | servers on 10.0.0.5 (server-vm); load from local (fixture) |"} {
+		if !strings.Contains(string(text), s) {
+			t.Errorf("the report lacks %q", s)
+		}
+	}
+	empty := filepath.Join(root, "empty")
+	if err := results.Write(empty, &results.Run{ID: "empty"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCmd("report", a, empty); code != 1 || !strings.Contains(stderr, filepath.Join(empty, "run.json")+": the run has no points yet") {
+		t.Errorf("report A EMPTY exited %d: %s; want 1 naming %s", code, stderr, filepath.Join(empty, "run.json"))
+	}
+	if _, stderr, code := runCmd("report", a, a); code != 2 || !strings.Contains(stderr, "are the same run") {
+		t.Errorf("report A A exited %d: %s; want 2, the same run", code, stderr)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 )
 
@@ -179,6 +180,15 @@ func envChanges(a, b results.Env) []string {
 	diff("node", a.NodeVersion, b.NodeVersion)
 	if a.Cores != b.Cores {
 		out = append(out, fmt.Sprintf("cores %d against %d", a.Cores, b.Cores))
+	}
+	// A run over remote hosts describes its servers' machine in Hosts; the
+	// fields above are then the coordinator's, which may be the same.
+	if len(a.Hosts) > 0 || len(b.Hosts) > 0 {
+		sa, sb := analysis.Server(a), analysis.Server(b)
+		diff("server host", analysis.HostName(sa), analysis.HostName(sb))
+		for _, d := range analysis.Differences(sa, sb) {
+			out = append(out, "the servers' "+d)
+		}
 	}
 	return out
 }

@@ -89,30 +89,82 @@ func TestPartialPointsLeftOut(t *testing.T) {
 
 // TestGoldenTables checks each format against testdata/NAME.golden (go test
 // -update rewrites them).
+// Two runs of one machine, described alike, print no machines.
 func TestGoldenTables(t *testing.T) {
-	res, err := Compare(synthetic(6, 1e5, 1), synthetic(6, 1e5, 0.8), Options{})
+	old, cur := synthetic(6, 1e5, 1), synthetic(6, 1e5, 0.8)
+	res, err := Compare(old, cur, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, format := range Formats {
 		var b bytes.Buffer
-		if err := Write(&b, res, format); err != nil {
+		if err := WriteMachines(&b, res, MachinesOf(old, cur), format); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", format+".golden")
-		if *update {
-			os.WriteFile(path, b.Bytes(), 0o644)
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (go test -update writes it)", err)
-		}
-		if b.String() != string(want) {
-			t.Errorf("%s output differs from %s (go test -update rewrites it):\n%s", format, path, b.String())
-		}
+		golden(t, filepath.Join("testdata", format+".golden"), b.String())
 	}
 	if err := Write(&bytes.Buffer{}, res, "yaml"); err == nil {
 		t.Error("an unknown format gave no error")
+	}
+}
+
+// golden compares got with the file at path (go test -update rewrites it).
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
+}
+
+// twoHosts is the new side of a comparison of machines: the servers on a
+// cloud VM, the load from the machine that ran loopbench.
+func twoHosts(r *results.Run) *results.Run {
+	r.ID = "20261201T120000Z-laptop"
+	r.Env.Host, r.Env.Kernel, r.Env.CPUModel, r.Env.Cores = "laptop", "6.18.0", "Intel Core i7-1185G7", 8
+	sysctls := map[string]string{"net.core.somaxconn": "65535", "net.ipv4.tcp_tw_reuse": "1"}
+	r.Env.Hosts = []results.Host{
+		{Role: "server", Name: "ubuntu@10.0.0.5", Hostname: "server-vm", Kernel: "6.8.0-1015-gcp", CPUModel: "AMD EPYC 7B13",
+			Cores: 8, ThreadsPerCore: 2, NUMANodes: 1, MemoryBytes: 32 << 30, Virtualization: "KVM", Product: "Google Compute Engine",
+			THP: "madvise", NIC: &results.NIC{Name: "ens4", Addr: "10.0.0.5", Driver: "gve", MTU: 1460, Offloads: map[string]string{"gro": "on", "tso": "on"}},
+			CongestionControl: "cubic", Sysctls: sysctls, ClockOffset: 0.42, ClockError: 0.15},
+		{Role: "client", Name: "local", Hostname: "laptop", Kernel: "6.18.0", CPUModel: "Intel Core i7-1185G7", Cores: 8, ThreadsPerCore: 2,
+			NUMANodes: 1, MemoryBytes: 16 << 30, Virtualization: "none", Governor: "powersave", THP: "always",
+			NIC: &results.NIC{Name: "wlan0", Driver: "iwlwifi", MTU: 1500}, CongestionControl: "bbr", Sysctls: sysctls},
+	}
+	for i := range r.Points {
+		r.Points[i].ServerHost = "ubuntu@10.0.0.5"
+	}
+	return r
+}
+
+// TestGoldenMachines compares a run on one machine with one over two
+// hosts: the machines side by side come first, in every format.
+func TestGoldenMachines(t *testing.T) {
+	old, cur := synthetic(6, 1e5, 1), twoHosts(synthetic(6, 1e5, 1.1))
+	old.ID = "20261130T080000Z-vm"
+	old.Env.Kernel, old.Env.CPUModel, old.Env.Cores, old.Env.ThreadsPerCore, old.Env.MemoryBytes = "6.18.44", "AMD EPYC", 2, 1, 24<<30
+	old.Env.Hypervisor, old.Env.THP = "present (no DMI)", "madvise"
+	old.Env.Sysctls = map[string]string{"net.core.somaxconn": "4096", "net.ipv4.tcp_tw_reuse": "2"}
+	if _, err := Compare(old, cur, Options{}); !errors.Is(err, ErrEnvChanged) {
+		t.Fatalf("Compare of two machines = %v, want it refused without AllowEnvChange", err)
+	}
+	res, err := Compare(old, cur, Options{AllowEnvChange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range Formats {
+		var b bytes.Buffer
+		if err := WriteMachines(&b, res, MachinesOf(old, cur), format); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, filepath.Join("testdata", "machines-"+format+".golden"), b.String())
 	}
 }
 

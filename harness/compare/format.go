@@ -75,14 +75,22 @@ const detectableNote = "detectable: the smallest worsening this comparison flags
 
 // Write writes the comparison in format: text (aligned columns), markdown
 // (a table for a CI job summary or a pull-request comment) or json.
-func Write(w io.Writer, r *Result, format string) error {
+func Write(w io.Writer, r *Result, format string) error { return WriteMachines(w, r, nil, format) }
+
+// WriteMachines is Write with the two runs' machines described side by
+// side before the table (in json, as "machines") when the environments
+// differ or either run was over remote hosts; m nil describes none.
+func WriteMachines(w io.Writer, r *Result, m *Machines, format string) error {
+	if !m.shown(r) {
+		m = nil
+	}
 	switch format {
 	case "text":
-		return writeText(w, r)
+		return writeText(w, r, m)
 	case "markdown":
-		return writeMarkdown(w, r)
+		return writeMarkdown(w, r, m)
 	case "json":
-		return writeJSON(w, r)
+		return writeJSON(w, r, m)
 	}
 	return fmt.Errorf("unknown format %q; choose from %s", format, strings.Join(Formats, ", "))
 }
@@ -100,7 +108,12 @@ func summary(r *Result) string {
 	return s
 }
 
-func writeText(w io.Writer, r *Result) error {
+func writeText(w io.Writer, r *Result, m *Machines) error {
+	if m != nil {
+		if err := writeMachinesText(w, m); err != nil {
+			return err
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "workload\tseries\tlevel\tmetric\told\tnew\tchange\tp\tdetectable\tverdict")
 	for _, row := range r.Rows {
@@ -114,7 +127,12 @@ func writeText(w io.Writer, r *Result) error {
 	return err
 }
 
-func writeMarkdown(w io.Writer, r *Result) error {
+func writeMarkdown(w io.Writer, r *Result, m *Machines) error {
+	if m != nil {
+		if err := writeMachinesMarkdown(w, m); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(w, "| workload | series | level | metric | old | new | change | p | detectable | verdict |")
 	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|--:|---|")
 	for _, row := range r.Rows {
@@ -160,13 +178,17 @@ func toJSONStat(s results.Stat) jsonStat {
 	return j
 }
 
-func writeJSON(w io.Writer, r *Result) error {
+func writeJSON(w io.Writer, r *Result, m *Machines) error {
 	out := struct {
-		Summary     string    `json:"summary"`
-		Regressions int       `json:"regressions"`
-		EnvChanges  []string  `json:"env_changes,omitempty"`
-		Rows        []jsonRow `json:"rows"`
+		Summary     string        `json:"summary"`
+		Regressions int           `json:"regressions"`
+		EnvChanges  []string      `json:"env_changes,omitempty"`
+		Machines    *jsonMachines `json:"machines,omitempty"`
+		Rows        []jsonRow     `json:"rows"`
 	}{Summary: summary(r), Regressions: len(r.Regressions()), EnvChanges: r.EnvChanges, Rows: []jsonRow{}}
+	if m != nil {
+		out.Machines = toJSONMachines(m)
+	}
 	for _, row := range r.Rows {
 		j := jsonRow{Workload: row.Key.Workload, Model: row.Key.Model, Variant: row.Key.Variant, Level: level(row.Key),
 			Metric: row.Metric.Name, Unit: row.Metric.Unit, Old: toJSONStat(row.Old), New: toJSONStat(row.New),

@@ -24,11 +24,14 @@ import (
 //go:embed report.tmpl
 var reportTemplate string
 
-var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+// funcs are the functions both templates call.
+var funcs = template.FuncMap{
 	"cell": cell,
 	"inc":  func(i int) int { return i + 1 },
 	"gib":  func(b int64) float64 { return float64(b) / (1 << 30) },
-}).Parse(reportTemplate))
+}
+
+var tmpl = template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
 
 // Options say where the report will live relative to the charts.
 type Options struct {
@@ -55,10 +58,15 @@ func Write(w io.Writer, run *results.Run, opts Options) error {
 
 // view is everything the template shows.
 type view struct {
-	Run      *results.Run
-	Env      results.Env
-	Status   string
-	Measured []string
+	Run *results.Run
+	Env results.Env
+	// Title names the host: the run's, or for a run over remote hosts
+	// where the servers and the load ran (Placement), each host of which
+	// Hosts lists with its part.
+	Title, Placement string
+	Hosts            []hostRow
+	Status           string
+	Measured         []string
 	// Scorecard is the verdict table the report opens with, under the
 	// forest plot Card (nil when it was not drawn).
 	Scorecard []scoreRow
@@ -89,6 +97,23 @@ type workloadView struct {
 	Plots   []image
 }
 
+// hostRow is one machine of a run over remote hosts and the part it played.
+type hostRow struct{ Role, Name, Machine string }
+
+// hostRows list the machines of a run over remote hosts, each with its
+// part and description, and what could not be read of it.
+func hostRows(env results.Env) []hostRow {
+	var out []hostRow
+	for _, h := range env.Hosts {
+		m := analysis.Summary(h)
+		if len(h.Notes) > 0 {
+			m += " (" + strings.Join(h.Notes, "; ") + ")"
+		}
+		out = append(out, hostRow{Role: analysis.RoleName(h.Role), Name: analysis.HostName(h), Machine: m})
+	}
+	return out
+}
+
 // image is a chart link: the PNG inline, the SVG linked.
 type image struct{ Alt, PNG, SVG string }
 
@@ -103,7 +128,10 @@ var claimCharts = [][]string{
 }
 
 func build(run *results.Run, opts Options) view {
-	v := view{Run: run, Env: run.Env, Status: status(run), Measured: measured(run)}
+	v := view{Run: run, Env: run.Env, Title: run.Env.Host, Status: status(run), Measured: measured(run)}
+	if len(run.Env.Hosts) > 0 {
+		v.Title, v.Placement, v.Hosts = analysis.Placement(run.Env), analysis.Placement(run.Env), hostRows(run.Env)
+	}
 	v.Design, v.Threads = analysis.Sides()
 	claims := analysis.Claims(run)
 	v.Scorecard = scorecard(claims)
