@@ -18,7 +18,7 @@ FUZZ_DIRS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .))
 
 .DEFAULT_GOAL := build
 
-.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare baseline ab
+.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare baseline ab torture
 
 # What `make compare` and `make baseline` measure: short, with enough
 # repetitions for the U test and for intervals.
@@ -39,6 +39,7 @@ help:
 	@echo 'make ab BASE=REF  measure REF against HEAD, interleaved on this machine (loopbench ab)'
 	@echo 'make bench-go     the Go benchmarks of the application and the models, with -benchmem'
 	@echo 'make fuzz         each fuzz target for FUZZTIME (default $(FUZZTIME))'
+	@echo 'make torture      every hostile-client scenario against every model (loopbench torture); fails if threaded or eventloop does'
 	@echo 'make lint         go vet and staticcheck'
 	@echo 'make clean        remove build outputs'
 
@@ -85,6 +86,9 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$dir; \
 		done; \
 	done
+
+torture: build
+	./$(BIN) torture
 
 lint:
 	$(GO) vet ./...

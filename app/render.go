@@ -154,6 +154,8 @@ var (
 	textHeaderTooLarge      = []byte("Request Header Fields Too Large")
 	textInternalServerError = []byte("Internal Server Error")
 	textBadGateway          = []byte("Bad Gateway")
+	textRequestTimeout      = []byte("Request Timeout")
+	textUnavailable         = []byte("Service Unavailable")
 	textVersionNotSupported = []byte("HTTP Version Not Supported")
 	textError               = []byte("Error")
 )
@@ -168,6 +170,8 @@ func statusText(status int) []byte {
 		return textNotFound
 	case 405:
 		return textMethodNotAllowed
+	case 408:
+		return textRequestTimeout
 	case 414:
 		return textURITooLong
 	case 431:
@@ -176,6 +180,8 @@ func statusText(status int) []byte {
 		return textInternalServerError
 	case 502:
 		return textBadGateway
+	case 503:
+		return textUnavailable
 	case 505:
 		return textVersionNotSupported
 	}

@@ -116,9 +116,10 @@ const (
 )
 
 // testAcceptError checks what a model does when accept fails with EMFILE,
-// the process at its descriptor limit: our own models back off, serve the
-// connections they have and accept again once descriptors are free; the
-// libraries stop, and Serve returns an error (declared in differences).
+// the process at its descriptor limit: our own models (and fasthttp, through
+// the model's listener) back off or refuse, serve the connections they have
+// and accept again once descriptors are free; gnet and evio stop, and Serve
+// returns an error (declared in differences).
 // The server runs in a child process, this test binary again, whose limit
 // TestAcceptErrorChild lowers; this process is the client.
 func testAcceptError(t *testing.T, s *subject) {

@@ -83,6 +83,7 @@ var cases = []suiteCase{
 	{name: "backend-failures", run: testBackendFailures, beside: true},
 	{name: "backend-reuse", run: testBackendReuse, beside: true},
 	{name: "accept-error", run: testAcceptError, beside: true},
+	{name: "bounds", run: testBounds, beside: true},
 }
 
 // TestConformance runs every case against every row, each row with its own

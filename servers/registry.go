@@ -28,6 +28,10 @@ type Entry struct {
 	// Differences lists where the model's answers knowingly differ from the
 	// shared application's rules, and why (a library's own parser, say).
 	Differences []string
+	// Bounds says how the model bounds what a hostile client can take
+	// (model.Config's timeouts and unsent output, running out of
+	// descriptors or threads), and what its library does not let it bound.
+	Bounds []string
 	// Roles are the parts the model plays in the report's claims, which
 	// find their models by role, never by name; none for a model measured
 	// only for comparison.
@@ -95,32 +99,32 @@ type Style struct {
 var table = []Entry{
 	{
 		Name: "threaded", Description: "one OS thread per connection, blocking syscalls",
-		New: func() model.Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences,
+		New: func() model.Model { return threaded.New() }, Check: threaded.Check, Differences: threaded.Differences, Bounds: threaded.Bounds,
 		Roles: []Role{RoleThreadPerConn}, Style: Style{color.NRGBA{0xD5, 0x5E, 0x00, 0xFF}, "square"},
 	},
 	{
 		Name: "eventloop", Description: "homemade libuv: epoll loop on one OS thread + thread pool",
-		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Variants: []Variant{CPUOffload, TwoLoops},
+		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: []Variant{CPUOffload, TwoLoops},
 		Roles: []Role{RoleEventLoop, RoleHomemade}, Style: Style{color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, "circle"},
 	},
 	{
 		Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work",
-		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences, Variants: []Variant{CPUOffload, TwoLoops},
+		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences, Bounds: gnet.Bounds, Variants: []Variant{CPUOffload, TwoLoops},
 		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0x00, 0x9E, 0x73, 0xFF}, "diamond"},
 	},
 	{
 		Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop",
-		New: func() model.Model { return evio.New() }, Differences: evio.Differences, Variants: []Variant{CPUOffload, TwoLoops},
+		New: func() model.Model { return evio.New() }, Differences: evio.Differences, Bounds: evio.Bounds, Variants: []Variant{CPUOffload, TwoLoops},
 		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0xCC, 0x79, 0xA7, 0xFF}, "triangle-down"},
 	},
 	{
 		Name: "fasthttp", Description: "github.com/valyala/fasthttp: goroutine per connection on Go's netpoller",
-		New: func() model.Model { return fasthttp.New() }, Differences: fasthttp.Differences,
+		New: func() model.Model { return fasthttp.New() }, Differences: fasthttp.Differences, Bounds: fasthttp.Bounds,
 		Style: Style{color.NRGBA{0x56, 0x56, 0x56, 0xFF}, "hexagon"},
 	},
 	{
 		Name: "node", Description: "Node.js http module: the real libuv, as the reference",
-		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Variants: []Variant{CPUOffload},
+		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Bounds: node.Bounds, Variants: []Variant{CPUOffload},
 		Roles: []Role{RoleEventLoop, RoleReference}, Style: Style{color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, "triangle-up"},
 	},
 }

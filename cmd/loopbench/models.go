@@ -12,7 +12,7 @@ import (
 var listModels = servers.All
 
 func runModels(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("models", "models\n\nLists every server model, whether it can run on this host (and why not),\nand where its answers knowingly differ from the shared application's rules.", stderr)
+	fs := newFlagSet("models", "models\n\nLists every server model, whether it can run on this host (and why not),\nwhere its answers knowingly differ from the shared application's rules, and\nhow it bounds hostile clients (and what its library does not let it bound).", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -34,7 +34,24 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 	}
 	printUnavailable(stdout, entries)
 	printDifferences(stdout, entries)
+	printBounds(stdout, entries)
 	return nil
+}
+
+// printBounds lists how each model bounds hostile clients, and what its
+// library does not let it bound (loopbench torture measures both).
+func printBounds(w io.Writer, entries []servers.Entry) {
+	header := "\nBounds on hostile clients (--head-timeout, --idle-timeout, --max-unsent, descriptors and threads):\n"
+	for _, e := range entries {
+		if len(e.Bounds) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s  %s:\n", header, e.Name)
+		header = ""
+		for _, b := range e.Bounds {
+			fmt.Fprintf(w, "    - %s\n", b)
+		}
+	}
 }
 
 func printUnavailable(w io.Writer, entries []servers.Entry) {

@@ -51,6 +51,9 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.BoolVar(&o.cfg.CPUOffload, "cpu-offload", false, "run /cpu on the worker pool instead of the event loop")
 	fs.IntVar(&o.cfg.MaxThreads, "max-threads", 0, "OS thread limit of the thread-per-connection model (0: the model's default)")
 	fs.StringVar(&o.cfg.StatsFile, "stats-file", "", "`file` the model writes its statistics (loop lag) to as JSON on shutdown")
+	fs.DurationVar(&o.cfg.HeadTimeout, "head-timeout", model.DefaultHeadTimeout, "how long a request head may take to arrive once it has begun; past it the connection gets 408 and is closed")
+	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", model.DefaultIdleTimeout, "how long a connection may wait on its client (for its next request, or to take an answer) before it is closed")
+	fs.IntVar(&o.cfg.MaxUnsent, "max-unsent", model.DefaultMaxUnsent, "answer `bytes` a connection may hold unsent before the server stops reading its requests")
 	fs.DurationVar(&o.timeout, "shutdown-timeout", 5*time.Second, "how long a graceful stop may take before serve gives up")
 	fs.DurationVar(&o.injectCPU, "inject-cpu", 0, "calibration knob: spend this much extra CPU `time` on every request (e.g. 3us), so a comparison can be checked to catch a known slowdown; not for measuring (Go models only)")
 	return fs, o
@@ -82,8 +85,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "loopbench serve: calibration: %v of extra CPU on every request (%d spin iterations)\n", o.injectCPU, iters)
 	}
-	fmt.Fprintf(stderr, "loopbench serve: model %s listening on %s (data %s, backend %s)\n",
-		entry.Name, o.cfg.Addr, o.cfg.DataDir, orNone(o.cfg.Backend))
+	fmt.Fprintf(stderr, "loopbench serve: model %s listening on %s (data %s, backend %s; head timeout %v, idle timeout %v, max unsent %d bytes)\n",
+		entry.Name, o.cfg.Addr, o.cfg.DataDir, orNone(o.cfg.Backend), o.cfg.HeadTimeout, o.cfg.IdleTimeout, o.cfg.MaxUnsent)
 	if ex, ok := m.(model.Execer); ok {
 		return ex.Exec(o.cfg)
 	}
@@ -117,6 +120,17 @@ func (o *serveOptions) validate(fs *flag.FlagSet) (servers.Entry, error) {
 		if f.v < 0 {
 			return servers.Entry{}, usagef("serve: --%s must be 0 (the default) or more, got %d", f.name, f.v)
 		}
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"head-timeout", o.cfg.HeadTimeout}, {"idle-timeout", o.cfg.IdleTimeout}} {
+		if f.d <= 0 {
+			return servers.Entry{}, usagef("serve: --%s must be positive, got %v (e.g. --%s 10s)", f.name, f.d, f.name)
+		}
+	}
+	if o.cfg.MaxUnsent <= 0 {
+		return servers.Entry{}, usagef("serve: --max-unsent must be positive, got %d (e.g. --max-unsent 65536)", o.cfg.MaxUnsent)
 	}
 	if o.timeout <= 0 {
 		return servers.Entry{}, usagef("serve: --shutdown-timeout must be positive, got %v (e.g. --shutdown-timeout 5s)", o.timeout)

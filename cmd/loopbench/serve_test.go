@@ -91,21 +91,23 @@ func TestServe(t *testing.T) {
 	stop := useModel(t, m, nil)
 	data, stats := t.TempDir(), filepath.Join(t.TempDir(), "stats.json")
 	wait := serveAsync("--model", "fake", "--addr", "127.0.0.1:0", "--data", data, "--backend", "127.0.0.1:9",
-		"--pool", "3", "--loops", "2", "--cpu-offload", "--max-threads", "100", "--stats-file", stats)
+		"--pool", "3", "--loops", "2", "--cpu-offload", "--max-threads", "100", "--stats-file", stats,
+		"--head-timeout", "3s", "--idle-timeout", "1m", "--max-unsent", "1000")
 	<-m.started
 	stop()
 	stderr, code := wait()
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := model.Config{Addr: "127.0.0.1:0", DataDir: data, Backend: "127.0.0.1:9", Pool: 3, Loops: 2, CPUOffload: true, MaxThreads: 100, StatsFile: stats}
+	want := model.Config{Addr: "127.0.0.1:0", DataDir: data, Backend: "127.0.0.1:9", Pool: 3, Loops: 2, CPUOffload: true, MaxThreads: 100, StatsFile: stats,
+		HeadTimeout: 3 * time.Second, IdleTimeout: time.Minute, MaxUnsent: 1000}
 	if m.cfg != want {
 		t.Errorf("model got %+v; want %+v", m.cfg, want)
 	}
 	if !app.HasDataFiles(data) {
 		t.Error("the data files were not written into --data")
 	}
-	if !strings.Contains(stderr, "model fake listening on 127.0.0.1:0 (data "+data+", backend 127.0.0.1:9)") {
+	if !strings.Contains(stderr, "model fake listening on 127.0.0.1:0 (data "+data+", backend 127.0.0.1:9; head timeout 3s, idle timeout 1m0s, max unsent 1000 bytes)") {
 		t.Errorf("stderr %q lacks the listening line", stderr)
 	}
 }

@@ -22,7 +22,7 @@ func TestLoadgenConfig(t *testing.T) {
 	}{
 		{"plaintext", "closed", 64, 1, 0, 0, 1, false},    // the first connection count
 		{"pipelined", "closed", 256, 16, 0, 0, 1, false},  // pipelining
-		{"mixed", "open", 256, 1, 1000, 0, 2, false},      // an open loop with two routes
+		{"mixed", "open", 256, 1, 400, 0, 2, false},       // an open loop with two routes, at its lowest (shape) rate
 		{"c10k", "idle", 4, 1, 200, 10000, 1, false},      // idle connections and an open probe
 		{"replay", "replay", 64, 1, 0, 0, 3, true},        // the trace's routes become the mix
 		{"io-upstream", "closed", 256, 1, 0, 0, 1, false}, // the backend route

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"loopbench/servers/model"
 )
 
 // pairConn is a connection handle on one end of a socket pair, driven by
@@ -25,7 +27,9 @@ func newPairConn(tb testing.TB) *pairConn {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l, err := newLoop(&server{})
+	srv := &server{}
+	srv.setBounds(model.Config{})
+	l, err := newLoop(srv)
 	if err != nil {
 		tb.Fatal(err)
 	}

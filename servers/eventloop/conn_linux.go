@@ -6,14 +6,17 @@ import (
 	"golang.org/x/sys/unix"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // Bounds on what one connection may hold. A client that sends requests
-// without reading the answers stops being read once maxQueued bytes wait in
-// its write queue or maxAnswers answers wait behind a deferred one, so its
-// memory stays bounded (by maxQueued plus maxAnswers answers) until it reads.
+// without reading the answers stops being read once maxQueued bytes (the
+// server's --max-unsent) wait in its write queue or maxAnswers answers wait
+// behind a deferred one, so its memory stays bounded (by the unsent bound
+// plus maxAnswers answers) until it reads, and the idle timeout closes it if
+// it never does.
 const (
-	maxQueued  = 64 << 10
+	maxQueued  = model.DefaultMaxUnsent
 	maxAnswers = 32
 	// keepBuffer is the largest buffer a connection keeps once drained;
 	// larger ones go back to the garbage collector, so idle connections stay small.
@@ -24,6 +27,7 @@ const (
 // no deferred answer is outstanding, answers go straight to the socket;
 // after one, every answer queues in q behind it until it completes.
 type conn struct {
+	l    *loop
 	fd   int
 	mask uint32    // events currently registered
 	in   []byte    // received bytes not yet parsed
@@ -37,6 +41,8 @@ type conn struct {
 	closed      bool
 	inCheck     bool // in the loop's check list
 	inPending   bool // in the loop's pending list
+
+	deadlines
 }
 
 // addConn sets up an accepted socket.
@@ -45,12 +51,15 @@ func (l *loop) addConn(fd int) {
 	if l.srv.sndbuf > 0 {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, l.srv.sndbuf)
 	}
-	c := &conn{fd: fd, mask: unix.EPOLLIN}
+	c := &conn{l: l, fd: fd, mask: unix.EPOLLIN}
+	c.t.cb = c
+	c.active = l.now
 	if err := l.add(fd, c.mask, c); err != nil {
 		unix.Close(fd)
 		return
 	}
 	l.conns++
+	c.arm(l) // a client that never sends a byte is idle from the start
 }
 
 func (c *conn) onEvent(l *loop, ev uint32) {
@@ -75,7 +84,7 @@ func (c *conn) onEvent(l *loop, ev uint32) {
 
 // reading reports whether the connection wants more requests now.
 func (c *conn) reading() bool {
-	return !c.eof && !c.lastRequest && len(c.out) < maxQueued && len(c.q) < maxAnswers
+	return !c.eof && !c.lastRequest && len(c.out) < c.l.srv.unsent && len(c.q) < maxAnswers
 }
 
 // read takes one read's worth of bytes (fairness: one read per connection
@@ -84,6 +93,7 @@ func (c *conn) read(l *loop) {
 	n, err := unix.Read(c.fd, l.rbuf)
 	switch {
 	case n > 0:
+		c.active = l.now
 	case err == nil:
 		c.eof = true
 		c.finishOrWait(l)
@@ -134,7 +144,7 @@ func (c *conn) serve(l *loop, data []byte) []byte {
 		data = data[n:]
 		out = c.handle(l, out)
 		c.unread = c.unread || (c.lastRequest && (l.req.BodyUnread || len(data) > 0))
-		if len(out) >= maxQueued {
+		if len(out) >= l.srv.unsent {
 			c.send(l, out)
 			out = out[:0]
 		}
@@ -219,6 +229,7 @@ func (c *conn) write(l *loop, b []byte) []byte {
 		switch {
 		case err == nil:
 			b = b[n:]
+			c.active = l.now
 		case errors.Is(err, unix.EINTR):
 		case errors.Is(err, unix.EAGAIN):
 			return b
@@ -307,6 +318,7 @@ func (c *conn) finishOrWait(l *loop) {
 		return
 	}
 	c.updateMask(l)
+	c.arm(l)
 }
 
 // idle reports whether nothing is owed to the peer.
@@ -319,6 +331,7 @@ func (c *conn) close(l *loop) {
 		return
 	}
 	c.closed = true
+	l.timers.stop(&c.t)
 	l.remove(c.fd)
 	for i, ans := range c.q {
 		c.q[i] = nil

@@ -11,6 +11,7 @@
 //  1. The loop's cached time is updated, once per iteration, so every
 //     callback of the iteration sees the same "now".
 //  2. Due timers run: /sleep answers, upstream timeouts, the accept backoff,
+//     connection deadlines (head and idle timeouts, see deadline_linux.go),
 //     the end of lingering closes and the stop deadline. (The loop-lag
 //     monitor's timer is a timerfd polled in phase 4, so that a loop with no
 //     timers due sleeps without a timeout.)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"loopbench/app"
 )
 
 // listener is the loop's listening socket handle.
@@ -17,9 +19,14 @@ type listener struct {
 	backoff time.Duration // current pause after EMFILE/ENFILE
 	logged  bool          // the descriptor-exhaustion message was printed
 	pauses  int           // how often accepting was paused, for tests
+	refused int           // connections refused with 503 for want of a descriptor, for tests
+	spare   int           // a descriptor held in reserve for refusing (see refuseAll); -1 when none
 	t       timer         // resumes accepting after a pause
 	l       *loop
 }
+
+// errNoRoom is the answer to a connection the server has no descriptor for.
+var errNoRoom = &app.Error{Status: 503, Reason: "no descriptor left"}
 
 // Accept backoff bounds: when the process or system is out of descriptors
 // the listener stops for a while instead of spinning on a ready socket it
@@ -78,6 +85,7 @@ func (l *loop) startListener(fd int) error {
 	if err := l.add(fd, unix.EPOLLIN, ln); err != nil {
 		return err
 	}
+	ln.spare = openSpare()
 	l.ln = ln
 	return nil
 }
@@ -96,8 +104,12 @@ func (ln *listener) onEvent(l *loop, _ uint32) {
 		case errors.Is(err, unix.EAGAIN):
 			return
 		case errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
-		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE),
-			errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
+			if !ln.refuseAll(l, err) {
+				ln.pause(l, err)
+			}
+			return
+		case errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
 			ln.pause(l, err)
 			return
 		default:
@@ -105,6 +117,55 @@ func (ln *listener) onEvent(l *loop, _ uint32) {
 			ln.pause(l, err)
 			return
 		}
+	}
+}
+
+// openSpare opens the descriptor a listener keeps in reserve, or returns -1.
+func openSpare() int {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// refuseAll is libuv's EMFILE trick: out of descriptors, the listener gives
+// up its spare one, and in that one slot accepts every pending connection,
+// answers it 503 and closes it, until none is left; then it takes the spare
+// back. Clients are refused at once instead of waiting in the listen queue,
+// and the listener, no longer readable, does not wake the loop again until
+// the next connection. It reports false when it had no spare or the slot
+// was taken meanwhile; the caller then pauses accepting instead.
+func (ln *listener) refuseAll(l *loop, cause error) bool {
+	if ln.spare < 0 {
+		ln.spare = openSpare()
+		return false
+	}
+	if !ln.logged {
+		ln.logged = true
+		log.Printf("eventloop: %v: refusing new connections with 503 while existing connections are served; logged once",
+			os.NewSyscallError("accept4", cause))
+	}
+	unix.Close(ln.spare)
+	ok := true
+	for range maxAccepts {
+		fd, _, err := unix.Accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			ok = errors.Is(err, unix.EAGAIN)
+			break
+		}
+		_, _ = unix.Write(fd, l.srv.noRoom)
+		unix.Close(fd)
+		ln.refused++
+	}
+	ln.spare = openSpare()
+	return ok && ln.spare >= 0
+}
+
+func (ln *listener) closeSpare() {
+	if ln.spare >= 0 {
+		unix.Close(ln.spare)
+		ln.spare = -1
 	}
 }
 
@@ -145,6 +206,7 @@ func (ln *listener) close(l *loop) {
 
 func (ln *listener) release(l *loop) {
 	unix.Close(ln.fd)
+	ln.closeSpare()
 	l.forget(ln.fd)
 	if l.ln == ln {
 		l.ln = nil

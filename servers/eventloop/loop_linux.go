@@ -70,6 +70,7 @@ type loop struct {
 	stopT    timer
 	conns    int // open connections
 	maxOut   int // largest write queue seen, for tests of the bound
+	timeouts int // connections answered 408, for tests of the head timeout
 }
 
 // closer is a handle whose descriptor is released in the close phase.

@@ -9,6 +9,14 @@ import (
 	"loopbench/servers/model"
 )
 
+// Bounds says how the model bounds what a hostile client can take (see
+// model.Config and `loopbench torture`).
+var Bounds = []string{
+	"head timeout and idle timeout: one lazily restarted timer per connection on the loop's timer heap (deadline.go); a head past --head-timeout gets 408 and a lingering close, an idle connection, or one whose client takes no byte of its answers for --idle-timeout, is closed",
+	"unsent output: a connection stops being read once --max-unsent bytes wait in its write queue or 32 answers wait behind a deferred one; one answer (the 1 MiB /file at most) is held whole",
+	"out of descriptors: libuv's EMFILE trick, a spare descriptor given up to accept and refuse (503) every pending connection, so the listener neither spins nor leaves clients in the listen queue",
+}
+
 // Model is the homemade event loop server model.
 type Model struct{}
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync/atomic"
 
+	"loopbench/app"
 	"loopbench/servers/model"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -25,12 +26,18 @@ type server struct {
 
 	stopRequested atomic.Bool
 	sndbuf        int // SO_SNDBUF of accepted sockets; 0 keeps the kernel's (tests make it tiny)
+
+	// The connection bounds of cfg, in loop time (ns) and bytes.
+	head, idle int64
+	unsent     int
+	noRoom     []byte // the 503 answer to a connection refused for want of a descriptor
 }
 
 // newServer resolves the addresses and opens every loop's listener, so an
 // address already in use is reported before Serve starts serving.
 func newServer(cfg model.Config) (*server, error) {
 	s := &server{cfg: cfg}
+	s.setBounds(cfg)
 	sa, err := resolve(cfg.Addr, "--addr")
 	if err != nil {
 		return nil, err
@@ -50,6 +57,12 @@ func newServer(cfg model.Config) (*server, error) {
 		setPort(sa, s.port) // with port 0, every loop shares the first one's port
 	}
 	return s, nil
+}
+
+// setBounds takes the connection bounds of cfg, its defaults for zero fields.
+func (s *server) setBounds(cfg model.Config) {
+	s.head, s.idle, s.unsent = int64(cfg.Head()), int64(cfg.Idle()), cfg.Unsent()
+	s.noRoom = app.AppendError(nil, errNoRoom)
 }
 
 // addLoop creates one loop and its listener.
@@ -112,6 +125,7 @@ func (s *server) closeLoops() {
 	for _, l := range s.loops {
 		if l.ln != nil {
 			unix.Close(l.ln.fd)
+			l.ln.closeSpare()
 			l.ln = nil
 		}
 		l.closeFDs()

@@ -39,6 +39,8 @@ type conn struct {
 	closing bool            // the last answer closes the connection: read no more
 	retry   answers.Backoff // wakes the loop again while evio's output is unsent
 	queue   answers.Queue
+
+	deadlines
 }
 
 // opened attaches the connection's state and turns Nagle's algorithm off,
@@ -52,6 +54,9 @@ func (s *server) opened(ec evio.Conn) ([]byte, evio.Options, evio.Action) {
 	c.queue.Init(maxPending, ec)
 	c.retry = answers.Backoff{Queue: &c.queue, First: unsentPoll, Max: maxUnsentPoll, AtOnce: true}
 	ec.SetContext(c)
+	c.ec = ec
+	c.since.Store(time.Now().UnixNano())
+	s.conns.add(c)
 	if fd := socket(ec); fd >= 0 {
 		if err := setNoDelay(fd); err != nil {
 			s.logNoDelay.Do(func() { log.Printf("evio: %v (answers may wait for delayed ACKs)", err) })
@@ -72,6 +77,7 @@ func (s *server) closed(ec evio.Conn, _ error) evio.Action {
 	}
 	c.queue.Close()
 	c.retry.Stop()
+	s.conns.remove(c)
 	return evio.None
 }
 
@@ -83,6 +89,9 @@ func (s *server) data(ec evio.Conn, in []byte) ([]byte, evio.Action) {
 	c, ok := ec.Context().(*conn)
 	if !ok {
 		return nil, evio.Close
+	}
+	if out, action, ok := c.expired(); ok {
+		return out, action
 	}
 	if in == nil && unsent(ec) > 0 {
 		if c.queue.HeadReady() {
@@ -103,6 +112,10 @@ func (s *server) data(ec evio.Conn, in []byte) ([]byte, evio.Action) {
 	n := c.serve(buf, &out)
 	c.in = append(c.in[:0], buf[n:]...)
 	c.out = out
+	if len(c.in) > maxInbound {
+		return out, evio.Close // requests pile up behind answers the client does not take
+	}
+	c.publish()
 	return out, c.action()
 }
 

@@ -11,3 +11,11 @@ var Differences = []string{
 	"--pool is ignored: each deferred operation runs on its own goroutine",
 	"an idle evio loop still wakes every 100 ms (its epoll_wait timeout)",
 }
+
+// Bounds says how the model bounds what a hostile client can take, and what
+// evio does not let it bound (see model.Config and `loopbench torture`).
+var Bounds = []string{
+	"head and idle timeouts: evio has none; the model keeps them with a ticker of its own (evio's Tick leaks its goroutine after a stop), which looks every quarter of --head-timeout (at most every second) and wakes the connections past their deadline to answer 408 or close, so a deadline may pass by that much; the idle timeout counts from the last bytes the client sent (evio does not say when it takes output), so a client reading a large answer more slowly than --idle-timeout is cut off",
+	"unsent output: evio keeps reading a connection whose answers wait; the model closes one holding over 1 MiB of unparsed requests (evio's output buffer is its own: --max-unsent is not used)",
+	"out of descriptors: cannot be bounded in the adapter: evio's loop ends when accept fails with EMFILE or ENFILE",
+}

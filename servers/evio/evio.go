@@ -64,6 +64,7 @@ func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 		return fmt.Errorf("evio: %w", startError(err))
 	case addr = <-s.serving:
 	}
+	defer s.startTicker()()
 	ctl, err := s.dialControl(addr)
 	if err != nil {
 		return fmt.Errorf("evio: serving, but cannot open the control connection that stops it: %w", err)
@@ -109,6 +110,7 @@ type server struct {
 	// goroutine.
 	tasks sync.WaitGroup
 	ops   *deferred.Ops
+	conns connSet // for the ticker's deadlines
 }
 
 func newServer(cfg model.Config) *server {

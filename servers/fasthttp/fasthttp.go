@@ -51,9 +51,18 @@ var Differences = []string{
 	"a request target over 8 KiB is answered 431 (the head must fit fasthttp's 8 KiB read buffer), where app answers 414",
 	"headers come in fasthttp's order and status lines use its reason phrases",
 	"on stop, requests in flight get 2 s to finish, then sleeps are interrupted and connections closed",
-	"--pool, --loops, --cpu-offload and --max-threads are ignored",
-	"EMFILE on accept stops the server: fasthttp retries only temporary errors, so Serve returns the error instead of backing off",
+	"--pool, --loops, --cpu-offload, --max-threads and --max-unsent are ignored",
+	"a request head cut off by --head-timeout (fasthttp's ReadTimeout) is answered 400, not 408: fasthttp's error handler sees the timeout wrapped in a parse error",
 	"refusals (400, 431) carry fasthttp's own bodies (\"Error when parsing request\", \"Too big request header\"), not app's",
+}
+
+// Bounds says how the model bounds what a hostile client can take, and what
+// fasthttp does not let it bound (see model.Config and `loopbench torture`).
+var Bounds = []string{
+	"head timeout: fasthttp's ReadTimeout, from a request's first byte; idle timeout: its IdleTimeout between requests",
+	"writes: fasthttp's WriteTimeout (--idle-timeout) is a deadline for each whole answer, not for progress: a client reading a large answer more slowly than that is cut off",
+	"unsent output: fasthttp writes each answer with blocking writes on the connection's goroutine, so a client that does not read blocks only its own connection (--max-unsent is not used)",
+	"out of descriptors: fasthttp's Serve would return on EMFILE (it retries only temporary errors) and stop the server; the model's listener waits instead, backing off from 5 ms to 1 s as net/http does, so new clients wait in the listen queue rather than being refused",
 }
 
 // Model is the fasthttp server model.
@@ -82,10 +91,16 @@ func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 		NoDefaultContentType:         true,
 		DisablePreParseMultipartForm: true,
 		ConnState:                    h.conns.state,
-		Logger:                       log.New(io.Discard, "", 0),
+		// The bounds of model.Config: fasthttp's ReadTimeout runs from a
+		// request's first byte (408 past it), IdleTimeout between requests,
+		// and WriteTimeout bounds the writing of each whole answer.
+		ReadTimeout:  cfg.Head(),
+		IdleTimeout:  cfg.Idle(),
+		WriteTimeout: cfg.Idle(),
+		Logger:       log.New(io.Discard, "", 0),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(&backoffListener{Listener: ln}) }()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

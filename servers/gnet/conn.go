@@ -46,6 +46,10 @@ type conn struct {
 	queue   answers.Queue
 
 	onWritten gn.AsyncCallback
+
+	deadlines
+	stalled int64 // Unix ns since which gnet's outbound buffer has been full without draining; 0: not
+	unsent  int   // gnet's outbound buffer when it was last seen full
 }
 
 // OnOpen attaches the connection's state.
@@ -55,6 +59,8 @@ func (s *server) OnOpen(gc gn.Conn) ([]byte, gn.Action) {
 	c.queue.Init(maxPending, c)
 	c.retry = answers.Backoff{Queue: &c.queue, First: outboundPoll, Max: maxOutboundPoll}
 	gc.SetContext(c)
+	c.since.Store(time.Now().UnixNano())
+	s.conns.add(c)
 	return nil, gn.None
 }
 
@@ -67,6 +73,7 @@ func (s *server) OnClose(gc gn.Conn, _ error) gn.Action {
 	}
 	c.queue.Close()
 	c.retry.Stop()
+	s.conns.remove(c)
 	return gn.None
 }
 
@@ -80,9 +87,9 @@ func (s *server) OnTraffic(gc gn.Conn) gn.Action {
 		return c.closeWhenAnswered()
 	}
 	if gc.OutboundBuffered() >= maxOutbound {
-		c.retry.Later()
-		return gn.None
+		return c.stall(gc)
 	}
+	c.stalled = 0
 	c.retry.Reset()
 	buf, _ := gc.Peek(-1)
 	if n := c.serve(buf); n > 0 {
@@ -96,6 +103,27 @@ func (s *server) OnTraffic(gc gn.Conn) gn.Action {
 		_, _ = gc.Discard(-1)
 		return c.closeWhenAnswered()
 	}
+	if gc.InboundBuffered() > maxInbound {
+		return gn.Close // requests pile up behind answers the client does not take
+	}
+	c.publish()
+	return gn.None
+}
+
+// stall waits for gnet's full outbound buffer to drain, looking again
+// later; a client that takes none of it for the idle timeout, or keeps
+// sending requests past maxInbound meanwhile, is closed.
+func (c *conn) stall(gc gn.Conn) gn.Action {
+	now, unsent := time.Now().UnixNano(), gc.OutboundBuffered()
+	if c.stalled == 0 || unsent < c.unsent {
+		c.stalled = now
+		c.since.Store(now) // the client is taking its answers: not idle
+	}
+	c.unsent = unsent
+	if now-c.stalled > int64(c.s.cfg.Idle()) || gc.InboundBuffered() > maxInbound {
+		return gn.Close
+	}
+	c.retry.Later()
 	return gn.None
 }
 

@@ -34,6 +34,7 @@ func (f *fakeConn) Discard(n int) (int, error) {
 }
 func (f *fakeConn) Write(p []byte) (int, error) { f.out = append(f.out[:0], p...); return len(p), nil }
 func (f *fakeConn) OutboundBuffered() int       { return f.outbound }
+func (f *fakeConn) InboundBuffered() int        { return len(f.in) }
 func (f *fakeConn) Wake(gn.AsyncCallback) error { return nil }
 
 // AsyncWritev hands the batch to the test; the callback, which gnet would

@@ -73,6 +73,7 @@ type server struct {
 
 	booted chan struct{}
 	engine gn.Engine
+	conns  connSet // for the ticker's deadlines
 }
 
 func newServer(cfg model.Config) *server {
@@ -98,6 +99,7 @@ func (s *server) options() []gn.Option {
 		gn.WithReusePort(s.loops > 1 && port != "0"),
 		gn.WithTCPNoDelay(gn.TCPNoDelay),
 		gn.WithLogger(quietLogger{}),
+		gn.WithTicker(true),
 	}
 }
 

@@ -9,6 +9,7 @@ package model
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Model serves the shared application until ctx is cancelled. Serve always
@@ -46,4 +47,51 @@ type Config struct {
 	MaxThreads int
 	// StatsFile, when set, is where the model writes its Stats as JSON on shutdown.
 	StatsFile string
+	// HeadTimeout bounds how long a request (its head and the body the
+	// parser waits for) may take to arrive once its first byte has: past
+	// it the connection is answered 408 and closed (0: DefaultHeadTimeout).
+	HeadTimeout time.Duration
+	// IdleTimeout bounds how long a connection may wait on its client with
+	// nothing in progress: for the first byte of its next request, or for
+	// the client to take any byte of an answer it is not reading. Past it
+	// the connection is closed without an answer (0: DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// MaxUnsent bounds the answer bytes a connection may hold unsent before
+	// it stops reading requests, where the model queues answers itself
+	// (0: DefaultMaxUnsent).
+	MaxUnsent int
+}
+
+// Defaults of the bounds on a connection, for a zero Config field.
+const (
+	// DefaultHeadTimeout is nginx's client_header_timeout (60 s) cut to
+	// what a client on a loopback or a LAN could ever need.
+	DefaultHeadTimeout = 10 * time.Second
+	// DefaultIdleTimeout leaves idle keep-alive connections alone far
+	// longer than any workload holds them (workloads/c10k.toml opens 10,000
+	// and holds them for seconds), as nginx's keepalive_timeout (75 s) does.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxUnsent is 64 KiB, beyond the socket's own send buffer.
+	DefaultMaxUnsent = 64 << 10
+)
+
+// Head is HeadTimeout, or its default.
+func (c Config) Head() time.Duration { return orDefault(c.HeadTimeout, DefaultHeadTimeout) }
+
+// Idle is IdleTimeout, or its default.
+func (c Config) Idle() time.Duration { return orDefault(c.IdleTimeout, DefaultIdleTimeout) }
+
+// Unsent is MaxUnsent, or its default.
+func (c Config) Unsent() int {
+	if c.MaxUnsent <= 0 {
+		return DefaultMaxUnsent
+	}
+	return c.MaxUnsent
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }

@@ -108,7 +108,9 @@ func majorOf(v string) (int, error) {
 // argv is node's command line: the embedded script and the model's flags.
 // "--" ends node's own options, so the flags reach server.js.
 func argv(cfg model.Config) ([]string, error) {
-	args := []string{"node", "-e", script, "--", "--addr", cfg.Addr}
+	args := []string{"node", "-e", script, "--", "--addr", cfg.Addr,
+		"--head-timeout-ms", strconv.FormatInt(cfg.Head().Milliseconds(), 10),
+		"--idle-timeout-ms", strconv.FormatInt(cfg.Idle().Milliseconds(), 10)}
 	if cfg.DataDir != "" {
 		dir, err := filepath.Abs(cfg.DataDir)
 		if err != nil {

@@ -43,8 +43,11 @@ const MAX_IDLE_UPSTREAM = 65536;
 // histogram holds the time between firings, so the resolution is subtracted
 // to report how late the timer was.
 const LAG_RESOLUTION_MS = 10;
-// HEAD_TIMEOUT_MS bounds how long a request head (and body) may take to arrive.
-const HEAD_TIMEOUT_MS = 10 * 60 * 1000;
+// HEAD_TIMEOUT_MS bounds how long a request head (and body) may take to
+// arrive, IDLE_TIMEOUT_MS how long a connection may wait on its client; the
+// defaults of model.Config, which the Go side passes as flags.
+const HEAD_TIMEOUT_MS = 10 * 1000;
+const IDLE_TIMEOUT_MS = 120 * 1000;
 // STOP_GRACE_MS is how long requests in flight may finish after a stop signal
 // before their connections are closed.
 const STOP_GRACE_MS = 2000;
@@ -56,8 +59,10 @@ const PLAINTEXT = Buffer.from('Hello, World!');
 const JSON_BODY = Buffer.from('{"message":"Hello, World!"}');
 
 function parseArgs(argv) {
-  const cfg = { addr: '127.0.0.1:8080', dataDir: '', backend: '', pool: 0, cpuOffload: false, statsFile: '' };
-  const names = { '--addr': 'addr', '--data-dir': 'dataDir', '--backend': 'backend', '--pool': 'pool', '--stats-file': 'statsFile' };
+  const cfg = { addr: '127.0.0.1:8080', dataDir: '', backend: '', pool: 0, cpuOffload: false, statsFile: '',
+    headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS };
+  const names = { '--addr': 'addr', '--data-dir': 'dataDir', '--backend': 'backend', '--pool': 'pool', '--stats-file': 'statsFile',
+    '--head-timeout-ms': 'headTimeoutMs', '--idle-timeout-ms': 'idleTimeoutMs' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--cpu-offload') {
@@ -373,17 +378,25 @@ function writeStats(file, h) {
 
 // newServer returns the http server of the application, with Node's limits
 // set to the shared application's.
-function newServer(application) {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requireHostHeader: false },
+function newServer(application, cfg) {
+  const head = Number(cfg.headTimeoutMs);
+  const idle = Number(cfg.idleTimeoutMs);
+  // Node looks for requests past headersTimeout only every
+  // connectionsCheckingInterval (30 s by default), which would let a
+  // slowloris client hold a connection 30 s beyond the bound: look four
+  // times per head timeout, at most once a second.
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requireHostHeader: false,
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(head / 4))) },
     (req, res) => application.handle(req, res));
-  // Idle keep-alive connections never time out (keepAliveTimeout 0), as in
-  // the other models. A request head still has to arrive within
-  // HEAD_TIMEOUT_MS, which also bounds a connection that never sends one
-  // (Node answers 408): long enough not to cut the idle connections of a
-  // benchmark, short enough to shed a slowloris client eventually.
-  server.keepAliveTimeout = 0;
-  server.headersTimeout = HEAD_TIMEOUT_MS;
-  server.requestTimeout = HEAD_TIMEOUT_MS;
+  // The bounds of the other models (model.Config): a request head must
+  // arrive within the head timeout (Node answers 408); an idle keep-alive
+  // connection, and one whose client does not take its answer (the socket's
+  // inactivity timeout), is closed after the idle timeout. Node itself
+  // pauses a pipelining client whose answers its socket has not written.
+  server.keepAliveTimeout = idle;
+  server.timeout = idle;
+  server.headersTimeout = head;
+  server.requestTimeout = head;
   server.on('clientError', onClientError);
   return server;
 }
@@ -412,7 +425,7 @@ function main() {
   const cfg = parseArgs(process.argv.slice(1));
   const { host, port } = splitHostPort(cfg.addr);
   const application = new App(cfg);
-  const server = newServer(application);
+  const server = newServer(application, cfg);
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
   stopOnSignal(server, application, lag, cfg.statsFile);

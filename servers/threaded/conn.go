@@ -37,6 +37,9 @@ type conn struct {
 	out     []byte // answers not yet written
 	scratch []byte // results of upstream calls and file reads
 	req     app.Request
+
+	headSince  time.Time     // when the unfinished request in in[start:] began to arrive; zero when none
+	rcvTimeout time.Duration // the socket's SO_RCVTIMEO as last set
 }
 
 // serve alternates blocking reads and answers until the connection ends.
@@ -61,12 +64,53 @@ func (c *conn) fill() bool {
 		}
 		c.in = slices.Grow(c.in, cap(c.in))
 	}
+	if !c.armRead() {
+		return false
+	}
 	n, err := c.fd.read(c.in[len(c.in):cap(c.in)])
+	if errors.Is(err, errTimeout) && len(c.in) > 0 {
+		c.timeOut()
+		return false
+	}
 	if err != nil {
 		return false
 	}
 	c.in = c.in[:len(c.in)+n]
 	return true
+}
+
+// armRead bounds the read ahead: by the idle timeout between requests, by
+// what is left of the head timeout within one. The socket option is set only
+// when the bound changes, so a keep-alive connection whose requests arrive
+// whole pays no system call for it. It reports false when the head timeout
+// has already passed (the connection has been answered 408).
+func (c *conn) armRead() bool {
+	want := c.s.idle
+	if len(c.in) > 0 {
+		if c.headSince.IsZero() {
+			c.headSince = time.Now()
+		}
+		if want = c.s.head - time.Since(c.headSince); want <= 0 {
+			c.timeOut()
+			return false
+		}
+	}
+	if want != c.rcvTimeout {
+		if c.fd.setReadTimeout(want) != nil {
+			return false
+		}
+		c.rcvTimeout = want
+	}
+	return true
+}
+
+// timeOut answers a request that did not arrive within the head timeout
+// with 408, then closes.
+func (c *conn) timeOut() {
+	c.out = app.AppendError(c.out, errHeadTimeout)
+	if c.flush() == nil {
+		c.linger()
+	}
 }
 
 // answer answers every complete request in the buffer, in order, and
@@ -84,8 +128,12 @@ func (c *conn) answer() bool {
 		if n == 0 {
 			return c.flush() == nil
 		}
+		c.headSince = time.Time{}
 		keep := c.handle()
 		c.start += n
+		if keep && len(c.out) >= c.s.unsent && c.flush() != nil {
+			return false
+		}
 		if !keep {
 			if c.flush() == nil && c.req.BodyUnread {
 				c.linger()
@@ -102,11 +150,13 @@ func (c *conn) answer() bool {
 // lingerBytes, the way Apache's lingering close does.
 func (c *conn) linger() {
 	c.fd.shutdownWrite()
-	if c.fd.setTimeout(lingerTime) != nil {
-		return
-	}
 	var discard [initialBuffer]byte
+	deadline := time.Now().Add(lingerTime)
 	for n := 0; n < lingerBytes; {
+		left := time.Until(deadline)
+		if left <= 0 || c.fd.setReadTimeout(left) != nil {
+			return // a client trickling bytes must not hold the thread
+		}
 		got, err := c.fd.read(discard[:])
 		if err != nil {
 			return

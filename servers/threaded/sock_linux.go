@@ -105,6 +105,8 @@ func (s sock) read(p []byte) (int, error) {
 			return n, nil
 		case errors.Is(err, unix.EINTR):
 			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, errTimeout // SO_RCVTIMEO expired
 		}
 		return 0, os.NewSyscallError("read", err)
 	}
@@ -137,6 +139,13 @@ func (s sock) shutdownWrite() { unix.Shutdown(int(s), unix.SHUT_WR) }
 // blocked accept on a listening socket.
 func (s sock) shutdown() { unix.Shutdown(int(s), unix.SHUT_RDWR) }
 
+// refuse writes a short answer without waiting (a fresh socket's buffer
+// takes it whole) and closes the socket.
+func (s sock) refuse(answer []byte) {
+	unix.SendmsgN(int(s), answer, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+	unix.Close(int(s))
+}
+
 func (s sock) close() error { return os.NewSyscallError("close", unix.Close(int(s))) }
 
 // setTimeout bounds each blocking read and write on s; past it they fail.
@@ -146,6 +155,71 @@ func (s sock) setTimeout(d time.Duration) error {
 		return os.NewSyscallError("setsockopt", err)
 	}
 	return os.NewSyscallError("setsockopt", unix.SetsockoptTimeval(int(s), unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv))
+}
+
+// setReadTimeout bounds each blocking read on s; past it read fails with
+// errTimeout.
+func (s sock) setReadTimeout(d time.Duration) error {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return os.NewSyscallError("setsockopt", unix.SetsockoptTimeval(int(s), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv))
+}
+
+// setWriteTimeout bounds each blocking write on s that makes no progress;
+// past it write fails.
+func (s sock) setWriteTimeout(d time.Duration) error {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return os.NewSyscallError("setsockopt", unix.SetsockoptTimeval(int(s), unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv))
+}
+
+// spareFD is a descriptor held in reserve for refusing connections when the
+// process has no descriptor left (libuv's EMFILE trick): closing it frees one
+// slot, enough to accept a pending connection and close it at once, so the
+// client is refused instead of waiting in the listen queue.
+type spareFD int
+
+func newSpareFD() spareFD {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return spareFD(fd)
+}
+
+// refuseOne waits up to wait for a pending connection on ln. If a
+// descriptor is free again by then, it accepts the connection normally and
+// returns it, to be served. Otherwise it accepts it in the spare
+// descriptor's slot, answers it 503 and closes it. (accept(2) fails with
+// EMFILE before it looks for a connection, so without the wait the accept
+// loop would spin.) It returns -1 and whether it refused one; false when no
+// connection came, the spare was gone or the slot was taken meanwhile.
+func (f *spareFD) refuseOne(ln sock, answer []byte, wait time.Duration) (sock, bool) {
+	fds := [1]unix.PollFd{{Fd: int32(ln), Events: unix.POLLIN}}
+	ts := unix.NsecToTimespec(wait.Nanoseconds())
+	if n, _ := unix.Ppoll(fds[:], &ts, nil); n <= 0 || fds[0].Revents&unix.POLLIN == 0 {
+		return -1, false
+	}
+	if fd, _, err := unix.Accept4(int(ln), unix.SOCK_CLOEXEC); err == nil {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		return sock(fd), false // descriptors are free again: serve it
+	}
+	if *f < 0 {
+		*f = newSpareFD()
+		return -1, false
+	}
+	unix.Close(int(*f))
+	*f = -1
+	fd, _, err := unix.Accept4(int(ln), unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
+	if err == nil {
+		sock(fd).refuse(answer)
+	}
+	*f = newSpareFD()
+	return -1, err == nil
+}
+
+func (f spareFD) close() {
+	if f >= 0 {
+		unix.Close(int(f))
+	}
 }
 
 // dial opens a blocking connection to e, giving up after timeout.

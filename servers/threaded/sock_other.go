@@ -23,9 +23,19 @@ func (sock) write([]byte) error                   { return errors.ErrUnsupported
 func (sock) shutdownRead()                        {}
 func (sock) shutdownWrite()                       {}
 func (sock) shutdown()                            {}
+func (sock) refuse([]byte)                        {}
 func (sock) close() error                         { return errors.ErrUnsupported }
 func (sock) setTimeout(time.Duration) error       { return errors.ErrUnsupported }
+func (sock) setReadTimeout(time.Duration) error   { return errors.ErrUnsupported }
+func (sock) setWriteTimeout(time.Duration) error  { return errors.ErrUnsupported }
 func systemThreadLimit() int                      { return 0 }
+
+// spareFD is a reserved descriptor; this model runs only on Linux.
+type spareFD int
+
+func newSpareFD() spareFD                                           { return -1 }
+func (*spareFD) refuseOne(sock, []byte, time.Duration) (sock, bool) { return -1, false }
+func (spareFD) close()                                              {}
 
 // waker interrupts sleeping threads; this model runs only on Linux.
 type waker int

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"loopbench/app"
 	"loopbench/servers/model"
 )
 
@@ -24,7 +25,19 @@ var (
 	errEOF     = errors.New("threaded: connection closed by peer")
 	errNoFDs   = errors.New("threaded: out of file descriptors")
 	errStopped = errors.New("threaded: server stopping")
+	errTimeout = errors.New("threaded: read timed out")
 )
+
+// Answers of the bounds: a request head that took longer than the head
+// timeout, and a connection refused for want of a thread or a descriptor.
+var (
+	errHeadTimeout = &app.Error{Status: 408, Reason: "request head timeout"}
+	errNoRoom      = &app.Error{Status: 503, Reason: "no thread or descriptor left"}
+)
+
+// acceptBackoff is how long the accept loop waits when it has no descriptor
+// for a connection and no spare to refuse it with.
+const acceptBackoff = 10 * time.Millisecond
 
 // Differences lists what users of this model should know beside the shared
 // application's rules, which it follows exactly (it uses app's parser).
@@ -33,6 +46,16 @@ var Differences = []string{
 	"GOMAXPROCS follows the live connections (a quarter more, at least 64), so the process shows more Go scheduler cost and memory than the design itself needs",
 	"on stop, requests in flight get 2 s to finish, then sleeps and backend calls are interrupted; a /cpu job in progress is waited for",
 	"--pool, --loops and --cpu-offload are ignored",
+}
+
+// Bounds says how the model bounds what a hostile client can take (see
+// model.Config and `loopbench torture`).
+var Bounds = []string{
+	"head timeout: before each read within a request, SO_RCVTIMEO is set to what is left of --head-timeout; past it 408, then a lingering close (itself bounded to 1 s in all)",
+	"idle timeout: SO_RCVTIMEO between requests, and SO_SNDTIMEO on every write, so a client that takes no byte of an answer for --idle-timeout is closed",
+	"unsent output: answers go out in blocking writes, at most --max-unsent gathered per write; a client that does not read blocks only its own thread, and its requests stay in the kernel",
+	"out of threads (--max-threads) or descriptors: the connection is answered 503 and closed (descriptors through a spare one, libuv's EMFILE trick); the accept thread waits in poll(2) meanwhile, never spins",
+	"a slowloris connection costs a thread (and its stack) until the head timeout",
 }
 
 // Model is the thread-per-connection server model.
@@ -50,6 +73,11 @@ type server struct {
 
 	root    *os.Root
 	rootErr error
+
+	head, idle time.Duration // the connection bounds (see model.Config)
+	unsent     int
+	spare      spareFD // refuses connections when descriptors run out
+	noRoom     []byte  // the 503 answer of a refused connection
 
 	conns    [connShards]connShard
 	wg       sync.WaitGroup
@@ -92,7 +120,8 @@ func newServer(cfg model.Config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{wake: wake, up: newUpstreamPool(cfg.Backend)}
+	s := &server{wake: wake, up: newUpstreamPool(cfg.Backend), head: cfg.Head(), idle: cfg.Idle(),
+		unsent: cfg.Unsent(), spare: newSpareFD(), noRoom: app.AppendError(nil, errNoRoom)}
 	for i := range s.conns {
 		s.conns[i].m = make(map[sock]struct{})
 	}
@@ -109,18 +138,24 @@ func (s *server) acceptLoop(ln sock) error {
 	for {
 		c, err := ln.accept()
 		if errors.Is(err, errNoFDs) {
-			s.noFDsOnce.Do(func() { log.Printf("threaded: %v; backing off", err) })
-			time.Sleep(10 * time.Millisecond)
-			continue
+			s.noFDsOnce.Do(func() { log.Printf("threaded: %v; refusing new connections with 503 until descriptors free up", err) })
+			fresh, refused := s.spare.refuseOne(ln, s.noRoom, acceptBackoff)
+			if fresh < 0 {
+				if !refused {
+					time.Sleep(acceptBackoff)
+				}
+				continue
+			}
+			c, err = fresh, nil // descriptors are free again
 		}
 		if err != nil {
 			return err
 		}
 		if !s.gov.admit() {
 			s.refusedOnce.Do(func() {
-				log.Printf("threaded: refusing connections beyond %d threads (raise --max-threads)", s.gov.capacity)
+				log.Printf("threaded: refusing connections beyond %d threads with 503 (raise --max-threads)", s.gov.capacity)
 			})
-			c.close()
+			c.refuse(s.noRoom)
 			continue
 		}
 		s.track(c)
@@ -140,6 +175,9 @@ func (s *server) serveConn(fd sock) {
 	defer s.gov.leave()
 	defer s.untrack(fd)
 	c := conn{s: s, fd: fd, in: make([]byte, 0, initialBuffer)}
+	if fd.setWriteTimeout(s.idle) != nil {
+		return
+	}
 	c.serve()
 }
 
@@ -204,6 +242,7 @@ func (s *server) stop() {
 	s.up.close()
 	s.gov.stop()
 	s.wake.close()
+	s.spare.close()
 	if s.root != nil {
 		s.root.Close()
 	}
