@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,12 +38,13 @@ workload's table with A's and B's figures one after the other. The default
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", reportUsage, stderr)
 	out := fs.String("out", "", "where to write the report (default RESULTS_DIR/REPORT.md; - for stdout)")
-	if err := parseFlags(fs, reorder(args, "--out", "-out")); err != nil {
+	torture := fs.String("torture", "", "a `directory` of loopbench torture results to add to the report (default: the newest results/torture-* beside the run; none to leave it out)")
+	if err := parseFlags(fs, reorder(args, "--out", "-out", "--torture", "-torture")); err != nil {
 		return err
 	}
 	switch fs.NArg() {
 	case 1:
-		return reportOne(fs.Arg(0), *out, stdout, stderr)
+		return reportOne(fs.Arg(0), *out, *torture, stdout, stderr)
 	case 2:
 		return reportTwo(fs.Arg(0), fs.Arg(1), *out, stdout, stderr)
 	case 0:
@@ -52,7 +54,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 }
 
 // reportOne writes the report of the run in arg.
-func reportOne(arg, out string, stdout, stderr io.Writer) error {
+func reportOne(arg, out, torture string, stdout, stderr io.Writer) error {
 	dir, run, err := reportRun(arg, stderr)
 	if err != nil {
 		return err
@@ -68,7 +70,46 @@ func reportOne(arg, out string, stdout, stderr io.Writer) error {
 	if err := report.Write(&b, run, opts); err != nil {
 		return err
 	}
+	if err := appendTorture(&b, dir, out, torture); err != nil {
+		return err
+	}
 	return writeReport(out, b.Bytes(), stdout)
+}
+
+// appendTorture adds the table and chart of a torture run (loopbench
+// torture) to the report: the one named, or the newest beside the run.
+func appendTorture(b *bytes.Buffer, runDir, out, torture string) error {
+	if torture == "none" {
+		return nil
+	}
+	if torture == "" {
+		dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(runDir), "torture-*"))
+		if len(dirs) == 0 {
+			return nil
+		}
+		slices.Sort(dirs) // named by UTC time: the last is the newest
+		torture = dirs[len(dirs)-1]
+	}
+	table, err := os.ReadFile(filepath.Join(torture, "torture.md"))
+	if err != nil {
+		return fmt.Errorf("--torture %s: %w (give a directory `loopbench torture` wrote, or none)", torture, err)
+	}
+	text := string(table)
+	if _, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(text, "# ") {
+		text = strings.TrimLeft(rest, "\n") // the report gives its own heading
+	}
+	fmt.Fprintf(b, "\n## Hostile clients\n\nFrom `loopbench torture` (`make torture`), run %s: each scenario against each model while a light probe load checks that everyone else is still served.\n\n", filepath.Base(torture))
+	if _, err := os.Stat(filepath.Join(torture, "torture-p99.png")); err == nil {
+		base := filepath.Dir(out)
+		if out == "-" {
+			base = "."
+		}
+		if rel, err := filepath.Rel(base, filepath.Join(torture, "torture-p99.png")); err == nil {
+			fmt.Fprintf(b, "![probe p99 during each attack](%s)\n\n", filepath.ToSlash(rel))
+		}
+	}
+	b.WriteString(text)
+	return nil
 }
 
 // reportTwo writes one report of the runs in a and b.

@@ -112,3 +112,31 @@ func TestReportTwo(t *testing.T) {
 		t.Errorf("report A A exited %d: %s; want 2, the same run", code, stderr)
 	}
 }
+
+// TestReportTorture adds the newest torture run beside the run to its
+// report, leaves it out with --torture none, and names a directory that
+// holds none.
+func TestReportTorture(t *testing.T) {
+	dir := fixtureRun(t, t.TempDir())
+	root := filepath.Dir(dir)
+	for _, name := range []string{"torture-20260101T000000Z", "torture-20260102T000000Z"} {
+		os.MkdirAll(filepath.Join(root, name), 0o755)
+		os.WriteFile(filepath.Join(root, name, "torture.md"), []byte("# Torture\n\n| model | scenario |\n|---|---|\n| "+name+" | slowloris |\n"), 0o644)
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string
+		not  string
+	}{
+		{[]string{"report", "--out", "-", dir}, 0, "| torture-20260102T000000Z | slowloris |", "# Torture"},
+		{[]string{"report", "--out", "-", "--torture", "none", dir}, 0, "# loopbench report", "## Hostile clients"},
+		{[]string{"report", "--out", "-", "--torture", root, dir}, 1, "torture.md", ""},
+	}
+	for _, c := range cases {
+		stdout, stderr, code := runCmd(c.args...)
+		if code != c.code || !strings.Contains(stdout+stderr, c.want) || (c.not != "" && strings.Contains(stdout, c.not)) {
+			t.Errorf("%v: exit %d, want %d with %q and without %q:\n%s%s", c.args, code, c.code, c.want, c.not, stdout, stderr)
+		}
+	}
+}
