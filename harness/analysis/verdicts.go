@@ -125,7 +125,7 @@ func (k cast) claimIO(ws map[string]*Workload) Claim {
 		}
 		for _, s := range k.loops {
 			if k.readIO(&c, w, s) && name == "file" {
-				c.caveat("either way", "/file reads come from the page cache, so on this host /file is a CPU-bound copy, not a wait on the disk: it measures the event loops' hand-off of each read to their pool (against them) more than blocking I/O (which would favour them).")
+				c.caveat("either way", "/file reads come from the page cache"+storageNote(w)+", so on this host /file is a CPU-bound copy, not a wait on the disk: it measures the event loops' hand-off of each read to their pool (against them) more than blocking I/O (which would favour them). Dropping the files from the page cache before each repetition would not change it: the window opens only once every connection has had its first answer, and those first reads refill the cache; only a data set larger than memory, or O_DIRECT, would make /file wait on the disk.")
 			}
 		}
 	}
@@ -134,6 +134,24 @@ func (k cast) claimIO(ws map[string]*Workload) Claim {
 		c.referenceCaveat(k, "throughput includes V8 and node's HTTP layer, not only libuv")
 	}
 	return c
+}
+
+// storageNote says, where the points measured it, how many bytes the
+// servers read from storage per request in w.
+func storageNote(w *Workload) string {
+	var bytes, requests float64
+	for i := range w.Groups {
+		for _, p := range w.Groups[i].Points {
+			if p.Usable() && p.Server.StorageRead != nil {
+				bytes += float64(*p.Server.StorageRead)
+				requests += float64(p.Requests)
+			}
+		}
+	}
+	if requests == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (measured: the servers read %s bytes from storage per request during the windows, /proc/PID/io)", Num(bytes/requests))
 }
 
 // readIO adds the readings of loop s against the threads in workload w;
