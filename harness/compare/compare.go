@@ -50,7 +50,8 @@ type Row struct {
 	Key      results.Key
 	Metric   Metric
 	Old, New results.Stat
-	// Change is New/Old - 1 of the medians.
+	// Change is New/Old - 1 of the medians; 0 when a side has no usable
+	// repetition.
 	Change float64
 	// P is the U test's p-value; TooFew is set when a side has fewer than
 	// MinReps usable repetitions, and then nothing is decided.
@@ -110,7 +111,7 @@ func Compare(old, new *results.Run, o Options) (*Result, error) {
 func compareGroup(og, ng *results.Group, m Metric, o Options) Row {
 	ov, nv := values(og, m), values(ng, m)
 	r := Row{Key: og.Key, Metric: m, Old: results.StatOf(ov), New: results.StatOf(nv)}
-	if r.Old.Median != 0 {
+	if r.Old.Median != 0 && r.Old.N > 0 && r.New.N > 0 {
 		r.Change = r.New.Median/r.Old.Median - 1
 	}
 	if len(ov) < MinReps || len(nv) < MinReps {

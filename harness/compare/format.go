@@ -50,6 +50,15 @@ func num(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
+// change is a row's change of the medians, or "-" when a side has no
+// usable repetition.
+func change(r Row) string {
+	if r.Old.N == 0 || r.New.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%+.1f%%", 100*r.Change)
+}
+
 // detectable is a row's smallest detectable worsening, in words.
 func detectable(r Row) string {
 	switch {
@@ -117,8 +126,8 @@ func writeText(w io.Writer, r *Result, m *Machines) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "workload\tseries\tlevel\tmetric\told\tnew\tchange\tp\tdetectable\tverdict")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%+.1f%%\t%s\t%s\t%s\n", row.Key.Workload, row.Key.Series(), level(row.Key),
-			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), detectable(row), row.verdict())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Key.Workload, row.Key.Series(), level(row.Key),
+			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), change(row), pValue(row.P), detectable(row), row.verdict())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -136,8 +145,8 @@ func writeMarkdown(w io.Writer, r *Result, m *Machines) error {
 	fmt.Fprintln(w, "| workload | series | level | metric | old | new | change | p | detectable | verdict |")
 	fmt.Fprintln(w, "|---|---|---|---|--:|--:|--:|--:|--:|---|")
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %+.1f%% | %s | %s | %s |\n", row.Key.Workload, row.Key.Series(), level(row.Key),
-			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), 100*row.Change, pValue(row.P), detectable(row), row.verdict())
+		fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s |\n", row.Key.Workload, row.Key.Series(), level(row.Key),
+			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), change(row), pValue(row.P), detectable(row), row.verdict())
 	}
 	_, err := fmt.Fprintf(w, "\n%s. Medians with their 95%% intervals, or n below 6 repetitions; p from the Mann-Whitney U test; %s.\n", summary(r), detectableNote)
 	return err
