@@ -48,7 +48,6 @@ type remoteRun struct {
 	backend  *remote.Proc
 	backAddr string // the backend's address as the servers reach it
 	servers  int    // servers started, for unique file names
-	noted    bool   // whether the server's sampling notes were recorded
 }
 
 // clock is a host's clock offset from this one's, within ±bound.
