@@ -3,6 +3,7 @@ package plot
 import (
 	"bytes"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 
@@ -168,5 +169,17 @@ func TestUnknownFormat(t *testing.T) {
 	}
 	if _, err := c.Bytes("gif"); err == nil {
 		t.Error("Bytes(gif) succeeded, want an error")
+	}
+}
+
+// TestLevelTicksApart wants levels too close for their labels to keep the
+// tick but lose the label, the highest level keeping its own.
+func TestLevelTicksApart(t *testing.T) {
+	var labels []string
+	for _, tk := range (levelTicks{values: []float64{400, 1000, 1600}}).Ticks(400, 1600) {
+		labels = append(labels, tk.Label)
+	}
+	if want := []string{"400", "", "1600"}; !slices.Equal(labels, want) {
+		t.Errorf("labels %q, want %q", labels, want)
 	}
 }
