@@ -72,6 +72,9 @@ var (
 	ErrVersion              = &Error{505, "HTTP version not supported"}
 	ErrTargetTooLong        = &Error{414, "request target too long"}
 	ErrHeaderTooLarge       = &Error{431, "request header block too large"}
+	// ErrHeadTimeout is not Parse's: it is the answer of a model whose
+	// --head-timeout ran out before a request head arrived.
+	ErrHeadTimeout = &Error{408, "request head timeout"}
 )
 
 var crlfcrlf = []byte("\r\n\r\n")

@@ -4,10 +4,6 @@ import (
 	"loopbench/app"
 )
 
-// errHeadTimeout is the answer to a request that did not arrive within the
-// head timeout: 408, then close.
-var errHeadTimeout = &app.Error{Status: 408, Reason: "request head timeout"}
-
 // deadlines is a connection's bounds in time (see model.Config): the head
 // timeout while part of a request has arrived and the idle timeout while it
 // waits on its client with nothing in progress. One timer serves both, and
@@ -80,6 +76,6 @@ func (c *conn) expire(l *loop) {
 	l.timeouts++
 	c.in = nil
 	c.lastRequest, c.unread = true, true
-	c.send(l, app.AppendError(l.wbuf[:0], errHeadTimeout))
+	c.send(l, app.AppendError(l.wbuf[:0], app.ErrHeadTimeout))
 	c.finishOrWait(l)
 }

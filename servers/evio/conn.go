@@ -8,6 +8,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers/internal/answers"
+	"loopbench/servers/internal/deadline"
 )
 
 // maxPending bounds the answers a connection may have queued behind an
@@ -55,8 +56,8 @@ func (s *server) opened(ec evio.Conn) ([]byte, evio.Options, evio.Action) {
 	c.retry = answers.Backoff{Queue: &c.queue, First: unsentPoll, Max: maxUnsentPoll, AtOnce: true}
 	ec.SetContext(c)
 	c.ec = ec
-	c.since.Store(time.Now().UnixNano())
-	s.conns.add(c)
+	c.Publish(deadline.Idle)
+	s.conns.Add(c)
 	if fd := socket(ec); fd >= 0 {
 		if err := setNoDelay(fd); err != nil {
 			s.logNoDelay.Do(func() { log.Printf("evio: %v (answers may wait for delayed ACKs)", err) })
@@ -77,7 +78,7 @@ func (s *server) closed(ec evio.Conn, _ error) evio.Action {
 	}
 	c.queue.Close()
 	c.retry.Stop()
-	s.conns.remove(c)
+	s.conns.Remove(c)
 	return evio.None
 }
 

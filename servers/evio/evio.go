@@ -37,6 +37,7 @@ import (
 
 	"github.com/tidwall/evio"
 
+	"loopbench/servers/internal/deadline"
 	"loopbench/servers/internal/deferred"
 	"loopbench/servers/model"
 )
@@ -110,7 +111,7 @@ type server struct {
 	// goroutine.
 	tasks sync.WaitGroup
 	ops   *deferred.Ops
-	conns connSet // for the ticker's deadlines
+	conns deadline.Set[*conn] // for the ticker's deadlines
 }
 
 func newServer(cfg model.Config) *server {

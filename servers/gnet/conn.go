@@ -7,6 +7,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/servers/internal/answers"
+	"loopbench/servers/internal/deadline"
 )
 
 // maxPending bounds the answers a connection may have queued behind an
@@ -59,8 +60,8 @@ func (s *server) OnOpen(gc gn.Conn) ([]byte, gn.Action) {
 	c.queue.Init(maxPending, c)
 	c.retry = answers.Backoff{Queue: &c.queue, First: outboundPoll, Max: maxOutboundPoll}
 	gc.SetContext(c)
-	c.since.Store(time.Now().UnixNano())
-	s.conns.add(c)
+	c.Publish(deadline.Idle)
+	s.conns.Add(c)
 	return nil, gn.None
 }
 
@@ -73,7 +74,7 @@ func (s *server) OnClose(gc gn.Conn, _ error) gn.Action {
 	}
 	c.queue.Close()
 	c.retry.Stop()
-	s.conns.remove(c)
+	s.conns.Remove(c)
 	return gn.None
 }
 
@@ -117,7 +118,7 @@ func (c *conn) stall(gc gn.Conn) gn.Action {
 	now, unsent := time.Now().UnixNano(), gc.OutboundBuffered()
 	if c.stalled == 0 || unsent < c.unsent {
 		c.stalled = now
-		c.since.Store(now) // the client is taking its answers: not idle
+		c.Heard() // the client is taking its answers: not idle
 	}
 	c.unsent = unsent
 	if now-c.stalled > int64(c.s.cfg.Idle()) || gc.InboundBuffered() > maxInbound {

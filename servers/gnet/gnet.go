@@ -21,6 +21,7 @@ import (
 
 	gn "github.com/panjf2000/gnet/v2"
 
+	"loopbench/servers/internal/deadline"
 	"loopbench/servers/internal/deferred"
 	"loopbench/servers/model"
 )
@@ -73,7 +74,7 @@ type server struct {
 
 	booted chan struct{}
 	engine gn.Engine
-	conns  connSet // for the ticker's deadlines
+	conns  deadline.Set[*conn] // for the ticker's deadlines
 }
 
 func newServer(cfg model.Config) *server {

@@ -107,7 +107,7 @@ func (c *conn) armRead() bool {
 // timeOut answers a request that did not arrive within the head timeout
 // with 408, then closes.
 func (c *conn) timeOut() {
-	c.out = app.AppendError(c.out, errHeadTimeout)
+	c.out = app.AppendError(c.out, app.ErrHeadTimeout)
 	if c.flush() == nil {
 		c.linger()
 	}

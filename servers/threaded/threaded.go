@@ -28,12 +28,9 @@ var (
 	errTimeout = errors.New("threaded: read timed out")
 )
 
-// Answers of the bounds: a request head that took longer than the head
-// timeout, and a connection refused for want of a thread or a descriptor.
-var (
-	errHeadTimeout = &app.Error{Status: 408, Reason: "request head timeout"}
-	errNoRoom      = &app.Error{Status: 503, Reason: "no thread or descriptor left"}
-)
+// errNoRoom answers a connection refused for want of a thread or a
+// descriptor (a late request head gets app.ErrHeadTimeout).
+var errNoRoom = &app.Error{Status: 503, Reason: "no thread or descriptor left"}
 
 // acceptBackoff is how long the accept loop waits when it has no descriptor
 // for a connection and no spare to refuse it with.
