@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"loopbench/harness/pairs"
@@ -396,27 +395,6 @@ func reasons(g *results.Group) string {
 func median(g *results.Group, f func(*results.Point) float64) float64 { return g.Measure(f).Median }
 
 func tput(p *results.Point) float64 { return p.Throughput }
-
-// cpuCount counts the CPUs of a Linux CPU list ("0-1", "1", "0,2-3"); 0
-// when it cannot be read.
-func cpuCount(list string) int {
-	n := 0
-	for _, part := range strings.Split(strings.TrimSpace(list), ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return 0
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return 0
-			}
-		}
-		n += b - a + 1
-	}
-	return n
-}
 
 // LagP99 is the loop lag p99 in ms, NaN for a model that does not measure it.
 func LagP99(p *results.Point) float64 {

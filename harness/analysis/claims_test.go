@@ -147,30 +147,3 @@ func TestGrade(t *testing.T) {
 		}
 	}
 }
-
-// TestCPUCount reads Linux CPU lists.
-func TestCPUCount(t *testing.T) {
-	tests := []struct {
-		list string
-		want int
-	}{
-		{"1", 1},       // one CPU
-		{"0-1", 2},     // a range
-		{"0,2-3", 3},   // a list of ranges
-		{"", 0},        // unknown
-		{"3-1", 0},     // backwards: unreadable
-		{"cpu0", 0},    // not a list
-		{" 0-3 ", 4},   // surrounding space
-		{"0-1,4", 3},   // range then single
-		{"0-1,x", 0},   // a bad part spoils the list
-		{"7", 1},       // any single CPU
-		{"0-63", 64},   // a big host
-		{"2-2", 1},     // a one-CPU range
-		{"0,1,2,3", 4}, // singles
-	}
-	for _, tt := range tests {
-		if got := cpuCount(tt.list); got != tt.want {
-			t.Errorf("cpuCount(%q) = %d, want %d", tt.list, got, tt.want)
-		}
-	}
-}

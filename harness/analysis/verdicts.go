@@ -228,7 +228,7 @@ func (k cast) claimBlocking(ws map[string]*Workload) Claim {
 // poolCaveat says what the server's CPUs let the thread pool do.
 func (c *Claim) poolCaveat(g *results.Group) {
 	cpus := g.Points[0].ServerCPUs
-	if cpuCount(cpus) == 1 {
+	if results.CPUCount(cpus) == 1 {
 		c.caveat("counts against the pool", fmt.Sprintf("the server had one CPU (`%s`), so the offload pool shares the loop's only CPU and cannot add capacity, only let the kernel time-slice the work against the loop; what the main route gains, the offloaded route pays, and on more CPUs the pool would also run the work in parallel.", cpus))
 		return
 	}
@@ -284,7 +284,7 @@ func (k cast) claimCores(ws map[string]*Workload) Claim {
 			continue
 		}
 		gs, gt := group(w, s, "default", l), group(w, k.threads, "default", l)
-		if n := cpuCount(gt.Points[0].ServerCPUs); n <= 1 {
+		if n := results.CPUCount(gt.Points[0].ServerCPUs); n <= 1 {
 			c.add(Inconclusive, fmt.Sprintf("cpu %s: %s ÷ %s", Num(l), k.threads, s), "cpu at %s connections: the server had %d CPU (server_cpus %q), so threads could not use more than one core", Num(l), n, gt.Points[0].ServerCPUs)
 			continue
 		}

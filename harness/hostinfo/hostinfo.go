@@ -37,7 +37,7 @@ func Describe(addr string) results.Host {
 		CPUModel:          CPUModel(),
 		Cores:             OnlineCPUs(),
 		ThreadsPerCore:    ThreadsPerCore(),
-		NUMANodes:         count(readTrim("/sys/devices/system/node/online")),
+		NUMANodes:         results.CPUCount(readTrim("/sys/devices/system/node/online")),
 		MemoryBytes:       MemTotal(),
 		Governor:          readTrim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
 		THP:               Bracketed(readTrim("/sys/kernel/mm/transparent_hugepage/enabled")),
@@ -95,7 +95,7 @@ func Product() string {
 
 // ThreadsPerCore reads the SMT layout from CPU 0's sibling list.
 func ThreadsPerCore() int {
-	return count(readTrim("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list"))
+	return results.CPUCount(readTrim("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list"))
 }
 
 // CPUModel is /proc/cpuinfo's first model name.
@@ -116,7 +116,7 @@ func CPUModel() string {
 
 // OnlineCPUs counts the host's online CPUs (not only those this process may use).
 func OnlineCPUs() int {
-	if n := count(readTrim("/sys/devices/system/cpu/online")); n > 0 {
+	if n := results.CPUCount(readTrim("/sys/devices/system/cpu/online")); n > 0 {
 		return n
 	}
 	return runtime.NumCPU()
@@ -134,27 +134,6 @@ func MemTotal() int64 {
 		}
 	}
 	return 0
-}
-
-// count counts the members of a kernel list such as "0-3,8,10-11"; 0 when
-// it cannot be read.
-func count(list string) int {
-	n := 0
-	for _, part := range strings.Split(list, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return 0
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return 0
-			}
-		}
-		n += b - a + 1
-	}
-	return n
 }
 
 func readTrim(path string) string {

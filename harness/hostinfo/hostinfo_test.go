@@ -5,25 +5,6 @@ import (
 	"testing"
 )
 
-func TestCount(t *testing.T) {
-	tests := []struct {
-		list string
-		want int
-	}{
-		{"0", 1},
-		{"0-3", 4},
-		{"0-3,8,10-11", 7},
-		{"", 0},    // unreadable
-		{"3-1", 0}, // malformed
-		{"x", 0},
-	}
-	for _, tt := range tests {
-		if got := count(tt.list); got != tt.want {
-			t.Errorf("count(%q) = %d, want %d", tt.list, got, tt.want)
-		}
-	}
-}
-
 // TestDescribe describes this host with the loopback interface picked by
 // its address.
 func TestDescribe(t *testing.T) {

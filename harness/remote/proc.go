@@ -30,22 +30,33 @@ type Proc struct {
 	stopped bool
 }
 
-// Start runs argv (a `loopbench supervise ... -- COMMAND` line) on host and
-// waits up to timeout for the supervisor's Ready line.
-func (t Transport) Start(host string, argv []string, timeout time.Duration) (*Proc, error) {
+// spawn starts argv on host with its stdin a pipe (closing it stops a
+// supervised command) and the last tailMax bytes of its stderr kept, and
+// returns its stdout.
+func (t Transport) spawn(host string, argv []string, tailMax int) (*Proc, io.ReadCloser, error) {
 	cmd := t.Command(context.Background(), host, argv...)
-	p := &Proc{Host: host, t: t, argv: argv, cmd: cmd, errs: &Tail{Max: 8 << 10}, done: make(chan struct{})}
+	p := &Proc{Host: host, t: t, argv: argv, cmd: cmd, errs: &Tail{Max: tailMax}, done: make(chan struct{})}
 	cmd.Stderr = p.errs
 	var err error
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, t.errorf(host, argv, err, "")
+		return nil, nil, t.errorf(host, argv, err, "")
+	}
+	return p, stdout, nil
+}
+
+// Start runs argv (a `loopbench supervise ... -- COMMAND` line) on host and
+// waits up to timeout for the supervisor's Ready line.
+func (t Transport) Start(host string, argv []string, timeout time.Duration) (*Proc, error) {
+	p, stdout, err := t.spawn(host, argv, 8<<10)
+	if err != nil {
+		return nil, err
 	}
 	ready := make(chan Ready, 1)
 	go p.read(stdout, ready)

@@ -122,22 +122,11 @@ func (t Transport) Sample(host, bin string, pid int, cpus string, answered *atom
 	if cpus != "" {
 		argv = append(argv, "--cpus", cpus)
 	}
-	cmd := t.Command(context.Background(), host, argv...)
-	s := &Stream{answered: answered, arrived: make(chan struct{}), done: make(chan struct{})}
-	p := &Proc{Host: host, t: t, argv: argv, cmd: cmd, errs: &Tail{Max: 4 << 10}, done: make(chan struct{})}
-	cmd.Stderr = p.errs
-	var err error
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
+	p, stdout, err := t.spawn(host, argv, 4<<10)
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, t.errorf(host, argv, err, "")
-	}
-	s.proc = p
+	s := &Stream{proc: p, answered: answered, arrived: make(chan struct{}), done: make(chan struct{})}
 	go s.read(stdout)
 	return s, s.first()
 }

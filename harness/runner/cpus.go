@@ -1,7 +1,7 @@
 package runner
 
 import (
-	"fmt"
+	"loopbench/harness/results"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,23 +12,8 @@ type CPUSet []int
 
 // ParseCPUs reads a CPU list as taskset and /sys write it: "1", "0-3", "0,2-3".
 func ParseCPUs(s string) (CPUSet, error) {
-	var set CPUSet
-	for part := range strings.SplitSeq(s, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		a, err := strconv.Atoi(lo)
-		b := a
-		if isRange && err == nil {
-			b, err = strconv.Atoi(hi)
-		}
-		if err != nil || a < 0 || b < a || b > 4095 {
-			return nil, fmt.Errorf("CPU list %q: %q is not a CPU number or range (write e.g. \"1\", \"0-3\" or \"0,2\")", s, part)
-		}
-		for c := a; c <= b; c++ {
-			set = append(set, c)
-		}
-	}
-	slices.Sort(set)
-	return slices.Compact(set), nil
+	set, err := results.ParseCPUList(s)
+	return CPUSet(set), err
 }
 
 // String writes the set in the short form ParseCPUs reads: "0-3,6".
