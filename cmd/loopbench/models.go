@@ -33,25 +33,11 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printUnavailable(stdout, entries)
-	printDifferences(stdout, entries)
-	printBounds(stdout, entries)
+	printLists(stdout, "\nKnown differences from the shared application's rules:\n", entries, func(e servers.Entry) []string { return e.Differences })
+	// How each model bounds hostile clients, and what its library does
+	// not let it bound (loopbench torture measures both).
+	printLists(stdout, "\nBounds on hostile clients (--head-timeout, --idle-timeout, --max-unsent, descriptors and threads):\n", entries, func(e servers.Entry) []string { return e.Bounds })
 	return nil
-}
-
-// printBounds lists how each model bounds hostile clients, and what its
-// library does not let it bound (loopbench torture measures both).
-func printBounds(w io.Writer, entries []servers.Entry) {
-	header := "\nBounds on hostile clients (--head-timeout, --idle-timeout, --max-unsent, descriptors and threads):\n"
-	for _, e := range entries {
-		if len(e.Bounds) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "%s  %s:\n", header, e.Name)
-		header = ""
-		for _, b := range e.Bounds {
-			fmt.Fprintf(w, "    - %s\n", b)
-		}
-	}
 }
 
 func printUnavailable(w io.Writer, entries []servers.Entry) {
@@ -64,15 +50,16 @@ func printUnavailable(w io.Writer, entries []servers.Entry) {
 	}
 }
 
-func printDifferences(w io.Writer, entries []servers.Entry) {
-	header := "\nKnown differences from the shared application's rules:\n"
+// printLists prints, under header, each model's items of one list (its
+// known differences, its bounds); nothing when no model has any.
+func printLists(w io.Writer, header string, entries []servers.Entry, items func(servers.Entry) []string) {
 	for _, e := range entries {
-		if len(e.Differences) == 0 {
+		if len(items(e)) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "%s  %s:\n", header, e.Name)
 		header = ""
-		for _, d := range e.Differences {
+		for _, d := range items(e) {
 			fmt.Fprintf(w, "    - %s\n", d)
 		}
 	}
