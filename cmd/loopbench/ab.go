@@ -12,6 +12,8 @@ import (
 	"loopbench/harness/compare"
 	"loopbench/harness/results"
 	"loopbench/harness/runner"
+	"loopbench/servers"
+	"loopbench/servers/model"
 )
 
 const abUsage = `ab --base REF [--head REF] [--workload W ...] [--models a,b] [--reps N] [--inject-cpu D] [--calibrate] [flags]
@@ -224,11 +226,16 @@ func appendSummary(path string, res *compare.Result, run *results.Run, took time
 }
 
 // goModels keeps the models --inject-cpu and a rebuilt binary apply to by
-// default: the Go ones (node is another program, the same in both builds).
+// default: those loopbench serves itself, not another program it execs
+// (node, the same in both builds).
 func goModels(models []runner.Model) []runner.Model {
 	var out []runner.Model
 	for _, m := range models {
-		if m.Name != "node" {
+		e, err := servers.Lookup(m.Name)
+		if err != nil {
+			continue
+		}
+		if _, other := e.New().(model.Execer); !other {
 			out = append(out, m)
 		}
 	}
