@@ -3,6 +3,7 @@ package loadgen
 // closed is the closed loop: until the measured interval ends, the
 // connection sends depth requests in one write and sends the next depth when
 // all of them have been answered, as wrk does with a pipelining script.
+// Once answered, it waits for the end of admission (see openWindow).
 // (Refilling after every read kept the pipe fuller but cost a write per
 // read: half of wrk's rate at depth 16.)
 func (w *worker) closed() {
@@ -13,6 +14,12 @@ func (w *worker) closed() {
 		if w.c == nil && !w.connectClosed() {
 			now = r.now()
 			continue
+		}
+		if w.answered && w.c.size == 0 && !r.admitted.Load() {
+			if !r.awaitAdmission() {
+				break
+			}
+			now = r.now()
 		}
 		var err error
 		if err = w.fill(now); err == nil {

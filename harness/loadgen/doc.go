@@ -7,6 +7,13 @@
 //  1. closed, like wrk: each connection sends its next request when the
 //     answer arrives; with Pipeline N it sends N requests in one write and
 //     the next N once all are answered, as wrk does with a pipelining script.
+//     It begins with admission: each connection sends its first requests
+//     and, once answered, holds its next ones until every connection has
+//     been answered (or Timeout, at least 1 s, has passed). The warm-up
+//     follows, then the window. So the window measures a server holding
+//     all its connections, not one admitting them while the first ones
+//     saturate it (Node's loop accepts one connection per iteration); the
+//     connections still unanswered when it opens are counted (NotReady).
 //  2. open, like wrk2: requests are scheduled at a fixed rate with uniform
 //     spacing (request k at k/Rate seconds) and taken in order by whichever
 //     connection of the pool is free. Latency counts from the scheduled time

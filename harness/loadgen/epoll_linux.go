@@ -28,6 +28,7 @@ type eloop struct {
 	family  int
 	conns   []*econn
 	redial  []*econn // connections waiting for the connect pacer
+	parked  []*econn // answered connections waiting for the end of admission
 	events  []unix.EpollEvent
 	rec     recorder
 	answers []answer
@@ -104,6 +105,9 @@ func (l *eloop) run() {
 			return
 		}
 		l.dialDue(now)
+		if len(l.parked) > 0 && r.admitted.Load() {
+			l.unpark(now)
+		}
 		n, err := unix.EpollWait(l.epfd, l.events, l.waitMillis(now))
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			return
@@ -120,10 +124,21 @@ func (l *eloop) run() {
 }
 
 func (l *eloop) waitMillis(now int64) int {
-	if len(l.redial) > 0 {
+	if len(l.redial) > 0 || !l.r.admitted.Load() {
 		return 1
 	}
 	return int(min(epollTick, (l.r.measureEnd.Load()-now)/1e6+1))
+}
+
+// unpark sends the next requests of the connections answered during
+// admission.
+func (l *eloop) unpark(now int64) {
+	for _, ec := range l.parked {
+		if ec.fd >= 0 && !ec.connecting && ec.c.size == 0 {
+			l.send(ec, now)
+		}
+	}
+	l.parked = l.parked[:0]
 }
 
 // countUnfinished counts the requests in flight as the window closes.
@@ -287,6 +302,8 @@ func (l *eloop) answered(ec *econn, now int64) bool {
 		}
 		l.reconnect(ec)
 		return false
+	case c.size == 0 && !l.r.admitted.Load():
+		l.parked = append(l.parked, ec)
 	case c.size == 0:
 		l.send(ec, now)
 	}

@@ -118,8 +118,9 @@ type Result struct {
 	// still open at the end (-1 where the platform cannot tell).
 	IdleOpened, IdleHeld int
 	// NotReady counts a closed loop's connections that had not completed a
-	// request when the window opened, Admission after how long past the
-	// warm-up it opened without them (it waits for them up to a Timeout).
+	// request when the window opened; Admission is how long the loop waited,
+	// before its warm-up, for every connection's first answer (up to a
+	// Timeout, and no less than a second).
 	NotReady  int64
 	Admission time.Duration
 	// Unfinished counts a closed loop's requests still in flight when the

@@ -38,11 +38,17 @@ type run struct {
 	tally   *tally
 	sched   *schedule
 
-	connected   atomic.Bool
+	connected atomic.Bool
+	// A closed loop begins with admission: every connection sends its
+	// first requests, and one that has been answered sends no more until
+	// admitted is set (admit closed), when every connection has been
+	// answered or admissionLimit has passed. The warm-up follows.
+	admitted    atomic.Bool
+	admit       chan struct{}
 	ready       atomic.Int64 // closed loop: connections that have had an answer
 	unfinished  atomic.Int64 // closed loop: requests in flight when the window closed
 	notReady    int64        // closed loop: connections without an answer when the window opened
-	admission   int64        // how long the window waited past the warm-up for them
+	admission   int64        // how long admission took
 	reconnects  atomic.Int64
 	queued      atomic.Int64
 	inWindow    atomic.Int64 // open loop: outcomes recorded for requests scheduled in the window
@@ -152,7 +158,29 @@ func (r *run) start() {
 		r.measureEnd.Store(maxTime)
 		r.hardStop.Store(maxTime)
 	}
+	r.admit = make(chan struct{})
+	if r.openLoop() {
+		r.endAdmission()
+	}
 	r.sched = newSchedule(r)
+}
+
+// endAdmission lets answered connections send again.
+func (r *run) endAdmission() {
+	if !r.admitted.Swap(true) {
+		close(r.admit)
+	}
+}
+
+// awaitAdmission blocks a connection that has been answered until
+// admission ends; false if the run stopped meanwhile.
+func (r *run) awaitAdmission() bool {
+	select {
+	case <-r.admit:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
 }
 
 func (r *run) openLoop() bool {
@@ -166,28 +194,34 @@ func (r *run) setWindow(start int64) {
 	r.hardStop.Store(start + int64(r.cfg.Duration))
 }
 
-// admissionLimit bounds how long past the warm-up a closed loop's window
-// waits for its last connections' first answers.
+// admissionLimit bounds how long a closed loop's admission waits for its
+// last connections' first answers.
 func (r *run) admissionLimit() int64 { return max(r.timeout, int64(time.Second)) }
 
-// openWindow waits, after the warm-up, until every connection of a closed
-// loop has completed a request (or admissionLimit has passed), and opens
-// the measured window then: a window that opened on connections still
-// waiting in the server's accept queue would measure their admission, not
-// the server's service. The connections still unanswered are counted.
+// openWindow runs a closed loop's admission, its warm-up, and opens the
+// measured window. Admission waits until every connection has completed a
+// request (or admissionLimit has passed), each answered connection holding
+// its next request meanwhile: a server that is already saturated by its
+// first connections admits the rest slowly (a libuv loop accepts one
+// connection per iteration), and a window that opened on connections still
+// waiting in the accept queue would measure their admission, not the
+// server's service. The warm-up then runs on every admitted connection.
+// The connections still unanswered when the window opens are counted.
 func (r *run) openWindow(finished <-chan struct{}) bool {
-	if !r.sleepUntil(int64(r.cfg.Warmup), finished) {
-		return false
-	}
-	limit := int64(r.cfg.Warmup) + r.admissionLimit()
+	limit := r.admissionLimit()
 	for r.ready.Load() < int64(r.cfg.Connections) && r.now() < limit {
-		if !r.sleepUntil(r.now()+int64(2*time.Millisecond), finished) {
+		if !r.sleepUntil(r.now()+int64(time.Millisecond), finished) {
+			r.endAdmission()
 			return false
 		}
 	}
+	r.admission = r.now()
+	r.endAdmission()
+	if !r.sleepUntil(r.admission+int64(r.cfg.Warmup), finished) {
+		return false
+	}
 	now := r.now()
 	r.notReady = int64(r.cfg.Connections) - r.ready.Load()
-	r.admission = now - int64(r.cfg.Warmup)
 	r.setWindow(now)
 	return true
 }

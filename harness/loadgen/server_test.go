@@ -40,7 +40,7 @@ type testServer struct {
 	serveAtMost atomic.Int64
 	accepted    atomic.Int64
 
-	seq        atomic.Int64
+	served     atomic.Int64 // requests answered or faulted
 	pauseUntil atomic.Int64 // unix ns: answers wait until then
 	open       atomic.Int64 // connections open now
 	wg         sync.WaitGroup
@@ -163,7 +163,7 @@ func (s *testServer) answer(c net.Conn, buf []byte) (out, rest []byte, ok bool) 
 }
 
 func (s *testServer) faultFor() fault {
-	if s.every > 0 && s.seq.Add(1)%s.every == 0 {
+	if n := s.served.Add(1); s.every > 0 && n%s.every == 0 {
 		return s.fault
 	}
 	return faultNone

@@ -2,15 +2,16 @@ package loadgen
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // TestWindowWaitsForEveryConnection runs a closed loop against a server
 // that answers only 3 of its 8 connections (and the load generator's first
-// probe connection): the window waits for the other
-// five's first answers, opens without them after the admission limit, and
-// says how many never completed a request.
+// probe connection): admission waits for the other five's first answers,
+// gives up after its limit, and the window says how many never completed a
+// request.
 func TestWindowWaitsForEveryConnection(t *testing.T) {
 	s := startServer(t, faultNone, 0)
 	s.serveAtMost.Store(4) // the probe and 3 of the 8
@@ -23,12 +24,38 @@ func TestWindowWaitsForEveryConnection(t *testing.T) {
 		t.Errorf("NotReady = %d, want the 5 connections the server never answered", res.NotReady)
 	}
 	if res.Admission < 900*time.Millisecond || res.Requests == 0 {
-		t.Errorf("window opened %v after the warm-up with %d requests; want about the 1 s limit, and the 3 served connections measured", res.Admission, res.Requests)
+		t.Errorf("admission took %v, then %d requests were measured; want about the 1 s limit, and the 3 served connections measured", res.Admission, res.Requests)
 	}
 }
 
-// TestWindowOpensAtOnceWhenAllAnswer wants no wait past the warm-up when
-// every connection has been answered by then.
+// TestAdmissionHoldsAnsweredConnections wants, on both engines, each
+// answered connection to hold its next request while admission waits for
+// the others: a server that serves 3 of 8 connections gets 3 requests in
+// the first half second, not a flood from the 3.
+func TestAdmissionHoldsAnsweredConnections(t *testing.T) {
+	for _, engine := range []string{EngineEpoll, EngineGoroutines} {
+		t.Run(engine, func(t *testing.T) {
+			s := startServer(t, faultNone, 0)
+			s.serveAtMost.Store(4) // the probe and 3 of the 8
+			var during atomic.Int64
+			time.AfterFunc(500*time.Millisecond, func() { during.Store(s.served.Load()) })
+			res, err := Run(context.Background(), Config{Addr: s.addr(), Mix: []Route{{"/plaintext", 1}}, Mode: ModeClosed, Connections: 8,
+				Engine: engine, Warmup: 100 * time.Millisecond, Duration: 200 * time.Millisecond, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := during.Load(); got != 3 {
+				t.Errorf("the server got %d requests during admission, want 3 (one per served connection)", got)
+			}
+			if res.Requests == 0 || res.NotReady != 5 {
+				t.Errorf("%d requests measured, NotReady %d; want the 3 served connections measured after admission, 5 not ready", res.Requests, res.NotReady)
+			}
+		})
+	}
+}
+
+// TestWindowOpensAtOnceWhenAllAnswer wants admission to end at once when
+// every connection is answered at once.
 func TestWindowOpensAtOnceWhenAllAnswer(t *testing.T) {
 	s := startServer(t, faultNone, 0)
 	res, err := Run(context.Background(), Config{Addr: s.addr(), Mix: []Route{{"/plaintext", 1}}, Mode: ModeClosed, Connections: 8,
@@ -37,7 +64,7 @@ func TestWindowOpensAtOnceWhenAllAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.NotReady != 0 || res.Admission > 100*time.Millisecond {
-		t.Errorf("NotReady %d, window %v after the warm-up; want 0 and at once", res.NotReady, res.Admission)
+		t.Errorf("NotReady %d, admission took %v; want 0 and at once", res.NotReady, res.Admission)
 	}
 }
 

@@ -108,8 +108,10 @@ type Point struct {
 	// Side is the build an A/B run (loopbench ab) measured: "base" or "head".
 	Side string `json:"side,omitempty"`
 	// NotReady counts a closed loop's connections that had not completed a
-	// request when the measured window opened, AdmissionWait how long past
-	// the warm-up the window waited for them (seconds). Unfinished counts
+	// request when the measured window opened; AdmissionWait is how long the
+	// load generator waited, before its warm-up, for every connection's
+	// first answer, each answered connection holding its next request
+	// meanwhile (seconds). Unfinished counts
 	// requests in flight when the window closed.
 	NotReady      int64   `json:"not_ready,omitempty"`
 	AdmissionWait float64 `json:"admission_wait_s,omitempty"`

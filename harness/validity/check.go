@@ -40,12 +40,13 @@ func Check(p *results.Point, k Counters) results.Validity {
 }
 
 // notReady checks that every connection of a closed loop had completed a
-// request when the window opened (the load generator waits a while for it).
+// request when the window opened (the load generator's admission waits a
+// while for it, before the warm-up).
 func notReady(p *results.Point, _ *results.Validity) string {
 	if p.NotReady == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d of %d connections had not completed a request %.1f s after the warm-up, when the window opened without them", p.NotReady, p.Connections, p.AdmissionWait)
+	return fmt.Sprintf("%d of %d connections had not completed a request when the window opened (admission waited %.1f s for their first answers, then the warm-up ran without them)", p.NotReady, p.Connections, p.AdmissionWait)
 }
 
 // heldConnections checks that the server had a descriptor for every

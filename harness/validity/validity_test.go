@@ -52,7 +52,7 @@ func TestCheck(t *testing.T) {
 		{"warm-up requests counted in the window", func(p *results.Point, _ *Counters) { p.Latency.Mean = 11500 }, "1.15×"},
 		{"within Little's tolerance", func(p *results.Point, _ *Counters) { p.Latency.Mean = 10900 }, ""},
 		{"pipelined depth counts", func(p *results.Point, _ *Counters) { p.Pipeline = 16; p.Latency.Mean = 160000 }, ""},
-		{"connections never answered", func(p *results.Point, _ *Counters) { p.NotReady, p.AdmissionWait = 30, 5 }, "30 of 100 connections had not completed a request 5.0 s after"},
+		{"connections never answered", func(p *results.Point, _ *Counters) { p.NotReady, p.AdmissionWait = 30, 5 }, "30 of 100 connections had not completed a request when the window opened (admission waited 5.0 s"},
 		{"errors", func(p *results.Point, _ *Counters) { p.Errors = map[string]int64{"timeout": 800} }, "800 of 40800 requests failed"},
 		{"few errors", func(p *results.Point, _ *Counters) { p.Errors = map[string]int64{"timeout": 4} }, ""},
 		{"listen queue overflowed", func(_ *results.Point, k *Counters) { k.ListenOverflows = 3 }, "3 listen-queue overflows"},
