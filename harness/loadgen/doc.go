@@ -25,9 +25,12 @@
 //     lateness itself is kept in Result.SendLag.
 //  3. replay: the same, at a trace's offsets, counted from the end of the
 //     warm-up; the warm-up only opens the pool.
-//  4. idle: IdleConnections are opened at ConnectRate and held without
-//     requests while a light probe load runs (closed at Connections, or open
-//     at Rate when Rate is set); the probe's warm-up starts once they are open.
+//  4. idle: IdleConnections are opened at ConnectRate, each answered once
+//     (one request of the mix's first route, so the server has accepted
+//     it; unanswered ones are counted in NotReady), and then held without
+//     requests while a light probe load runs (closed at Connections, or
+//     open at Rate when Rate is set); the probe's warm-up starts once they
+//     are open and answered.
 //
 // Every answer's status and body are checked against what the route must
 // answer (Expect). Correct answers go into per-route HDR histograms in

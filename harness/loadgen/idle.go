@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // idleDialers is how many goroutines open idle connections: enough that a
@@ -14,9 +15,18 @@ const idleDialers = 8
 type idleSet struct {
 	conns  []net.Conn
 	failed int64
+	// unanswered counts connections whose one request had no correct
+	// answer within the admission limit; admission is how long the
+	// answers took after the last connection was opened.
+	unanswered int64
+	admission  time.Duration
 }
 
-// openIdle opens IdleConnections at ConnectRate; failed dials are counted.
+// openIdle opens IdleConnections at ConnectRate, sending one request of
+// the mix's first route on each, and then reads the answers: a keep-alive
+// connection that has been answered once is one the server has accepted
+// and holds, where an unanswered one may still wait in its accept queue.
+// Failed dials are counted, and so are connections left unanswered.
 func (r *run) openIdle() idleSet {
 	var (
 		mu   sync.Mutex
@@ -28,6 +38,11 @@ func (r *run) openIdle() idleSet {
 		wg.Go(func() {
 			for next.Add(1) <= int64(r.cfg.IdleConnections) && r.limiter.wait(r) {
 				nc, err := r.dial()
+				if err == nil {
+					if _, err = nc.Write(r.routes[0].request); err != nil {
+						nc.Close()
+					}
+				}
 				mu.Lock()
 				if err != nil {
 					set.failed++
@@ -39,7 +54,51 @@ func (r *run) openIdle() idleSet {
 		})
 	}
 	wg.Wait()
+	set.awaitAnswers(r)
 	return set
+}
+
+// awaitAnswers reads each idle connection's answer, all within twice the
+// admission limit (thousands of connections are answered at once), and
+// counts the connections left without one.
+func (s *idleSet) awaitAnswers(r *run) {
+	start := time.Now()
+	deadline := start.Add(2 * time.Duration(r.admissionLimit()))
+	var (
+		wg         sync.WaitGroup
+		next       atomic.Int64
+		unanswered atomic.Int64
+	)
+	for range idleDialers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(s.conns)); i = next.Add(1) - 1 {
+				if !r.answerOnce(s.conns[i], deadline) {
+					unanswered.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s.unanswered, s.admission = unanswered.Load(), time.Since(start)
+}
+
+// answerOnce reads the answer to the request sent when nc was opened; true
+// if a correct one arrived before deadline.
+func (r *run) answerOnce(nc net.Conn, deadline time.Time) bool {
+	if nc.SetDeadline(deadline) != nil {
+		return false
+	}
+	defer nc.SetDeadline(time.Time{})
+	c := newConn(nc, r.routes, 1)
+	c.push(flight{route: 0})
+	var ans []answer
+	for len(ans) == 0 {
+		var err error
+		if ans, err = c.receive(ans); err != nil || r.ctx.Err() != nil {
+			return false
+		}
+	}
+	return ans[0].class == classOK && !c.closing
 }
 
 // held counts the idle connections the server has not closed, or returns -1

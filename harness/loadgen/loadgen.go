@@ -118,9 +118,10 @@ type Result struct {
 	// still open at the end (-1 where the platform cannot tell).
 	IdleOpened, IdleHeld int
 	// NotReady counts a closed loop's connections that had not completed a
-	// request when the window opened; Admission is how long the loop waited,
-	// before its warm-up, for every connection's first answer (up to a
-	// Timeout, and no less than a second).
+	// request when the window opened, and in idle mode the idle connections
+	// whose one request went unanswered; Admission is how long the loop (or
+	// the idle connections) waited, before the warm-up, for every
+	// connection's first answer (up to a Timeout, and no less than a second).
 	NotReady  int64
 	Admission time.Duration
 	// Unfinished counts a closed loop's requests still in flight when the

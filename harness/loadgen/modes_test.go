@@ -144,6 +144,22 @@ func TestIdleConnectionsHeld(t *testing.T) {
 	if res.Requests == 0 || len(res.Errors) != 0 {
 		t.Errorf("probe: %d requests, errors %v", res.Requests, res.Errors)
 	}
+	if res.NotReady != 0 || s.served.Load() < 200 {
+		t.Errorf("NotReady %d, %d requests served; want every idle connection answered once", res.NotReady, s.served.Load())
+	}
+}
+
+// TestIdleConnectionsUnanswered counts the idle connections a server
+// accepted but never answered, as one out of threads would.
+func TestIdleConnectionsUnanswered(t *testing.T) {
+	s := startServer(t, faultNone, 0)
+	s.serveAtMost.Store(31) // the probe connection and 30 idle ones
+	cfg := short(s.addr(), "/plaintext")
+	cfg.Mode, cfg.IdleConnections, cfg.Rate, cfg.Timeout = ModeIdle, 50, 100, time.Second
+	res := mustRun(t, cfg)
+	if res.NotReady != 20 || res.Admission < 1900*time.Millisecond {
+		t.Errorf("NotReady %d after %v; want the 20 unanswered idle connections, counted after the 2 s limit", res.NotReady, res.Admission)
+	}
 }
 
 // TestIdleConnectionsDropped counts idle connections the server closed.

@@ -125,6 +125,8 @@ func (r *run) execute(parent context.Context) (*Result, error) {
 	res := r.result()
 	if r.cfg.Mode == ModeIdle {
 		res.IdleOpened, res.IdleHeld = len(idle.conns), idle.held()
+		res.NotReady += idle.unanswered
+		res.Admission = max(res.Admission, idle.admission)
 		if idle.failed > 0 {
 			res.Errors[classNames[classConnect]] += idle.failed
 		}

@@ -46,6 +46,9 @@ func notReady(p *results.Point, _ *results.Validity) string {
 	if p.NotReady == 0 {
 		return ""
 	}
+	if p.Mode == "idle" {
+		return fmt.Sprintf("%d of %d idle connections had no answer to their one request %.1f s after the last was opened", p.NotReady, p.IdleConnections, p.AdmissionWait)
+	}
 	return fmt.Sprintf("%d of %d connections had not completed a request when the window opened (admission waited %.1f s for their first answers, then the warm-up ran without them)", p.NotReady, p.Connections, p.AdmissionWait)
 }
 
