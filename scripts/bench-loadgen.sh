@@ -13,7 +13,8 @@
 # per shape, client and round) and `loopbench pairs` prints, per shape, the
 # paired ratio loopbench/wrk of throughput and of server CPU per request
 # with their 95% intervals (6 rounds or more give one).
-# Environment: PORT (28181), DURATION in seconds (3), ROUNDS (6). Installs
+# Environment: PORT (28181), DURATION in seconds (3), ROUNDS (6), SHAPES
+# (a space-separated subset of the shapes above, e.g. "keepalive-c1024"). Installs
 # wrk from Debian if it is missing.
 set -euo pipefail
 
@@ -120,7 +121,7 @@ run_shape() {
 		measure "$shape" loopbench "${LOAD[@]}" --connections "$conns" --pipeline "$depth"
 	fi
 }
-SHAPES=(keepalive-c16 keepalive-c64 keepalive-c256 keepalive-c1024 pipelined-16x256)
+read -ra SHAPES <<<"${SHAPES:-keepalive-c16 keepalive-c64 keepalive-c256 keepalive-c1024 pipelined-16x256}"
 for round in $(seq "$ROUNDS"); do
 	echo "round $round" >&2
 	clients=(wrk loopbench)

@@ -29,7 +29,7 @@ type eloop struct {
 	conns   []*econn
 	redial  []*econn // connections waiting for the connect pacer
 	parked  []*econn // answered connections waiting for the end of admission
-	events  []unix.EpollEvent
+	events  []unix.EpollEvent // one per connection: a wait takes every ready one, as wrk's does
 	rec     recorder
 	answers []answer
 	rng     *rand.Rand
@@ -51,7 +51,6 @@ type econn struct {
 const (
 	epollEvents  = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET
 	epollTick    = 10 // ms: how often the loop looks at the clock, stop and timeouts at most
-	epollBatch   = 256
 	closedEvents = unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR
 )
 
@@ -66,7 +65,7 @@ func newEloop(r *run, index, conns int) (*eloop, error) {
 	}
 	l := &eloop{
 		r: r, epfd: epfd, sa: sa, family: family, depth: r.cfg.Pipeline,
-		events:  make([]unix.EpollEvent, epollBatch),
+		events:  make([]unix.EpollEvent, conns+1),
 		rec:     r.tally.recorder(index),
 		answers: make([]answer, 0, r.cfg.Pipeline),
 		rng:     rand.New(rand.NewPCG(uint64(r.cfg.Seed), uint64(index)<<32)),

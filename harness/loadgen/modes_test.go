@@ -155,10 +155,10 @@ func TestIdleConnectionsUnanswered(t *testing.T) {
 	s := startServer(t, faultNone, 0)
 	s.serveAtMost.Store(31) // the probe connection and 30 idle ones
 	cfg := short(s.addr(), "/plaintext")
-	cfg.Mode, cfg.IdleConnections, cfg.Rate, cfg.Timeout = ModeIdle, 50, 100, time.Second
+	cfg.Mode, cfg.IdleConnections, cfg.Rate, cfg.Timeout = ModeIdle, 50, 100, 2*time.Second
 	res := mustRun(t, cfg)
-	if res.NotReady != 20 || res.Admission < 1900*time.Millisecond {
-		t.Errorf("NotReady %d after %v; want the 20 unanswered idle connections, counted after the 2 s limit", res.NotReady, res.Admission)
+	if res.NotReady != 20 || res.Admission < 3900*time.Millisecond {
+		t.Errorf("NotReady %d after %v; want the 20 unanswered idle connections, counted after the 4 s limit", res.NotReady, res.Admission)
 	}
 }
 
