@@ -27,8 +27,8 @@ type eloop struct {
 	sa      unix.Sockaddr
 	family  int
 	conns   []*econn
-	redial  []*econn // connections waiting for the connect pacer
-	parked  []*econn // answered connections waiting for the end of admission
+	redial  []*econn          // connections waiting for the connect pacer
+	parked  []*econn          // answered connections waiting for the end of admission
 	events  []unix.EpollEvent // one per connection: a wait takes every ready one, as wrk's does
 	rec     recorder
 	answers []answer
