@@ -30,8 +30,15 @@ func (w *worker) closed() {
 			w.fail(err, w.r.measuring(now))
 		}
 	}
-	if w.c != nil && r.windowClosed() {
-		r.unfinished.Add(int64(w.c.size))
+	w.countUnfinished()
+}
+
+// countUnfinished counts the requests in flight on the connection as the
+// window closes (with their time in flight within it).
+func (w *worker) countUnfinished() {
+	if w.c != nil && w.r.windowClosed() {
+		w.r.unfinished.Add(int64(w.c.size))
+		w.r.busy.Add(w.c.busyUntil(w.r, maxTime))
 	}
 }
 
@@ -96,7 +103,17 @@ func (w *worker) await(now int64) (int64, error) {
 // completed at now, if now is measured, and adds the correct ones to
 // cfg.Answered. Both engines (a goroutine per connection, and epoll) call it.
 func (r *run) recordAnswers(rec *recorder, ans []answer, now int64) {
-	if len(ans) == 0 || !r.measuring(now) {
+	if len(ans) == 0 {
+		return
+	}
+	var busy int64
+	for i := range ans {
+		busy += r.overlap(ans[i].sent, now)
+	}
+	if busy > 0 {
+		r.busy.Add(busy)
+	}
+	if !r.measuring(now) {
 		return
 	}
 	ok := int64(0)
@@ -126,6 +143,9 @@ func (w *worker) serverClosed(measured bool) {
 func (w *worker) fail(err error, measured bool) {
 	class, ok := w.r.classify(err)
 	if !ok {
+		// The run's stop interrupted the wait: what was in flight is
+		// unfinished, not failed.
+		w.countUnfinished()
 		w.release()
 		return
 	}

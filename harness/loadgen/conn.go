@@ -81,6 +81,16 @@ func (c *conn) pop() flight {
 	return f
 }
 
+// busyUntil is the time the requests in flight have spent in the measured
+// window by done.
+func (c *conn) busyUntil(r *run, done int64) int64 {
+	var busy int64
+	for i := range c.size {
+		busy += r.overlap(c.queue[(c.front+i)%len(c.queue)].sent, done)
+	}
+	return busy
+}
+
 // flush writes the queued requests.
 func (c *conn) flush() error {
 	if c.err != nil {

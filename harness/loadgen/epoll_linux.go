@@ -142,13 +142,15 @@ func (l *eloop) unpark(now int64) {
 
 // countUnfinished counts the requests in flight as the window closes.
 func (l *eloop) countUnfinished() {
-	var n int64
+	var n, busy int64
 	for _, ec := range l.conns {
 		if ec.fd >= 0 && !ec.connecting {
 			n += int64(ec.c.size)
+			busy += ec.c.busyUntil(l.r, maxTime)
 		}
 	}
 	l.r.unfinished.Add(n)
+	l.r.busy.Add(busy)
 }
 
 // dialDue starts the connects the pacer allows now.

@@ -127,6 +127,11 @@ type Result struct {
 	// Unfinished counts a closed loop's requests still in flight when the
 	// window closed: sent, never answered within it, counted apart.
 	Unfinished int64
+	// InFlight is a closed loop's mean number of requests in flight over
+	// the window: the time every request spent in flight within it (those
+	// unfinished at its end included), divided by its length. With every
+	// connection held it is Connections × Pipeline.
+	InFlight float64
 }
 
 // ErrNoConnection is returned when no connection to the server succeeded.

@@ -14,6 +14,7 @@ import (
 func (r *Result) Point(p *results.Point) {
 	p.Duration = r.Duration.Seconds()
 	p.NotReady, p.AdmissionWait, p.Unfinished = r.NotReady, r.Admission.Seconds(), r.Unfinished
+	p.InFlight = r.InFlight
 	p.Requests = r.Requests
 	p.Throughput = 0
 	if r.Duration > 0 {

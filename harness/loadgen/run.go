@@ -47,6 +47,7 @@ type run struct {
 	admit       chan struct{}
 	ready       atomic.Int64 // closed loop: connections that have had an answer
 	unfinished  atomic.Int64 // closed loop: requests in flight when the window closed
+	busy        atomic.Int64 // closed loop: ns that requests spent in flight within the window
 	notReady    int64        // closed loop: connections without an answer when the window opened
 	admission   int64        // how long admission took
 	reconnects  atomic.Int64
@@ -90,6 +91,12 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 func (r *run) at(t int64) time.Time { return r.t0.Add(time.Duration(t)) }
 
 func (r *run) measuring(t int64) bool { return t >= r.measureStart.Load() && t < r.measureEnd.Load() }
+
+// overlap is the part of a request's flight [sent, done) that lies within
+// the measured window (0 before the window opens).
+func (r *run) overlap(sent, done int64) int64 {
+	return max(0, min(done, r.measureEnd.Load())-max(sent, r.measureStart.Load()))
+}
 
 // windowClosed reports whether the measured window opened and ran to its
 // end (not cut short by cancellation): the requests then still in flight
@@ -431,6 +438,9 @@ func (r *run) result() *Result {
 		NotReady:   r.notReady,
 		Admission:  time.Duration(r.admission),
 		Unfinished: r.unfinished.Load(),
+	}
+	if !r.openLoop() && res.Duration > 0 {
+		res.InFlight = float64(r.busy.Load()) / float64(res.Duration)
 	}
 	r.tally.fill(res, r.routes)
 	if r.openLoop() {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,5 +82,31 @@ func TestUnfinishedRequestsCounted(t *testing.T) {
 	}
 	if res.Unfinished < 4 || res.Unfinished > 8 {
 		t.Errorf("Unfinished = %d, want the 4 connections' requests in flight (at most 2 each)", res.Unfinished)
+	}
+}
+
+// TestInFlightMeasured wants a closed loop on a slow route to measure, on
+// both engines, about connections × pipeline requests in flight over its
+// window (the 20 ms sleep dwarfs the client's gap between an answer and
+// the next request), and a server paused through the window's end to
+// leave that count whole: its requests are in flight, just unfinished.
+func TestInFlightMeasured(t *testing.T) {
+	for _, engine := range []string{EngineEpoll, EngineGoroutines} {
+		for _, depth := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/depth%d", engine, depth), func(t *testing.T) {
+				s := startServer(t, faultNone, 0)
+				cfg := short(s.addr(), "/sleep?ms=20")
+				cfg.Connections, cfg.Pipeline, cfg.Engine = 8, depth, engine
+				cfg.OnMeasure = func() { time.AfterFunc(300*time.Millisecond, func() { s.pause(time.Second) }) }
+				res := mustRun(t, cfg)
+				want := float64(8 * depth)
+				if res.InFlight < 0.9*want || res.InFlight > 1.001*want {
+					t.Errorf("InFlight = %.2f, want about %.0f", res.InFlight, want)
+				}
+				if res.Unfinished == 0 {
+					t.Errorf("no request unfinished, though the server paused through the window's end")
+				}
+			})
+		}
 	}
 }

@@ -125,6 +125,7 @@ func add(p *results.Point, part *Part) {
 	p.NotReady += q.NotReady
 	p.AdmissionWait = math.Max(p.AdmissionWait, q.AdmissionWait)
 	p.Unfinished += q.Unfinished
+	p.InFlight += q.InFlight
 	p.Requests += q.Requests
 	p.Throughput += q.Throughput
 	if q.Start.Before(p.Start) {

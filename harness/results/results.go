@@ -116,6 +116,11 @@ type Point struct {
 	NotReady      int64   `json:"not_ready,omitempty"`
 	AdmissionWait float64 `json:"admission_wait_s,omitempty"`
 	Unfinished    int64   `json:"unfinished,omitempty"`
+	// InFlight is a closed loop's mean number of requests in flight over
+	// the window, from the time each request spent in flight within it
+	// (unfinished ones included): connections × pipeline when every
+	// connection was held busy.
+	InFlight float64 `json:"in_flight,omitempty"`
 
 	ServerCPUs string `json:"server_cpus"`
 	ClientCPUs string `json:"client_cpus"`

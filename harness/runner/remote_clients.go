@@ -106,7 +106,7 @@ func LoadArgs(req LoadRequest) []string {
 func fillLoad(p, m *results.Point) {
 	p.Duration, p.Requests, p.Throughput = m.Duration, m.Requests, m.Throughput
 	p.Latency, p.Routes, p.Status, p.Errors = m.Latency, m.Routes, m.Status, m.Errors
-	p.NotReady, p.AdmissionWait, p.Unfinished = m.NotReady, m.AdmissionWait, m.Unfinished
+	p.NotReady, p.AdmissionWait, p.Unfinished, p.InFlight = m.NotReady, m.AdmissionWait, m.Unfinished, m.InFlight
 	p.Client, p.ClientBound, p.Clients = m.Client, m.ClientBound, m.Clients
 	if p.IdleConnections > 0 {
 		p.IdleHeld = m.IdleHeld

@@ -72,22 +72,47 @@ func heldConnections(p *results.Point, _ *results.Validity) string {
 	return fmt.Sprintf("held at most %d descriptors for %d connections", p.Server.FDs, want)
 }
 
-// littlesLaw checks a closed loop's figures against each other: with every
-// connection busy, throughput × mean latency is the number of requests in
-// flight, which the level fixes. Far fewer means connections were not held
-// or requests stalled outside the measured latency; more means requests
-// from outside the window were counted in it.
+// littlesLaw checks a closed loop's figures against each other, in two
+// parts where the load generator measured the requests in flight over the
+// window itself (InFlight: each request's time in flight within it,
+// unfinished ones included):
+//
+//   - InFlight against the requests the level keeps in flight
+//     (connections × pipeline depth): fewer means connections were not
+//     held busy;
+//   - Little's law, throughput × mean latency, against InFlight: the
+//     latencies of the requests answered in the window must account for
+//     the time requests spent in flight. Less means requests waited
+//     unanswered through the window's end, a wait the latency figures do
+//     not show; more means requests answered in the window had waited from
+//     before it.
+//
+// Without InFlight (older runs), Little's law is checked against the level.
 func littlesLaw(p *results.Point, v *results.Validity) string {
 	if p.Mode != "closed" || p.Requests == 0 || p.Latency.Mean == 0 {
 		return ""
 	}
-	want := float64(p.Connections * max(p.Pipeline, 1))
-	got := p.Throughput * p.Latency.Mean / 1e6
-	v.LittleRatio = got / want
-	if v.LittleRatio >= 1-LittleTolerance && v.LittleRatio <= 1+LittleTolerance {
-		return ""
+	level := float64(p.Connections * max(p.Pipeline, 1))
+	little := p.Throughput * p.Latency.Mean / 1e6
+	v.LittleRatio = little / level
+	within := func(r float64) bool { return r >= 1-LittleTolerance && r <= 1+LittleTolerance }
+	if p.InFlight == 0 {
+		if within(v.LittleRatio) {
+			return ""
+		}
+		return fmt.Sprintf("Little's law: throughput × mean latency is %.0f requests in flight, %.2f× the %.0f the level keeps", little, v.LittleRatio, level)
 	}
-	return fmt.Sprintf("Little's law: throughput × mean latency is %.0f requests in flight, %.2f× the %.0f the level keeps", got, v.LittleRatio, want)
+	if r := p.InFlight / level; !within(r) {
+		return fmt.Sprintf("requests in flight averaged %.0f over the window, %.2f× the %.0f the level keeps", p.InFlight, r, level)
+	}
+	r := little / p.InFlight
+	switch {
+	case r < 1-LittleTolerance:
+		return fmt.Sprintf("Little's law: throughput × mean latency is %.0f, %.2f× the %.0f requests in flight over the window: requests waited unanswered through its end, and the latency figures leave that wait out", little, r, p.InFlight)
+	case r > 1+LittleTolerance:
+		return fmt.Sprintf("Little's law: throughput × mean latency is %.0f, %.2f× the %.0f requests in flight over the window: requests answered in it had waited from before it", little, r, p.InFlight)
+	}
+	return ""
 }
 
 // errorRate checks that failed requests stayed rare.

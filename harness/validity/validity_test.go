@@ -52,6 +52,13 @@ func TestCheck(t *testing.T) {
 		{"warm-up requests counted in the window", func(p *results.Point, _ *Counters) { p.Latency.Mean = 11500 }, "1.15×"},
 		{"within Little's tolerance", func(p *results.Point, _ *Counters) { p.Latency.Mean = 10900 }, ""},
 		{"pipelined depth counts", func(p *results.Point, _ *Counters) { p.Pipeline = 16; p.Latency.Mean = 160000 }, ""},
+		{"measured in flight, accounted for by the latencies", func(p *results.Point, _ *Counters) { p.Latency.Mean, p.InFlight = 9500, 99 }, ""},
+		{"measured in flight short of the level", func(p *results.Point, _ *Counters) { p.InFlight, p.Latency.Mean = 62, 6200 }, "requests in flight averaged 62 over the window, 0.62× the 100"},
+		{"requests unanswered through the window's end", func(p *results.Point, _ *Counters) { p.InFlight, p.Latency.Mean = 100, 8000 }, "0.80× the 100 requests in flight over the window: requests waited unanswered"},
+		{"requests that waited from before the window", func(p *results.Point, _ *Counters) { p.InFlight, p.Latency.Mean = 100, 11600 }, "1.16× the 100 requests in flight over the window: requests answered in it had waited"},
+		{"idle connections never answered", func(p *results.Point, _ *Counters) {
+			p.Mode, p.IdleConnections, p.IdleHeld, p.NotReady, p.AdmissionWait, p.Server.FDs = "idle", 1000, 1000, 250, 10, 1010
+		}, "250 of 1000 idle connections had no answer to their one request 10.0 s after"},
 		{"connections never answered", func(p *results.Point, _ *Counters) { p.NotReady, p.AdmissionWait = 30, 5 }, "30 of 100 connections had not completed a request when the window opened (admission waited 5.0 s"},
 		{"errors", func(p *results.Point, _ *Counters) { p.Errors = map[string]int64{"timeout": 800} }, "800 of 40800 requests failed"},
 		{"few errors", func(p *results.Point, _ *Counters) { p.Errors = map[string]int64{"timeout": 4} }, ""},
