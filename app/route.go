@@ -188,7 +188,8 @@ func intParam(q []byte, key string, lo, hi int) (int, bool) {
 // name: letters, digits, '.', '_' and '-', neither "." nor containing "..",
 // at most 255 bytes.
 func fileName(raw []byte) (string, bool) {
-	dec := make([]byte, 0, len(raw))
+	var buf [maxFileName]byte // on the stack: a request for a data file allocates nothing
+	dec := buf[:0]
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c == '%' {
@@ -198,9 +199,12 @@ func fileName(raw []byte) (string, bool) {
 			c = byte(unhex(raw[i+1])<<4 | unhex(raw[i+2]))
 			i += 2
 		}
+		if len(dec) == maxFileName {
+			return "", false
+		}
 		dec = append(dec, c)
 	}
-	if len(dec) == 0 || len(dec) > 255 || string(dec) == "." || bytes.Contains(dec, []byte("..")) {
+	if len(dec) == 0 || string(dec) == "." || bytes.Contains(dec, []byte("..")) {
 		return "", false
 	}
 	for _, c := range dec {
@@ -208,8 +212,16 @@ func fileName(raw []byte) (string, bool) {
 			return "", false
 		}
 	}
+	for _, f := range DataFiles {
+		if string(dec) == f.Name {
+			return f.Name, true
+		}
+	}
 	return string(dec), true
 }
+
+// maxFileName is the longest name /file accepts.
+const maxFileName = 255
 
 func unhex(c byte) int {
 	switch {

@@ -3,13 +3,16 @@
 package threaded
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"net"
+	"net/http"
 	"runtime"
 	"testing"
 
 	"loopbench/app"
+	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
 
@@ -43,6 +46,61 @@ func TestPlaintextAllocs(t *testing.T) {
 	if per > 0.1 {
 		t.Errorf("%.2f allocations per /plaintext request, want 0", per)
 	}
+}
+
+// TestFileAllocs checks that /file allocates nothing per request either
+// (openat, read and close on the data directory's descriptor into the
+// connection's buffers), so a file workload does not set off the
+// collections whose pauses stall connection threads.
+func TestFileAllocs(t *testing.T) {
+	const requests = 500
+	c, err := net.Dial("tcp", start(t, model.Config{DataDir: testkit.DataDir(t)}).Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("GET /file?name=medium.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, err := c.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	counter := &countingReader{r: c}
+	resp, err := http.ReadResponse(bufio.NewReaderSize(counter, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 || len(body) != 64<<10 {
+		t.Fatalf("first /file answer: %d, %d body bytes, %v; want 200 and 64 KiB", resp.StatusCode, len(body), err)
+	}
+	buf := make([]byte, counter.n)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range requests {
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	per := float64(after.Mallocs-before.Mallocs) / requests
+	t.Logf("%d allocations in the process over %d requests", after.Mallocs-before.Mallocs, requests)
+	if per > 0.1 {
+		t.Errorf("%.2f allocations per /file request, want 0", per)
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += n
+	return n, err
 }
 
 // firstResponse makes one request and returns the length of its answer,

@@ -36,6 +36,7 @@ type conn struct {
 	start   int
 	out     []byte // answers not yet written
 	scratch []byte // results of upstream calls and file reads
+	path    []byte // the NUL-terminated name of the file being read
 	req     app.Request
 
 	headSince  time.Time     // when the unfinished request in in[start:] began to arrive; zero when none
@@ -194,7 +195,7 @@ func (c *conn) perform(a *app.Action) (result []byte, err error) {
 		c.scratch, err = c.s.up.do(a.Millis, c.scratch)
 		return c.scratch, err
 	case app.OpFile:
-		c.scratch, err = c.s.readFile(a.Name, c.scratch)
+		c.scratch, err = c.s.data.read(a.Name, &c.path, c.scratch)
 		return c.scratch, err
 	case app.OpCPU:
 		return app.CPU(a.Iter), nil
@@ -213,14 +214,4 @@ func (c *conn) flush() error {
 		c.out = nil
 	}
 	return err
-}
-
-// readFile reads a data file with blocking read(2) calls on this thread
-// into buf[:0]. The name was validated by app.Handle, and os.Root keeps
-// even a symbolic link from leading out of the data directory.
-func (s *server) readFile(name string, buf []byte) ([]byte, error) {
-	if s.rootErr != nil {
-		return buf, s.rootErr
-	}
-	return app.ReadFileInto(s.root, name, buf)
 }

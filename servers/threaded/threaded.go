@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -42,6 +41,7 @@ var Differences = []string{
 	"connections beyond the thread capacity are closed without an answer (15,186 under the default --max-threads 20000; see the package doc)",
 	"GOMAXPROCS follows the live connections (a quarter more, at least 64), so the process shows more Go scheduler cost and memory than the design itself needs",
 	"on stop, requests in flight get 2 s to finish, then sleeps and backend calls are interrupted; a /cpu job in progress is waited for",
+	"/file opens the name with O_NOFOLLOW on the data directory's descriptor (as node does), so a symbolic link in the data directory answers 500 even where it points inside it",
 	"--pool, --loops and --cpu-offload are ignored",
 }
 
@@ -68,8 +68,7 @@ type server struct {
 	up   *upstreamPool
 	wake waker
 
-	root    *os.Root
-	rootErr error
+	data dataDir // where /file reads
 
 	head, idle time.Duration // the connection bounds (see model.Config)
 	unsent     int
@@ -122,7 +121,7 @@ func newServer(cfg model.Config) (*server, error) {
 	for i := range s.conns {
 		s.conns[i].m = make(map[sock]struct{})
 	}
-	s.root, s.rootErr = os.OpenRoot(cfg.DataDir)
+	s.data = openDataDir(cfg.DataDir)
 	s.gov = newGovernor(cfg.MaxThreads)
 	return s, nil
 }
@@ -240,7 +239,5 @@ func (s *server) stop() {
 	s.gov.stop()
 	s.wake.close()
 	s.spare.close()
-	if s.root != nil {
-		s.root.Close()
-	}
+	s.data.close()
 }
