@@ -56,13 +56,24 @@ func command(name string, args ...string) string {
 }
 
 // GitCommit is the short commit of the working tree, with "-dirty" when it
-// has changes to tracked files, or "unknown" outside a git checkout.
-func GitCommit() string {
-	c := command("git", "rev-parse", "--short", "HEAD")
+// has changes to tracked files, or "unknown" outside a git checkout. What
+// a run writes (results/ and REPORT.md at the top of the checkout) does not
+// count: `make bench` changes both before its report step reads the commit.
+func GitCommit() string { return gitCommit("") }
+
+// gitCommit is GitCommit for the checkout at dir ("" for the current one).
+func gitCommit(dir string) string {
+	git := func(args ...string) string {
+		if dir != "" {
+			args = append([]string{"-C", dir}, args...)
+		}
+		return command("git", args...)
+	}
+	c := git("rev-parse", "--short", "HEAD")
 	if c == "" {
 		return "unknown"
 	}
-	if command("git", "status", "--porcelain", "--untracked-files=no") != "" {
+	if git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)results", ":(top,exclude)REPORT.md") != "" {
 		c += "-dirty"
 	}
 	return c

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"loopbench/app"
 	"loopbench/servers/internal/testkit"
@@ -103,7 +102,18 @@ func TestAcceptRefusesWhenOutOfDescriptors(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Wait, needing no descriptor, until the server has answered each
+	// waiting connection: a fixed pause was too short on a loaded host.
+	for i, fd := range waiting {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, 10000)
+		for err == unix.EINTR { // a signal to the runtime; a retry restarts the 10 s
+			n, err = unix.Poll(pfd, 10000)
+		}
+		if n != 1 || err != nil {
+			t.Errorf("connection %d: no answer within 10 s while out of descriptors (%v)", i, err)
+		}
+	}
 	if a := served.Get(t, "/plaintext"); a.Status != 200 || !bytes.Equal(a.Body, app.PlaintextBody()) {
 		t.Errorf("an existing connection while out of descriptors: %v", a)
 	}
