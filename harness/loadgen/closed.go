@@ -38,7 +38,7 @@ func (w *worker) closed() {
 func (w *worker) countUnfinished() {
 	if w.c != nil && w.r.windowClosed() {
 		w.r.unfinished.Add(int64(w.c.size))
-		w.r.busy.Add(w.c.busyUntil(w.r, maxTime))
+		w.r.busy.Add(w.c.busyInWindow(w.r.window()))
 	}
 }
 
@@ -106,14 +106,15 @@ func (r *run) recordAnswers(rec *recorder, ans []answer, now int64) {
 	if len(ans) == 0 {
 		return
 	}
+	start, end := r.window()
 	var busy int64
 	for i := range ans {
-		busy += r.overlap(ans[i].sent, now)
+		busy += overlap(ans[i].sent, now, start, end)
 	}
 	if busy > 0 {
 		r.busy.Add(busy)
 	}
-	if !r.measuring(now) {
+	if now < start || now >= end {
 		return
 	}
 	ok := int64(0)

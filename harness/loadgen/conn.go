@@ -81,14 +81,21 @@ func (c *conn) pop() flight {
 	return f
 }
 
-// busyUntil is the time the requests in flight have spent in the measured
-// window by done.
-func (c *conn) busyUntil(r *run, done int64) int64 {
+// busyInWindow is the time the requests in flight have spent in the
+// window [start, end) by its end.
+func (c *conn) busyInWindow(start, end int64) int64 {
 	var busy int64
 	for i := range c.size {
-		busy += r.overlap(c.queue[(c.front+i)%len(c.queue)].sent, done)
+		busy += overlap(c.queue[(c.front+i)%len(c.queue)].sent, end, start, end)
 	}
 	return busy
+}
+
+// reset forgets the connection's state, for a new connection nc.
+func (c *conn) reset(nc net.Conn) {
+	c.nc = nc
+	c.r, c.w, c.front, c.size, c.inBody, c.closing, c.err = 0, 0, 0, 0, false, false, nil
+	c.wbuf = c.wbuf[:0]
 }
 
 // flush writes the queued requests.

@@ -143,10 +143,11 @@ func (l *eloop) unpark(now int64) {
 // countUnfinished counts the requests in flight as the window closes.
 func (l *eloop) countUnfinished() {
 	var n, busy int64
+	start, end := l.r.window()
 	for _, ec := range l.conns {
 		if ec.fd >= 0 && !ec.connecting {
 			n += int64(ec.c.size)
-			busy += ec.c.busyUntil(l.r, maxTime)
+			busy += ec.c.busyInWindow(start, end)
 		}
 	}
 	l.r.unfinished.Add(n)
@@ -359,9 +360,7 @@ func (l *eloop) closeConn(ec *econn) {
 		unix.Close(ec.fd) // closing removes it from the epoll set
 	}
 	ec.fd, ec.connecting, ec.woff = -1, false, 0
-	c := ec.c
-	c.r, c.w, c.front, c.size, c.inBody, c.closing, c.err = 0, 0, 0, 0, false, false, nil
-	c.wbuf = c.wbuf[:0]
+	ec.c.reset(nil)
 }
 
 func (l *eloop) close() {

@@ -71,8 +71,9 @@ func (s *idleSet) awaitAnswers(r *run) {
 	)
 	for range idleDialers {
 		wg.Go(func() {
+			c := newConn(nil, r.routes, 1) // one read buffer per reader, reset for each connection
 			for i := next.Add(1) - 1; i < int64(len(s.conns)); i = next.Add(1) - 1 {
-				if !r.answerOnce(s.conns[i], deadline) {
+				if !r.answerOnce(c, s.conns[i], deadline) {
 					unanswered.Add(1)
 				}
 			}
@@ -82,14 +83,20 @@ func (s *idleSet) awaitAnswers(r *run) {
 	s.unanswered, s.admission = unanswered.Load(), time.Since(start)
 }
 
-// answerOnce reads the answer to the request sent when nc was opened; true
-// if a correct one arrived before deadline.
-func (r *run) answerOnce(nc net.Conn, deadline time.Time) bool {
+// answerOnce reads, through c, the answer to the request sent when nc was
+// opened; true if a correct one arrived before deadline. A reader reaches
+// some connections only after the deadline (it waited it out on an
+// unanswered one), so each read gets at least a millisecond: an answer that
+// arrived in time is then still read, instead of failing at once.
+func (r *run) answerOnce(c *conn, nc net.Conn, deadline time.Time) bool {
+	if floor := time.Now().Add(time.Millisecond); deadline.Before(floor) {
+		deadline = floor
+	}
 	if nc.SetDeadline(deadline) != nil {
 		return false
 	}
 	defer nc.SetDeadline(time.Time{})
-	c := newConn(nc, r.routes, 1)
+	c.reset(nc)
 	c.push(flight{route: 0})
 	var ans []answer
 	for len(ans) == 0 {

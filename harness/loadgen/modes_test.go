@@ -158,7 +158,8 @@ func TestIdleConnectionsUnanswered(t *testing.T) {
 	cfg.Mode, cfg.IdleConnections, cfg.Rate, cfg.Timeout = ModeIdle, 50, 100, 2*time.Second
 	res := mustRun(t, cfg)
 	if res.NotReady != 20 || res.Admission < 3900*time.Millisecond {
-		t.Errorf("NotReady %d after %v; want the 20 unanswered idle connections, counted after the 4 s limit", res.NotReady, res.Admission)
+		t.Errorf("NotReady %d after %v (%d opened, errors %v, %d accepted); want the 20 unanswered idle connections, counted after the 4 s limit",
+			res.NotReady, res.Admission, res.IdleOpened, res.Errors, s.accepted.Load())
 	}
 }
 

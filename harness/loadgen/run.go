@@ -92,10 +92,13 @@ func (r *run) at(t int64) time.Time { return r.t0.Add(time.Duration(t)) }
 
 func (r *run) measuring(t int64) bool { return t >= r.measureStart.Load() && t < r.measureEnd.Load() }
 
+// window is the measured window's bounds (both maxTime before it opens).
+func (r *run) window() (start, end int64) { return r.measureStart.Load(), r.measureEnd.Load() }
+
 // overlap is the part of a request's flight [sent, done) that lies within
-// the measured window (0 before the window opens).
-func (r *run) overlap(sent, done int64) int64 {
-	return max(0, min(done, r.measureEnd.Load())-max(sent, r.measureStart.Load()))
+// the window [start, end) (0 before the window opens).
+func overlap(sent, done, start, end int64) int64 {
+	return max(0, min(done, end)-max(sent, start))
 }
 
 // windowClosed reports whether the measured window opened and ran to its
