@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"loopbench/app"
 	"loopbench/servers/internal/testkit"
@@ -68,6 +69,51 @@ func exhaustDescriptors(t *testing.T) (restore func()) {
 	return restore
 }
 
+// serverConns counts the process's connected sockets whose local port is
+// port: the server's ends of its connections.
+func serverConns(t *testing.T, port int) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		local, err := unix.Getsockname(fd)
+		if err != nil {
+			continue
+		}
+		if in, ok := local.(*unix.SockaddrInet4); !ok || in.Port != port {
+			continue
+		}
+		if _, err := unix.Getpeername(fd); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// awaitServerConns waits up to 10 s until the server holds exactly want
+// connections.
+func awaitServerConns(t *testing.T, port, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := serverConns(t, port)
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server holds %d connections after 10 s, want %d", n, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // clientSockets makes n unconnected client sockets: connecting them later
 // takes no descriptor, so only the server runs out.
 func clientSockets(t *testing.T, n int) []int {
@@ -95,6 +141,10 @@ func TestAcceptRefusesWhenOutOfDescriptors(t *testing.T) {
 	ln := ts.s.loops[0].ln
 	served := testkit.Dial(t, ts.Addr)
 	served.Get(t, "/plaintext")
+	// The server closes testkit.Start's readiness probe when it reads its
+	// end; were that left for later, it would free a descriptor after the
+	// exhaustion below and the first waiting connection would take it.
+	awaitServerConns(t, ts.s.port, 1)
 	waiting := clientSockets(t, 4)
 	restore := exhaustDescriptors(t)
 	for _, fd := range waiting { // the kernel completes these; the server has no descriptor for them
