@@ -127,7 +127,7 @@ func runAB(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("ab: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
 	}
 	bar := newProgress(stderr, plan.PointTimes())
-	cfg.Log, cfg.OnPoint = bar, bar.point
+	cfg.Log, cfg.OnPoint, cfg.OnExtra = bar, bar.point, bar.extend
 	r, err := runner.New(cfg)
 	if err != nil {
 		return usagef("ab: %v", err)

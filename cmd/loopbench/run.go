@@ -31,6 +31,7 @@ type runOptions struct {
 	serverCPUs string
 	clientCPUs string
 	reps       int
+	replace    int
 	duration   time.Duration
 	seed       uint64
 	dryRun     bool
@@ -67,6 +68,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.serverCPUs, "server-cpus", "", "CPU `list` for the servers, e.g. 1 or 2-3 (default: the upper half of the CPUs)")
 	fs.StringVar(&o.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half of the CPUs)")
 	fs.IntVar(&o.reps, "reps", 0, "repetitions of every point (default: each workload's)")
+	fs.IntVar(&o.replace, "replace", 2, "`blocks` measured per workload and level, at most, in place of blocks with a partial or failed point, so readings keep their planned pairs; the replaced block stays in the results, marked; 0: none")
 	fs.DurationVar(&o.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
 	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the order of models and variants within each block of repetitions; run.json records it (default: drawn from the clock)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and its estimated time, and stop")
@@ -82,8 +84,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q; name workloads with --workload", fs.Arg(0))
 	}
-	if o.reps < 0 || o.duration < 0 {
-		return usagef("run: --reps and --duration must not be negative")
+	if o.reps < 0 || o.duration < 0 || o.replace < 0 {
+		return usagef("run: --reps, --replace and --duration must not be negative")
 	}
 	cfg, err := o.config()
 	if err != nil {
@@ -96,7 +98,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("run: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
 	}
 	bar := newProgress(stderr, plan.PointTimes())
-	cfg.Log, cfg.OnPoint = bar, bar.point
+	cfg.Log, cfg.OnPoint, cfg.OnExtra = bar, bar.point, bar.extend
 	r, err := runner.New(cfg)
 	if err != nil {
 		return usagef("run: %v", err)
@@ -120,7 +122,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 
 // config turns the flags into the runner's configuration.
 func (o *runOptions) config() (runner.Config, error) {
-	cfg := runner.Config{Quick: o.quick, Reps: o.reps, Duration: o.duration, ServerCPUs: o.serverCPUs,
+	cfg := runner.Config{Quick: o.quick, Reps: o.reps, Replace: o.replace, Duration: o.duration, ServerCPUs: o.serverCPUs,
 		ClientCPUs: o.clientCPUs, Out: o.out, Load: runLoadFunc, Seed: o.seed}
 	if cfg.Seed == 0 {
 		cfg.Seed = uint64(time.Now().UnixNano())
@@ -196,7 +198,11 @@ func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
 			fmt.Fprintf(w, "  %-12s %s\n", s.Workload.Name, s.Workload.Summary())
 		}
 	}
-	fmt.Fprintf(w, "plan: %d points, each on a fresh server, in randomized blocks (seed %d), about %v\n", plan.Points, plan.Seed, plan.Estimate.Round(time.Second))
+	fmt.Fprintf(w, "plan: %d points, each on a fresh server, in randomized blocks (seed %d), about %v", plan.Points, plan.Seed, plan.Estimate.Round(time.Second))
+	if n := r.Replace(); n > 0 {
+		fmt.Fprintf(w, ", plus up to %d blocks per level in place of blocks with a partial or failed point", n)
+	}
+	fmt.Fprintln(w)
 }
 
 // progress shows the run on stderr: on a terminal, a bar that advances by
@@ -252,6 +258,18 @@ func (p *progress) point(pt *results.Point) {
 	}
 	p.done++
 	fmt.Fprintf(p, "[%d/%d] %s\n", p.done, len(p.times), runner.PointLine(pt))
+}
+
+// extend adds the points of a block measured in place of an incomplete one.
+func (p *progress) extend(times []time.Duration) {
+	p.times = append(p.times, times...)
+	if p.bar != nil {
+		var add time.Duration
+		for _, t := range times {
+			add += t
+		}
+		p.bar.ChangeMax64(p.bar.GetMax64() + add.Milliseconds())
+	}
 }
 
 func (p *progress) finish() {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +30,11 @@ const (
 	modelCrashy = "crashy" // answers for 700 ms, then exits with status 3
 	modelBroken = "broken" // exits at once with status 1, as a stub model does
 	modelMute   = "mute"   // answers for 700 ms, then closes its listener but stays alive
+	modelFlaky  = "flaky"  // crashes at its first start (marked in $RUNNER_TEST_FLAKY_DIR), then is good
 )
+
+// flakyEnv names the directory where the flaky model marks its first start.
+const flakyEnv = "RUNNER_TEST_FLAKY_DIR"
 
 // fakeLag is the loop lag the good model reports.
 var fakeLag = results.LoopLag{P50: 1, P99: 2, Max: 3}
@@ -80,6 +85,15 @@ func fakeServe(model, addr, stats string) int {
 	if model == modelMute {
 		time.Sleep(700 * time.Millisecond)
 		srv.Close()
+	}
+	if model == modelFlaky {
+		mark := filepath.Join(os.Getenv(flakyEnv), "started")
+		if _, err := os.Stat(mark); err != nil {
+			os.WriteFile(mark, nil, 0o644)
+			time.Sleep(700 * time.Millisecond)
+			fmt.Fprintln(os.Stderr, "flaky: crashing at the first start")
+			return 3
+		}
 	}
 	if model == modelCrashy {
 		time.Sleep(700 * time.Millisecond)

@@ -38,6 +38,9 @@ type Plan struct {
 	Seed uint64
 	// Skipped says which models will not run and why.
 	Skipped []string
+	// levels holds each (workload, level) by its indices, for the blocks
+	// measured in place of incomplete ones (replace.go).
+	levels map[[2]int]level
 }
 
 // prepare applies --quick, --reps and --duration to a workload.
@@ -79,27 +82,49 @@ func NewPlan(cfg Config) Plan {
 		}
 		available = append(available, m.Name)
 	}
+	p.levels = map[[2]int]level{}
 	for wi, w := range cfg.Workloads {
 		w = cfg.prepare(w)
 		runs := w.Runs(available)
 		for li, l := range w.Levels() {
+			lv := level{w: w, runs: runs, l: l, sides: cfg.Sides, wi: wi, li: li}
+			p.levels[[2]int{wi, li}] = lv
 			for rep := range w.RepetitionsAt(l) {
-				for _, i := range rng.Perm(len(runs)) {
-					for _, side := range sideOrder(len(cfg.Sides), rep) {
-						st := Step{Workload: w, Run: runs[i], Level: l, Rep: rep, rank: [4]int{wi, i, li, rep}}
-						if side >= 0 {
-							st.Side = &cfg.Sides[side]
-							st.rank[1] = i*len(cfg.Sides) + side
-						}
-						p.Steps = append(p.Steps, st)
-						p.Estimate += startOverhead + w.PointTime(l)
-					}
-				}
+				p.Steps = append(p.Steps, lv.block(rep, rng)...)
 			}
 		}
 	}
+	for _, s := range p.Steps {
+		p.Estimate += startOverhead + s.Workload.PointTime(s.Level)
+	}
 	p.Points = len(p.Steps)
 	return p
+}
+
+// level is one workload at one level: what a block of it is made of.
+type level struct {
+	w      *workload.Workload
+	runs   []workload.Run
+	l      workload.Level
+	sides  []Side
+	wi, li int
+}
+
+// block is repetition rep of every (model, variant) of the level, in an
+// order drawn from rng, each side of a (model, variant) back to back.
+func (lv level) block(rep int, rng *rand.Rand) []Step {
+	var steps []Step
+	for _, i := range rng.Perm(len(lv.runs)) {
+		for _, side := range sideOrder(len(lv.sides), rep) {
+			st := Step{Workload: lv.w, Run: lv.runs[i], Level: lv.l, Rep: rep, rank: [4]int{lv.wi, i, lv.li, rep}}
+			if side >= 0 {
+				st.Side = &lv.sides[side]
+				st.rank[1] = i*len(lv.sides) + side
+			}
+			steps = append(steps, st)
+		}
+	}
+	return steps
 }
 
 // sideOrder is the order of n sides in repetition rep: forward in even

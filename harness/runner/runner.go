@@ -85,6 +85,12 @@ type Config struct {
 	Log io.Writer
 	// OnPoint is called after each point is written.
 	OnPoint func(*results.Point)
+	// Replace is the most blocks measured per workload and level in place
+	// of blocks with a partial or failed point (replace.go); 0: none.
+	Replace int
+	// OnExtra is called with the planned times of the points added by a
+	// replacement block, before they run.
+	OnExtra func([]time.Duration)
 	// Remote, if set, runs the servers and the backend on another host
 	// through a transport, and the load from here or other hosts (remote.go).
 	Remote *RemoteConfig
@@ -180,6 +186,10 @@ func (r *Runner) cpuFlag(flag, val string, def CPUSet) (CPUSet, error) {
 // Plan is the run's plan, for printing before it starts.
 func (r *Runner) Plan() Plan { return r.plan }
 
+// Replace is the most blocks per workload and level measured in place of
+// incomplete ones (Config.Replace).
+func (r *Runner) Replace() int { return r.cfg.Replace }
+
 // CPUs returns the server and client CPU sets.
 func (r *Runner) CPUs() (server, client CPUSet) { return r.server, r.client }
 
@@ -195,11 +205,21 @@ func (r *Runner) Run(ctx context.Context) (*results.Run, string, error) {
 	if err := r.startServices(); err != nil {
 		return r.run, r.dir, err
 	}
-	for _, s := range r.plan.Steps {
+	steps := slices.Clone(r.plan.Steps)
+	for i := 0; i < len(steps); i++ {
 		if ctx.Err() != nil {
 			break
 		}
+		s := steps[i]
 		r.runStep(ctx, s)
+		if i+1 == len(steps) || !sameLevel(s, steps[i+1]) {
+			if extra := r.replace(s); extra != nil {
+				steps = slices.Insert(steps, i+1, extra...)
+				if r.cfg.OnExtra != nil {
+					r.cfg.OnExtra(Plan{Steps: extra}.PointTimes())
+				}
+			}
+		}
 	}
 	if ctx.Err() != nil {
 		r.run.Interrupted = true
