@@ -81,15 +81,15 @@ func (r *Runner) replace(s Step) []Step {
 		return nil
 	}
 	var ps []*results.Point
-	reps := map[int]bool{}
+	next := 0 // the next repetition's number
 	for i := range r.run.Points {
 		if rk := r.ranks[i]; rk[0] == s.rank[0] && rk[2] == s.rank[2] {
 			ps = append(ps, &r.run.Points[i])
-			reps[rk[3]] = true
+			next = max(next, rk[3]+1)
 		}
 	}
 	planned := s.Workload.RepetitionsAt(s.Level)
-	extra := len(reps) - planned
+	extra := max(0, next-planned)
 	need, why := replacement(ps, planned, extra, r.cfg.Replace)
 	if !need {
 		return nil
