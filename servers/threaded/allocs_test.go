@@ -30,20 +30,7 @@ func TestPlaintextAllocs(t *testing.T) {
 	req := []byte("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
 	buf := make([]byte, 4096)
 	n := firstResponse(t, c, req, buf)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range requests {
-		if _, err := c.Write(req); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, buf[:n]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	runtime.ReadMemStats(&after)
-	per := float64(after.Mallocs-before.Mallocs) / requests
-	t.Logf("%d allocations in the process over %d requests", after.Mallocs-before.Mallocs, requests)
-	if per > 0.1 {
+	if per := allocsPerRequest(t, c, req, buf[:n], requests); per > 0.1 {
 		t.Errorf("%.2f allocations per /plaintext request, want 0", per)
 	}
 }
@@ -72,23 +59,28 @@ func TestFileAllocs(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || len(body) != 64<<10 {
 		t.Fatalf("first /file answer: %d, %d body bytes, %v; want 200 and 64 KiB", resp.StatusCode, len(body), err)
 	}
-	buf := make([]byte, counter.n)
+	if per := allocsPerRequest(t, c, req, make([]byte, counter.n), requests); per > 0.1 {
+		t.Errorf("%.2f allocations per /file request, want 0", per)
+	}
+}
+
+// allocsPerRequest sends req n times over c, reading each answer whole into
+// answer (sized to it), and returns the process's allocations per request.
+func allocsPerRequest(t *testing.T, c net.Conn, req, answer []byte, n int) float64 {
+	t.Helper()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	for range requests {
+	for range n {
 		if _, err := c.Write(req); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := io.ReadFull(c, buf); err != nil {
+		if _, err := io.ReadFull(c, answer); err != nil {
 			t.Fatal(err)
 		}
 	}
 	runtime.ReadMemStats(&after)
-	per := float64(after.Mallocs-before.Mallocs) / requests
-	t.Logf("%d allocations in the process over %d requests", after.Mallocs-before.Mallocs, requests)
-	if per > 0.1 {
-		t.Errorf("%.2f allocations per /file request, want 0", per)
-	}
+	t.Logf("%d allocations in the process over %d requests", after.Mallocs-before.Mallocs, n)
+	return float64(after.Mallocs-before.Mallocs) / float64(n)
 }
 
 // countingReader counts the bytes read through it.
