@@ -59,7 +59,7 @@ func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
 	c.Rule = fmt.Sprintf("For each event-loop model (%s) against %s, the paired ratio of memory per held connection: %s. Readings: c10k, and io-sleep at the highest connection count both were measured at, each less the memory of the model's lightest point (see the notes). %s",
 		sentence(k.loops), k.threads, memoryRule, memorySource(sources, k.threads))
 	if len(c.Readings) > 0 {
-		c.caveat("favours the event loops", fmt.Sprintf("%s's memory includes Go's cost per scheduler slot, sized to its connections (about 20 KB of some 55 KB per connection at 10,000 idle connections, servers/%s/doc.go), a cost of Go, not of threads.", k.threads, k.threads))
+		c.caveat("favours the event loops", fmt.Sprintf("%s's memory includes Go's cost per scheduler slot, sized to its connections (about 15 KB a slot, roughly 20 KB per connection at 10,000 idle connections, servers/%s/doc.go), a cost of Go, not of threads.", k.threads, k.threads))
 		c.referenceCaveat(k, "memory includes V8's heap and node's HTTP layer, not only libuv's")
 	}
 	return c

@@ -48,10 +48,13 @@
 //     about 25 pauses while connections ramp up to 10,000, none in steady
 //     state. Warm-up must come after the connections are open to absorb them.
 //   - Each slot costs about 15 KB of process memory (its run queue, caches,
-//     write barrier buffer). At 10,000 idle connections the process held
-//     550 to 590 MB, some 55 KB per connection, of which roughly 20 KB is
-//     slots: a cost of Go, not of thread-per-connection, and the figures of
-//     this model overstate the design's memory by that much.
+//     write barrier buffer). At 10,000 idle connections that had never been
+//     answered the process held 550 to 590 MB, some 55 KB per connection,
+//     of which roughly 20 KB is slots: a cost of Go, not of
+//     thread-per-connection, and the figures of this model overstate the
+//     design's memory by that much. (The c10k workload now answers each
+//     idle connection once, so each thread has run a request on its stack,
+//     and it measures more per connection than this.)
 //   - Threads are the high-water mark: idle ones stay after their
 //     connections end (Go never frees them), with their stacks.
 //   - When thousands of connections wake at once (10,000 clients closing
