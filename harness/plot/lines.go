@@ -36,7 +36,12 @@ type Series struct {
 	Points         []XY
 	// Plain draws the line without markers, for dense samples over time.
 	Plain bool
+	// Style is how the model is drawn (its run's Palette); the zero Style
+	// draws it as defaultPalette does.
+	Style Style
 }
+
+func (s Series) style() Style { return s.Style.or(s.Model) }
 
 // Name is the series' legend text: the model, and the variant unless it is
 // the default.
@@ -181,19 +186,19 @@ func addSeries(p *plot.Plot, s Series, pts []XY, logX bool) ([]plot.Plotter, err
 		if err != nil {
 			return nil, err
 		}
-		line.LineStyle = lineStyle(s.Model, s.Variant)
+		line.LineStyle = lineStyle(s.style(), s.Variant)
 		sc, err := plotter.NewScatter(xys)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = glyphStyle(s.Model, false)
-		p.Add(&spread{pts, StyleOf(s.Model).Color}, line)
+		sc.GlyphStyle = glyphStyle(s.style(), false)
+		p.Add(&spread{pts, s.style().Color}, line)
 		if !s.Plain {
 			marks = append(marks, sc)
 		}
 	}
 	if f := failedXs(s.Points, logX); len(f) > 0 {
-		marks = append(marks, &failMarks{f, s.Model})
+		marks = append(marks, &failMarks{f, s.style()})
 	}
 	return marks, nil
 }
@@ -214,7 +219,7 @@ func addHollow(p *plot.Plot, s Series, pts []XY) error {
 	if err != nil {
 		return err
 	}
-	sc.GlyphStyle = glyphStyle(s.Model, true)
+	sc.GlyphStyle = glyphStyle(s.style(), true)
 	p.Add(sc)
 	return nil
 }
@@ -306,9 +311,9 @@ func addLegend(c *Chart, series []Series) {
 	for _, s := range series {
 		if !seen[s.Name()] && len(s.Points) > 0 {
 			seen[s.Name()] = true
-			thumbs := []plot.Thumbnailer{lineThumb{lineStyle(s.Model, s.Variant)}}
+			thumbs := []plot.Thumbnailer{lineThumb{lineStyle(s.style(), s.Variant)}}
 			if !s.Plain {
-				thumbs = append(thumbs, glyphThumb{glyphStyle(s.Model, false)})
+				thumbs = append(thumbs, glyphThumb{glyphStyle(s.style(), false)})
 			}
 			c.Legend.Add(s.Name(), thumbs...)
 		}

@@ -50,14 +50,14 @@ func (s *spread) DataRange() (xmin, xmax, ymin, ymax float64) {
 // exists but has no figure to draw.
 type failMarks struct {
 	xs    []float64
-	model string
+	style Style
 }
 
 // Plot implements plot.Plotter.
 func (f *failMarks) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	for _, x := range f.xs {
-		c.DrawGlyphNoClip(failStyle(f.model), vg.Point{X: trX(x), Y: c.Min.Y})
+		c.DrawGlyphNoClip(failStyle(f.style), vg.Point{X: trX(x), Y: c.Min.Y})
 	}
 }
 

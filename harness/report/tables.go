@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -25,40 +26,41 @@ type row struct {
 func rows(w *analysis.Workload) []row {
 	var out []row
 	for i := range w.Groups {
-		out = append(out, rowOf(&w.Groups[i]))
+		out = append(out, rowOf(w, &w.Groups[i]))
 	}
 	return out
 }
 
-func rowOf(g *results.Group) row {
-	r := row{Series: g.Key.Series(), Level: analysis.Num(analysis.Level(g)), Errors: fmt.Sprint(g.Errors()), Flags: flags(g)}
+// rowOf is the row of configuration g of workload w.
+func rowOf(w *analysis.Workload, g *results.Group) row {
+	r := row{Series: g.Key.Series(), Level: figures.Num(analysis.Level(g)), Errors: fmt.Sprint(g.Errors()), Flags: flags(g)}
 	if g.Failed() {
 		r.ReqS = "failed"
 		return r
 	}
-	r.ReqS = analysis.WithInterval(g.Measure(func(p *results.Point) float64 { return p.Throughput }), analysis.Num)
-	r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return &p.Latency })
+	r.ReqS = figures.WithInterval(g.Measure(func(p *results.Point) float64 { return p.Throughput }), figures.Num)
+	r.P50, r.P99, r.P999 = percentiles(w, g, "")
 	r.P99Reps = span(g.Measure(func(p *results.Point) float64 { return p.Latency.P99 / 1000 }))
-	r.PeakRSS = analysis.MiB(g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }).Median)
-	r.Threads = analysis.Num(g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }).Median)
-	r.CPU = analysis.WithInterval(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }), analysis.Num)
+	r.PeakRSS = figures.MiB(g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }).Median)
+	r.Threads = figures.Num(g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }).Median)
+	r.CPU = figures.WithInterval(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }), figures.Num)
 	r.Lag = "–"
 	if lag := g.Measure(analysis.LagP99); lag.N > 0 && !math.IsNaN(lag.Median) {
-		r.Lag = analysis.Num(lag.Median)
+		r.Lag = figures.Num(lag.Median)
 	}
 	return r
 }
 
-// percentiles writes p50, p99 and p99.9 in ms of the latency f picks from
-// each repetition of g, from their histograms merged
-// (analysis.Percentiles), so every request weighs alike, as the charts
-// draw them.
-func percentiles(g *results.Group, f func(*results.Point) *results.Latency) (p50, p99, p999 string) {
-	ps, err := analysis.Percentiles(g, f)
+// percentiles writes p50, p99 and p99.9 in ms of the latency of route
+// ("": every route) of configuration g of w, from its repetitions'
+// histograms merged (analysis.Workload.Percentiles), so every request
+// weighs alike, as the charts draw them.
+func percentiles(w *analysis.Workload, g *results.Group, route string) (p50, p99, p999 string) {
+	ps, err := w.Percentiles(g, route)
 	if err != nil {
 		return "–", "–", "–"
 	}
-	return analysis.Num(ps[0].Ms), analysis.Num(ps[1].Ms), analysis.Num(ps[2].Ms)
+	return figures.Num(ps[0].Ms), figures.Num(ps[1].Ms), figures.Num(ps[2].Ms)
 }
 
 // span writes the range of the repetitions' values, "6.2–7.1", apart from
@@ -67,7 +69,7 @@ func span(s results.Stat) string {
 	if s.N < 2 {
 		return "–"
 	}
-	return analysis.Num(s.Min) + "–" + analysis.Num(s.Max)
+	return figures.Num(s.Min) + "–" + figures.Num(s.Max)
 }
 
 // flags lists what a reader must know about a configuration: client-bound
@@ -116,7 +118,7 @@ func partials(w *analysis.Workload) []string {
 	for _, g := range w.Groups {
 		for _, p := range g.Points {
 			if !p.Failed && !p.Usable() {
-				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), analysis.Num(analysis.Level(&g)), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
+				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), figures.Num(analysis.Level(&g)), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
 			}
 		}
 	}
@@ -143,10 +145,10 @@ func routeRows(w *analysis.Workload) []routeRow {
 		if g.Failed() {
 			continue
 		}
-		for _, route := range routesOf(g) {
-			r := routeRow{Series: g.Key.Series(), Level: analysis.Num(analysis.Level(g)), Route: route,
-				Requests: analysis.Num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median)}
-			r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return analysis.RouteLatency(p, route) })
+		for _, route := range analysis.RoutesOf(g) {
+			r := routeRow{Series: g.Key.Series(), Level: figures.Num(analysis.Level(g)), Route: route,
+				Requests: figures.Num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median)}
+			r.P50, r.P99, r.P999 = percentiles(w, g, route)
 			out = append(out, r)
 		}
 	}
@@ -161,19 +163,6 @@ func routeRequests(p *results.Point, route string) float64 {
 		}
 	}
 	return math.NaN()
-}
-
-// routesOf lists the routes of a configuration's points, in their order.
-func routesOf(g *results.Group) []string {
-	var rs []string
-	for _, p := range g.Points {
-		for _, r := range p.Routes {
-			if !slices.Contains(rs, r.Route) {
-				rs = append(rs, r.Route)
-			}
-		}
-	}
-	return rs
 }
 
 // cpuSets names the CPU sets a workload's points ran on.

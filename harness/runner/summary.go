@@ -6,21 +6,22 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 )
 
-// Summary writes one table per workload of a run: for each model, variant
-// and level, the medians over repetitions of throughput, latency, memory,
-// threads, CPU per request, the errors, and the flags (client-bound,
-// PARTIAL, FAILED). Throughput and CPU per request carry their 95%
-// confidence interval, or their range below 6 repetitions; a line under
-// each table says so and lists the partial points with their reasons.
-func Summary(w io.Writer, run *results.Run) {
-	groups := results.Groups(run.Points)
+// Summary writes one table per workload of a run, from its analysis, in
+// the order the run measured them: for each model, variant and level, the
+// medians over repetitions of throughput, latency, memory, threads, CPU per
+// request, the errors, and the flags (client-bound, PARTIAL, FAILED).
+// Throughput and CPU per request carry their 95% confidence interval, or
+// their range below 6 repetitions; a line under each table says so and
+// lists the partial points with their reasons.
+func Summary(w io.Writer, a *analysis.Analysis) {
 	var order []string
 	byWorkload := map[string][]results.Group{}
-	for _, g := range groups {
+	for _, g := range a.Groups {
 		if _, ok := byWorkload[g.Key.Workload]; !ok {
 			order = append(order, g.Key.Workload)
 		}
@@ -44,7 +45,7 @@ func Summary(w io.Writer, run *results.Run) {
 			fmt.Fprintln(w, "  "+l)
 		}
 	}
-	printHosts(w, run.Env.Hosts)
+	printHosts(w, a.Run.Env.Hosts)
 }
 
 func summaryRow(g *results.Group) string {
