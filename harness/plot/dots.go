@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -215,17 +214,10 @@ func addDotLegend(c *Chart, dots []Dot, whisker string) {
 			errs = append(errs, name)
 		}
 	}
-	addMarkNotes(c, unique(bound), unique(failed))
-	if partial = unique(partial); len(partial) > 0 {
-		c.Legend.Add("partial", glyphThumb{partialGlyph})
-		c.Notes = append(c.Notes, "Partial (ringed: every repetition was partial, so the figure is theirs; the report says why): "+strings.Join(partial, ", ")+".")
-	}
-	if leftOut = unique(leftOut); len(leftOut) > 0 {
-		c.Notes = append(c.Notes, "* Partial repetitions left out of the figure: "+strings.Join(leftOut, ", ")+".")
-	}
-	if errs = unique(errs); len(errs) > 0 {
-		c.Notes = append(c.Notes, "Errors (\"err\" beside the value: failed requests over the repetitions): "+strings.Join(errs, ", ")+".")
-	}
+	addMarkNotes(c, bound, failed)
+	addPartialNote(c, "Partial (ringed: every repetition was partial, so the figure is theirs; the report says why)", partial, ", ")
+	addNote(c, "* Partial repetitions left out of the figure", leftOut, ", ")
+	addNote(c, `Errors ("err" beside the value: failed requests over the repetitions)`, errs, ", ")
 	if whisker != "" && whiskered {
 		c.Notes = append(c.Notes, "Whiskers: "+whisker+".")
 	}

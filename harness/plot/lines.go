@@ -332,37 +332,9 @@ func addLegend(c *Chart, series []Series) {
 			partial = append(partial, s.Name()+" at "+xs)
 		}
 	}
-	addMarkNotes(c, unique(bound), unique(failed))
-	if partial = unique(partial); len(partial) > 0 {
-		c.Legend.Add("partial", glyphThumb{partialGlyph})
-		c.Notes = append(c.Notes, "Partial (ringed: the point did not hold the load its level names; the report says why): "+strings.Join(partial, "; ")+".")
-	}
-	if errs = unique(errs); len(errs) > 0 {
-		c.Notes = append(c.Notes, "Errors (\"err\" beside the point) over the repetitions: "+strings.Join(errs, "; ")+".")
-	}
-}
-
-// unique drops repeated strings, keeping the first of each.
-func unique(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func addMarkNotes(c *Chart, bound, failed []string) {
-	grey := color.Gray{0x60}
-	if len(bound) > 0 {
-		c.Legend.Add("client-bound", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(3.6), Shape: glyph{Circle, true}}})
-		c.Notes = append(c.Notes, "Client-bound (hollow: the load generator was saturated, not the server): "+strings.Join(bound, "; ")+".")
-	}
-	if len(failed) > 0 {
-		c.Legend.Add("failed", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}})
-		c.Notes = append(c.Notes, "Failed (× on the x axis, no data): "+strings.Join(failed, "; ")+".")
-	}
+	addMarkNotes(c, bound, failed)
+	addPartialNote(c, "Partial (ringed: the point did not hold the load its level names; the report says why)", partial, "; ")
+	addNote(c, `Errors ("err" beside the point) over the repetitions`, errs, "; ")
 }
 
 // levels lists the x values of the points keep selects.

@@ -3,7 +3,6 @@ package plot
 import (
 	"math"
 	"slices"
-	"strings"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot"
@@ -93,11 +92,8 @@ func Spectrum(title string, panels ...SpectrumPanel) (*Chart, error) {
 	}
 	shareY(c.Panels, make([]Panel, len(c.Panels)))
 	addLegend(c, series)
-	addMarkNotes(c, unique(bound), nil)
-	if partial = unique(partial); len(partial) > 0 {
-		c.Legend.Add("partial", glyphThumb{partialGlyph})
-		c.Notes = append(c.Notes, "Partial (ringed at each nine: every repetition was partial; the report says why): "+strings.Join(partial, ", ")+".")
-	}
+	addMarkNotes(c, bound, nil)
+	addPartialNote(c, "Partial (ringed at each nine: every repetition was partial; the report says why)", partial, ", ")
 	return c, nil
 }
 
