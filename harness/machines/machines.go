@@ -25,9 +25,8 @@ func Of(env results.Env) []results.Host {
 	if len(env.Hosts) > 0 {
 		return env.Hosts
 	}
-	h := results.Host{Role: OneMachine, Hostname: env.Host, Kernel: env.Kernel, CPUModel: env.CPUModel,
-		Cores: env.Cores, ThreadsPerCore: env.ThreadsPerCore, MemoryBytes: env.MemoryBytes,
-		Virtualization: env.Virtualization, Governor: env.Governor, THP: env.THP, Sysctls: env.Sysctls}
+	h := env.Machine()
+	h.Role = OneMachine
 	return []results.Host{h}
 }
 

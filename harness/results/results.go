@@ -43,42 +43,6 @@ type Run struct {
 	Points []Point `json:"points"`
 }
 
-// Env describes the machine and software a run measured.
-type Env struct {
-	Host        string            `json:"host"`
-	OS          string            `json:"os"`
-	Arch        string            `json:"arch"`
-	Kernel      string            `json:"kernel"`
-	CPUModel    string            `json:"cpu_model"`
-	Cores       int               `json:"cores"`
-	MemoryBytes int64             `json:"memory_bytes"`
-	GoVersion   string            `json:"go_version"`
-	NodeVersion string            `json:"node_version,omitempty"`
-	Commit      string            `json:"commit"`
-	Version     string            `json:"loopbench_version"`
-	GOMAXPROCS  int               `json:"gomaxprocs"` // of the load generator
-	ServerCPUs  string            `json:"server_cpus"`
-	ClientCPUs  string            `json:"client_cpus"`
-	Sysctls     map[string]string `json:"sysctls,omitempty"`
-	// Governor is the CPU frequency governor ("" where the host has none,
-	// as virtual machines often do); THP is transparent huge pages' mode.
-	Governor string `json:"cpu_governor,omitempty"`
-	THP      string `json:"transparent_hugepages,omitempty"`
-	// Virtualization is "none" on bare metal, else the hypervisor: the DMI
-	// vendor and product where the host exposes them, or "present" (the
-	// same fact as Host.Virtualization, stored under its older name).
-	Virtualization string `json:"hypervisor,omitempty"`
-	// ThreadsPerCore is the SMT layout: 2 where hyper-threads share a core.
-	ThreadsPerCore int `json:"threads_per_core,omitempty"`
-	// Notes are facts about the measurement a reader must know (CPU sets
-	// shared between server and client, a lowered file limit, ...).
-	Notes []string `json:"notes,omitempty"`
-	// Hosts describes every machine of a run over remote hosts (`run
-	// --server-host`): the server's, each load generator's and the
-	// coordinator's, with the part each played. Empty for a run on one machine.
-	Hosts []Host `json:"hosts,omitempty"`
-}
-
 // Workload is what the run knew of one workload: its name, its description
 // and its source file, verbatim, so the run can be repeated exactly.
 type Workload struct {
