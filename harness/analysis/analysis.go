@@ -36,11 +36,11 @@ func Analyze(run *results.Run) *Analysis {
 	return a
 }
 
-// Workload returns the workload called name, or nil.
-func (a *Analysis) Workload(name string) *Workload {
+// Stats returns the table figures of g, one of the run's configurations.
+func (a *Analysis) Stats(g *results.Group) *Stats {
 	for i := range a.Workloads {
-		if a.Workloads[i].Name == name {
-			return &a.Workloads[i]
+		if a.Workloads[i].Name == g.Key.Workload {
+			return a.Workloads[i].Stats(g)
 		}
 	}
 	return nil

@@ -8,9 +8,10 @@
 //     workload, in the order of the model table then the load level
 //     (Level; Chosen is the level the single-point figures compare).
 //  3. Each configuration's histograms are merged, of every route and of
-//     each (Workload.Merged, Workload.Percentiles); BytesPerConn and
-//     MemoryPerConn give the memory per held connection, Cores the cores a
-//     server kept busy.
+//     each (Workload.Merged, Workload.Percentiles), and the figures its
+//     table rows show are computed (Stats); BytesPerConn and MemoryPerConn
+//     give the memory per held connection, Cores the cores a server kept
+//     busy.
 //  4. Each claim's readings are paired ratios graded against its
 //     Threshold, and the claim's verdict follows from them.
 //

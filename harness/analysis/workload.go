@@ -46,8 +46,10 @@ type Workload struct {
 	// the run lacks it).
 	Warmup float64
 	// merged are the latency histograms of each configuration's measured
-	// repetitions merged, of every route together and of each (hist.go).
+	// repetitions merged, of every route together and of each (hist.go),
+	// and stats each configuration's table figures (stats.go).
 	merged map[histKey]merged
+	stats  map[results.Key]*Stats
 }
 
 // workloads gathers the configurations groups holds by workload, in the
@@ -82,6 +84,7 @@ func workloads(run *results.Run, groups []results.Group, table []results.Model) 
 		})
 		w := Workload{Name: n, Mode: modes[n], Groups: gs, Warmup: warmup(run, n)}
 		w.merge()
+		w.tabulate()
 		out = append(out, w)
 	}
 	return out

@@ -90,7 +90,7 @@ func pairRows(ws [2]*analysis.Workload) []pairRow {
 // configuration other has was not measured.
 func rowOrMissing(w *analysis.Workload, g, other *results.Group) row {
 	if g != nil {
-		return rowOf(w, g)
+		return rowOf(g.Key, w.Stats(g))
 	}
 	return row{Series: other.Key.Series(), Level: figures.Num(analysis.Level(other)), ReqS: "not measured"}
 }
