@@ -78,7 +78,7 @@ func (r *Run) ModelTable() []Model {
 	if len(r.Models) > 0 {
 		return r.Models
 	}
-	return tableBeforeRecording
+	return slices.Clone(tableBeforeRecording)
 }
 
 // tableBeforeRecording is the server registry's table (servers.All) as it
