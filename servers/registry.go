@@ -45,25 +45,28 @@ type Entry struct {
 	Style Style
 }
 
-// Variant is a named change of a model's configuration, as a `loopbench
-// serve` flag makes it.
+// Variant is a named change of a model's configuration, as `loopbench
+// serve` flags make it: Flags are those flags (what a workload file's
+// variant of the same name lists), Edit the same change made in code.
 type Variant struct {
-	Name string
-	Edit func(*model.Config)
+	Name  string
+	Flags []string
+	Edit  func(*model.Config)
 }
 
 // The variants the models honour.
 var (
 	// CPUOffload moves /cpu off the event loop, onto the worker pool.
-	CPUOffload = Variant{"cpu-offload", func(c *model.Config) { c.CPUOffload = true }}
+	CPUOffload = Variant{"cpu-offload", []string{"--cpu-offload"}, func(c *model.Config) { c.CPUOffload = true }}
 	// TwoLoops runs two event loops, each with its own SO_REUSEPORT listener.
-	TwoLoops = Variant{"loops-2", func(c *model.Config) { c.Loops = 2 }}
+	TwoLoops = Variant{"loops-2", []string{"--loops", "2"}, func(c *model.Config) { c.Loops = 2 }}
 )
 
 // Role is a part a model plays in the argument loopbench measures.
 type Role string
 
-// The roles the report's claims look for.
+// The roles the report's claims look for (the values results.Model.Roles
+// records, which harness/analysis reads).
 const (
 	// RoleThreadPerConn is the baseline every event loop is held against:
 	// one OS thread per connection, blocking syscalls.
@@ -166,15 +169,34 @@ func WithRole(r Role) []string {
 // HasRole reports whether the model plays role r.
 func (e Entry) HasRole(r Role) bool { return slices.Contains(e.Roles, r) }
 
-// AddForTest appends e to the table until restore is called, so that a
-// test can follow a made-up model through everything that reads the table
-// (a chart's legend, a report's claims) without writing a model. It is not
-// safe alongside any other use of the table: call it from a test that is
-// not parallel, and restore before the test ends.
-func AddForTest(e Entry) (restore func()) {
-	old := table
-	table = append(slices.Clip(table), e)
-	return func() { table = old }
+// Info is what a run records of a model (results.Model): its row of the
+// table as plain data, without the functions that build and check it.
+type Info struct {
+	Name, Description string
+	Roles             []Role
+	Style             Style
+	// Variants are the model's variants, each with the serve flags that
+	// make it (Variant.Flags).
+	Variants []VariantInfo
+}
+
+// VariantInfo is a variant's name and the `loopbench serve` flags that
+// make it.
+type VariantInfo struct {
+	Name  string
+	Flags []string
+}
+
+// Infos returns every model of the table as plain data, in table order.
+func Infos() []Info {
+	out := make([]Info, len(table))
+	for i, e := range table {
+		out[i] = Info{Name: e.Name, Description: e.Description, Roles: slices.Clone(e.Roles), Style: e.Style}
+		for _, v := range e.Variants {
+			out[i].Variants = append(out[i].Variants, VariantInfo{v.Name, slices.Clone(v.Flags)})
+		}
+	}
+	return out
 }
 
 // Available reports whether the model can run here: nil, or the reason.

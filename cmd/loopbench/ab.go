@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"loopbench/harness/ab"
+	"loopbench/harness/analysis"
 	"loopbench/harness/compare"
 	"loopbench/harness/results"
 	"loopbench/harness/runner"
@@ -164,7 +165,7 @@ func (o *abOptions) compare(stdout, stderr io.Writer, run *results.Run, dir stri
 			return err
 		}
 	}
-	res, err := compare.Compare(baseRun, headRun, copts)
+	res, err := compare.Compare(analysis.Analyze(baseRun), analysis.Analyze(headRun), copts)
 	if err != nil {
 		return usagef("ab: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/compare"
 )
 
@@ -56,7 +57,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("compare: %v", err)
 	}
-	res, err := compare.Compare(old, cur, opts)
+	res, err := compare.Compare(analysis.Analyze(old), analysis.Analyze(cur), opts)
 	if errors.Is(err, compare.ErrEnvChanged) {
 		return usagef("compare: %v", err)
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"image/color"
 	"io"
 	"text/tabwriter"
 
+	"loopbench/harness/results"
 	"loopbench/servers"
 )
 
@@ -63,4 +65,32 @@ func printLists(w io.Writer, header string, entries []servers.Entry, items func(
 			fmt.Fprintf(w, "    - %s\n", d)
 		}
 	}
+}
+
+// modelTable is the server registry's table as a run records it
+// (results.Run.Models), so that the run's readers judge it by the roles,
+// styles and variants it was measured with; `run` and `ab` record it and
+// check their workloads' variants against it.
+func modelTable() []results.Model {
+	var out []results.Model
+	for _, m := range servers.Infos() {
+		rm := results.Model{Name: m.Name, Description: m.Description,
+			Style: results.Style{Color: hexColor(m.Style.Color), Marker: m.Style.Marker}}
+		for _, r := range m.Roles {
+			rm.Roles = append(rm.Roles, string(r))
+		}
+		for _, v := range m.Variants {
+			rm.Variants = append(rm.Variants, results.Variant{Name: v.Name, Flags: v.Flags})
+		}
+		out = append(out, rm)
+	}
+	return out
+}
+
+// hexColor writes a colour as "#RRGGBB", or "" for none (no opacity).
+func hexColor(c color.NRGBA) string {
+	if c.A == 0 {
+		return ""
+	}
+	return fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 )
 
@@ -22,7 +23,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := plot.WriteAll(dir, run)
+	files, err := plot.WriteAll(dir, analysis.Analyze(run))
 	if err != nil {
 		return fmt.Errorf("plotting %s: %w", dir, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"loopbench/app"
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/report"
 	"loopbench/harness/results"
@@ -67,7 +68,7 @@ func reportOne(arg, out, torture string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := report.Write(&b, run, opts); err != nil {
+	if err := report.Write(&b, analysis.Analyze(run), opts); err != nil {
 		return err
 	}
 	if err := appendTorture(&b, dir, out, torture); err != nil {
@@ -121,13 +122,13 @@ func reportTwo(a, b, out string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		dirs[i], sides[i].Run = dir, run
+		dirs[i], sides[i].Analysis = dir, analysis.Analyze(run)
 	}
 	if dirs[0] == dirs[1] {
 		return usagef("report: %s and %s are the same run; pass two different results directories", a, b)
 	}
 	if out == "" {
-		out = filepath.Join(dirs[1], "REPORT-vs-"+sides[0].Run.ID+".md")
+		out = filepath.Join(dirs[1], "REPORT-vs-"+sides[0].Analysis.Run.ID+".md")
 	}
 	for i, arg := range []string{a, b} {
 		opts, err := chartOptions(arg, dirs[i], out, stderr)
@@ -137,7 +138,7 @@ func reportTwo(a, b, out string, stdout, stderr io.Writer) error {
 		sides[i].Options = opts
 	}
 	var buf bytes.Buffer
-	if err := report.WriteTwo(&buf, sides[0], sides[1]); err != nil {
+	if err := report.WriteSideBySide(&buf, sides[0], sides[1]); err != nil {
 		return err
 	}
 	return writeReport(out, buf.Bytes(), stdout)

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 	"loopbench/harness/runner"
 	"loopbench/harness/workload"
@@ -111,7 +112,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	run, dir, err := r.Run(ctx)
 	bar.finish()
 	if run != nil {
-		runner.Summary(stdout, run)
+		runner.Summary(stdout, analysis.Analyze(run))
 		fmt.Fprintf(stdout, "\nresults: %s\n", dir)
 		if run.Interrupted && err == nil {
 			err = fmt.Errorf("run: interrupted; %d finished points kept in %s", len(run.Points), dir)
@@ -138,6 +139,7 @@ func (o *runOptions) config() (runner.Config, error) {
 	if cfg.Models, err = o.selectModels(); err != nil {
 		return cfg, err
 	}
+	cfg.ModelTable = modelTable()
 	cfg.Workloads, err = o.loadWorkloads()
 	return cfg, err
 }
@@ -181,7 +183,7 @@ func (o *runOptions) loadWorkloads() ([]*workload.Workload, error) {
 		ws = append(ws, w)
 	}
 	for _, w := range ws {
-		if err := w.CheckModels(servers.Names()); err != nil {
+		if err := w.CheckModels(modelTable()); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -75,6 +76,9 @@ func TestRunQuickEndToEnd(t *testing.T) {
 	}
 	if len(run.Points) != 2 || !run.Quick || run.Finished.IsZero() {
 		t.Fatalf("results: %d points, quick %v, finished %v; want 2 points of a finished quick run", len(run.Points), run.Quick, run.Finished)
+	}
+	if !reflect.DeepEqual(run.Models, modelTable()) {
+		t.Errorf("the run recorded the model table %+v, want the registry's %+v", run.Models, modelTable())
 	}
 	failed := 0
 	for _, p := range run.Points {

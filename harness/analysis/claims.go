@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"loopbench/harness/figures"
 	"loopbench/harness/pairs"
 	"loopbench/harness/results"
-	"loopbench/servers"
 )
 
 // Verdict is what the numbers say of a claim.
@@ -58,8 +58,9 @@ const (
 )
 
 // cast is who plays each part of the argument, read from the roles of the
-// model table (servers.Entry.Roles), so that no claim names a model: a
-// model added to the table takes part in the claims its roles name.
+// model table the run was measured with (results.Model.Roles), so that no
+// claim names a model: a model added to the table takes part in the claims
+// its roles name.
 type cast struct {
 	// threads is the thread-per-connection baseline (the first, if the
 	// table has several).
@@ -74,19 +75,28 @@ type cast struct {
 	reference string
 }
 
-// castOf reads the cast from the model table.
-func castOf() cast {
-	first := func(r servers.Role) string {
-		if names := servers.WithRole(r); len(names) > 0 {
+// castOf reads the cast from a model table.
+func castOf(table []results.Model) cast {
+	withRole := func(r string) []string {
+		var names []string
+		for i := range table {
+			if table[i].HasRole(r) {
+				names = append(names, table[i].Name)
+			}
+		}
+		return names
+	}
+	first := func(r string) string {
+		if names := withRole(r); len(names) > 0 {
 			return names[0]
 		}
 		return ""
 	}
-	k := cast{threads: first(servers.RoleThreadPerConn), loops: servers.WithRole(servers.RoleEventLoop),
-		homemade: first(servers.RoleHomemade), reference: first(servers.RoleReference)}
-	for _, e := range servers.All() {
-		if e.Name != k.homemade && (e.HasRole(servers.RoleLoopLibrary) || e.HasRole(servers.RoleReference)) {
-			k.peers = append(k.peers, e.Name)
+	k := cast{threads: first(results.RoleThreadPerConn), loops: withRole(results.RoleEventLoop),
+		homemade: first(results.RoleHomemade), reference: first(results.RoleReference)}
+	for i := range table {
+		if m := &table[i]; m.Name != k.homemade && (m.HasRole(results.RoleLoopLibrary) || m.HasRole(results.RoleReference)) {
+			k.peers = append(k.peers, m.Name)
 		}
 	}
 	return k
@@ -195,7 +205,7 @@ func (c *Claim) Summary() string {
 	if len(parts) == 0 {
 		return "no reading"
 	}
-	return Plural(len(c.Readings), "reading") + ": " + strings.Join(parts, ", ")
+	return figures.Plural(len(c.Readings), "reading") + ": " + strings.Join(parts, ", ")
 }
 
 // note adds a context line once.
@@ -225,7 +235,7 @@ func (c *Claim) add(v Verdict, label, format string, args ...any) {
 // the comparison, the ratio follows with its interval, then tail and the
 // repetitions left out.
 func (c *Claim) addPaired(v Verdict, pr pairs.Paired, label, head, tail string) {
-	c.Readings = append(c.Readings, Reading{Text: fmt.Sprintf("%s: %s%s%s", head, Interval(pr.Ratio), tail, leftOut(pr.LeftOut)),
+	c.Readings = append(c.Readings, Reading{Text: fmt.Sprintf("%s: %s%s%s", head, figures.Interval(pr.Ratio), tail, leftOut(pr.LeftOut)),
 		Verdict: v, Label: label, Ratio: pr.Ratio})
 }
 
@@ -294,14 +304,12 @@ func (t Threshold) grade(r results.Stat) Verdict {
 	}
 }
 
-// Claims checks each claim of the argument against the run.
-func Claims(run *results.Run) []Claim {
+// claims checks each claim of the argument against the workloads of a run.
+func (k cast) claims(all []Workload) []Claim {
 	ws := map[string]*Workload{}
-	all := Workloads(run)
 	for i := range all {
 		ws[all[i].Name] = &all[i]
 	}
-	k := castOf()
 	cs := []Claim{k.claimMemory(ws, all), k.claimIO(ws), k.claimBlocking(ws), k.claimCores(ws), k.claimHomemade(ws, all)}
 	for i := range cs {
 		cs[i].decide()
@@ -311,12 +319,7 @@ func Claims(run *results.Run) []Claim {
 
 // group returns the configuration of a series at level, or nil.
 func group(w *Workload, model, variant string, level float64) *results.Group {
-	for _, g := range w.At(level) {
-		if g.Key.Model == model && g.Key.Variant == variant {
-			return g
-		}
-	}
-	return nil
+	return w.Group(model, variant, level)
 }
 
 // common is the level at which both series have a usable repetition and
@@ -362,7 +365,7 @@ func (c *Claim) notePartial(w *Workload, level float64, models ...string) {
 	for _, l := range w.Levels() {
 		for _, m := range models {
 			if g := group(w, m, "default", l); l > level && g != nil && !g.Failed() && !usable(g) {
-				c.note(fmt.Sprintf("%s at %s: every repetition of %s was partial (%s), so none is compared.", w.Name, Num(l), m, reasons(g)))
+				c.note(fmt.Sprintf("%s at %s: every repetition of %s was partial (%s), so none is compared.", w.Name, figures.Num(l), m, reasons(g)))
 			}
 		}
 	}
@@ -404,11 +407,15 @@ func LagP99(p *results.Point) float64 {
 	return p.LoopLag.P99
 }
 
-// Sides names who plays each part of the argument, from the model table:
-// the event-loop side in a sentence ("eventloop (the homemade libuv) and
-// node (the real one)") and the thread-per-connection model it is held
-// against.
-func Sides() (design, threads string) {
-	k := castOf()
-	return k.design(), k.threads
+// leftOut says which repetitions a reading left out and why, the first
+// three of them.
+func leftOut(why []string) string {
+	const most = 3
+	switch n := len(why); {
+	case n == 0:
+		return ""
+	case n > most:
+		return "; left out: " + strings.Join(why[:most], "; ") + fmt.Sprintf(" and %d more", n-most)
+	}
+	return "; left out: " + strings.Join(why, "; ")
 }

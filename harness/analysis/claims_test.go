@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"loopbench/harness/figures"
 	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
 )
@@ -72,7 +73,7 @@ func TestClaims(t *testing.T) {
 				}
 				run.Points = kept
 			}
-			c := Claims(run)[tt.claim]
+			c := Analyze(run).Claims[tt.claim]
 			var text []string
 			for _, r := range c.Readings {
 				text = append(text, r.Text)
@@ -89,7 +90,7 @@ func TestClaims(t *testing.T) {
 // cgroup's charge with the kernel's share, or RSS without it.
 func TestMemorySource(t *testing.T) {
 	run := plottest.Run()
-	c := Claims(run)[0]
+	c := Analyze(run).Claims[0]
 	if !strings.Contains(c.Rule, "the kernel's share") || strings.Contains(c.Rule, "leaves out kernel memory") ||
 		!strings.Contains(strings.Join(c.Notes, "\n"), "cgroup memory at 10004 connections") {
 		t.Errorf("with cgroup figures, rule %q and notes %q should count the kernel's share", c.Rule, c.Notes)
@@ -97,7 +98,7 @@ func TestMemorySource(t *testing.T) {
 	for i := range run.Points {
 		run.Points[i].Server.Memory = nil
 	}
-	c = Claims(run)[0]
+	c = Analyze(run).Claims[0]
 	if !strings.Contains(c.Rule, "Process RSS leaves out kernel memory") || !strings.Contains(strings.Join(c.Notes, "\n"), "RSS only: no cgroup figures") {
 		t.Errorf("without cgroup figures, rule %q and notes %q should say RSS leaves the kernel out", c.Rule, c.Notes)
 	}
@@ -142,7 +143,7 @@ func TestGrade(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := results.StatOf(tt.ratios)
-		if got, text := tt.rule.grade(r), Interval(r); got != tt.want || !strings.Contains(text, tt.text) {
+		if got, text := tt.rule.grade(r), figures.Interval(r); got != tt.want || !strings.Contains(text, tt.text) {
 			t.Errorf("%s: %s %q, want %s %q", tt.name, got, text, tt.want, tt.text)
 		}
 	}

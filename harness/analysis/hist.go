@@ -1,23 +1,54 @@
 package analysis
 
 import (
+	"math"
+	"slices"
+
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"loopbench/harness/results"
 )
 
-// Merged returns the latency histogram of g's repetitions together (see
-// MergedOf), or nil when none carries one.
-func Merged(g *results.Group) (*hdr.Histogram, error) {
-	return MergedOf(g, func(p *results.Point) *results.Latency { return &p.Latency })
+// histKey names a merged histogram: a configuration, and its route, or ""
+// for every route together.
+type histKey struct {
+	key   results.Key
+	route string
 }
 
-// MergedOf merges the histogram f picks from each repetition of g that
-// Measured chooses (f returns nil where a point has none, such as a route
-// it did not serve); nil when none carries one. Percentiles of the merged
+// merged is a merged histogram, or why it could not be merged.
+type merged struct {
+	h   *hdr.Histogram
+	err error
+}
+
+// merge merges, once, the histograms of every configuration of w: of
+// every route together and of each route its points served.
+func (w *Workload) merge() {
+	w.merged = map[histKey]merged{}
+	for i := range w.Groups {
+		g := &w.Groups[i]
+		for _, route := range append([]string{""}, RoutesOf(g)...) {
+			h, err := mergeOf(g, LatencyOf(route))
+			w.merged[histKey{g.Key, route}] = merged{h, err}
+		}
+	}
+}
+
+// Merged returns the latency histogram of the repetitions of g (one of
+// w's configurations) that Measured chooses, merged: of route, or of every
+// route for ""; nil when none carries one. Percentiles of the merged
 // histogram weigh every request alike, which medians of each repetition's
-// percentiles do not.
-func MergedOf(g *results.Group, f func(*results.Point) *results.Latency) (*hdr.Histogram, error) {
+// percentiles do not. The histogram is shared: read it, never change it.
+func (w *Workload) Merged(g *results.Group, route string) (*hdr.Histogram, error) {
+	m := w.merged[histKey{g.Key, route}]
+	return m.h, m.err
+}
+
+// mergeOf merges the histogram f picks from each repetition of g that
+// Measured chooses (f returns nil where a point has none, such as a route
+// it did not serve); nil when none carries one.
+func mergeOf(g *results.Group, f func(*results.Point) *results.Latency) (*hdr.Histogram, error) {
 	var h *hdr.Histogram
 	for _, p := range Measured(g) {
 		l := f(p)
@@ -34,6 +65,28 @@ func MergedOf(g *results.Group, f func(*results.Point) *results.Latency) (*hdr.H
 		h.Merge(one)
 	}
 	return h, nil
+}
+
+// LatencyOf picks the latency of route from a point (nil where the point
+// did not serve it), or of every route together for "".
+func LatencyOf(route string) func(*results.Point) *results.Latency {
+	if route == "" {
+		return func(p *results.Point) *results.Latency { return &p.Latency }
+	}
+	return func(p *results.Point) *results.Latency { return RouteLatency(p, route) }
+}
+
+// RoutesOf lists the routes of a configuration's points, in their order.
+func RoutesOf(g *results.Group) []string {
+	var rs []string
+	for _, p := range g.Points {
+		for _, r := range p.Routes {
+			if !slices.Contains(rs, r.Route) {
+				rs = append(rs, r.Route)
+			}
+		}
+	}
+	return rs
 }
 
 // Measured returns the repetitions of g that its figures come from, as
@@ -64,9 +117,9 @@ type Percentile struct {
 	Reps results.Stat
 }
 
-// Percentiles are p50, p99 and p99.9 of the latency f picks from each
-// repetition of g, in ms; NaN where no repetition has it.
-func Percentiles(g *results.Group, f func(*results.Point) *results.Latency) ([3]Percentile, error) {
+// Percentiles are p50, p99 and p99.9 of the latency of route ("": every
+// route) of configuration g of w, in ms; NaN where no repetition has it.
+func (w *Workload) Percentiles(g *results.Group, route string) ([3]Percentile, error) {
 	var out [3]Percentile
 	qs := [3]float64{50, 99, 99.9}
 	picks := [3]func(*results.Latency) float64{
@@ -74,16 +127,17 @@ func Percentiles(g *results.Group, f func(*results.Point) *results.Latency) ([3]
 		func(l *results.Latency) float64 { return l.P99 },
 		func(l *results.Latency) float64 { return l.P999 },
 	}
-	h, err := MergedOf(g, f)
+	h, err := w.Merged(g, route)
 	if err != nil {
 		return out, err
 	}
+	f := LatencyOf(route)
 	for i := range out {
 		out[i].Reps = g.Measure(func(p *results.Point) float64 {
 			if l := f(p); l != nil && l.Count > 0 {
 				return picks[i](l) / 1000
 			}
-			return nan
+			return math.NaN()
 		})
 		out[i].Ms = out[i].Reps.Median
 		if h != nil && h.TotalCount() > 0 {

@@ -16,7 +16,7 @@ import (
 func TestBytesPerConnSource(t *testing.T) {
 	run := plottest.Run()
 	threaded := func(run *results.Run) analysis.PerConn {
-		for _, pc := range analysis.BytesPerConn(analysis.Workloads(run), "c10k") {
+		for _, pc := range analysis.BytesPerConn(analysis.Analyze(run).Workloads, "c10k") {
 			if pc.Model == "threaded" {
 				return pc
 			}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -29,7 +30,7 @@ func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
 			default:
 				pr := pair(pc.Group, th.Group, perConnOf(pc, th))
 				c.addPaired(memoryRule.grade(pr.Ratio), pr, "c10k: "+s+" ÷ "+k.threads, fmt.Sprintf("c10k: %s %s KiB per connection at %s against %s %s KiB at %s",
-					s, KiB(pr.A.Median), Num(float64(pc.Conns)), k.threads, KiB(pr.B.Median), Num(float64(th.Conns))), "")
+					s, figures.KiB(pr.A.Median), figures.Num(float64(pc.Conns)), k.threads, figures.KiB(pr.B.Median), figures.Num(float64(th.Conns))), "")
 				c.noteMemory("c10k", pc, th)
 				sources[pc.Source], sources[th.Source] = true, true
 			}
@@ -46,12 +47,12 @@ func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
 				continue
 			}
 			pr := pair(a.Group, b.Group, perConnOf(a, b))
-			c.addPaired(memoryRule.grade(pr.Ratio), pr, fmt.Sprintf("io-sleep %s: %s ÷ %s", Num(l), s, k.threads), fmt.Sprintf("io-sleep at %s connections: %s %s KiB per connection against %s %s KiB",
-				Num(l), s, KiB(pr.A.Median), k.threads, KiB(pr.B.Median)), "")
+			c.addPaired(memoryRule.grade(pr.Ratio), pr, fmt.Sprintf("io-sleep %s: %s ÷ %s", figures.Num(l), s, k.threads), fmt.Sprintf("io-sleep at %s connections: %s %s KiB per connection against %s %s KiB",
+				figures.Num(l), s, figures.KiB(pr.A.Median), k.threads, figures.KiB(pr.B.Median)), "")
 			c.noteMemory("io-sleep", a, b)
 			sources[a.Source], sources[b.Source] = true, true
 			if fl, why, ok := failedAbove(w, k.threads, s, l); ok {
-				c.note(fmt.Sprintf("io-sleep: %s failed at %s connections (%s) where %s was measured.", k.threads, Num(fl), why, s))
+				c.note(fmt.Sprintf("io-sleep: %s failed at %s connections (%s) where %s was measured.", k.threads, figures.Num(fl), why, s))
 			}
 			c.notePartial(w, l, s, k.threads)
 		}
@@ -84,7 +85,7 @@ func (c *Claim) noteMemory(workload string, pcs ...PerConn) {
 	for _, pc := range pcs {
 		parts := ""
 		if pc.Source == SourceCgroup {
-			parts = fmt.Sprintf("; user %s, kernel %s, socket buffers %s KiB per connection", KiB(pc.User), KiB(pc.Kernel), KiB(pc.Sock))
+			parts = fmt.Sprintf("; user %s, kernel %s, socket buffers %s KiB per connection", figures.KiB(pc.User), figures.KiB(pc.Kernel), figures.KiB(pc.Sock))
 		}
 		c.note(fmt.Sprintf("%s, %s: %s%s.", workload, pc.Model, pc.Method(), parts))
 	}
@@ -151,7 +152,7 @@ func storageNote(w *Workload) string {
 	if requests == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (measured: the servers read %s bytes from storage per request during the windows, /proc/PID/io)", Num(bytes/requests))
+	return fmt.Sprintf(" (measured: the servers read %s bytes from storage per request during the windows, /proc/PID/io)", figures.Num(bytes/requests))
 }
 
 // readIO adds the readings of loop s against the threads in workload w;
@@ -167,10 +168,10 @@ func (k cast) readIO(c *Claim, w *Workload, s string) bool {
 	if gs.ClientBound() && gt.ClientBound() {
 		v = Inconclusive
 	}
-	c.addPaired(v, pr, fmt.Sprintf("%s %s: %s ÷ %s", w.Name, Num(l), s, k.threads), fmt.Sprintf("%s at %s connections: %s %s req/s against %s %s", w.Name, Num(l), s, Num(pr.A.Median), k.threads, Num(pr.B.Median)), boundNote(gs, gt))
+	c.addPaired(v, pr, fmt.Sprintf("%s %s: %s ÷ %s", w.Name, figures.Num(l), s, k.threads), fmt.Sprintf("%s at %s connections: %s %s req/s against %s %s", w.Name, figures.Num(l), s, figures.Num(pr.A.Median), k.threads, figures.Num(pr.B.Median)), boundNote(gs, gt))
 	if fl, why, ok := failedAbove(w, k.threads, s, l); ok {
-		c.add(Confirmed, fmt.Sprintf("%s %s: %s failed, %s served", w.Name, Num(fl), k.threads, s), "%s at %s connections: %s failed (%s), %s served %s req/s", w.Name, Num(fl), k.threads, why, s,
-			Num(median(group(w, s, "default", fl), tput)))
+		c.add(Confirmed, fmt.Sprintf("%s %s: %s failed, %s served", w.Name, figures.Num(fl), k.threads, s), "%s at %s connections: %s failed (%s), %s served %s req/s", w.Name, figures.Num(fl), k.threads, why, s,
+			figures.Num(median(group(w, s, "default", fl), tput)))
 	}
 	c.notePartial(w, l, s, k.threads)
 	return true
@@ -215,12 +216,12 @@ func (k cast) claimBlocking(ws map[string]*Workload) Claim {
 		}
 		gi, goff := group(w, m, "default", l), group(w, m, "cpu-offload", l)
 		pr := pair(gi, goff, p99)
-		c.addPaired(blockingRule.grade(pr.Ratio), pr, fmt.Sprintf("mixed %s/s: %s inline ÷ cpu-offload", Num(l), m), fmt.Sprintf("mixed at %s req/s: %s %s p99 %s ms inline against %s ms with cpu-offload",
-			Num(l), m, route, Num(pr.A.Median/1000), Num(pr.B.Median/1000)), lagNote(gi, goff))
+		c.addPaired(blockingRule.grade(pr.Ratio), pr, fmt.Sprintf("mixed %s/s: %s inline ÷ cpu-offload", figures.Num(l), m), fmt.Sprintf("mixed at %s req/s: %s %s p99 %s ms inline against %s ms with cpu-offload",
+			figures.Num(l), m, route, figures.Num(pr.A.Median/1000), figures.Num(pr.B.Median/1000)), lagNote(gi, goff))
 		c.poolCaveat(gi)
 	}
 	if th := group(w, k.threads, "default", w.Chosen()); usable(th) {
-		c.note(fmt.Sprintf("%s, for reference, at %s req/s: %s p99 %s ms.", k.threads, Num(w.Chosen()), route, Num(median(th, p99)/1000)))
+		c.note(fmt.Sprintf("%s, for reference, at %s req/s: %s p99 %s ms.", k.threads, figures.Num(w.Chosen()), route, figures.Num(median(th, p99)/1000)))
 	}
 	return c
 }
@@ -241,7 +242,7 @@ func lagNote(inline, offload *results.Group) string {
 	if a.N == 0 || b.N == 0 || math.IsNaN(a.Median) || math.IsNaN(b.Median) {
 		return ""
 	}
-	return fmt.Sprintf("; loop lag p99 %s ms inline, %s ms offloaded", Num(a.Median), Num(b.Median))
+	return fmt.Sprintf("; loop lag p99 %s ms inline, %s ms offloaded", figures.Num(a.Median), figures.Num(b.Median))
 }
 
 // models lists the models of a workload in table order.
@@ -285,15 +286,15 @@ func (k cast) claimCores(ws map[string]*Workload) Claim {
 		}
 		gs, gt := group(w, s, "default", l), group(w, k.threads, "default", l)
 		if n := results.CPUCount(gt.Points[0].ServerCPUs); n <= 1 {
-			c.add(Inconclusive, fmt.Sprintf("cpu %s: %s ÷ %s", Num(l), k.threads, s), "cpu at %s connections: the server had %d CPU (server_cpus %q), so threads could not use more than one core", Num(l), n, gt.Points[0].ServerCPUs)
+			c.add(Inconclusive, fmt.Sprintf("cpu %s: %s ÷ %s", figures.Num(l), k.threads, s), "cpu at %s connections: the server had %d CPU (server_cpus %q), so threads could not use more than one core", figures.Num(l), n, gt.Points[0].ServerCPUs)
 			continue
 		}
 		pr := pair(gt, gs, Cores)
-		c.addPaired(coresRule.grade(pr.Ratio), pr, fmt.Sprintf("cpu %s: %s ÷ %s", Num(l), k.threads, s), fmt.Sprintf("cpu at %s connections on %s CPUs: %s used %s cores (%s req/s), %s inline %s cores (%s req/s)",
-			Num(l), gt.Points[0].ServerCPUs, k.threads, Num(pr.A.Median), Num(median(gt, tput)), s, Num(pr.B.Median), Num(median(gs, tput))), "")
+		c.addPaired(coresRule.grade(pr.Ratio), pr, fmt.Sprintf("cpu %s: %s ÷ %s", figures.Num(l), k.threads, s), fmt.Sprintf("cpu at %s connections on %s CPUs: %s used %s cores (%s req/s), %s inline %s cores (%s req/s)",
+			figures.Num(l), gt.Points[0].ServerCPUs, k.threads, figures.Num(pr.A.Median), figures.Num(median(gt, tput)), s, figures.Num(pr.B.Median), figures.Num(median(gs, tput))), "")
 		if off := group(w, s, "cpu-offload", l); usable(off) {
 			c.note(fmt.Sprintf("%s cpu-offload at %s connections used %s cores (%s req/s).",
-				s, Num(l), Num(median(off, Cores)), Num(median(off, tput))))
+				s, figures.Num(l), figures.Num(median(off, Cores)), figures.Num(median(off, tput))))
 		}
 		if s == k.reference {
 			c.caveat("counts against the claim", fmt.Sprintf("%s's cores include V8's own threads (its collector and compiler), not only the loop's.", s))
@@ -324,8 +325,8 @@ func (k cast) claimHomemade(ws map[string]*Workload, all []Workload) Claim {
 		}
 		ge, gother := group(w, k.homemade, "default", l), group(w, o, "default", l)
 		pr := pair(ge, gother, cpu)
-		c.addPaired(homemadeRule.grade(pr.Ratio), pr, fmt.Sprintf("plaintext %s: %s ÷ %s", Num(l), k.homemade, o), fmt.Sprintf("plaintext at %s connections: %s %s µs per request against %s %s µs", Num(l), k.homemade, Num(pr.A.Median), o, Num(pr.B.Median)),
-			fmt.Sprintf("; throughput %s against %s req/s%s", Num(median(ge, tput)), Num(median(gother, tput)), boundNote(ge, gother)))
+		c.addPaired(homemadeRule.grade(pr.Ratio), pr, fmt.Sprintf("plaintext %s: %s ÷ %s", figures.Num(l), k.homemade, o), fmt.Sprintf("plaintext at %s connections: %s %s µs per request against %s %s µs", figures.Num(l), k.homemade, figures.Num(pr.A.Median), o, figures.Num(pr.B.Median)),
+			fmt.Sprintf("; throughput %s against %s req/s%s", figures.Num(median(ge, tput)), figures.Num(median(gother, tput)), boundNote(ge, gother)))
 		if o == k.reference {
 			c.caveat("favours "+k.homemade, fmt.Sprintf("%s's CPU per request includes V8 and node's HTTP layer, not only libuv, so the comparison with the real libuv is of whole servers.", o))
 		}
@@ -333,7 +334,7 @@ func (k cast) claimHomemade(ws map[string]*Workload, all []Workload) Claim {
 	if ws["c10k"] != nil {
 		for _, pc := range BytesPerConn(all, "c10k") {
 			if pc.Conns > 0 && (pc.Variant == "default" || pc.Variant == "") {
-				c.note(fmt.Sprintf("c10k: %s %s KiB per connection (%s).", pc.Model, KiB(pc.Bytes), pc.Source))
+				c.note(fmt.Sprintf("c10k: %s %s KiB per connection (%s).", pc.Model, figures.KiB(pc.Bytes), pc.Source))
 			}
 		}
 	}

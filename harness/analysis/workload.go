@@ -7,22 +7,31 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
-	"loopbench/servers"
 )
 
-// compareSeries orders keys by model (the model table's order, then
+// seriesOrder orders keys by model (the order of the model table, then
 // models it lacks by name), then variant (the default first).
-func compareSeries(a, b results.Key) int {
+func seriesOrder(table []results.Model) func(a, b results.Key) int {
+	rank := func(model string) int {
+		i := slices.IndexFunc(table, func(m results.Model) bool { return m.Name == model })
+		if i < 0 {
+			return len(table)
+		}
+		return i
+	}
 	variant := func(v string) string {
 		if v == "default" || v == "" {
 			return ""
 		}
 		return v
 	}
-	return cmp.Or(cmp.Compare(rank(a.Model), rank(b.Model)), cmp.Compare(a.Model, b.Model),
-		cmp.Compare(variant(a.Variant), variant(b.Variant)))
+	return func(a, b results.Key) int {
+		return cmp.Or(cmp.Compare(rank(a.Model), rank(b.Model)), cmp.Compare(a.Model, b.Model),
+			cmp.Compare(variant(a.Variant), variant(b.Variant)))
+	}
 }
 
 // Workload is the measured configurations of one workload, ready to draw.
@@ -36,34 +45,47 @@ type Workload struct {
 	// seconds, as the run's copy of the workload file gives it (0 when
 	// the run lacks it).
 	Warmup float64
+	// merged are the latency histograms of each configuration's measured
+	// repetitions merged, of every route together and of each (hist.go),
+	// and stats each configuration's table figures (stats.go).
+	merged map[histKey]merged
+	stats  map[results.Key]*Stats
 }
 
-// Workloads gathers a run's points by workload, in the order the run lists
-// its workloads (then any other workload met in the points).
-func Workloads(run *results.Run) []Workload {
+// workloads gathers the configurations groups holds by workload, in the
+// order the run lists its workloads (then any other workload met in the
+// points), each in series order (the model table's) then level order, with
+// their merged histograms.
+func workloads(run *results.Run, groups []results.Group, table []results.Model) []Workload {
 	var names []string
 	for _, w := range run.Workloads {
 		names = append(names, w.Name)
 	}
-	byName := map[string][]results.Point{}
 	modes := map[string]string{}
 	for _, p := range run.Points {
 		if !slices.Contains(names, p.Workload) {
 			names = append(names, p.Workload)
 		}
-		byName[p.Workload] = append(byName[p.Workload], p)
 		modes[p.Workload] = p.Mode
 	}
+	byName := map[string][]results.Group{}
+	for _, g := range groups {
+		byName[g.Key.Workload] = append(byName[g.Key.Workload], g)
+	}
+	order := seriesOrder(table)
 	var out []Workload
 	for _, n := range names {
-		if len(byName[n]) == 0 {
+		gs := byName[n]
+		if len(gs) == 0 {
 			continue
 		}
-		gs := results.Groups(byName[n])
 		slices.SortStableFunc(gs, func(a, b results.Group) int {
-			return cmp.Or(compareSeries(a.Key, b.Key), cmp.Compare(Level(&a), Level(&b)))
+			return cmp.Or(order(a.Key, b.Key), cmp.Compare(Level(&a), Level(&b)))
 		})
-		out = append(out, Workload{Name: n, Mode: modes[n], Groups: gs, Warmup: warmup(run, n)})
+		w := Workload{Name: n, Mode: modes[n], Groups: gs, Warmup: warmup(run, n)}
+		w.merge()
+		w.tabulate()
+		out = append(out, w)
 	}
 	return out
 }
@@ -127,16 +149,15 @@ func (w *Workload) At(level float64) []*results.Group {
 	return gs
 }
 
-// rank is a model's place in legends and tables: its row in the model
-// table, and after every row for a model the table lacks.
-func rank(model string) int {
-	all := servers.All()
-	for i, e := range all {
-		if e.Name == model {
-			return i
+// Group returns the configuration of a series (model and variant) at
+// level, or nil.
+func (w *Workload) Group(model, variant string, level float64) *results.Group {
+	for _, g := range w.At(level) {
+		if g.Key.Model == model && g.Key.Variant == variant {
+			return g
 		}
 	}
-	return len(all)
+	return nil
 }
 
 // Series lists the workload's series (model and variant), in order.
@@ -168,11 +189,11 @@ func (w *Workload) LevelName() string {
 func (w *Workload) LevelWords(level float64) string {
 	switch w.Mode {
 	case "open":
-		return Num(level) + " requests/s"
+		return figures.Num(level) + " requests/s"
 	case "idle":
-		return Num(level) + " idle connections"
+		return figures.Num(level) + " idle connections"
 	}
-	return Num(level) + " connections"
+	return figures.Num(level) + " connections"
 }
 
 // MainRoute is the route most requests of a mixed workload went to (the

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/machines"
 	"loopbench/harness/results"
 )
 
@@ -77,8 +78,9 @@ type Result struct {
 // options do not allow it.
 var ErrEnvChanged = errors.New("the runs were measured in different environments")
 
-// Compare compares new against old.
-func Compare(old, new *results.Run, o Options) (*Result, error) {
+// Compare compares the analysis of run new against that of run old, their
+// configurations in the order old's points first name them.
+func Compare(old, new *analysis.Analysis, o Options) (*Result, error) {
 	if o.Threshold == 0 {
 		o.Threshold = 0.05
 	}
@@ -88,15 +90,15 @@ func Compare(old, new *results.Run, o Options) (*Result, error) {
 	if len(o.Metrics) == 0 {
 		o.Metrics = Metrics
 	}
-	res := &Result{EnvChanges: envChanges(old.Env, new.Env), Options: o}
+	res := &Result{EnvChanges: envChanges(old.Run.Env, new.Run.Env), Options: o}
 	if len(res.EnvChanges) > 0 && !o.AllowEnvChange {
 		return res, fmt.Errorf("%w: %s; compare runs of one machine (loopbench ab measures both on the same one), or pass --allow-env-change", ErrEnvChanged, joinChanges(res.EnvChanges))
 	}
 	newGroups := map[results.Key]results.Group{}
-	for _, g := range results.Groups(new.Points) {
+	for _, g := range new.Groups {
 		newGroups[g.Key] = g
 	}
-	for _, og := range results.Groups(old.Points) {
+	for _, og := range old.Groups {
 		ng, ok := newGroups[og.Key]
 		if !ok {
 			continue
@@ -185,9 +187,9 @@ func envChanges(a, b results.Env) []string {
 	// A run over remote hosts describes its servers' machine in Hosts; the
 	// fields above are then the coordinator's, which may be the same.
 	if len(a.Hosts) > 0 || len(b.Hosts) > 0 {
-		sa, sb := analysis.Server(a), analysis.Server(b)
-		diff("server host", analysis.HostName(sa), analysis.HostName(sb))
-		for _, d := range analysis.Differences(sa, sb) {
+		sa, sb := machines.Server(a), machines.Server(b)
+		diff("server host", machines.HostName(sa), machines.HostName(sb))
+		for _, d := range machines.Differences(sa, sb) {
 			out = append(out, "the servers' "+d)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 )
 
@@ -49,7 +50,7 @@ func TestCompare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Compare(tt.old, tt.new, Options{})
+			res, err := Compare(analysis.Analyze(tt.old), analysis.Analyze(tt.new), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,11 +64,11 @@ func TestCompare(t *testing.T) {
 func TestCompareRefusesAnotherEnvironment(t *testing.T) {
 	old, cur := synthetic(6, 1e5, 1), synthetic(6, 1e5, 1)
 	cur.Env.Host, cur.Env.ServerCPUs = "other", "2-3"
-	_, err := Compare(old, cur, Options{})
+	_, err := Compare(analysis.Analyze(old), analysis.Analyze(cur), Options{})
 	if !errors.Is(err, ErrEnvChanged) || !strings.Contains(err.Error(), `host "vm" against "other"`) || !strings.Contains(err.Error(), "--allow-env-change") {
 		t.Errorf("err = %v, want the changes named and the flag that allows them", err)
 	}
-	res, err := Compare(old, cur, Options{AllowEnvChange: true})
+	res, err := Compare(analysis.Analyze(old), analysis.Analyze(cur), Options{AllowEnvChange: true})
 	if err != nil || len(res.EnvChanges) != 2 {
 		t.Errorf("allowed: %v, changes %q", err, res.EnvChanges)
 	}
@@ -78,7 +79,7 @@ func TestPartialPointsLeftOut(t *testing.T) {
 	for i := range cur.Points[:3] { // a's first three repetitions
 		cur.Points[i].Validity.Status = results.Partial
 	}
-	res, err := Compare(old, cur, Options{})
+	res, err := Compare(analysis.Analyze(old), analysis.Analyze(cur), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestPartialPointsLeftOut(t *testing.T) {
 // Two runs of one machine, described alike, print no machines.
 func TestGoldenTables(t *testing.T) {
 	old, cur := synthetic(6, 1e5, 1), synthetic(6, 1e5, 0.8)
-	res, err := Compare(old, cur, Options{})
+	res, err := Compare(analysis.Analyze(old), analysis.Analyze(cur), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +151,12 @@ func TestGoldenMachines(t *testing.T) {
 	old, cur := synthetic(6, 1e5, 1), twoHosts(synthetic(6, 1e5, 1.1))
 	old.ID = "20261130T080000Z-vm"
 	old.Env.Kernel, old.Env.CPUModel, old.Env.Cores, old.Env.ThreadsPerCore, old.Env.MemoryBytes = "6.18.44", "AMD EPYC", 2, 1, 24<<30
-	old.Env.Hypervisor, old.Env.THP = "present (no DMI)", "madvise"
+	old.Env.Virtualization, old.Env.THP = "present (no DMI)", "madvise"
 	old.Env.Sysctls = map[string]string{"net.core.somaxconn": "4096", "net.ipv4.tcp_tw_reuse": "2"}
-	if _, err := Compare(old, cur, Options{}); !errors.Is(err, ErrEnvChanged) {
+	if _, err := Compare(analysis.Analyze(old), analysis.Analyze(cur), Options{}); !errors.Is(err, ErrEnvChanged) {
 		t.Fatalf("Compare of two machines = %v, want it refused without AllowEnvChange", err)
 	}
-	res, err := Compare(old, cur, Options{AllowEnvChange: true})
+	res, err := Compare(analysis.Analyze(old), analysis.Analyze(cur), Options{AllowEnvChange: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"loopbench/harness/analysis"
+	"loopbench/harness/machines"
 	"loopbench/harness/results"
 )
 
@@ -36,8 +36,8 @@ func (m *Machines) columns() (heads []string, hosts []results.Host) {
 		name string
 		env  results.Env
 	}{{"old", m.Old}, {"new", m.New}} {
-		for _, h := range analysis.Machines(side.env) {
-			heads = append(heads, side.name+": "+analysis.RoleName(h.Role))
+		for _, h := range machines.Of(side.env) {
+			heads = append(heads, side.name+": "+machines.RoleName(h.Role))
 			hosts = append(hosts, h)
 		}
 	}
@@ -46,13 +46,13 @@ func (m *Machines) columns() (heads []string, hosts []results.Host) {
 
 // differences names what differs between the two runs' servers' machines.
 func (m *Machines) differences() []string {
-	return analysis.Differences(analysis.Server(m.Old), analysis.Server(m.New))
+	return machines.Differences(machines.Server(m.Old), machines.Server(m.New))
 }
 
 // note says which run is which, where each ran, and how the servers'
 // machines differ.
 func (m *Machines) note() string {
-	s := fmt.Sprintf("old is run %s (%s); new is run %s (%s)", or(m.OldID), analysis.Placement(m.Old), or(m.NewID), analysis.Placement(m.New))
+	s := fmt.Sprintf("old is run %s (%s); new is run %s (%s)", or(m.OldID), machines.Placement(m.Old), or(m.NewID), machines.Placement(m.New))
 	if d := m.differences(); len(d) > 0 {
 		return s + "; the servers' machines differ in " + strings.Join(d, ", ")
 	}
@@ -71,7 +71,7 @@ func writeMachinesText(w io.Writer, m *Machines) error {
 	heads, hosts := m.columns()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "machine\t"+strings.Join(heads, "\t"))
-	for _, r := range analysis.SideBySide(hosts) {
+	for _, r := range machines.SideBySide(hosts) {
 		if r.Label != "role" {
 			fmt.Fprintln(tw, r.Label+"\t"+strings.Join(r.Values, "\t"))
 		}
@@ -87,7 +87,7 @@ func writeMachinesText(w io.Writer, m *Machines) error {
 func writeMachinesMarkdown(w io.Writer, m *Machines) error {
 	heads, hosts := m.columns()
 	fmt.Fprintf(w, "| machine | %s |\n|---|%s\n", strings.Join(heads, " | "), strings.Repeat("---|", len(heads)))
-	for _, r := range analysis.SideBySide(hosts) {
+	for _, r := range machines.SideBySide(hosts) {
 		if r.Label != "role" {
 			vals := make([]string, len(r.Values))
 			for i, v := range r.Values {
@@ -127,8 +127,8 @@ func toJSONMachines(m *Machines) *jsonMachines {
 		d = []string{}
 	}
 	return &jsonMachines{
-		Old:               jsonSide{Run: m.OldID, Placement: analysis.Placement(m.Old), Hosts: analysis.Machines(m.Old)},
-		New:               jsonSide{Run: m.NewID, Placement: analysis.Placement(m.New), Hosts: analysis.Machines(m.New)},
+		Old:               jsonSide{Run: m.OldID, Placement: machines.Placement(m.Old), Hosts: machines.Of(m.Old)},
+		New:               jsonSide{Run: m.NewID, Placement: machines.Placement(m.New), Hosts: machines.Of(m.New)},
 		ServerDifferences: d,
 	}
 }

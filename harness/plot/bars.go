@@ -23,10 +23,14 @@ type Bar struct {
 	// Label, when set, is written above the bar instead of its height
 	// (a median of the whole, where the parts are medians of their own).
 	Label string
+	// Style is how the model is drawn, as Series.Style.
+	Style Style
 }
 
 // Name is the bar's series name.
 func (b Bar) Name() string { return Series{Model: b.Model, Variant: b.Variant}.Name() }
+
+func (b Bar) style() Style { return b.Style.or(b.Model) }
 
 func (b Bar) total() float64 {
 	var t float64
@@ -158,13 +162,13 @@ func (bp *barPlot) Plot(c draw.Canvas, p *plot.Plot) {
 	for i, b := range bp.bars {
 		x := trX(bp.xs[i])
 		if b.Failed {
-			c.DrawGlyphNoClip(failStyle(b.Model), vg.Point{X: x, Y: c.Min.Y})
+			c.DrawGlyphNoClip(failStyle(b.style()), vg.Point{X: x, Y: c.Min.Y})
 			continue
 		}
 		bottom := 0.0
 		for k, v := range b.Parts {
 			y0, y1 := trY(bottom), trY(bottom+v)
-			drawBox(c, x-half, x+half, y0, y1, partColor(b.Model, k), b.ClientBound)
+			drawBox(c, x-half, x+half, y0, y1, partColor(b.style(), k), b.ClientBound)
 			if hatched(b.Variant) {
 				hatch(c, x-half, x+half, y0, y1)
 			}
@@ -207,9 +211,9 @@ func drawBox(c draw.Canvas, x0, x1, y0, y1 vg.Length, fill color.Color, hollow b
 	c.StrokeLines(draw.LineStyle{Color: fill, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}, c.ClipLinesXY(append(pts, pts[0]))...)
 }
 
-// partColor is the model's colour for the first stacked part and a lighter
-// tint for the next ones.
-func partColor(model string, k int) color.Color { return partColorOf(StyleOf(model).Color, k) }
+// partColor is the model's colour (of its style s) for the first stacked
+// part and a lighter tint for the next ones.
+func partColor(s Style, k int) color.Color { return partColorOf(s.Color, k) }
 
 // addBarLegend names each series once, the stacked parts, and the marks.
 func addBarLegend(c *Chart, bars []Bar, parts []string) {
@@ -233,7 +237,7 @@ func addBarLegend(c *Chart, bars []Bar, parts []string) {
 			continue
 		}
 		names = append(names, b.Name())
-		c.Legend.Add(b.Name(), boxThumb{partColor(b.Model, 0), hatched(b.Variant)})
+		c.Legend.Add(b.Name(), boxThumb{partColor(b.style(), 0), hatched(b.Variant)})
 	}
 	grey := color.NRGBA{0x70, 0x70, 0x70, 0xFF}
 	for k, name := range parts {

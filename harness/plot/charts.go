@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -37,6 +38,18 @@ const (
 	repsWhisker = "the range of the repetitions' own percentile; the dot is the percentile of their merged histograms, as in the tables"
 )
 
+// sheet is what every chart of one run shares: the host its titles name
+// and the palette of the model table the run was measured with.
+type sheet struct {
+	host    string
+	palette Palette
+}
+
+// sheetOf is the sheet of a's charts.
+func sheetOf(a *analysis.Analysis) sheet {
+	return sheet{host: a.Run.Env.Host, palette: PaletteOf(a.Models)}
+}
+
 // title names the chart, the workload and the host.
 func title(what, workload, host string) string {
 	if workload == "" {
@@ -47,21 +60,21 @@ func title(what, workload, host string) string {
 
 // charts builds, by kind, every chart of workload w that answers a
 // question its data can answer.
-func charts(ws []analysis.Workload, w *analysis.Workload, host string) (map[string]*Chart, error) {
+func charts(ws []analysis.Workload, w *analysis.Workload, sh sheet) (map[string]*Chart, error) {
 	out := map[string]*Chart{}
 	steps := []struct {
 		kind  string
 		build func() (*Chart, error)
 	}{
-		{KindThroughput, func() (*Chart, error) { return throughputChart(w, host) }},
-		{KindLatency, func() (*Chart, error) { return latencyChart(w, host) }},
-		{KindRouteLatency, func() (*Chart, error) { return routeLatencyChart(w, host) }},
-		{KindSpectrum, func() (*Chart, error) { return spectrumChart(w, host) }},
-		{KindMemory, func() (*Chart, error) { return memoryChart(w, host) }},
-		{KindBytesPerConn, func() (*Chart, error) { return bytesPerConnChart(ws, w, host) }},
-		{KindThreads, func() (*Chart, error) { return threadsChart(w, host) }},
-		{KindCPU, func() (*Chart, error) { return cpuChart(w, host) }},
-		{KindTimeline, func() (*Chart, error) { return timelineChart(w, host) }},
+		{KindThroughput, func() (*Chart, error) { return throughputChart(w, sh) }},
+		{KindLatency, func() (*Chart, error) { return latencyChart(w, sh) }},
+		{KindRouteLatency, func() (*Chart, error) { return routeLatencyChart(w, sh) }},
+		{KindSpectrum, func() (*Chart, error) { return spectrumChart(w, sh) }},
+		{KindMemory, func() (*Chart, error) { return memoryChart(w, sh) }},
+		{KindBytesPerConn, func() (*Chart, error) { return bytesPerConnChart(ws, w, sh) }},
+		{KindThreads, func() (*Chart, error) { return threadsChart(w, sh) }},
+		{KindCPU, func() (*Chart, error) { return cpuChart(w, sh) }},
+		{KindTimeline, func() (*Chart, error) { return timelineChart(w, sh) }},
 	}
 	for _, st := range steps {
 		c, err := st.build()
@@ -101,22 +114,23 @@ func throughput(p *results.Point) float64 { return p.Throughput }
 // throughputChart answers "how much does each model serve" for closed-loop
 // workloads only: an open loop serves the rate it is offered, a replay its
 // trace and c10k its probe, so their throughput says nothing of the model.
-func throughputChart(w *analysis.Workload, host string) (*Chart, error) {
+func throughputChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if w.Mode != "closed" {
 		return nil, nil
 	}
 	if multi(w) {
 		y := Axis{Label: "throughput (requests/s)", Format: formatCount}
-		return Lines(title("throughput", w.Name, host), false, Panel{X: levelAxis(w), Y: y, Series: seriesOf(w, throughput, true)})
+		return Lines(title("throughput", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, throughput, true)})
 	}
 	l := w.Chosen()
-	return Dots(title("throughput at "+w.LevelWords(l), w.Name, host), analysis.Num, ciWhisker,
-		DotPanel{X: Axis{Label: "throughput (requests/s, median of repetitions)", Format: formatCount}, Dots: dotsAt(w, l, throughput, true)})
+	return Dots(title("throughput at "+w.LevelWords(l), w.Name, sh.host), figures.Num, ciWhisker,
+		DotPanel{X: Axis{Label: "throughput (requests/s, median of repetitions)", Format: formatCount}, Dots: sh.dotsAt(w, l, throughput, true)})
 }
 
-// percentileOf picks percentile i (p50, p99, p99.9) of the latency lat
-// picks, in ms.
-func percentileOf(lat func(*results.Point) *results.Latency, i int) func(*results.Point) float64 {
+// percentileOf picks percentile i (p50, p99, p99.9) of the latency of
+// route ("": every route), in ms.
+func percentileOf(route string, i int) func(*results.Point) float64 {
+	lat := analysis.LatencyOf(route)
 	return func(p *results.Point) float64 {
 		l := lat(p)
 		if l == nil || l.Count == 0 {
@@ -128,47 +142,48 @@ func percentileOf(lat func(*results.Point) *results.Latency, i int) func(*result
 
 var pctNames = [3]string{"p50", "p99", "p99.9"}
 
-func allRoutes(p *results.Point) *results.Latency { return &p.Latency }
+// allRoutes is the route of latency figures of every route together.
+const allRoutes = ""
 
 // latencyChart is p50, p99 and p99.9 against the load (the offered rate of
 // an open loop, where the knee shows), or at the one level measured as
 // dot plots.
-func latencyChart(w *analysis.Workload, host string) (*Chart, error) {
+func latencyChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if multi(w) {
 		var panels []Panel
 		for i, n := range pctNames {
 			x := levelAxis(w)
 			x.Label = w.LevelName()
-			ss, err := percentileSeries(w, allRoutes, i)
+			ss, err := sh.percentileSeries(w, allRoutes, i)
 			if err != nil {
 				return nil, err
 			}
 			panels = append(panels, Panel{Title: n, X: x, Y: msAxis, Series: ss})
 		}
-		return Lines(title("latency (all routes) against load", w.Name, host), false, panels...)
+		return Lines(title("latency (all routes) against load", w.Name, sh.host), false, panels...)
 	}
 	l := w.Chosen()
 	var panels []DotPanel
 	for i, n := range pctNames {
-		ds, err := percentileDots(w, l, allRoutes, i)
+		ds, err := sh.percentileDots(w, l, allRoutes, i)
 		if err != nil {
 			return nil, err
 		}
 		panels = append(panels, DotPanel{Title: n, X: Axis{Label: "ms (log scale)", Log: true, Format: trim}, Dots: ds})
 	}
-	return Dots(title("latency (all routes) at "+w.LevelWords(l), w.Name, host), analysis.Num, repsWhisker, panels...)
+	return Dots(title("latency (all routes) at "+w.LevelWords(l), w.Name, sh.host), figures.Num, repsWhisker, panels...)
 }
 
-// percentileDots are percentile i of lat at level, a dot per series: the
-// merged histograms' figure, whiskered by the repetitions' own.
-func percentileDots(w *analysis.Workload, level float64, lat func(*results.Point) *results.Latency, i int) ([]Dot, error) {
+// percentileDots are percentile i of route's latency at level, a dot per
+// series: the merged histograms' figure, whiskered by the repetitions' own.
+func (sh sheet) percentileDots(w *analysis.Workload, level float64, route string, i int) ([]Dot, error) {
 	var out []Dot
 	for _, g := range w.At(level) {
-		ps, err := analysis.Percentiles(g, lat)
+		ps, err := w.Percentiles(g, route)
 		if err != nil {
 			return nil, err
 		}
-		d := dotOf(g, ps[i].Reps, true)
+		d := sh.dotOf(g, ps[i].Reps, true)
 		d.Value = ps[i].Ms
 		d.Lo, d.Hi = ps[i].Reps.Min, ps[i].Reps.Max
 		out = append(out, d)
@@ -176,19 +191,19 @@ func percentileDots(w *analysis.Workload, level float64, lat func(*results.Point
 	return out, nil
 }
 
-// percentileSeries draws percentile i of lat against the level, one
-// series per model and variant: the merged histograms' figure, as the
-// tables give it, with the range of the repetitions' own.
-func percentileSeries(w *analysis.Workload, lat func(*results.Point) *results.Latency, i int) ([]Series, error) {
-	ss := seriesOf(w, percentileOf(lat, i), true)
+// percentileSeries draws percentile i of route's latency against the
+// level, one series per model and variant: the merged histograms' figure,
+// as the tables give it, with the range of the repetitions' own.
+func (sh sheet) percentileSeries(w *analysis.Workload, route string, i int) ([]Series, error) {
+	ss := sh.seriesOf(w, percentileOf(route, i), true)
 	for si := range ss {
 		for pi := range ss[si].Points {
 			q := &ss[si].Points[pi]
-			g := group(w, ss[si].Model, ss[si].Variant, q.X)
+			g := w.Group(ss[si].Model, ss[si].Variant, q.X)
 			if g == nil || q.Failed {
 				continue
 			}
-			ps, err := analysis.Percentiles(g, lat)
+			ps, err := w.Percentiles(g, route)
 			if err != nil {
 				return nil, err
 			}
@@ -198,20 +213,10 @@ func percentileSeries(w *analysis.Workload, lat func(*results.Point) *results.La
 	return ss, nil
 }
 
-// group is the configuration of a series at level, or nil.
-func group(w *analysis.Workload, model, variant string, level float64) *results.Group {
-	for _, g := range w.At(level) {
-		if g.Key.Model == model && g.Key.Variant == variant {
-			return g
-		}
-	}
-	return nil
-}
-
 // routeLatencyChart answers what a workload with several routes (mixed,
 // replay) exists for: each route's p99, one panel per route, against the
 // offered rate, or at the one level measured.
-func routeLatencyChart(w *analysis.Workload, host string) (*Chart, error) {
+func routeLatencyChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	routes := w.Routes()
 	if len(routes) < 2 {
 		return nil, nil
@@ -222,29 +227,24 @@ func routeLatencyChart(w *analysis.Workload, host string) (*Chart, error) {
 		for _, r := range routes {
 			x := levelAxis(w)
 			x.Label = w.LevelName()
-			ss, err := percentileSeries(w, routeOf(r), 1)
+			ss, err := sh.percentileSeries(w, r, 1)
 			if err != nil {
 				return nil, err
 			}
 			panels = append(panels, Panel{Title: r, X: x, Y: Axis{Label: "p99 latency (ms, log scale)", Log: true, Format: trim}, Series: ss})
 		}
-		return Lines(title("p99 latency per route against load", w.Name, host), false, panels...)
+		return Lines(title("p99 latency per route against load", w.Name, sh.host), false, panels...)
 	}
 	l := w.Chosen()
 	var panels []DotPanel
 	for _, r := range routes {
-		ds, err := percentileDots(w, l, routeOf(r), 1)
+		ds, err := sh.percentileDots(w, l, r, 1)
 		if err != nil {
 			return nil, err
 		}
 		panels = append(panels, DotPanel{Title: r, X: Axis{Label: "p99 (ms, log scale)", Log: true, Format: trim}, Dots: ds})
 	}
-	return Dots(title("p99 latency per route at "+w.LevelWords(l), w.Name, host), analysis.Num, repsWhisker, panels...)
-}
-
-// routeOf picks the latency of route from a point.
-func routeOf(route string) func(*results.Point) *results.Latency {
-	return func(p *results.Point) *results.Latency { return analysis.RouteLatency(p, route) }
+	return Dots(title("p99 latency per route at "+w.LevelWords(l), w.Name, sh.host), figures.Num, repsWhisker, panels...)
 }
 
 func peakRSSMiB(p *results.Point) float64 { return float64(p.Server.PeakRSS) / (1 << 20) }
@@ -252,25 +252,25 @@ func threads(p *results.Point) float64    { return float64(p.Server.Threads) }
 
 // memoryChart is the server's peak RSS; c10k's question (memory per
 // connection) is the bytes-per-conn chart instead.
-func memoryChart(w *analysis.Workload, host string) (*Chart, error) {
+func memoryChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if w.Mode == "idle" {
 		return nil, nil
 	}
 	if multi(w) {
 		y := Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}
-		return Lines(title("memory", w.Name, host), false, Panel{X: levelAxis(w), Y: y, Series: seriesOf(w, peakRSSMiB, false)})
+		return Lines(title("memory", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, peakRSSMiB, false)})
 	}
 	l := w.Chosen()
-	return Dots(title("peak RSS at "+w.LevelWords(l), w.Name, host), analysis.Num, ciWhisker,
-		DotPanel{X: Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}, Dots: dotsAt(w, l, peakRSSMiB, false)})
+	return Dots(title("peak RSS at "+w.LevelWords(l), w.Name, sh.host), figures.Num, ciWhisker,
+		DotPanel{X: Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}, Dots: sh.dotsAt(w, l, peakRSSMiB, false)})
 }
 
-func threadsChart(w *analysis.Workload, host string) (*Chart, error) {
+func threadsChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if !multi(w) {
 		return nil, nil
 	}
 	y := Axis{Label: "server threads (most seen, log scale)", Log: true, Format: formatCount}
-	return Lines(title("threads", w.Name, host), false, Panel{X: levelAxis(w), Y: y, Series: seriesOf(w, threads, false)})
+	return Lines(title("threads", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, threads, false)})
 }
 
 // perRequestUS is the server's CPU per answered request, in µs.
@@ -289,24 +289,24 @@ func perCore(p *results.Point) float64 {
 // request (what tells fast models apart when one client core cannot
 // saturate them), the cores it kept busy (claim 4's own figure) and the
 // requests per second each of those cores served.
-func cpuChart(w *analysis.Workload, host string) (*Chart, error) {
+func cpuChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	l := w.Chosen()
 	if len(w.At(l)) == 0 {
 		return nil, nil
 	}
-	return Dots(title("server CPU at "+w.LevelWords(l), w.Name, host), analysis.Num, ciWhisker,
-		DotPanel{Title: "CPU per request", X: Axis{Label: "µs (log scale)", Log: true, Format: trim}, Dots: dotsAt(w, l, perRequestUS, false)},
-		DotPanel{Title: "cores used", X: Axis{Label: "CPU time ÷ wall time", Format: trim}, Dots: dotsAt(w, l, analysis.Cores, false)},
-		DotPanel{Title: "requests/s per core", X: Axis{Label: "req/s (log scale)", Log: true, Format: formatCount}, Dots: dotsAt(w, l, perCore, false)})
+	return Dots(title("server CPU at "+w.LevelWords(l), w.Name, sh.host), figures.Num, ciWhisker,
+		DotPanel{Title: "CPU per request", X: Axis{Label: "µs (log scale)", Log: true, Format: trim}, Dots: sh.dotsAt(w, l, perRequestUS, false)},
+		DotPanel{Title: "cores used", X: Axis{Label: "CPU time ÷ wall time", Format: trim}, Dots: sh.dotsAt(w, l, analysis.Cores, false)},
+		DotPanel{Title: "requests/s per core", X: Axis{Label: "req/s (log scale)", Log: true, Format: formatCount}, Dots: sh.dotsAt(w, l, perCore, false)})
 }
 
 // dotsAt is a dot per series at level, of figure f: the median with its
 // interval, errors counted where errs.
-func dotsAt(w *analysis.Workload, level float64, f func(*results.Point) float64, errs bool) []Dot {
+func (sh sheet) dotsAt(w *analysis.Workload, level float64, f func(*results.Point) float64, errs bool) []Dot {
 	var out []Dot
 	for _, g := range w.At(level) {
 		st := g.Measure(f)
-		d := dotOf(g, st, errs)
+		d := sh.dotOf(g, st, errs)
 		d.Value, d.Lo, d.Hi = st.Median, st.Lo, st.Hi
 		out = append(out, d)
 	}
@@ -316,8 +316,8 @@ func dotsAt(w *analysis.Workload, level float64, f func(*results.Point) float64,
 // dotOf is the dot of configuration g, its figure st, with the marks a
 // reader needs: client-bound, partial, failed, the partial repetitions
 // left out, and (where errs) the errors.
-func dotOf(g *results.Group, st results.Stat, errs bool) Dot {
-	d := Dot{Model: g.Key.Model, Variant: g.Key.Variant, ClientBound: g.ClientBound(), Partial: st.Partial,
+func (sh sheet) dotOf(g *results.Group, st results.Stat, errs bool) Dot {
+	d := Dot{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), ClientBound: g.ClientBound(), Partial: st.Partial,
 		Failed: g.Failed() || st.N == 0 || math.IsNaN(st.Median), N: len(g.Points)}
 	if !st.Partial {
 		for _, p := range g.Points {
@@ -335,12 +335,12 @@ func dotOf(g *results.Group, st results.Stat, errs bool) Dot {
 // seriesOf draws figure f (the median over repetitions, with their range)
 // against the level, one series per model and variant, errors counted
 // where errs. Points where f is not defined (NaN) are left out.
-func seriesOf(w *analysis.Workload, f func(*results.Point) float64, errs bool) []Series {
+func (sh sheet) seriesOf(w *analysis.Workload, f func(*results.Point) float64, errs bool) []Series {
 	var out []Series
 	for i := range w.Groups {
 		g := &w.Groups[i]
 		if len(out) == 0 || out[len(out)-1].Model != g.Key.Model || out[len(out)-1].Variant != g.Key.Variant {
-			out = append(out, Series{Model: g.Key.Model, Variant: g.Key.Variant})
+			out = append(out, Series{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model)})
 		}
 		st := g.Measure(f)
 		if !g.Failed() && math.IsNaN(st.Median) {

@@ -1,7 +1,8 @@
 // Package plot draws the charts of a run with gonum/plot, PNG and SVG,
-// into the run's plots/ directory. Every figure it draws comes from
-// harness/analysis, which the report reads too, so a chart's label and the
-// table beside it agree.
+// into the run's plots/ directory. Every figure it draws comes from the
+// run's analysis (harness/analysis), which the report reads too, and is
+// written with harness/figures, so a chart's label and the table beside it
+// agree.
 //
 // The drawing functions are pure: Lines, Dots, Bars, Spectrum and Forest
 // take series and return a Chart. Each chart answers one question:
@@ -25,9 +26,9 @@
 //
 // Bars stand only on linear axes; wherever an axis is logarithmic the
 // figure is a dot with interval whiskers. Each model keeps in every chart
-// the colour and marker its row in the model table gives it
-// (servers.Entry.Style, read by StyleOf), each variant its line style
-// (Dashes) or, in bar charts, hatching. Client-bound points are drawn
+// the colour and marker its row in the model table the run was measured
+// with gives it (results.Model.Style, read by Palette), each variant its
+// line style (Dashes) or, in bar charts, hatching. Client-bound points are drawn
 // hollow, partial ones ringed, failed ones a cross on the axis, and
 // errors counted; each is named in the notes under the legend.
 package plot

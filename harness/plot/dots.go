@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -25,10 +24,14 @@ type Dot struct {
 	// Errors counts the requests that failed behind the figure, written
 	// beside its value.
 	Errors int64
+	// Style is how the model is drawn, as Series.Style.
+	Style Style
 }
 
 // Name is the dot's series name.
 func (d Dot) Name() string { return Series{Model: d.Model, Variant: d.Variant}.Name() }
+
+func (d Dot) style() Style { return d.Style.or(d.Model) }
 
 // drawn reports whether the dot has a value an axis of that kind can show.
 func (d Dot) drawn(log bool) bool {
@@ -147,11 +150,11 @@ func (dp *dotPlot) Plot(c draw.Canvas, p *plot.Plot) {
 	for _, d := range dp.dots {
 		y := trY(dp.y(slices.Index(dp.rows, d.Name())))
 		if !d.drawn(dp.log) {
-			c.DrawGlyphNoClip(failStyle(d.Model), vg.Point{X: c.Min.X, Y: y})
+			c.DrawGlyphNoClip(failStyle(d.style()), vg.Point{X: c.Min.X, Y: y})
 			c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(7), Y: y}, "failed")
 			continue
 		}
-		line := draw.LineStyle{Color: StyleOf(d.Model).Color, Width: vg.Points(1.1), Dashes: Dashes(d.Variant)}
+		line := draw.LineStyle{Color: d.style().Color, Width: vg.Points(1.1), Dashes: Dashes(d.Variant)}
 		right := d.Value
 		if d.Hi > d.Lo && (!dp.log || d.Lo > 0) {
 			cap := vg.Points(3)
@@ -166,7 +169,7 @@ func (dp *dotPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		if d.Partial {
 			c.DrawGlyph(partialGlyph, pt)
 		}
-		c.DrawGlyph(glyphStyle(d.Model, d.ClientBound), pt)
+		c.DrawGlyph(glyphStyle(d.style(), d.ClientBound), pt)
 		label := dp.format(d.Value)
 		if d.LeftOut > 0 {
 			label += "*"
@@ -194,7 +197,7 @@ func addDotLegend(c *Chart, dots []Dot, whisker string) {
 		if !seen[d.Model] {
 			// A row names its variant; the legend names each model once.
 			seen[d.Model] = true
-			c.Legend.Add(d.Model, glyphThumb{glyphStyle(d.Model, false)})
+			c.Legend.Add(d.Model, glyphThumb{glyphStyle(d.style(), false)})
 		}
 		switch {
 		case !d.drawn(false):
@@ -211,17 +214,10 @@ func addDotLegend(c *Chart, dots []Dot, whisker string) {
 			errs = append(errs, name)
 		}
 	}
-	addMarkNotes(c, unique(bound), unique(failed))
-	if partial = unique(partial); len(partial) > 0 {
-		c.Legend.Add("partial", glyphThumb{partialGlyph})
-		c.Notes = append(c.Notes, "Partial (ringed: every repetition was partial, so the figure is theirs; the report says why): "+strings.Join(partial, ", ")+".")
-	}
-	if leftOut = unique(leftOut); len(leftOut) > 0 {
-		c.Notes = append(c.Notes, "* Partial repetitions left out of the figure: "+strings.Join(leftOut, ", ")+".")
-	}
-	if errs = unique(errs); len(errs) > 0 {
-		c.Notes = append(c.Notes, "Errors (\"err\" beside the value: failed requests over the repetitions): "+strings.Join(errs, ", ")+".")
-	}
+	addMarkNotes(c, bound, failed)
+	addPartialNote(c, "Partial (ringed: every repetition was partial, so the figure is theirs; the report says why)", partial, ", ")
+	addNote(c, "* Partial repetitions left out of the figure", leftOut, ", ")
+	addNote(c, `Errors ("err" beside the value: failed requests over the repetitions)`, errs, ", ")
 	if whisker != "" && whiskered {
 		c.Notes = append(c.Notes, "Whiskers: "+whisker+".")
 	}

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 )
 
 // ForestGroup is one claim of a scorecard: its name, verdict, threshold
@@ -39,7 +40,7 @@ func Forest(title string, groups []ForestGroup) (*Chart, error) {
 	p.Y.Tick.Marker = fp.ticks()
 	p.Y.Tick.Label.Font.Size = vg.Points(8.5)
 	p.X.Min, p.X.Max = fp.xRange()
-	setAxis(&p.X, Axis{Log: true, Format: analysis.Num}, logTicks{format: analysis.Num})
+	setAxis(&p.X, Axis{Log: true, Format: figures.Num}, logTicks{format: figures.Num})
 	c.Panels = []*plot.Plot{p}
 	for _, v := range []analysis.Verdict{analysis.Confirmed, analysis.Refuted, analysis.Inconclusive} {
 		c.Legend.Add(string(v), glyphThumb{verdictGlyph(v)})
@@ -51,7 +52,7 @@ func Forest(title string, groups []ForestGroup) (*Chart, error) {
 		"A reading confirms only when its whole interval lies in the green band, refutes only in the red.")
 	for _, g := range groups {
 		if g.Unplotted > 0 {
-			c.Notes = append(c.Notes, fmt.Sprintf("%s: %s without a ratio, in the table.", g.Name, analysis.Plural(g.Unplotted, "reading")))
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: %s without a ratio, in the table.", g.Name, figures.Plural(g.Unplotted, "reading")))
 		}
 	}
 	return c, nil
@@ -149,7 +150,7 @@ func (fp *forestPlot) Plot(c draw.Canvas, p *plot.Plot) {
 			right = r.Ratio.Hi
 		}
 		c.DrawGlyph(verdictGlyph(r.Verdict), vg.Point{X: trX(r.Ratio.Median), Y: y})
-		c.FillText(sty, vg.Point{X: trX(right) + vg.Points(5), Y: y}, analysis.Ratio(r.Ratio.Median))
+		c.FillText(sty, vg.Point{X: trX(right) + vg.Points(5), Y: y}, figures.Ratio(r.Ratio.Median))
 	}
 }
 

@@ -36,7 +36,12 @@ type Series struct {
 	Points         []XY
 	// Plain draws the line without markers, for dense samples over time.
 	Plain bool
+	// Style is how the model is drawn (its run's Palette); the zero Style
+	// draws it as defaultPalette does.
+	Style Style
 }
+
+func (s Series) style() Style { return s.Style.or(s.Model) }
 
 // Name is the series' legend text: the model, and the variant unless it is
 // the default.
@@ -181,19 +186,19 @@ func addSeries(p *plot.Plot, s Series, pts []XY, logX bool) ([]plot.Plotter, err
 		if err != nil {
 			return nil, err
 		}
-		line.LineStyle = lineStyle(s.Model, s.Variant)
+		line.LineStyle = lineStyle(s.style(), s.Variant)
 		sc, err := plotter.NewScatter(xys)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = glyphStyle(s.Model, false)
-		p.Add(&spread{pts, StyleOf(s.Model).Color}, line)
+		sc.GlyphStyle = glyphStyle(s.style(), false)
+		p.Add(&spread{pts, s.style().Color}, line)
 		if !s.Plain {
 			marks = append(marks, sc)
 		}
 	}
 	if f := failedXs(s.Points, logX); len(f) > 0 {
-		marks = append(marks, &failMarks{f, s.Model})
+		marks = append(marks, &failMarks{f, s.style()})
 	}
 	return marks, nil
 }
@@ -214,7 +219,7 @@ func addHollow(p *plot.Plot, s Series, pts []XY) error {
 	if err != nil {
 		return err
 	}
-	sc.GlyphStyle = glyphStyle(s.Model, true)
+	sc.GlyphStyle = glyphStyle(s.style(), true)
 	p.Add(sc)
 	return nil
 }
@@ -306,9 +311,9 @@ func addLegend(c *Chart, series []Series) {
 	for _, s := range series {
 		if !seen[s.Name()] && len(s.Points) > 0 {
 			seen[s.Name()] = true
-			thumbs := []plot.Thumbnailer{lineThumb{lineStyle(s.Model, s.Variant)}}
+			thumbs := []plot.Thumbnailer{lineThumb{lineStyle(s.style(), s.Variant)}}
 			if !s.Plain {
-				thumbs = append(thumbs, glyphThumb{glyphStyle(s.Model, false)})
+				thumbs = append(thumbs, glyphThumb{glyphStyle(s.style(), false)})
 			}
 			c.Legend.Add(s.Name(), thumbs...)
 		}
@@ -327,37 +332,9 @@ func addLegend(c *Chart, series []Series) {
 			partial = append(partial, s.Name()+" at "+xs)
 		}
 	}
-	addMarkNotes(c, unique(bound), unique(failed))
-	if partial = unique(partial); len(partial) > 0 {
-		c.Legend.Add("partial", glyphThumb{partialGlyph})
-		c.Notes = append(c.Notes, "Partial (ringed: the point did not hold the load its level names; the report says why): "+strings.Join(partial, "; ")+".")
-	}
-	if errs = unique(errs); len(errs) > 0 {
-		c.Notes = append(c.Notes, "Errors (\"err\" beside the point) over the repetitions: "+strings.Join(errs, "; ")+".")
-	}
-}
-
-// unique drops repeated strings, keeping the first of each.
-func unique(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func addMarkNotes(c *Chart, bound, failed []string) {
-	grey := color.Gray{0x60}
-	if len(bound) > 0 {
-		c.Legend.Add("client-bound", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(3.6), Shape: glyph{Circle, true}}})
-		c.Notes = append(c.Notes, "Client-bound (hollow: the load generator was saturated, not the server): "+strings.Join(bound, "; ")+".")
-	}
-	if len(failed) > 0 {
-		c.Legend.Add("failed", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}})
-		c.Notes = append(c.Notes, "Failed (× on the x axis, no data): "+strings.Join(failed, "; ")+".")
-	}
+	addMarkNotes(c, bound, failed)
+	addPartialNote(c, "Partial (ringed: the point did not hold the load its level names; the report says why)", partial, "; ")
+	addNote(c, `Errors ("err" beside the point) over the repetitions`, errs, "; ")
 }
 
 // levels lists the x values of the points keep selects.

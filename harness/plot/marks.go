@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -50,14 +52,14 @@ func (s *spread) DataRange() (xmin, xmax, ymin, ymax float64) {
 // exists but has no figure to draw.
 type failMarks struct {
 	xs    []float64
-	model string
+	style Style
 }
 
 // Plot implements plot.Plotter.
 func (f *failMarks) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	for _, x := range f.xs {
-		c.DrawGlyphNoClip(failStyle(f.model), vg.Point{X: trX(x), Y: c.Min.Y})
+		c.DrawGlyphNoClip(failStyle(f.style), vg.Point{X: trX(x), Y: c.Min.Y})
 	}
 }
 
@@ -87,4 +89,47 @@ func (e *errMarks) Plot(c draw.Canvas, p *plot.Plot) {
 			c.FillText(sty, vg.Point{X: trX(q.X) + vg.Points(6), Y: trY(q.Y) - vg.Points(4)}, fmt.Sprintf("%d err", q.Errors))
 		}
 	}
+}
+
+// addMarkNotes adds, where some series of the chart were client-bound
+// (drawn hollow) or failed (a cross), the mark to the legend and a note
+// naming them.
+func addMarkNotes(c *Chart, bound, failed []string) {
+	grey := color.Gray{0x60}
+	if addNote(c, "Client-bound (hollow: the load generator was saturated, not the server)", bound, "; ") {
+		c.Legend.Add("client-bound", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(3.6), Shape: glyph{Circle, true}}})
+	}
+	if addNote(c, "Failed (× on the x axis, no data)", failed, "; ") {
+		c.Legend.Add("failed", glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}})
+	}
+}
+
+// addPartialNote adds, where some series of the chart are partial, the
+// ring to the legend and a note naming them; head says what a ring means
+// in this chart.
+func addPartialNote(c *Chart, head string, partial []string, sep string) {
+	if addNote(c, head, partial, sep) {
+		c.Legend.Add("partial", glyphThumb{partialGlyph})
+	}
+}
+
+// addNote adds a note naming the series listed, each once, after head and
+// joined by sep, and reports whether there were any.
+func addNote(c *Chart, head string, names []string, sep string) bool {
+	if names = unique(names); len(names) > 0 {
+		c.Notes = append(c.Notes, head+": "+strings.Join(names, sep)+".")
+		return true
+	}
+	return false
+}
+
+// unique drops repeated strings, keeping the first of each.
+func unique(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

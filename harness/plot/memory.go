@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 )
 
 // bytesPerConnChart answers c10k's question: what one held connection
 // costs each model, user and kernel memory (and socket buffers) stacked
 // where the cgroup splits them, with the models far below the tallest
 // again on a scale of their own.
-func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, host string) (*Chart, error) {
+func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, sh sheet) (*Chart, error) {
 	if w.Mode != "idle" {
 		return nil, nil
 	}
@@ -22,8 +23,8 @@ func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, host string
 	leftOut := map[string]int{}
 	var partial []string
 	for _, pc := range analysis.BytesPerConn(ws, w.Name) {
-		b := Bar{Model: pc.Model, Variant: pc.Variant, ClientBound: pc.ClientBound, Failed: pc.Conns == 0,
-			Parts: []float64{pc.Bytes / 1024}, Label: analysis.Num(pc.Bytes / 1024)}
+		b := Bar{Model: pc.Model, Variant: pc.Variant, Style: sh.palette.Of(pc.Model), ClientBound: pc.ClientBound, Failed: pc.Conns == 0,
+			Parts: []float64{pc.Bytes / 1024}, Label: figures.Num(pc.Bytes / 1024)}
 		if pc.Source == analysis.SourceCgroup {
 			b.Parts = []float64{pc.User / 1024, pc.Kernel / 1024, pc.Sock / 1024}
 		}
@@ -53,7 +54,7 @@ func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, host string
 	if sources[analysis.SourceCgroup] {
 		ylabel, parts = "memory per held connection (KiB)", []string{"user", "kernel", "sockets"}
 	}
-	c, err := ZoomedBars(title("server memory per held connection at "+w.LevelWords(w.Chosen()), w.Name, host), ylabel, parts, bars, analysis.Num)
+	c, err := ZoomedBars(title("server memory per held connection at "+w.LevelWords(w.Chosen()), w.Name, sh.host), ylabel, parts, bars, figures.Num)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, host string
 	var lo []string
 	for _, b := range bars {
 		if n := leftOut[b.Name()]; n > 0 {
-			lo = append(lo, b.Name()+" "+analysis.Plural(n, "repetition"))
+			lo = append(lo, b.Name()+" "+figures.Plural(n, "repetition"))
 		}
 	}
 	if len(lo) > 0 {

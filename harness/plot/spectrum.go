@@ -3,7 +3,6 @@ package plot
 import (
 	"math"
 	"slices"
-	"strings"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot"
@@ -23,7 +22,11 @@ type Curve struct {
 	// ClientBound curves carry hollow markers at each nine, Partial ones
 	// (from partial repetitions, none being usable) grey rings.
 	ClientBound, Partial bool
+	// Style is how the model is drawn, as Series.Style.
+	Style Style
 }
+
+func (cv Curve) style() Style { return cv.Style.or(cv.Model) }
 
 // SpectrumPanel is the spectra of one route (Title), or of all routes.
 type SpectrumPanel struct {
@@ -68,12 +71,12 @@ func Spectrum(title string, panels ...SpectrumPanel) (*Chart, error) {
 			if err != nil {
 				return nil, err
 			}
-			line.LineStyle = lineStyle(cv.Model, cv.Variant)
+			line.LineStyle = lineStyle(cv.style(), cv.Variant)
 			p.Add(line)
 			if err := markCurve(p, cv, marks); err != nil {
 				return nil, err
 			}
-			s := Series{Model: cv.Model, Variant: cv.Variant, Plain: true, Points: []XY{{X: xys[0].X, Y: xys[0].Y}}}
+			s := Series{Model: cv.Model, Variant: cv.Variant, Style: cv.Style, Plain: true, Points: []XY{{X: xys[0].X, Y: xys[0].Y}}}
 			series = append(series, s)
 			if cv.ClientBound {
 				bound = append(bound, s.Name())
@@ -89,11 +92,8 @@ func Spectrum(title string, panels ...SpectrumPanel) (*Chart, error) {
 	}
 	shareY(c.Panels, make([]Panel, len(c.Panels)))
 	addLegend(c, series)
-	addMarkNotes(c, unique(bound), nil)
-	if partial = unique(partial); len(partial) > 0 {
-		c.Legend.Add("partial", glyphThumb{partialGlyph})
-		c.Notes = append(c.Notes, "Partial (ringed at each nine: every repetition was partial; the report says why): "+strings.Join(partial, ", ")+".")
-	}
+	addMarkNotes(c, bound, nil)
+	addPartialNote(c, "Partial (ringed at each nine: every repetition was partial; the report says why)", partial, ", ")
 	return c, nil
 }
 
@@ -132,7 +132,7 @@ func markCurve(p *plot.Plot, cv Curve, at plotter.XYs) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle = glyphStyle(cv.Model, true)
+		sc.GlyphStyle = glyphStyle(cv.style(), true)
 		p.Add(sc)
 	}
 	return nil
@@ -157,25 +157,18 @@ func (ninesTicks) Ticks(min, max float64) []plot.Tick {
 // spectrumChart draws the latency spectra at the compared level: one
 // panel per route where the workload has several (a fast route and a slow
 // one are two curves, not one two-humped one), from the merged histograms.
-func spectrumChart(w *analysis.Workload, host string) (*Chart, error) {
+func spectrumChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	level := w.Chosen()
-	type pick struct {
-		name string
-		lat  func(*results.Point) *results.Latency
-	}
-	picks := []pick{{"", allRoutes}}
+	routes := []string{allRoutes}
 	if rs := w.Routes(); len(rs) > 1 {
-		picks = nil
-		for _, r := range rs[:min(len(rs), 4)] {
-			picks = append(picks, pick{r, routeOf(r)})
-		}
+		routes = rs[:min(len(rs), 4)]
 	}
 	var panels []SpectrumPanel
 	merged, single := false, false
-	for _, pk := range picks {
-		pn := SpectrumPanel{Title: pk.name}
+	for _, route := range routes {
+		pn := SpectrumPanel{Title: route}
 		for _, g := range w.At(level) {
-			h, err := analysis.MergedOf(g, pk.lat)
+			h, err := w.Merged(g, route)
 			if err != nil {
 				return nil, err
 			}
@@ -185,7 +178,7 @@ func spectrumChart(w *analysis.Workload, host string) (*Chart, error) {
 			n := len(analysis.Measured(g))
 			merged, single = merged || n > 1, single || n == 1
 			pcts, ms := curveOf(h)
-			pn.Curves = append(pn.Curves, Curve{Model: g.Key.Model, Variant: g.Key.Variant, Percentiles: pcts, Millis: ms,
+			pn.Curves = append(pn.Curves, Curve{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), Percentiles: pcts, Millis: ms,
 				ClientBound: g.ClientBound(), Partial: !slices.ContainsFunc(g.Points, (*results.Point).Usable)})
 		}
 		if len(pn.Curves) > 0 {
@@ -202,5 +195,5 @@ func spectrumChart(w *analysis.Workload, host string) (*Chart, error) {
 	case merged:
 		what += ", repetitions merged"
 	}
-	return Spectrum(title(what, w.Name, host), panels...)
+	return Spectrum(title(what, w.Name, sh.host), panels...)
 }

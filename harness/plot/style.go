@@ -4,18 +4,29 @@ import (
 	"hash/fnv"
 	"image/color"
 	"math"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"loopbench/servers"
+	"loopbench/harness/results"
 )
 
 // Style is how one model is drawn in every chart, so a reader who learns
-// "node is the orange triangle" once can read every other chart.
+// "node is the orange triangle" once can read every other chart. The zero
+// Style stands for the model's style in defaultPalette.
 type Style struct {
 	Color color.Color
 	Shape Shape
+}
+
+// or is s, or the zero Style's stand-in: model's style in defaultPalette.
+func (s Style) or(model string) Style {
+	if s.Color != nil {
+		return s
+	}
+	return defaultPalette.Of(model)
 }
 
 // fallbackColors colour the models the table has no style for.
@@ -26,21 +37,48 @@ var fallbackColors = []color.Color{
 	color.NRGBA{0xB2, 0x22, 0x22, 0xFF},
 }
 
-// StyleOf returns the style of a model: the one its row in the model table
-// (servers.Entry.Style) gives, or, for a model the table lacks (a run of a
-// user's own model) or a row without a style, a colour and shape from a
-// hash of its name, stable from run to run.
-func StyleOf(model string) Style {
+// Palette is how the charts of a run draw its models: as the model table
+// the run was measured with styles them (results.Model.Style).
+type Palette struct{ table []results.Model }
+
+// PaletteOf returns the palette of a model table.
+func PaletteOf(table []results.Model) Palette { return Palette{table} }
+
+// defaultPalette draws the models of a chart that belongs to no run, such
+// as torture's bars, which carry no Style: as a run that recorded no model
+// table is drawn (results.Run.ModelTable).
+var defaultPalette = PaletteOf(new(results.Run).ModelTable())
+
+// Of returns the style of a model: the one its row in the table gives, or,
+// for a model the table lacks (a run of a user's own model) or a row
+// without a style, a colour and shape from a hash of its name, stable from
+// run to run.
+func (p Palette) Of(model string) Style {
 	s := hashStyle(model)
-	e, ok := entry(model)
-	if !ok || e.Style.Color.A == 0 {
+	for _, m := range p.table {
+		if m.Name != model {
+			continue
+		}
+		c, ok := parseColor(m.Style.Color)
+		if !ok {
+			return s
+		}
+		s.Color = c
+		if sh, ok := ShapeNamed(m.Style.Marker); ok {
+			s.Shape = sh
+		}
 		return s
 	}
-	s.Color = e.Style.Color
-	if sh, ok := ShapeNamed(e.Style.Marker); ok {
-		s.Shape = sh
-	}
 	return s
+}
+
+// parseColor reads a "#RRGGBB" colour.
+func parseColor(hex string) (color.NRGBA, bool) {
+	v, err := strconv.ParseUint(strings.TrimPrefix(hex, "#"), 16, 32)
+	if len(hex) != 7 || hex[0] != '#' || err != nil {
+		return color.NRGBA{}, false
+	}
+	return color.NRGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xFF}, true
 }
 
 // hashStyle is the fallback style of a model, from a hash of its name.
@@ -49,16 +87,6 @@ func hashStyle(model string) Style {
 	h.Write([]byte(model))
 	n := h.Sum32()
 	return Style{fallbackColors[n%uint32(len(fallbackColors))], Shape(n % uint32(numShapes))}
-}
-
-// entry finds a model's row in the model table.
-func entry(model string) (servers.Entry, bool) {
-	for _, e := range servers.All() {
-		if e.Name == model {
-			return e, true
-		}
-	}
-	return servers.Entry{}, false
 }
 
 // Dashes returns the line pattern of a variant: solid for the default,
@@ -76,21 +104,20 @@ func Dashes(variant string) []vg.Length {
 	}
 }
 
-// lineStyle is the line of a model's variant.
-func lineStyle(model, variant string) draw.LineStyle {
-	return draw.LineStyle{Color: StyleOf(model).Color, Width: vg.Points(1.6), Dashes: Dashes(variant)}
+// lineStyle is the line of a model's variant, in the model's style s.
+func lineStyle(s Style, variant string) draw.LineStyle {
+	return draw.LineStyle{Color: s.Color, Width: vg.Points(1.6), Dashes: Dashes(variant)}
 }
 
-// glyphStyle is the marker of a point: filled when measured normally,
-// hollow when the client was the bottleneck.
-func glyphStyle(model string, clientBound bool) draw.GlyphStyle {
-	s := StyleOf(model)
+// glyphStyle is the marker of a point in style s: filled when measured
+// normally, hollow when the client was the bottleneck.
+func glyphStyle(s Style, clientBound bool) draw.GlyphStyle {
 	return draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.6), Shape: glyph{s.Shape, clientBound}}
 }
 
-// failStyle marks a failed point: a cross in the model's colour.
-func failStyle(model string) draw.GlyphStyle {
-	return draw.GlyphStyle{Color: StyleOf(model).Color, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
+// failStyle marks a failed point: a cross in the colour of style s.
+func failStyle(s Style) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: s.Color, Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
 }
 
 // Shape is a marker outline.
@@ -108,7 +135,7 @@ const (
 )
 
 // shapeNames are the names a model's row gives its marker by
-// (servers.Style.Marker), indexed by Shape.
+// (results.Style.Marker), indexed by Shape.
 var shapeNames = [numShapes]string{"circle", "square", "diamond", "triangle-up", "triangle-down", "hexagon"}
 
 // ShapeNamed returns the shape a marker name stands for.

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -50,7 +51,7 @@ func fullSamples(s []results.Sample) []results.Sample {
 // timelineChart is throughput, RSS and threads over the measured window
 // of the median repetition at the compared level, the window shaded
 // against the warm-up before it (which is not sampled).
-func timelineChart(w *analysis.Workload, host string) (*Chart, error) {
+func timelineChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	level := w.Chosen()
 	var tput, mem, thr []Series
 	end := 0.0
@@ -59,7 +60,7 @@ func timelineChart(w *analysis.Workload, host string) (*Chart, error) {
 		if p == nil {
 			continue
 		}
-		s := Series{Model: g.Key.Model, Variant: g.Key.Variant, Plain: true}
+		s := Series{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), Plain: true}
 		a, b, c := s, s, s
 		smp := fullSamples(p.Samples)
 		for i, x := range smp {
@@ -78,7 +79,7 @@ func timelineChart(w *analysis.Workload, host string) (*Chart, error) {
 	win := &window{from: -w.Warmup, to: end}
 	under := []plot.Plotter{win}
 	t := Axis{Label: "time since the measured window opened (s)", Format: trim}
-	c, err := Lines(title("over time at "+w.LevelWords(level)+" (median repetition, 100 ms samples)", w.Name, host), true,
+	c, err := Lines(title("over time at "+w.LevelWords(level)+" (median repetition, 100 ms samples)", w.Name, sh.host), true,
 		Panel{X: Axis{Format: trim}, Y: Axis{Label: "requests/s", Format: formatCount}, Series: tput, Under: under},
 		Panel{X: Axis{Format: trim}, Y: Axis{Label: "RSS (MiB)", Format: trim}, Series: mem, Under: under},
 		Panel{X: t, Y: Axis{Label: "threads (log)", Log: true, Format: formatCount}, Series: thr, Under: under})
@@ -87,7 +88,7 @@ func timelineChart(w *analysis.Workload, host string) (*Chart, error) {
 	}
 	c.Legend.Add("measured window", boxThumb{windowColor, false})
 	if w.Warmup > 0 {
-		c.Notes = append(c.Notes, "Before 0: the warm-up ("+analysis.Num(w.Warmup)+" s), not sampled. A last sample cut short by the window's end is left out.")
+		c.Notes = append(c.Notes, "Before 0: the warm-up ("+figures.Num(w.Warmup)+" s), not sampled. A last sample cut short by the window's end is left out.")
 	}
 	return c, nil
 }

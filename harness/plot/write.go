@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -40,20 +41,21 @@ type Planned struct {
 // Name is the base name of the chart's files.
 func (p Planned) Name() string { return Name(p.Workload, p.Kind) }
 
-// Plan builds every chart the run's data supports, in report order,
-// without drawing them.
-func Plan(run *results.Run) ([]Planned, error) {
+// Plan builds every chart the analysis of a run supports, in report
+// order, without drawing them.
+func Plan(a *analysis.Analysis) ([]Planned, error) {
 	var out []Planned
-	card, err := scorecardChart(run)
+	sh := sheetOf(a)
+	card, err := scorecardChart(a.Claims, sh)
 	if err != nil {
 		return nil, err
 	}
 	if card != nil {
 		out = append(out, Planned{"", KindScorecard, card})
 	}
-	ws := analysis.Workloads(run)
+	ws := a.Workloads
 	for i := range ws {
-		cs, err := charts(ws, &ws[i], run.Env.Host)
+		cs, err := charts(ws, &ws[i], sh)
 		if err != nil {
 			return nil, err
 		}
@@ -63,21 +65,21 @@ func Plan(run *results.Run) ([]Planned, error) {
 			}
 		}
 	}
-	lag, err := loopLagChart(ws, run.Env.Host)
+	lag, err := loopLagChart(ws, sh)
 	if lag != nil {
 		out = append(out, Planned{"", KindLoopLag, lag})
 	}
 	return out, err
 }
 
-// WriteAll draws every chart of run into dir/plots, PNG and SVG, and
-// returns the files in report order.
-func WriteAll(dir string, run *results.Run) ([]File, error) {
+// WriteAll draws every chart of a run's analysis into dir/plots, PNG and
+// SVG, and returns the files in report order.
+func WriteAll(dir string, a *analysis.Analysis) ([]File, error) {
 	out := filepath.Join(dir, Dir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	planned, err := Plan(run)
+	planned, err := Plan(a)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +147,7 @@ func save(dir, workload, kind string, c *Chart) (File, error) {
 
 // loopLagChart shows, per workload, the p99 timer lateness of the models
 // that measure their loop, at each workload's chosen level.
-func loopLagChart(ws []analysis.Workload, host string) (*Chart, error) {
+func loopLagChart(ws []analysis.Workload, sh sheet) (*Chart, error) {
 	measures := map[string]bool{}
 	for i := range ws {
 		for _, g := range ws[i].Groups {
@@ -166,13 +168,13 @@ func loopLagChart(ws []analysis.Workload, host string) (*Chart, error) {
 			if !measures[g.Key.Series()] || st.N == 0 && !g.Failed() || st.N > 0 && st.Min < 0 {
 				continue
 			}
-			bars = append(bars, Bar{Model: g.Key.Model, Variant: g.Key.Variant, Group: ws[i].Name,
+			bars = append(bars, Bar{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), Group: ws[i].Name,
 				Parts: []float64{st.Median}, ClientBound: g.ClientBound(), Failed: g.Failed()})
 		}
 	}
 	if len(bars) == 0 {
 		return nil, nil
 	}
-	return Bars(title("event-loop lag p99 per workload (each at its compared level)", "", host),
-		"loop lag p99 (ms)", nil, bars, analysis.Num)
+	return Bars(title("event-loop lag p99 per workload (each at its compared level)", "", sh.host),
+		"loop lag p99 (ms)", nil, bars, figures.Num)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
@@ -31,7 +32,7 @@ func TestWriteAll(t *testing.T) {
 		}
 		run.Points = kept
 	}
-	files, err := plot.WriteAll(dir, run)
+	files, err := plot.WriteAll(dir, analysis.Analyze(run))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestWriteAllFailed(t *testing.T) {
 		}
 	}
 	run.Points = kept
-	files, err := plot.WriteAll(t.TempDir(), run)
+	files, err := plot.WriteAll(t.TempDir(), analysis.Analyze(run))
 	if err != nil {
 		t.Fatal(err)
 	}

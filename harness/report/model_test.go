@@ -2,43 +2,42 @@ package report
 
 import (
 	"bytes"
-	"fmt"
-	"image/color"
 	"strings"
 	"testing"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
-	"loopbench/servers"
 )
 
-// TestModelAddedToTable adds a made-up event-loop model to the model table,
-// gives it eventloop's figures, and finds it where one row of the table
-// must be enough to put it: in a chart's legend in its own colour, in a
-// workload's table, and in the claims of the event-loop side.
+// TestModelAddedToTable records a model table with a made-up event-loop
+// model in the run, gives it eventloop's figures, and finds it where one
+// row of the table must be enough to put it: in a chart's legend in its
+// own colour, in a workload's table, and in the claims of the event-loop
+// side.
 func TestModelAddedToTable(t *testing.T) {
-	fake := servers.Entry{Name: "fakeloop", Description: "a made-up event loop",
-		Roles: []servers.Role{servers.RoleEventLoop},
-		Style: servers.Style{Color: color.NRGBA{0x12, 0x34, 0x56, 0xFF}, Marker: "diamond"}}
-	defer servers.AddForTest(fake)()
+	fake := results.Model{Name: "fakeloop", Description: "a made-up event loop",
+		Roles: []string{results.RoleEventLoop}, Style: results.Style{Color: "#123456", Marker: "diamond"}}
 	run := plottest.Run()
+	run.Models = append(run.ModelTable(), fake)
 	for _, p := range run.Points {
 		if p.Model == "eventloop" {
 			p.Model = fake.Name
 			run.Points = append(run.Points, p)
 		}
 	}
+	a := analysis.Analyze(run)
 
-	svg := chartSVG(t, run, "io-sleep-"+plot.KindThroughput)
-	for _, want := range []string{">fakeloop<", fmt.Sprintf("#%02X%02X%02X", fake.Style.Color.R, fake.Style.Color.G, fake.Style.Color.B)} {
+	svg := chartSVG(t, a, "io-sleep-"+plot.KindThroughput)
+	for _, want := range []string{">fakeloop<", fake.Style.Color} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the io-sleep throughput chart lacks %q", want)
 		}
 	}
 
 	var b bytes.Buffer
-	if err := Write(&b, run, Options{ImageBase: "plots"}); err != nil {
+	if err := Write(&b, a, Options{ImageBase: "plots"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -53,10 +52,10 @@ func TestModelAddedToTable(t *testing.T) {
 	}
 }
 
-// chartSVG draws the chart called name of run as SVG.
-func chartSVG(t *testing.T, run *results.Run, name string) string {
+// chartSVG draws the chart called name of a run's analysis as SVG.
+func chartSVG(t *testing.T, a *analysis.Analysis, name string) string {
 	t.Helper()
-	planned, err := plot.Plan(run)
+	planned, err := plot.Plan(a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 // Package report writes REPORT.md from a run: a scorecard of the verdicts
 // with their intervals, how it was measured, the verdict the numbers give
 // on each claim of the argument loopbench measures, a table per workload
-// and the charts. Every figure comes from harness/analysis, which the
-// charts read too; from plot the report takes only chart file names. The
+// and the charts. Every figure comes from the run's analysis
+// (harness/analysis), which the charts read too, written with
+// harness/figures; from plot the report takes only chart file names. The
 // text comes from a template (report.tmpl); nothing is typed in.
 package report
 
@@ -17,6 +18,8 @@ import (
 	"text/template"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
+	"loopbench/harness/machines"
 	"loopbench/harness/plot"
 	"loopbench/harness/results"
 )
@@ -44,12 +47,12 @@ type Options struct {
 	Plots []string
 }
 
-// Write renders the report of run to w.
-func Write(w io.Writer, run *results.Run, opts Options) error {
-	if len(run.Points) == 0 {
-		return fmt.Errorf("run %s has no points: nothing to report", run.ID)
+// Write renders the report of a run, from its analysis, to w.
+func Write(w io.Writer, a *analysis.Analysis, opts Options) error {
+	if len(a.Run.Points) == 0 {
+		return fmt.Errorf("run %s has no points: nothing to report", a.Run.ID)
 	}
-	v := build(run, opts)
+	v := build(a, opts)
 	if err := tmpl.Execute(w, v); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
@@ -75,7 +78,7 @@ type view struct {
 	Workloads []workloadView
 	RunPlots  []image
 	// Design names the event-loop side of the argument and Threads the
-	// thread-per-connection model it is held against (analysis.Sides).
+	// thread-per-connection model it is held against.
 	Design, Threads string
 }
 
@@ -105,11 +108,11 @@ type hostRow struct{ Role, Name, Machine string }
 func hostRows(env results.Env) []hostRow {
 	var out []hostRow
 	for _, h := range env.Hosts {
-		m := analysis.Summary(h)
+		m := machines.Summary(h)
 		if len(h.Notes) > 0 {
 			m += " (" + strings.Join(h.Notes, "; ") + ")"
 		}
-		out = append(out, hostRow{Role: analysis.RoleName(h.Role), Name: analysis.HostName(h), Machine: m})
+		out = append(out, hostRow{Role: machines.RoleName(h.Role), Name: machines.HostName(h), Machine: m})
 	}
 	return out
 }
@@ -117,7 +120,7 @@ func hostRows(env results.Env) []hostRow {
 // image is a chart link: the PNG inline, the SVG linked.
 type image struct{ Alt, PNG, SVG string }
 
-// claimCharts are, per claim (in analysis.Claims order), the charts that
+// claimCharts are, per claim (in the order of analysis.Analysis.Claims), the charts that
 // show its readings, by file name.
 var claimCharts = [][]string{
 	{plot.Name("c10k", plot.KindBytesPerConn), plot.Name("io-sleep", plot.KindMemory)},
@@ -127,18 +130,18 @@ var claimCharts = [][]string{
 	{plot.Name("plaintext", plot.KindCPU), plot.Name("plaintext", plot.KindThroughput)},
 }
 
-func build(run *results.Run, opts Options) view {
-	v := view{Run: run, Env: run.Env, Title: run.Env.Host, Status: status(run), Measured: measured(run)}
+func build(a *analysis.Analysis, opts Options) view {
+	run := a.Run
+	v := view{Run: run, Env: run.Env, Title: run.Env.Host, Status: status(run), Measured: measured(a)}
 	if len(run.Env.Hosts) > 0 {
-		v.Title, v.Placement, v.Hosts = analysis.Placement(run.Env), analysis.Placement(run.Env), hostRows(run.Env)
+		v.Title, v.Placement, v.Hosts = machines.Placement(run.Env), machines.Placement(run.Env), hostRows(run.Env)
 	}
-	v.Design, v.Threads = analysis.Sides()
-	claims := analysis.Claims(run)
-	v.Scorecard = scorecard(claims)
+	v.Design, v.Threads = a.Design, a.Threads
+	v.Scorecard = scorecard(a.Claims)
 	if card := images(opts, "", plot.KindScorecard); len(card) > 0 {
 		v.Card = &card[0]
 	}
-	for i, c := range claims {
+	for i, c := range a.Claims {
 		cv := claimView{Claim: c, Summary: c.Summary()}
 		if i < len(claimCharts) {
 			for _, name := range claimCharts[i] {
@@ -149,9 +152,8 @@ func build(run *results.Run, opts Options) view {
 		}
 		v.Claims = append(v.Claims, cv)
 	}
-	ws := analysis.Workloads(run)
-	for i := range ws {
-		w := &ws[i]
+	for i := range a.Workloads {
+		w := &a.Workloads[i]
 		desc, file := describe(run, w.Name)
 		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
 			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Partial: partials(w), Plots: images(opts, w.Name)})
@@ -202,7 +204,8 @@ func status(run *results.Run) string {
 }
 
 // measured describes the measurement: durations, repetitions, points.
-func measured(run *results.Run) []string {
+func measured(a *analysis.Analysis) []string {
+	run := a.Run
 	lo, hi := math.Inf(1), math.Inf(-1)
 	reps, failed, partial, bound := 0, 0, 0, 0
 	for _, p := range run.Points {
@@ -220,16 +223,16 @@ func measured(run *results.Run) []string {
 			bound++
 		}
 	}
-	durs := analysis.Num(lo) + "–" + analysis.Num(hi) + " s"
-	if analysis.Num(lo) == analysis.Num(hi) {
-		durs = analysis.Num(lo) + " s"
+	durs := figures.Num(lo) + "–" + figures.Num(hi) + " s"
+	if figures.Num(lo) == figures.Num(hi) {
+		durs = figures.Num(lo) + " s"
 	}
 	if math.IsInf(lo, 0) {
 		durs = "none (every point failed)"
 	}
 	return []string{
-		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median with its 95%% interval where there are 6 or more).", len(run.Points), len(analysis.Workloads(run)), analysis.Plural(reps, "repetition")),
+		fmt.Sprintf("%d points over %d workloads, at most %s per configuration (tables show the median with its 95%% interval where there are 6 or more).", len(run.Points), len(a.Workloads), figures.Plural(reps, "repetition")),
 		fmt.Sprintf("Measured interval per point: %s (warm-up excluded).", durs),
-		fmt.Sprintf("%s failed, %s partial (did not hold the load they name: shown with the reason, left out of figures and verdicts) and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", analysis.Plural(failed, "point"), analysis.Plural(partial, "point"), analysis.Plural(bound, "point")),
+		fmt.Sprintf("%s failed, %s partial (did not hold the load they name: shown with the reason, left out of figures and verdicts) and %s client-bound (the load generator's CPU was saturated, so they show the client's limit).", figures.Plural(failed, "point"), figures.Plural(partial, "point"), figures.Plural(bound, "point")),
 	}
 }

@@ -34,7 +34,8 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	planned, err := plot.Plan(run)
+	a := analysis.Analyze(run)
+	planned, err := plot.Plan(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestGolden(t *testing.T) {
 		names = append(names, p.Name())
 	}
 	var got bytes.Buffer
-	if err := Write(&got, run, Options{ImageBase: "results/" + run.ID + "/plots", Plots: names}); err != nil {
+	if err := Write(&got, a, Options{ImageBase: "results/" + run.ID + "/plots", Plots: names}); err != nil {
 		t.Fatal(err)
 	}
 	if *update {
@@ -76,7 +77,7 @@ func diff(t *testing.T, want, got []byte) string {
 
 // TestEmptyRun is an error that says why.
 func TestEmptyRun(t *testing.T) {
-	err := Write(&bytes.Buffer{}, &results.Run{ID: "x"}, Options{})
+	err := Write(&bytes.Buffer{}, analysis.Analyze(&results.Run{ID: "x"}), Options{})
 	if err == nil || !strings.Contains(err.Error(), "no points") {
 		t.Fatalf("Write(empty run) = %v, want an error about no points", err)
 	}
@@ -92,13 +93,13 @@ func TestAllFailed(t *testing.T) {
 			Rate: p.Rate, IdleConnections: p.IdleConnections, Rep: p.Rep, Failed: true, FailReason: "server exited"}
 	}
 	var b bytes.Buffer
-	if err := Write(&b, run, Options{ImageBase: "plots"}); err != nil {
+	if err := Write(&b, analysis.Analyze(run), Options{ImageBase: "plots"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "**failed** (6/6): server exited") {
 		t.Error("the tables do not show the failures")
 	}
-	for _, c := range analysis.Claims(run) {
+	for _, c := range analysis.Analyze(run).Claims {
 		if c.Verdict != analysis.NotMeasured {
 			t.Errorf("%q: %s, want %s", c.Statement, c.Verdict, analysis.NotMeasured)
 		}
@@ -137,7 +138,7 @@ func TestScorecard(t *testing.T) {
 				run.Points = kept
 			}
 			var b bytes.Buffer
-			if err := Write(&b, run, Options{ImageBase: "plots"}); err != nil {
+			if err := Write(&b, analysis.Analyze(run), Options{ImageBase: "plots"}); err != nil {
 				t.Fatal(err)
 			}
 			got := scorecardTable(t, b.String())

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 )
 
 // scoreRow is one line of the scorecard: a claim's heading (Claim set) or
@@ -45,9 +46,9 @@ func shortRatio(r analysis.Reading) string {
 	case !r.HasRatio():
 		return "no ratio"
 	case s.HasCI():
-		return fmt.Sprintf("%s [%s, %s]", analysis.Ratio(s.Median), analysis.Sig3(s.Lo), analysis.Sig3(s.Hi))
+		return fmt.Sprintf("%s [%s, %s]", figures.Ratio(s.Median), figures.Sig3(s.Lo), figures.Sig3(s.Hi))
 	case s.N == 1:
-		return analysis.Ratio(s.Median) + " (n=1)"
+		return figures.Ratio(s.Median) + " (n=1)"
 	}
-	return fmt.Sprintf("%s (range %s–%s, n=%d)", analysis.Ratio(s.Median), analysis.Sig3(s.Min), analysis.Sig3(s.Max), s.N)
+	return fmt.Sprintf("%s (range %s–%s, n=%d)", figures.Ratio(s.Median), figures.Sig3(s.Min), figures.Sig3(s.Max), s.N)
 }

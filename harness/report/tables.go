@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -25,40 +26,40 @@ type row struct {
 func rows(w *analysis.Workload) []row {
 	var out []row
 	for i := range w.Groups {
-		out = append(out, rowOf(&w.Groups[i]))
+		g := &w.Groups[i]
+		out = append(out, rowOf(g.Key, w.Stats(g)))
 	}
 	return out
 }
 
-func rowOf(g *results.Group) row {
-	r := row{Series: g.Key.Series(), Level: analysis.Num(analysis.Level(g)), Errors: fmt.Sprint(g.Errors()), Flags: flags(g)}
-	if g.Failed() {
+// rowOf is the row of configuration k, whose figures are s.
+func rowOf(k results.Key, s *analysis.Stats) row {
+	r := row{Series: k.Series(), Level: figures.Num(s.Level), Errors: fmt.Sprint(s.Errors), Flags: flags(s)}
+	if s.AllFailed() {
 		r.ReqS = "failed"
 		return r
 	}
-	r.ReqS = analysis.WithInterval(g.Measure(func(p *results.Point) float64 { return p.Throughput }), analysis.Num)
-	r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return &p.Latency })
-	r.P99Reps = span(g.Measure(func(p *results.Point) float64 { return p.Latency.P99 / 1000 }))
-	r.PeakRSS = analysis.MiB(g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }).Median)
-	r.Threads = analysis.Num(g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }).Median)
-	r.CPU = analysis.WithInterval(g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest }), analysis.Num)
+	r.ReqS = figures.WithInterval(s.Throughput, figures.Num)
+	r.P50, r.P99, r.P999 = percentiles(s.Latency, s.LatencyErr)
+	r.P99Reps = span(s.P99Reps)
+	r.PeakRSS = figures.MiB(s.PeakRSS.Median)
+	r.Threads = figures.Num(s.Threads.Median)
+	r.CPU = figures.WithInterval(s.CPUPerRequest, figures.Num)
 	r.Lag = "–"
-	if lag := g.Measure(analysis.LagP99); lag.N > 0 && !math.IsNaN(lag.Median) {
-		r.Lag = analysis.Num(lag.Median)
+	if lag := s.LagP99; lag.N > 0 && !math.IsNaN(lag.Median) {
+		r.Lag = figures.Num(lag.Median)
 	}
 	return r
 }
 
-// percentiles writes p50, p99 and p99.9 in ms of the latency f picks from
-// each repetition of g, from their histograms merged
-// (analysis.Percentiles), so every request weighs alike, as the charts
-// draw them.
-func percentiles(g *results.Group, f func(*results.Point) *results.Latency) (p50, p99, p999 string) {
-	ps, err := analysis.Percentiles(g, f)
+// percentiles writes p50, p99 and p99.9 in ms, from the repetitions'
+// histograms merged (analysis.Workload.Percentiles), so every request
+// weighs alike, as the charts draw them; "–" where they could not be read.
+func percentiles(ps [3]analysis.Percentile, err error) (p50, p99, p999 string) {
 	if err != nil {
 		return "–", "–", "–"
 	}
-	return analysis.Num(ps[0].Ms), analysis.Num(ps[1].Ms), analysis.Num(ps[2].Ms)
+	return figures.Num(ps[0].Ms), figures.Num(ps[1].Ms), figures.Num(ps[2].Ms)
 }
 
 // span writes the range of the repetitions' values, "6.2–7.1", apart from
@@ -67,44 +68,27 @@ func span(s results.Stat) string {
 	if s.N < 2 {
 		return "–"
 	}
-	return analysis.Num(s.Min) + "–" + analysis.Num(s.Max)
+	return figures.Num(s.Min) + "–" + figures.Num(s.Max)
 }
 
 // flags lists what a reader must know about a configuration: client-bound
 // repetitions, partial ones (their reasons are listed below the table),
 // and failed ones and why. (The server flags of a variant are in its
 // name.)
-func flags(g *results.Group) string {
+func flags(s *analysis.Stats) string {
 	var fs []string
-	bound, failed, partial := 0, 0, 0
-	var reasons []string
-	for _, p := range g.Points {
-		if p.ClientBound {
-			bound++
-		}
-		if !p.Failed && !p.Usable() {
-			partial++
-		}
-		if p.Failed {
-			failed++
-			if !slices.Contains(reasons, p.FailReason) {
-				reasons = append(reasons, p.FailReason)
-			}
-		}
+	if s.Bound > 0 {
+		fs = append(fs, fmt.Sprintf("**client-bound** (%d/%d)", s.Bound, s.Reps))
 	}
-	n := len(g.Points)
-	if bound > 0 {
-		fs = append(fs, fmt.Sprintf("**client-bound** (%d/%d)", bound, n))
-	}
-	if partial > 0 {
+	if s.Partial > 0 {
 		note := "left out"
-		if partial+failed == n {
+		if s.Partial+s.Failed == s.Reps {
 			note = "figures from them"
 		}
-		fs = append(fs, fmt.Sprintf("**partial** (%d/%d, %s)", partial, n, note))
+		fs = append(fs, fmt.Sprintf("**partial** (%d/%d, %s)", s.Partial, s.Reps, note))
 	}
-	if failed > 0 {
-		fs = append(fs, fmt.Sprintf("**failed** (%d/%d): %s", failed, n, strings.Join(reasons, "; ")))
+	if s.Failed > 0 {
+		fs = append(fs, fmt.Sprintf("**failed** (%d/%d): %s", s.Failed, s.Reps, strings.Join(s.FailReasons, "; ")))
 	}
 	return cell(strings.Join(fs, ", "))
 }
@@ -116,7 +100,7 @@ func partials(w *analysis.Workload) []string {
 	for _, g := range w.Groups {
 		for _, p := range g.Points {
 			if !p.Failed && !p.Usable() {
-				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), analysis.Num(analysis.Level(&g)), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
+				out = append(out, fmt.Sprintf("%s at %s, repetition %d: %s", g.Key.Series(), figures.Num(w.Stats(&g).Level), p.Rep+1, strings.Join(p.Validity.Reasons, "; ")))
 			}
 		}
 	}
@@ -140,40 +124,17 @@ func routeRows(w *analysis.Workload) []routeRow {
 	var out []routeRow
 	for i := range w.Groups {
 		g := &w.Groups[i]
-		if g.Failed() {
+		s := w.Stats(g)
+		if s.AllFailed() {
 			continue
 		}
-		for _, route := range routesOf(g) {
-			r := routeRow{Series: g.Key.Series(), Level: analysis.Num(analysis.Level(g)), Route: route,
-				Requests: analysis.Num(g.Measure(func(p *results.Point) float64 { return routeRequests(p, route) }).Median)}
-			r.P50, r.P99, r.P999 = percentiles(g, func(p *results.Point) *results.Latency { return analysis.RouteLatency(p, route) })
+		for _, rs := range s.Routes {
+			r := routeRow{Series: g.Key.Series(), Level: figures.Num(s.Level), Route: rs.Route, Requests: figures.Num(rs.Requests.Median)}
+			r.P50, r.P99, r.P999 = percentiles(rs.Latency, rs.LatencyErr)
 			out = append(out, r)
 		}
 	}
 	return out
-}
-
-// routeRequests is the number of answers to route in p, NaN without it.
-func routeRequests(p *results.Point, route string) float64 {
-	for _, r := range p.Routes {
-		if r.Route == route {
-			return float64(r.Requests)
-		}
-	}
-	return math.NaN()
-}
-
-// routesOf lists the routes of a configuration's points, in their order.
-func routesOf(g *results.Group) []string {
-	var rs []string
-	for _, p := range g.Points {
-		for _, r := range p.Routes {
-			if !slices.Contains(rs, r.Route) {
-				rs = append(rs, r.Route)
-			}
-		}
-	}
-	return rs
 }
 
 // cpuSets names the CPU sets a workload's points ran on.

@@ -2,6 +2,51 @@ package results
 
 import "time"
 
+// Env describes the machine and software a run measured: the machine
+// itself (the fields Host has too; Machine sets them out as a Host) and
+// what ran on it.
+type Env struct {
+	Host        string            `json:"host"`
+	OS          string            `json:"os"`
+	Arch        string            `json:"arch"`
+	Kernel      string            `json:"kernel"`
+	CPUModel    string            `json:"cpu_model"`
+	Cores       int               `json:"cores"`
+	MemoryBytes int64             `json:"memory_bytes"`
+	GoVersion   string            `json:"go_version"`
+	NodeVersion string            `json:"node_version,omitempty"`
+	Commit      string            `json:"commit"`
+	Version     string            `json:"loopbench_version"`
+	GOMAXPROCS  int               `json:"gomaxprocs"` // of the load generator
+	ServerCPUs  string            `json:"server_cpus"`
+	ClientCPUs  string            `json:"client_cpus"`
+	Sysctls     map[string]string `json:"sysctls,omitempty"`
+	// Governor is the CPU frequency governor ("" where the host has none,
+	// as virtual machines often do); THP is transparent huge pages' mode.
+	Governor string `json:"cpu_governor,omitempty"`
+	THP      string `json:"transparent_hugepages,omitempty"`
+	// Virtualization is "none" on bare metal, else the hypervisor: the DMI
+	// vendor and product where the host exposes them, or "present" (the
+	// same fact as Host.Virtualization, stored under its older name).
+	Virtualization string `json:"hypervisor,omitempty"`
+	// ThreadsPerCore is the SMT layout: 2 where hyper-threads share a core.
+	ThreadsPerCore int `json:"threads_per_core,omitempty"`
+	// Notes are facts about the measurement a reader must know (CPU sets
+	// shared between server and client, a lowered file limit, ...).
+	Notes []string `json:"notes,omitempty"`
+	// Hosts describes every machine of a run over remote hosts (`run
+	// --server-host`): the server's, each load generator's and the
+	// coordinator's, with the part each played. Empty for a run on one machine.
+	Hosts []Host `json:"hosts,omitempty"`
+}
+
+// Machine is the machine Env describes, as a Host without a role: the
+// fields the two share (Env's Host is the Host's Hostname).
+func (e *Env) Machine() Host {
+	return Host{Hostname: e.Host, Kernel: e.Kernel, CPUModel: e.CPUModel, Cores: e.Cores, ThreadsPerCore: e.ThreadsPerCore,
+		MemoryBytes: e.MemoryBytes, Virtualization: e.Virtualization, Governor: e.Governor, THP: e.THP, Sysctls: e.Sysctls}
+}
+
 // Host describes one machine of a run and the part it played, so a reader
 // of two runs can tell what differed between the machines they compared.
 type Host struct {

@@ -6,11 +6,7 @@
 // finished point) and points.csv (one flat row per point, for spreadsheets).
 package results
 
-import (
-	"time"
-
-	"loopbench/servers/model"
-)
+import "time"
 
 // SchemaVersion is the version of run.json this code writes and reads.
 // Bump it on any change that an older reader would misread.
@@ -39,42 +35,12 @@ type Run struct {
 	Seed      uint64     `json:"seed"`
 	Env       Env        `json:"env"`
 	Workloads []Workload `json:"workloads"`
-	Points    []Point    `json:"points"`
-}
-
-// Env describes the machine and software a run measured.
-type Env struct {
-	Host        string            `json:"host"`
-	OS          string            `json:"os"`
-	Arch        string            `json:"arch"`
-	Kernel      string            `json:"kernel"`
-	CPUModel    string            `json:"cpu_model"`
-	Cores       int               `json:"cores"`
-	MemoryBytes int64             `json:"memory_bytes"`
-	GoVersion   string            `json:"go_version"`
-	NodeVersion string            `json:"node_version,omitempty"`
-	Commit      string            `json:"commit"`
-	Version     string            `json:"loopbench_version"`
-	GOMAXPROCS  int               `json:"gomaxprocs"` // of the load generator
-	ServerCPUs  string            `json:"server_cpus"`
-	ClientCPUs  string            `json:"client_cpus"`
-	Sysctls     map[string]string `json:"sysctls,omitempty"`
-	// Governor is the CPU frequency governor ("" where the host has none,
-	// as virtual machines often do); THP is transparent huge pages' mode.
-	Governor string `json:"cpu_governor,omitempty"`
-	THP      string `json:"transparent_hugepages,omitempty"`
-	// Hypervisor names the virtualisation: "none" on bare metal, else the
-	// DMI vendor and product where the host exposes them, or "present".
-	Hypervisor string `json:"hypervisor,omitempty"`
-	// ThreadsPerCore is the SMT layout: 2 where hyper-threads share a core.
-	ThreadsPerCore int `json:"threads_per_core,omitempty"`
-	// Notes are facts about the measurement a reader must know (CPU sets
-	// shared between server and client, a lowered file limit, ...).
-	Notes []string `json:"notes,omitempty"`
-	// Hosts describes every machine of a run over remote hosts (`run
-	// --server-host`): the server's, each load generator's and the
-	// coordinator's, with the part each played. Empty for a run on one machine.
-	Hosts []Host `json:"hosts,omitempty"`
+	// Models is the model table the run was measured with (models.go):
+	// each model's roles in the claims, how charts draw it and the variants
+	// it declares. Runs written before it was recorded have none; ModelTable
+	// gives theirs.
+	Models []Model `json:"models,omitempty"`
+	Points []Point `json:"points"`
 }
 
 // Workload is what the run knew of one workload: its name, its description
@@ -284,8 +250,14 @@ type Client struct {
 }
 
 // LoopLag is how late an event loop's timers fired, in milliseconds, as the
-// model wrote it (servers/model.Stats).
-type LoopLag = model.LoopLag
+// model wrote it on shutdown (servers/model.Stats, whose loop_lag object has
+// these fields and names; the results keep a type of their own so that their
+// readers depend on no server package).
+type LoopLag struct {
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+}
 
 // Sample is one /proc reading of the server, T seconds after the measured
 // interval began. Requests is the number answered so far.

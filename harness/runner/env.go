@@ -33,7 +33,7 @@ func (r *Runner) env() results.Env {
 		Sysctls:        hostinfo.ReadSysctls(),
 		Governor:       readTrim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
 		THP:            hostinfo.Bracketed(readTrim("/sys/kernel/mm/transparent_hugepage/enabled")),
-		Hypervisor:     hostinfo.Virtualization(),
+		Virtualization: hostinfo.Virtualization(),
 		ThreadsPerCore: hostinfo.ThreadsPerCore(),
 	}
 	return e

@@ -153,7 +153,7 @@ func (r *Runner) stopRemoteServer(srv *remoteServer) *results.LoopLag {
 	if err != nil || !ok {
 		return nil
 	}
-	return &stats.LoopLag
+	return loopLag(stats)
 }
 
 // window is the measured window as the load generator reports it.

@@ -66,6 +66,10 @@ type Config struct {
 	Sides     []Side
 	Workloads []*workload.Workload
 	Models    []Model
+	// ModelTable is the model table the run records (results.Run.Models):
+	// every model's roles, style and variants, as the registry has them
+	// (servers.Infos); empty, the run records none.
+	ModelTable []results.Model
 	// Quick applies each workload's [quick] section; Reps and Duration,
 	// when positive, override every workload's.
 	Quick    bool
@@ -259,6 +263,7 @@ func (r *Runner) setUp() error {
 	for _, w := range r.cfg.Workloads {
 		r.run.Workloads = append(r.run.Workloads, results.Workload{Name: w.Name, Description: w.Description, File: w.File, Source: w.Source})
 	}
+	r.recordModels()
 	if err := r.write(); err != nil {
 		return err
 	}

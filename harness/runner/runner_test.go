@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 )
@@ -100,7 +101,7 @@ func TestRunFailures(t *testing.T) {
 		t.Errorf("env: notes %q, server CPUs %q", back.Env.Notes, back.Env.ServerCPUs)
 	}
 	var sum bytes.Buffer
-	Summary(&sum, back)
+	Summary(&sum, analysis.Analyze(back))
 	for _, want := range []string{"good", "FAILED", "c=2", "req/s"} {
 		if !strings.Contains(sum.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum.String())

@@ -166,5 +166,5 @@ func (srv *server) stopAndReadLag() (*results.LoopLag, error) {
 	if err != nil {
 		return nil, errors.Join(stopErr, err)
 	}
-	return &stats.LoopLag, stopErr
+	return loopLag(stats), stopErr
 }

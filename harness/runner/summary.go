@@ -6,21 +6,22 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 )
 
-// Summary writes one table per workload of a run: for each model, variant
-// and level, the medians over repetitions of throughput, latency, memory,
-// threads, CPU per request, the errors, and the flags (client-bound,
-// PARTIAL, FAILED). Throughput and CPU per request carry their 95%
-// confidence interval, or their range below 6 repetitions; a line under
-// each table says so and lists the partial points with their reasons.
-func Summary(w io.Writer, run *results.Run) {
-	groups := results.Groups(run.Points)
+// Summary writes one table per workload of a run, from its analysis, in
+// the order the run measured them: for each model, variant and level, the
+// medians over repetitions of throughput, latency, memory, threads, CPU per
+// request, the errors, and the flags (client-bound, PARTIAL, FAILED).
+// Throughput and CPU per request carry their 95% confidence interval, or
+// their range below 6 repetitions; a line under each table says so and
+// lists the partial points with their reasons.
+func Summary(w io.Writer, a *analysis.Analysis) {
 	var order []string
 	byWorkload := map[string][]results.Group{}
-	for _, g := range groups {
+	for _, g := range a.Groups {
 		if _, ok := byWorkload[g.Key.Workload]; !ok {
 			order = append(order, g.Key.Workload)
 		}
@@ -32,7 +33,7 @@ func Summary(w io.Writer, run *results.Run) {
 		fmt.Fprintln(tw, "model\tlevel\treq/s\tp50 ms\tp99 ms\tpeak RSS MiB\tthreads\terrors\tCPU µs/req\t  flags")
 		var partial []string
 		for _, g := range byWorkload[name] {
-			fmt.Fprintln(tw, summaryRow(&g))
+			fmt.Fprintln(tw, summaryRow(&g, a.Stats(&g)))
 			for _, row := range routeRows(&g) {
 				fmt.Fprintln(tw, row)
 			}
@@ -44,10 +45,12 @@ func Summary(w io.Writer, run *results.Run) {
 			fmt.Fprintln(w, "  "+l)
 		}
 	}
-	printHosts(w, run.Env.Hosts)
+	printHosts(w, a.Run.Env.Hosts)
 }
 
-func summaryRow(g *results.Group) string {
+// summaryRow is the line of configuration g, whose table figures are s;
+// its latency is the median of the repetitions' own percentiles.
+func summaryRow(g *results.Group, s *analysis.Stats) string {
 	level := workload.LevelOf(g.Key).String()
 	if g.Failed() {
 		reason := g.Points[0].FailReason
@@ -56,15 +59,11 @@ func summaryRow(g *results.Group) string {
 		}
 		return fmt.Sprintf("%s\t%s\t-\t-\t-\t-\t-\t-\t-\t  FAILED: %s", g.Key.Series(), level, reason)
 	}
-	tput := g.Measure(func(p *results.Point) float64 { return p.Throughput })
 	p50 := g.Measure(func(p *results.Point) float64 { return p.Latency.P50 })
 	p99 := g.Measure(func(p *results.Point) float64 { return p.Latency.P99 })
-	rss := g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) })
-	thr := g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) })
-	cpu := g.Measure(func(p *results.Point) float64 { return p.CPUPerRequest })
 	return fmt.Sprintf("%s\t%s\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%d\t%s\t  %s",
-		g.Key.Series(), level, figure("%.0f", tput), p50.Median/1000, p99.Median/1000,
-		rss.Median/(1<<20), thr.Median, g.Errors(), figure("%.1f", cpu), flags(g))
+		g.Key.Series(), level, figure("%.0f", s.Throughput), p50.Median/1000, p99.Median/1000,
+		s.PeakRSS.Median/(1<<20), s.Threads.Median, s.Errors, figure("%.1f", s.CPUPerRequest), flags(g))
 }
 
 // figure writes a median in format with its 95% interval, "9.5 [9.1, 9.8]",

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/results"
 )
 
@@ -54,7 +55,7 @@ func summaryRun() *results.Run {
 
 func TestSummaryGolden(t *testing.T) {
 	var b bytes.Buffer
-	Summary(&b, summaryRun())
+	Summary(&b, analysis.Analyze(summaryRun()))
 	for i := range summaryRun().Points {
 		p := summaryRun().Points[i]
 		b.WriteString(PointLine(&p) + "\n")

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"loopbench/harness/results"
 )
 
 // Bounds that keep a workload file from asking for something absurd.
@@ -197,16 +199,28 @@ func (w *Workload) checkTiming() error {
 	return nil
 }
 
-// CheckModels checks the model names of the workload and of its variants
-// against the models that exist (servers.Names()). Load cannot do it itself:
-// the workload format does not depend on the model table.
-func (w *Workload) CheckModels(known []string) error {
+// CheckModels checks the workload against the model table the run will
+// record (results.Model): every model it names must be in the table, and
+// every variant must be one that each model it applies to declares, with
+// the flags the model declares for it, so that a misspelt variant or one a
+// model does not honour is caught before anything runs. Load cannot do it
+// itself: the workload format does not depend on the model table.
+func (w *Workload) CheckModels(table []results.Model) error {
+	var known []string
+	for _, m := range table {
+		known = append(known, m.Name)
+	}
 	if err := w.checkModelNames("models", w.Models, known); err != nil {
 		return err
 	}
 	for i, v := range w.Variants {
 		if err := w.checkModelNames(fmt.Sprintf("variants[%d].models", i), v.Models, known); err != nil {
 			return err
+		}
+		for _, m := range table {
+			if err := w.checkDeclared(i, &m); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -222,6 +236,42 @@ func (w *Workload) checkModelNames(field string, names, known []string) error {
 		}
 	}
 	return nil
+}
+
+// checkDeclared checks that model m, if variant i applies to it, declares
+// that variant with the same flags.
+func (w *Workload) checkDeclared(i int, m *results.Model) error {
+	v := w.Variants[i]
+	listed := len(v.Models) > 0
+	if w.Models != nil && !slices.Contains(w.Models, m.Name) || listed && !slices.Contains(v.Models, m.Name) {
+		return nil
+	}
+	field := fmt.Sprintf("variants[%d].name", i)
+	if listed {
+		field = fmt.Sprintf("variants[%d].models", i)
+	}
+	decl, ok := m.Declares(v.Name)
+	if !ok {
+		return w.errorf(field, fmt.Sprintf("model %s declares no variant %q (it declares: %s)", m.Name, v.Name, variantNames(m)),
+			fmt.Sprintf("correct the variant's name, or list in variants[%d].models only models that declare it", i))
+	}
+	if !slices.Equal(decl.Flags, v.Flags) {
+		return w.errorf(fmt.Sprintf("variants[%d].flags", i), fmt.Sprintf("%q, but model %s makes variant %q with %q", v.Flags, m.Name, v.Name, decl.Flags),
+			fmt.Sprintf("use %q, or give these flags a name of their own", decl.Flags))
+	}
+	return nil
+}
+
+// variantNames lists the variants m declares, or says it has none.
+func variantNames(m *results.Model) string {
+	var names []string
+	for _, v := range m.Variants {
+		names = append(names, v.Name)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 func (w *Workload) checkVariants() error {

@@ -106,7 +106,8 @@ type Idle struct {
 	ConnectRate      float64 `toml:"connect_rate"`
 }
 
-// Variant runs some models with extra `loopbench serve` flags.
+// Variant runs some models with extra `loopbench serve` flags: one of the
+// variants those models declare, with its flags (CheckModels).
 type Variant struct {
 	Name  string   `toml:"name"`
 	Flags []string `toml:"flags"`

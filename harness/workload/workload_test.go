@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"loopbench/harness/results"
 )
 
 // base is a valid closed-loop workload that the table below breaks one field at a time.
@@ -40,8 +42,14 @@ duration = "1s"
 connections = [8]
 `
 
-// knownModels stands for servers.Names().
-var knownModels = []string{"threaded", "eventloop", "gnet", "evio", "fasthttp", "node"}
+// knownModels stands for the model table a run records (servers.Infos).
+var knownModels = func() []results.Model {
+	offload := results.Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}}
+	loops := results.Variant{Name: "loops-2", Flags: []string{"--loops", "2"}}
+	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops}},
+		{Name: "gnet", Variants: []results.Variant{offload, loops}}, {Name: "evio", Variants: []results.Variant{offload, loops}},
+		{Name: "fasthttp"}, {Name: "node", Variants: []results.Variant{offload}}}
+}()
 
 func writeWorkload(t *testing.T, name, src string) string {
 	t.Helper()
@@ -119,6 +127,14 @@ func TestValidationErrors(t *testing.T) {
 		{"models string", `models = "all"`, `models = "some"`, []string{"models", `"all"`}},
 		// A variant for a model the workload does not run.
 		{"variant model", `models = "all"`, `models = ["threaded"]`, []string{`field "variants[0].models"`, "eventloop"}},
+		// A misspelt variant is one its models do not declare.
+		{"variant undeclared", `name = "cpu-offload"`, `name = "cpu-ofload"`, []string{"w.toml:23:", `field "variants[0].models"`, `eventloop declares no variant "cpu-ofload"`, "cpu-offload, loops-2", "correct the variant's name"}},
+		// A variant listed for a model that does not have it.
+		{"variant of another model", `models = ["eventloop"]`, `models = ["eventloop", "threaded"]`, []string{`field "variants[0].models"`, `threaded declares no variant "cpu-offload" (it declares: none)`}},
+		// A variant without a list applies to every model of the workload, threaded included.
+		{"variant for all", `models = ["eventloop"]`, ``, []string{`field "variants[0].name"`, "threaded declares no variant"}},
+		// A declared variant's name on other flags would mislabel its points.
+		{"variant flags differ", `flags = ["--cpu-offload"]`, `flags = ["--loops", "4"]`, []string{`field "variants[0].flags"`, `model eventloop makes variant "cpu-offload" with ["--cpu-offload"]`, "a name of their own"}},
 		// A variant flag serve does not have.
 		{"variant flag", `flags = ["--cpu-offload"]`, `flags = ["--turbo"]`, []string{`field "variants[0].flags"`, "--turbo", "--loops"}},
 		// The reserved variant name.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -15,7 +16,7 @@ func pairWorkloads(a, b Side) []pairWorkload {
 	ws := [2]map[string]*analysis.Workload{{}, {}}
 	var names []string
 	for i, s := range []Side{a, b} {
-		all := analysis.Workloads(s.Run)
+		all := s.Analysis.Workloads
 		for j := range all {
 			ws[i][all[j].Name] = &all[j]
 			if !slices.Contains(names, all[j].Name) {
@@ -35,7 +36,7 @@ func pairWorkloads(a, b Side) []pairWorkload {
 func pairWorkloadOf(name string, ws [2]*analysis.Workload, sides [2]Side) pairWorkload {
 	pw := pairWorkload{Name: name, Rows: pairRows(ws)}
 	for i, w := range ws {
-		run := sides[i].Run
+		run := sides[i].Analysis.Run
 		if w == nil {
 			pw.CPUs = append(pw.CPUs, sideNames[i]+": not measured")
 			continue
@@ -79,17 +80,17 @@ func pairRows(ws [2]*analysis.Workload) []pairRow {
 	var out []pairRow
 	for _, k := range keys {
 		for i := range ws {
-			out = append(out, pairRow{row: rowOrMissing(groups[i][k], groups[1-i][k]), Run: sideNames[i]})
+			out = append(out, pairRow{row: rowOrMissing(ws[i], groups[i][k], groups[1-i][k]), Run: sideNames[i]})
 		}
 	}
 	return out
 }
 
-// rowOrMissing is g's row, or a row saying the configuration other has
-// was not measured.
-func rowOrMissing(g, other *results.Group) row {
+// rowOrMissing is the row of g, a configuration of w, or a row saying the
+// configuration other has was not measured.
+func rowOrMissing(w *analysis.Workload, g, other *results.Group) row {
 	if g != nil {
-		return rowOf(g)
+		return rowOf(g.Key, w.Stats(g))
 	}
-	return row{Series: other.Key.Series(), Level: analysis.Num(analysis.Level(other)), ReqS: "not measured"}
+	return row{Series: other.Key.Series(), Level: figures.Num(analysis.Level(other)), ReqS: "not measured"}
 }

@@ -1,4 +1,8 @@
-package analysis
+// Package machines describes the machines of a run for its readers: the
+// machines it measured on and the part each played, a host in one line,
+// hosts side by side field by field, and the fields in which two differ.
+// The report (of one run or of two) and compare show them alike.
+package machines
 
 import (
 	"fmt"
@@ -6,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -13,23 +18,22 @@ import (
 // the servers and the load generator both.
 const OneMachine = "server and load generator"
 
-// Machines are the machines a run measured on, each with the part it
-// played: Env.Hosts for a run over remote hosts; for a run on one machine,
-// that machine as Env describes it, in the role OneMachine.
-func Machines(env results.Env) []results.Host {
+// Of lists the machines a run measured on, each with the part it played:
+// Env.Hosts for a run over remote hosts; for a run on one machine, that
+// machine as Env describes it, in the role OneMachine.
+func Of(env results.Env) []results.Host {
 	if len(env.Hosts) > 0 {
 		return env.Hosts
 	}
-	h := results.Host{Role: OneMachine, Hostname: env.Host, Kernel: env.Kernel, CPUModel: env.CPUModel,
-		Cores: env.Cores, ThreadsPerCore: env.ThreadsPerCore, MemoryBytes: env.MemoryBytes,
-		Virtualization: env.Hypervisor, Governor: env.Governor, THP: env.THP, Sysctls: env.Sysctls}
+	h := env.Machine()
+	h.Role = OneMachine
 	return []results.Host{h}
 }
 
 // Server is the machine a run's servers ran on: the host in the role
 // "server", or the one machine of a run on one machine.
 func Server(env results.Env) results.Host {
-	ms := Machines(env)
+	ms := Of(env)
 	for _, h := range ms {
 		if h.Role == "server" {
 			return h
@@ -86,9 +90,9 @@ func Placement(env results.Env) string {
 	return s
 }
 
-// MachineRow is one line of machines set side by side: a description
-// field and its value on each machine ("–" where one lacks it).
-type MachineRow struct {
+// Row is one line of machines set side by side: a description field and
+// its value on each machine ("–" where one lacks it).
+type Row struct {
 	Label  string
 	Values []string
 }
@@ -122,7 +126,7 @@ var fields = []field{
 // one value per host, then one row per sysctl any of them recorded and,
 // for hosts reached over a transport, their clock offsets. A field that no
 // host has is left out.
-func SideBySide(hosts []results.Host) []MachineRow {
+func SideBySide(hosts []results.Host) []Row {
 	fs := slices.Clone(fields)
 	keys := map[string]bool{}
 	for _, h := range hosts {
@@ -134,9 +138,9 @@ func SideBySide(hosts []results.Host) []MachineRow {
 		fs = append(fs, field{"sysctl " + k, func(h *results.Host) string { return h.Sysctls[k] }})
 	}
 	fs = append(fs, field{"clock offset", clock})
-	var out []MachineRow
+	var out []Row
 	for _, f := range fs {
-		r := MachineRow{Label: f.label}
+		r := Row{Label: f.label}
 		known := false
 		for i := range hosts {
 			v := f.value(&hosts[i])
@@ -169,7 +173,7 @@ func Summary(h results.Host) string {
 	parts := []string{or(h.CPUModel, "CPU unknown")}
 	switch {
 	case h.Cores > 0 && h.ThreadsPerCore > 0:
-		parts = append(parts, fmt.Sprintf("%d CPUs (%s per core)", h.Cores, Plural(h.ThreadsPerCore, "thread")))
+		parts = append(parts, fmt.Sprintf("%d CPUs (%s per core)", h.Cores, figures.Plural(h.ThreadsPerCore, "thread")))
 	case h.Cores > 0:
 		parts = append(parts, fmt.Sprintf("%d CPUs", h.Cores))
 	}

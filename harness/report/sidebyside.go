@@ -9,56 +9,58 @@ import (
 	"text/template"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/machines"
 	"loopbench/harness/results"
 )
 
-//go:embed two.tmpl
-var twoTemplate string
+//go:embed sidebyside.tmpl
+var sideBySideTemplate string
 
-var twoTmpl = template.Must(template.New("two").Funcs(funcs).Parse(twoTemplate))
+var sideBySideTmpl = template.Must(template.New("sidebyside").Funcs(funcs).Parse(sideBySideTemplate))
 
-// Side is one of the two runs a report sets side by side, with where its
-// charts are, as for Write.
+// Side is one of the two runs a report sets side by side: its analysis,
+// and where its charts are, as for Write.
 type Side struct {
-	Run     *results.Run
-	Options Options
+	Analysis *analysis.Analysis
+	Options  Options
 }
 
-// sideNames label the two runs everywhere in a two-run report.
+// sideNames label the two runs everywhere in a report of two runs.
 var sideNames = []string{"A", "B"}
 
-// WriteTwo renders one report of two runs, A and B: which host ran which
-// run, their machines side by side, each run's scorecard, both runs'
-// verdict on each claim, and each workload's table with the two runs'
-// figures one after the other, configuration by configuration. Each run's
-// figures and verdicts are its own: nothing is paired across runs.
-func WriteTwo(w io.Writer, a, b Side) error {
+// WriteSideBySide renders one report of two runs side by side, A and B:
+// which host ran which run, their machines side by side, each run's
+// scorecard, both runs' verdict on each claim, and each workload's table
+// with the two runs' figures one after the other, configuration by
+// configuration. Each run's figures and verdicts are its own: nothing is
+// paired across runs.
+func WriteSideBySide(w io.Writer, a, b Side) error {
 	for i, s := range []Side{a, b} {
-		if s.Run == nil || len(s.Run.Points) == 0 {
+		if s.Analysis == nil || len(s.Analysis.Run.Points) == 0 {
 			id := ""
-			if s.Run != nil {
-				id = s.Run.ID
+			if s.Analysis != nil {
+				id = s.Analysis.Run.ID
 			}
 			return fmt.Errorf("run %s (%s) has no points: nothing to report", sideNames[i], id)
 		}
 	}
-	if err := twoTmpl.Execute(w, buildTwo(a, b)); err != nil {
+	if err := sideBySideTmpl.Execute(w, buildSideBySide(a, b)); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
 }
 
-// twoView is everything the two-run template shows.
-type twoView struct {
+// sideBySideView is everything the template of two runs shows.
+type sideBySideView struct {
 	Title string
 	Runs  []runSide
 	// Heads and Machines set every host of both runs side by side;
 	// Differ says how the two runs' servers' machines differ.
 	Heads    []string
-	Machines []analysis.MachineRow
+	Machines []machines.Row
 	Differ   string
 	// Settings are the runs' other facts, a value per run.
-	Settings  []analysis.MachineRow
+	Settings  []machines.Row
 	Claims    []claimPair
 	Workloads []pairWorkload
 	Design    string
@@ -93,48 +95,50 @@ type pairRow struct {
 	Run string
 }
 
-func buildTwo(a, b Side) twoView {
-	sides := []Side{a, b}
-	v := twoView{}
-	v.Design, v.Threads = analysis.Sides()
+// buildSideBySide gathers the view of a and b. The claims' introduction
+// names A's cast (the sides of the argument in A's model table).
+func buildSideBySide(a, b Side) sideBySideView {
+	v := sideBySideView{Design: a.Analysis.Design, Threads: a.Analysis.Threads}
 	var titles []string
-	for i, s := range sides {
-		rs := runSide{Name: sideNames[i], Run: s.Run, Placement: analysis.Placement(s.Run.Env), Status: status(s.Run),
-			Scorecard: scorecard(analysis.Claims(s.Run))}
+	for i, s := range []Side{a, b} {
+		run := s.Analysis.Run
+		rs := runSide{Name: sideNames[i], Run: run, Placement: machines.Placement(run.Env), Status: status(run),
+			Scorecard: scorecard(s.Analysis.Claims)}
 		if card := images(s.Options, "", "scorecard"); len(card) > 0 {
 			rs.Card = &card[0]
 		}
 		v.Runs = append(v.Runs, rs)
-		titles = append(titles, rs.Name+" on "+analysis.HostName(analysis.Server(s.Run.Env)))
+		titles = append(titles, rs.Name+" on "+machines.HostName(machines.Server(run.Env)))
 	}
 	v.Title = strings.Join(titles, ", ")
-	v.Heads, v.Machines = machines(a.Run.Env, b.Run.Env)
-	v.Differ = differ(a.Run.Env, b.Run.Env)
-	v.Settings = settings(a.Run, b.Run)
-	v.Claims = claimPairs(a.Run, b.Run)
+	ea, eb := a.Analysis.Run.Env, b.Analysis.Run.Env
+	v.Heads, v.Machines = hostColumns(ea, eb)
+	v.Differ = differ(ea, eb)
+	v.Settings = settings(a.Analysis, b.Analysis)
+	v.Claims = claimPairs(a.Analysis.Claims, b.Analysis.Claims)
 	v.Workloads = pairWorkloads(a, b)
 	return v
 }
 
-// machines are the hosts of both runs side by side, each column headed by
-// its run and part ("B: server").
-func machines(a, b results.Env) ([]string, []analysis.MachineRow) {
+// hostColumns are the hosts of both runs side by side, each column headed
+// by its run and part ("B: server").
+func hostColumns(a, b results.Env) ([]string, []machines.Row) {
 	var heads []string
 	var hosts []results.Host
 	for i, env := range []results.Env{a, b} {
-		for _, h := range analysis.Machines(env) {
-			heads = append(heads, sideNames[i]+": "+analysis.RoleName(h.Role))
+		for _, h := range machines.Of(env) {
+			heads = append(heads, sideNames[i]+": "+machines.RoleName(h.Role))
 			hosts = append(hosts, h)
 		}
 	}
-	rows := slices.DeleteFunc(analysis.SideBySide(hosts), func(r analysis.MachineRow) bool { return r.Label == "role" })
+	rows := slices.DeleteFunc(machines.SideBySide(hosts), func(r machines.Row) bool { return r.Label == "role" })
 	return heads, rows
 }
 
 // differ says what differs between the runs' servers' machines and
 // software, which any difference of their figures measures too.
 func differ(a, b results.Env) string {
-	d := analysis.Differences(analysis.Server(a), analysis.Server(b))
+	d := machines.Differences(machines.Server(a), machines.Server(b))
 	for _, f := range []struct{ name, x, y string }{{"Go", a.GoVersion, b.GoVersion}, {"node", a.NodeVersion, b.NodeVersion},
 		{"commit", a.Commit, b.Commit}, {"server CPUs", a.ServerCPUs, b.ServerCPUs}} {
 		if f.x != f.y {
@@ -148,12 +152,11 @@ func differ(a, b results.Env) string {
 }
 
 // settings are the facts of each run beyond its machines.
-func settings(a, b *results.Run) []analysis.MachineRow {
-	rows := []analysis.MachineRow{{Label: "run"}, {Label: "started"}, {Label: "CPU sets"}, {Label: "software"},
+func settings(a, b *analysis.Analysis) []machines.Row {
+	rows := []machines.Row{{Label: "run"}, {Label: "started"}, {Label: "CPU sets"}, {Label: "software"},
 		{Label: "points"}, {Label: "measured interval"}, {Label: "flagged points"}, {Label: "notes"}}
-	for _, r := range []*results.Run{a, b} {
-		e := r.Env
-		m := measured(r)
+	for _, an := range []*analysis.Analysis{a, b} {
+		r, e, m := an.Run, an.Run.Env, measured(an)
 		soft := e.GoVersion
 		if e.NodeVersion != "" {
 			soft += ", node " + e.NodeVersion
@@ -173,7 +176,7 @@ func notes(e results.Env) string {
 	ns := slices.Clone(e.Notes)
 	for _, h := range e.Hosts {
 		for _, n := range h.Notes {
-			ns = append(ns, analysis.HostName(h)+": "+n)
+			ns = append(ns, machines.HostName(h)+": "+n)
 		}
 	}
 	if len(ns) == 0 {
@@ -183,8 +186,7 @@ func notes(e results.Env) string {
 }
 
 // claimPairs are the claims with both runs' verdicts.
-func claimPairs(a, b *results.Run) []claimPair {
-	ca, cb := analysis.Claims(a), analysis.Claims(b)
+func claimPairs(ca, cb []analysis.Claim) []claimPair {
 	var out []claimPair
 	for i := range min(len(ca), len(cb)) { // the same claims, from the model table
 		p := claimPair{Statement: ca[i].Statement}

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
 )
 
-const twoGolden = "testdata/REPORT-two.golden.md"
+const sideBySideGolden = "testdata/REPORT-side-by-side.golden.md"
 
 // only keeps the points of run's workloads named.
 func only(run *results.Run, workloads ...string) *results.Run {
@@ -49,7 +50,7 @@ func remoteHosts() []results.Host {
 	}
 }
 
-// twoRuns are the fixtures of the two-run report: A is the fixture run on
+// twoRuns are the fixtures of the report of two runs side by side: A is the fixture run on
 // one machine (plaintext and io-sleep), B the same over two cloud VMs,
 // half as fast again, without node's plaintext points.
 func twoRuns() (a, b *results.Run) {
@@ -71,11 +72,12 @@ func twoRuns() (a, b *results.Run) {
 	return a, b
 }
 
-// TestGoldenTwo renders the report of two runs and compares it with its
-// golden file; -update rewrites it.
-func TestGoldenTwo(t *testing.T) {
+// TestGoldenSideBySide renders the report of two runs side by side and
+// compares it with its golden file; -update rewrites it.
+func TestGoldenSideBySide(t *testing.T) {
 	a, b := twoRuns()
-	planned, err := plot.Plan(a)
+	aa, ab := analysis.Analyze(a), analysis.Analyze(b)
+	planned, err := plot.Plan(aa)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,30 +86,30 @@ func TestGoldenTwo(t *testing.T) {
 		names = append(names, p.Name())
 	}
 	var got bytes.Buffer
-	err = WriteTwo(&got, Side{a, Options{ImageBase: "results/" + a.ID + "/plots", Plots: names}}, Side{b, Options{ImageBase: "results/" + b.ID + "/plots"}})
+	err = WriteSideBySide(&got, Side{aa, Options{ImageBase: "results/" + a.ID + "/plots", Plots: names}}, Side{ab, Options{ImageBase: "results/" + b.ID + "/plots"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.WriteFile(twoGolden, got.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(sideBySideGolden, got.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, err := os.ReadFile(twoGolden)
+	want, err := os.ReadFile(sideBySideGolden)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("report differs from %s (rerun with -update if the change is intended):\n%s", twoGolden, diff(t, want, got.Bytes()))
+		t.Errorf("report differs from %s (rerun with -update if the change is intended):\n%s", sideBySideGolden, diff(t, want, got.Bytes()))
 	}
 }
 
-// TestTwoWithoutPoints names the run that has none.
-func TestTwoWithoutPoints(t *testing.T) {
+// TestSideBySideWithoutPoints names the run that has none.
+func TestSideBySideWithoutPoints(t *testing.T) {
 	a, _ := twoRuns()
-	err := WriteTwo(&bytes.Buffer{}, Side{Run: a}, Side{Run: &results.Run{ID: "empty"}})
+	err := WriteSideBySide(&bytes.Buffer{}, Side{Analysis: analysis.Analyze(a)}, Side{Analysis: analysis.Analyze(&results.Run{ID: "empty"})})
 	if err == nil || !strings.Contains(err.Error(), "run B (empty) has no points") {
-		t.Errorf("WriteTwo with an empty run B = %v, want an error naming it", err)
+		t.Errorf("WriteSideBySide with an empty run B = %v, want an error naming it", err)
 	}
 }
 
@@ -116,7 +118,7 @@ func TestTwoWithoutPoints(t *testing.T) {
 func TestHostsListed(t *testing.T) {
 	_, b := twoRuns()
 	var out bytes.Buffer
-	if err := Write(&out, b, Options{ImageBase: "plots"}); err != nil {
+	if err := Write(&out, analysis.Analyze(b), Options{ImageBase: "plots"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{

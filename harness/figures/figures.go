@@ -1,10 +1,14 @@
-package analysis
+// Package figures writes numbers the way every table, chart label and
+// claim of loopbench writes them (three significant digits, compact
+// thousands, ratios and intervals), so that a chart's label never says 2010
+// where the table beside it says 2008. The analysis, its claims and every
+// presenter of a run (report, plot, compare) share it.
+package figures
 
 import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"loopbench/harness/results"
 )
@@ -68,19 +72,6 @@ func WithInterval(s results.Stat, f func(float64) string) string {
 	return fmt.Sprintf("%s (%s–%s, n=%d)", f(s.Median), f(s.Min), f(s.Max), s.N)
 }
 
-// leftOut says which repetitions a reading left out and why, the first
-// three of them.
-func leftOut(why []string) string {
-	const most = 3
-	switch n := len(why); {
-	case n == 0:
-		return ""
-	case n > most:
-		return "; left out: " + strings.Join(why[:most], "; ") + fmt.Sprintf(" and %d more", n-most)
-	}
-	return "; left out: " + strings.Join(why, "; ")
-}
-
 // MiB writes bytes in MiB.
 func MiB(b float64) string { return Num(b / (1 << 20)) }
 
@@ -94,6 +85,3 @@ func Plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
-
-// nan is the figure of a point that has none, left out of statistics.
-var nan = math.NaN()

@@ -1,0 +1,19 @@
+package runner
+
+import (
+	"loopbench/harness/results"
+	"loopbench/servers/model"
+)
+
+// recordModels writes the model table the run is measured with into it
+// (Config.ModelTable), so that its readers judge it by the roles, styles
+// and variants it was measured with.
+func (r *Runner) recordModels() {
+	r.run.Models = append([]results.Model(nil), r.cfg.ModelTable...)
+}
+
+// loopLag is the loop lag in a model's statistics, as the results keep it.
+func loopLag(s model.Stats) *results.LoopLag {
+	l := results.LoopLag(s.LoopLag)
+	return &l
+}
