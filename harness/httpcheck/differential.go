@@ -153,7 +153,7 @@ func judge(modelName string, refs *Refs, got []Outcome) DiffResult {
 			n := refs.Node[i]
 			v.Node = &n
 		}
-		if k := justify(modelName, e.Kind, g, ref); k != nil {
+		if k := justify(modelName, e, g, ref); k != nil {
 			v.Known = k
 			res.Justified = append(res.Justified, v)
 		} else {

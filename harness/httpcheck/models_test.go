@@ -3,6 +3,7 @@ package httpcheck
 import (
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"slices"
 	"strings"
@@ -179,4 +180,49 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(refsDir)
 	}
 	os.Exit(code)
+}
+
+// full runs the full corpus in TestFullCorpus, which `loopbench torture`
+// otherwise runs: go test ./harness/httpcheck -run TestFullCorpus -httpcheck.full.
+var full = flag.Bool("httpcheck.full", false, "run TestFullCorpus: the full corpus against every model")
+
+// TestFullCorpus is TestModels' differential with the full corpus.
+func TestFullCorpus(t *testing.T) {
+	if !*full {
+		t.Skip("the full corpus runs in loopbench torture, or here with -httpcheck.full")
+	}
+	entries, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := MeasureRefs(context.Background(), entries, dataDir(t), DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range servers.All() {
+		t.Run(e.Name, func(t *testing.T) {
+			res := Compare(context.Background(), e.Name, serveModel(t, e.Name), refs, DiffOptions{})
+			t.Log(res.Summary())
+			for _, v := range res.Unjustified {
+				t.Errorf("%s [%s]: %s answered %s (status %d), net/http %s (status %d)%s", v.Entry, v.Kind, e.Name, v.Got, v.Got.Status, v.Ref, v.Ref.Status, nodeSays(v))
+			}
+		})
+	}
+}
+
+// TestLibraryDifferencesListed checks that every known difference of a
+// library's parser is also in its model's Entry.Differences, which
+// `loopbench models` prints.
+func TestLibraryDifferencesListed(t *testing.T) {
+	for _, k := range libraryDifferences {
+		for _, m := range k.Models {
+			e, err := servers.Lookup(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(e.Differences, func(d string) bool { return strings.Contains(d, k.Why) }) {
+				t.Errorf("%s's Differences lack %q", m, k.Why)
+			}
+		}
+	}
 }
