@@ -3,6 +3,7 @@ package torture
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"loopbench/harness/plot"
 )
@@ -17,6 +18,9 @@ const ChartName = "torture-p99"
 func (r *Report) writeChart(dir string) error {
 	var bars []plot.Bar
 	for _, sc := range scenarios { // grouped by scenario, in run order
+		if sc.Name == "fragmentation" || sc.Name == "differential" { // checks of answers, not attacks
+			continue
+		}
 		for _, x := range r.Results {
 			if x.Scenario == sc.Name {
 				bars = append(bars, plot.Bar{Model: x.Model, Group: chartLabel(sc.Name), Parts: []float64{x.ProbeP99Ms}, Failed: !x.Survived})
@@ -51,6 +55,9 @@ func chartLabel(name string) string {
 		return "pipeliner"
 	case "fd-exhaustion":
 		return "fd-limit"
+	}
+	if a, ok := strings.CutPrefix(name, "slowhttptest-"); ok { // sht: slowhttptest
+		return "sht-" + strings.TrimPrefix(a, "slow-")
 	}
 	return name
 }
