@@ -35,16 +35,7 @@ func (r *Report) writeChart(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, format := range []string{"svg", "png"} {
-		b, err := c.Bytes(format)
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(filepath.Join(dir, ChartName+"."+format), b); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeChartFiles(dir, ChartName, c)
 }
 
 // chartLabel shortens the scenario names that would overlap their
@@ -68,4 +59,18 @@ func millis(v float64) string {
 		return fmt.Sprintf("%.1f", v)
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// writeChartFiles writes c into dir as name.svg and name.png.
+func writeChartFiles(dir, name string, c *plot.Chart) error {
+	for _, format := range []string{"svg", "png"} {
+		b, err := c.Bytes(format)
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(dir, name+"."+format), b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package torture
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"loopbench/harness/plot"
@@ -37,16 +36,7 @@ func (r *Report) writeSlowChart(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, format := range []string{"svg", "png"} {
-		b, err := c.Bytes(format)
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(filepath.Join(dir, SlowChartName+"."+format), b); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeChartFiles(dir, SlowChartName, c)
 }
 
 // timelineSeries is one model's connections held, second by second; a

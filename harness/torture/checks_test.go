@@ -2,7 +2,6 @@ package torture
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"loopbench/harness/slowhttp"
-	"loopbench/servers/eventloop"
-	"loopbench/servers/model"
 )
 
 // TestSlowHTTPInProcess runs slowhttptest's slow-headers attack at 0.3 of
@@ -23,24 +20,9 @@ func TestSlowHTTPInProcess(t *testing.T) {
 	if _, err := exec.LookPath("slowhttptest"); err != nil {
 		t.Skip(slowhttp.ErrNotInstalled)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
 	head := 500 * time.Millisecond
-	go func() {
-		served <- eventloop.New().Serve(ctx, model.Config{Addr: addr, DataDir: t.TempDir(), HeadTimeout: head})
-	}()
-	defer func() { cancel(); <-served }()
-	self, _ := os.FindProcess(os.Getpid())
-	srv := &server{addr: addr, cmd: &exec.Cmd{Process: self}, done: make(chan struct{}), log: &tail{}}
-	if err := srv.waitListening(ctx, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	addr, srv := serveInProcess(t, head)
+	ctx := context.Background()
 	sc, err := Lookup("slowhttptest-slow-headers")
 	if err != nil {
 		t.Fatal(err)
