@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -125,9 +124,4 @@ func measureRefs(corpus func() ([]httpcheck.Entry, error)) (*httpcheck.Refs, err
 		return nil, err
 	}
 	return httpcheck.MeasureRefs(context.Background(), entries, dir, httpcheck.DiffOptions{})
-}
-
-// isCheck reports whether a scenario is one of the checks of others' tools.
-func isCheck(name string) bool {
-	return strings.HasPrefix(name, "slowhttptest-") || name == "fragmentation" || name == "differential"
 }
