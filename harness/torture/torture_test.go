@@ -176,3 +176,21 @@ func FuzzRead(f *testing.F) {
 		rep.Failed([]string{"threaded"})
 	})
 }
+
+// TestReadBeforeChecks reads a torture.json written before the checks of
+// others' tools (no timelines): it still loads, and its table and matrix
+// are written.
+func TestReadBeforeChecks(t *testing.T) {
+	rep, err := Read(filepath.Join("testdata", "torture-before-checks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md strings.Builder
+	rep.Markdown(&md)
+	if !strings.Contains(md.String(), "## Matrix") || len(rep.Results) != 3 {
+		t.Errorf("%d results; markdown:\n%s", len(rep.Results), md.String())
+	}
+	if err := rep.Write(t.TempDir()); err != nil {
+		t.Error(err)
+	}
+}
