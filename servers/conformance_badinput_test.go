@@ -78,8 +78,9 @@ var differences = map[string]map[string]outcome{
 		"accept-error": {stops: true, why: "evio's loop ends when accept fails with anything but EAGAIN, EMFILE included"},
 	},
 	"node": {
-		"no-version": {statuses: []int{505}, closes: true, why: "llhttp takes a request line without a version as HTTP/0.9 and refuses it with 505"},
-		"two-hosts":  {statuses: []int{200}, why: "Node checks only that an HTTP/1.1 request has a Host, not that it has one alone"},
+		"no-version":           {statuses: []int{505}, closes: true, why: "llhttp takes a request line without a version as HTTP/0.9 and refuses it with 505"},
+		"two-hosts":            {statuses: []int{200}, why: "Node checks only that an HTTP/1.1 request has a Host, not that it has one alone"},
+		"encoding-not-chunked": {statuses: []int{405}, closes: true, why: "Node answers a request whose Transfer-Encoding lacks chunked with the route's status (405) and closes, where RFC 9112 §6.3 wants 400"},
 	},
 }
 

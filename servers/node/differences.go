@@ -21,6 +21,7 @@ var Differences = []string{
 	"Node closes the connection after answering a request whose chunked body the application did not read, and answers before a chunked body is complete",
 	"Node closes the connection after answering a request whose chunked body the application did not read",
 	"Node checks only that an HTTP/1.1 request has a Host, not that it has one alone nor that its value is valid",
+	"a request whose Transfer-Encoding lacks chunked (gzip alone) is answered with the route's status (405) and the connection closed, where RFC 9112 §6.3 wants 400",
 	"HTTP/1.0 with \"Connection: keep-alive, close\" stays open (in the shared parser close wins)",
 	"responses carry Connection: keep-alive on HTTP/1.1 too, and the headers come in another order (Date after Content-Length)",
 	"/file refuses a symbolic link in the data directory (500) rather than following it inside the directory as os.Root does",
