@@ -183,15 +183,4 @@ func validHost(v []byte) bool {
 	return true
 }
 
-var hostChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "-._~%!$&'()*+,;=:[]" {
-		t[c] = true
-	}
-	return t
-}()
+var hostChars = charTable("-._~%!$&'()*+,;=:[]")

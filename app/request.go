@@ -273,15 +273,19 @@ func isToken(b []byte) bool {
 	return true
 }
 
-var tokenChars = func() (t [256]bool) {
+var tokenChars = charTable("!#$%&'*+-.^_`|~")
+
+// charTable is a table of the bytes allowed somewhere: the ASCII letters
+// and digits, and the bytes of extra.
+func charTable(extra string) (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
 	for c := 'a'; c <= 'z'; c++ {
 		t[c], t[c-'a'+'A'] = true, true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
+	for _, c := range extra {
 		t[c] = true
 	}
 	return t
-}()
+}
