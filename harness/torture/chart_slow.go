@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"gonum.org/v1/plot/font"
+
 	"loopbench/harness/plot"
 )
 
@@ -36,6 +38,7 @@ func (r *Report) writeSlowChart(dir string) error {
 	if err != nil {
 		return err
 	}
+	c.Height = plot.Height * 9 / 20 * font.Length(len(panels)+1) // room for each stacked panel's axes
 	return writeChartFiles(dir, SlowChartName, c)
 }
 
