@@ -39,7 +39,7 @@ help:
 	@echo 'make ab BASE=REF  measure REF against HEAD, interleaved on this machine (loopbench ab)'
 	@echo 'make bench-go     the Go benchmarks of the application and the models, with -benchmem'
 	@echo 'make fuzz         each fuzz target for FUZZTIME (default $(FUZZTIME))'
-	@echo 'make torture      every hostile-client scenario against every model (loopbench torture); fails if threaded or eventloop does'
+	@echo 'make torture      every hostile-client scenario, slowhttptest attack and HTTP check against every model (loopbench torture); fails if threaded or eventloop does'
 	@echo 'make lint         go vet and staticcheck'
 	@echo 'make clean        remove build outputs'
 
@@ -88,6 +88,7 @@ fuzz:
 	done
 
 torture: build
+	./scripts/install-slowhttptest.sh
 	./$(BIN) torture
 
 lint:

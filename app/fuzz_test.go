@@ -59,7 +59,7 @@ func checkRefusal(t *testing.T, n int, err error) {
 		t.Fatalf("Parse = %d, %v; want 0 and an *Error", n, err)
 	}
 	switch e.Status {
-	case 400, 414, 431, 505:
+	case 400, 414, 431, 501, 505:
 	default:
 		t.Fatalf("refusal with status %d", e.Status)
 	}
@@ -67,8 +67,12 @@ func checkRefusal(t *testing.T, n int, err error) {
 
 // checkPrefixes checks that an accepted request waits on its every proper
 // prefix (sampled for long requests), so a connection receiving it in pieces
-// never refuses it.
+// never refuses it. A request expecting 100-continue is the exception:
+// answered once its head has come (RFC 9110 §10.1.1).
 func checkPrefixes(t *testing.T, req []byte) {
+	if expectsContinue(req) {
+		return
+	}
 	step := 1 + len(req)/512
 	var r Request
 	for i := 0; i < len(req); i += step {
@@ -213,6 +217,9 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte(get("/plaintext")+get("/x", "A: b", " fold")), uint8(7))
 	f.Add([]byte(get("/plaintext")+"GET / HTTP/1.1\r\nA: \x00\r\n\r\n"), uint8(3))
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		if expectsContinue(data) {
+			return // answered before its body: how the bytes are split matters
+		}
 		whole, wholeErr := stream(data, len(data))
 		split, splitErr := stream(data, int(chunk)+1)
 		if strings.Join(whole, "|") != strings.Join(split, "|") || wholeErr != splitErr {
@@ -244,4 +251,10 @@ func stream(data []byte, chunk int) (seen []string, failed bool) {
 		}
 	}
 	return seen, false
+}
+
+// expectsContinue reports whether b may hold a request that expects
+// 100-continue, which Parse answers before its body has come.
+func expectsContinue(b []byte) bool {
+	return bytes.Contains(bytes.ToLower(b), []byte("100-continue"))
 }

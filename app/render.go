@@ -156,6 +156,7 @@ var (
 	textBadGateway          = []byte("Bad Gateway")
 	textRequestTimeout      = []byte("Request Timeout")
 	textUnavailable         = []byte("Service Unavailable")
+	textNotImplemented      = []byte("Not Implemented")
 	textVersionNotSupported = []byte("HTTP Version Not Supported")
 	textError               = []byte("Error")
 )
@@ -180,6 +181,8 @@ func statusText(status int) []byte {
 		return textInternalServerError
 	case 502:
 		return textBadGateway
+	case 501:
+		return textNotImplemented
 	case 503:
 		return textUnavailable
 	case 505:

@@ -43,8 +43,10 @@ type Request struct {
 	KeepAlive bool
 	// ContentLength is the announced body length (-1: none).
 	ContentLength int
-	// BodyUnread is set when the body was not consumed (too large or chunked):
-	// the response must close the connection so the stream cannot desynchronise.
+	// BodyUnread is set when the body was not consumed (over MaxBodyBytes,
+	// a chunked one over 8 KiB, one sent after 100-continue is expected,
+	// or framing HTTP/1.0 does not have): the response must close the
+	// connection so the stream cannot desynchronise.
 	BodyUnread bool
 }
 
@@ -58,20 +60,26 @@ type Error struct {
 func (e *Error) Error() string { return e.Reason }
 
 // The protocol errors Parse returns. They are values so that the hot path
-// allocates nothing, and so callers can compare them.
+// allocates nothing, and so callers can compare them. The sections are
+// RFC 9112's unless said otherwise.
 var (
-	ErrMalformedRequestLine = &Error{400, "malformed request line"}
-	ErrMalformedHeader      = &Error{400, "malformed header line"}
-	ErrBareLF               = &Error{400, "line not terminated by CRLF"}
-	ErrObsFold              = &Error{400, "obsolete header line folding"}
-	ErrNUL                  = &Error{400, "NUL byte in request"}
-	ErrBadContentLength     = &Error{400, "invalid Content-Length"}
-	ErrDuplicateLength      = &Error{400, "differing duplicate Content-Length"}
-	ErrLengthAndEncoding    = &Error{400, "Content-Length together with Transfer-Encoding"}
-	ErrBadTarget            = &Error{400, "request target is not an absolute path"}
-	ErrVersion              = &Error{505, "HTTP version not supported"}
-	ErrTargetTooLong        = &Error{414, "request target too long"}
-	ErrHeaderTooLarge       = &Error{431, "request header block too large"}
+	ErrMalformedRequestLine = &Error{400, "malformed request line"}                                   // §3
+	ErrMalformedHeader      = &Error{400, "malformed header line"}                                    // §5
+	ErrBareLF               = &Error{400, "line not terminated by CRLF"}                              // §2.2 (recognising a bare LF is a MAY)
+	ErrObsFold              = &Error{400, "obsolete header line folding"}                             // §5.2
+	ErrNUL                  = &Error{400, "NUL byte in request"}                                      // RFC 9110 §5.5
+	ErrBadContentLength     = &Error{400, "invalid Content-Length"}                                   // §6.3
+	ErrDuplicateLength      = &Error{400, "differing duplicate Content-Length"}                       // §6.3
+	ErrLengthAndEncoding    = &Error{400, "Content-Length with Transfer-Encoding"}                    // §6.1
+	ErrBadEncoding          = &Error{400, "Transfer-Encoding without chunked last, or chunked twice"} // §6.3, §7
+	ErrEncodingUnknown      = &Error{501, "transfer coding not implemented"}                          // §6.1
+	ErrBadChunk             = &Error{400, "malformed chunked body"}                                   // §7.1
+	ErrBadTarget            = &Error{400, "request target in no form the method allows"}              // §3.2
+	ErrNoHost               = &Error{400, "HTTP/1.1 request without Host"}                            // §3.2
+	ErrBadHost              = &Error{400, "more than one Host, or an invalid one"}                    // §3.2
+	ErrVersion              = &Error{505, "HTTP version not supported"}                               // RFC 9110 §15.6.6
+	ErrTargetTooLong        = &Error{414, "request target too long"}                                  // §3
+	ErrHeaderTooLarge       = &Error{431, "request header block too large"}                           // RFC 9110 §5.4
 	// ErrHeadTimeout is not Parse's: it is the answer of a model whose
 	// --head-timeout ran out before a request head arrived.
 	ErrHeadTimeout = &Error{408, "request head timeout"}
@@ -81,57 +89,67 @@ var crlfcrlf = []byte("\r\n\r\n")
 
 // Parse parses one request from the start of buf, which holds whatever bytes
 // have arrived so far. It returns the number of bytes the request occupies
-// (head and body) once it is complete, 0 and a nil error when more bytes are
-// needed, or a *Error when the request must be refused. It keeps no state
-// between calls: the caller keeps unconsumed bytes and calls again with more.
+// (empty lines before it, head and body) once it is complete, 0 and a nil
+// error when more bytes are needed, or a *Error when the request must be
+// refused. It keeps no state between calls: the caller keeps unconsumed
+// bytes and calls again with more.
+//
+// A request whose every byte has arrived is accepted however the bytes were
+// split, with one exception RFC 9110 §10.1.1 makes: a request that expects
+// 100-continue is answered as soon as its head has arrived, without waiting
+// for its body (and its connection closed after the answer).
 func Parse(buf []byte, r *Request) (int, error) {
-	end := bytes.Index(buf, crlfcrlf)
+	skip := emptyLines(buf)
+	end := bytes.Index(buf[skip:], crlfcrlf)
 	if end < 0 {
-		return 0, incomplete(buf)
+		return 0, incomplete(buf, skip)
 	}
-	head := buf[:end+2] // every line, each ending in CRLF
+	end += skip
+	head := buf[skip : end+2] // every line, each ending in CRLF
 	if end+4 > MaxHeaderBytes {
-		return 0, tooLarge(head)
+		return 0, tooLarge(buf[skip:])
 	}
 	*r = Request{ContentLength: -1}
 	line, rest := cutLine(head)
 	if err := parseRequestLine(line, r); err != nil {
 		return 0, err
 	}
-	if err := parseHeaders(rest, r); err != nil {
+	var h headerState
+	if err := parseHeaders(rest, r, &h); err != nil {
 		return 0, err
 	}
-	n := end + 4
-	if r.ContentLength > 0 {
-		if r.ContentLength > MaxBodyBytes {
-			r.BodyUnread, r.KeepAlive = true, false
-			return n, nil
-		}
-		if len(buf)-n < r.ContentLength {
-			return 0, nil
-		}
-		n += r.ContentLength
+	return body(buf, end+4, r, &h)
+}
+
+// emptyLines counts the bytes of the empty lines (CRLF) at the start of
+// buf, which a server SHOULD ignore before a request line (RFC 9112 §2.2):
+// a client may send one after a body.
+func emptyLines(buf []byte) int {
+	n := 0
+	for len(buf) >= n+2 && buf[n] == '\r' && buf[n+1] == '\n' {
+		n += 2
 	}
-	return n, nil
+	return n
 }
 
 // incomplete decides what a buffer without a full header block means: wait
 // for more, or refuse it now because it can never become a valid request.
-func incomplete(buf []byte) error {
+// skip is the length of the empty lines before the request line.
+func incomplete(buf []byte, skip int) error {
 	if bytes.IndexByte(buf, 0) >= 0 {
 		return ErrNUL
 	}
 	if hasBareLF(buf) {
 		return ErrBareLF
 	}
-	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+	if i := bytes.IndexByte(buf[skip:], '\n'); i >= 0 {
 		var r Request
-		if err := parseRequestLine(buf[:i], &r); err != nil {
+		if err := parseRequestLine(buf[skip:skip+i], &r); err != nil {
 			return err
 		}
 	}
 	if len(buf) >= MaxHeaderBytes {
-		return tooLarge(buf)
+		return tooLarge(buf[skip:])
 	}
 	return nil
 }
@@ -174,7 +192,8 @@ func parseRequestLine(line []byte, r *Request) error {
 	if sp <= 0 || !isToken(line[:sp]) {
 		return ErrMalformedRequestLine
 	}
-	r.Method = methodOf(line[:sp])
+	method := line[:sp]
+	r.Method = methodOf(method)
 	line = line[sp+1:]
 	sp = bytes.IndexByte(line, ' ')
 	if sp <= 0 {
@@ -184,7 +203,7 @@ func parseRequestLine(line []byte, r *Request) error {
 	if err := parseVersion(version, r); err != nil {
 		return err
 	}
-	return parseTarget(target, r)
+	return parseTarget(method, target, r)
 }
 
 func methodOf(m []byte) Method {
@@ -197,129 +216,19 @@ func methodOf(m []byte) Method {
 	return MethodOther
 }
 
+// parseVersion reads HTTP/1.x. A minor version above 1 is read as 1: a
+// server SHOULD process a higher minor version as the highest it
+// implements (RFC 9110 §2.5).
 func parseVersion(v []byte, r *Request) error {
 	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' || !isDigit(v[5]) || !isDigit(v[7]) {
 		return ErrMalformedRequestLine
 	}
-	if v[5] != '1' || v[7] > '1' {
+	if v[5] != '1' {
 		return ErrVersion
 	}
-	r.Minor = int(v[7] - '0')
+	r.Minor = min(int(v[7]-'0'), 1)
 	r.KeepAlive = r.Minor == 1
 	return nil
-}
-
-func parseTarget(t []byte, r *Request) error {
-	if t[0] != '/' {
-		return ErrBadTarget
-	}
-	for _, c := range t {
-		if c <= ' ' || c == 0x7f {
-			return ErrMalformedRequestLine
-		}
-	}
-	r.Path, r.Query = t, nil
-	if i := bytes.IndexByte(t, '?'); i >= 0 {
-		r.Path, r.Query = t[:i], t[i+1:]
-	}
-	return nil
-}
-
-// parseHeaders reads the CRLF-terminated header lines in b (without the final
-// empty line) and applies the ones the server acts on.
-func parseHeaders(b []byte, r *Request) error {
-	sawEncoding, sawClose := false, false
-	for len(b) > 0 {
-		var line []byte
-		line, b = cutLine(b)
-		if len(line) == 0 || line[len(line)-1] != '\r' {
-			return ErrBareLF
-		}
-		line = line[:len(line)-1]
-		if line[0] == ' ' || line[0] == '\t' {
-			return ErrObsFold
-		}
-		name, value, err := splitHeader(line)
-		if err != nil {
-			return err
-		}
-		switch {
-		case equalFold(name, "content-length"):
-			if err := setLength(r, value); err != nil {
-				return err
-			}
-		case equalFold(name, "transfer-encoding"):
-			sawEncoding = true
-		case equalFold(name, "connection"):
-			sawClose = applyConnection(r, value) || sawClose
-		}
-	}
-	if sawClose {
-		r.KeepAlive = false
-	}
-	if sawEncoding {
-		if r.ContentLength >= 0 {
-			return ErrLengthAndEncoding
-		}
-		r.BodyUnread, r.KeepAlive = true, false
-	}
-	return nil
-}
-
-func splitHeader(line []byte) (name, value []byte, err error) {
-	colon := bytes.IndexByte(line, ':')
-	if colon <= 0 || !isToken(line[:colon]) {
-		return nil, nil, ErrMalformedHeader
-	}
-	value = trimOWS(line[colon+1:])
-	for _, c := range value {
-		if c == 0 {
-			return nil, nil, ErrNUL
-		}
-		if (c < ' ' && c != '\t') || c == 0x7f {
-			return nil, nil, ErrMalformedHeader
-		}
-	}
-	return line[:colon], value, nil
-}
-
-func setLength(r *Request, v []byte) error {
-	if len(v) == 0 || len(v) > 12 {
-		return ErrBadContentLength
-	}
-	n := 0
-	for _, c := range v {
-		if !isDigit(c) {
-			return ErrBadContentLength
-		}
-		n = n*10 + int(c-'0')
-	}
-	if r.ContentLength >= 0 && r.ContentLength != n {
-		return ErrDuplicateLength
-	}
-	r.ContentLength = n
-	return nil
-}
-
-// applyConnection reads the Connection header's comma-separated options and
-// reports whether one is "close", which wins over any "keep-alive".
-func applyConnection(r *Request, v []byte) (close bool) {
-	for len(v) > 0 {
-		var opt []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			opt, v = v[:i], v[i+1:]
-		} else {
-			opt, v = v, nil
-		}
-		opt = trimOWS(opt)
-		switch {
-		case equalFold(opt, "close"):
-			close = true
-		case equalFold(opt, "keep-alive") && r.Minor == 0:
-			r.KeepAlive = true
-		}
-	}
-	return close
 }
 
 func trimOWS(b []byte) []byte {
@@ -364,15 +273,19 @@ func isToken(b []byte) bool {
 	return true
 }
 
-var tokenChars = func() (t [256]bool) {
+var tokenChars = charTable("!#$%&'*+-.^_`|~")
+
+// charTable is a table of the bytes allowed somewhere: the ASCII letters
+// and digits, and the bytes of extra.
+func charTable(extra string) (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
 	for c := 'a'; c <= 'z'; c++ {
 		t[c], t[c-'a'+'A'] = true, true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
+	for _, c := range extra {
 		t[c] = true
 	}
 	return t
-}()
+}

@@ -21,15 +21,17 @@ func TestParseRefuses(t *testing.T) {
 		{"two spaces", "GET  /plaintext HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
 		{"space in target", "GET /plain text HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
 		{"method not a token", "G(T /plaintext HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
-		{"empty line first", "\r\nGET /plaintext HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
+		{"bare LF as an empty line first", "\nGET /plaintext HTTP/1.1\r\n\r\n", ErrBareLF},
 		{"control byte in target", "GET /plain\x01text HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
 		{"DEL in target", "GET /plain\x7ftext HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
-		// The target must be an absolute path (origin-form).
-		{"asterisk target", "GET * HTTP/1.1\r\n\r\n", ErrBadTarget},
-		{"absolute-form target", "GET http://x/plaintext HTTP/1.1\r\n\r\n", ErrBadTarget},
-		// Versions: 1.0 and 1.1 only; a malformed version is a malformed line.
+		// The target's form must be one the method allows (RFC 9112 §3.2).
+		{"asterisk target of GET", "GET * HTTP/1.1\r\n\r\n", ErrBadTarget},
+		{"authority target of GET", "GET loopbench:80 HTTP/1.1\r\n\r\n", ErrBadTarget},
+		{"absolute-form of another scheme", "GET ftp://x/plaintext HTTP/1.1\r\n\r\n", ErrBadTarget},
+		{"absolute-form with userinfo", "GET http://u@x/plaintext HTTP/1.1\r\n\r\n", ErrBadTarget},
+		{"absolute-form without authority", "GET http:///plaintext HTTP/1.1\r\n\r\n", ErrBadTarget},
+		// Versions: 1.x only; a malformed version is a malformed line.
 		{"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", ErrVersion},
-		{"HTTP/1.2", "GET / HTTP/1.2\r\n\r\n", ErrVersion},
 		{"HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", ErrVersion},
 		{"lower-case version", "GET / http/1.1\r\n\r\n", ErrMalformedRequestLine},
 		{"two-digit minor", "GET / HTTP/1.10\r\n\r\n", ErrMalformedRequestLine},
@@ -51,6 +53,20 @@ func TestParseRefuses(t *testing.T) {
 		{"NUL in value", get("/plaintext", "A: b\x00c"), ErrNUL},
 		{"NUL in incomplete head", "GET /plaintext HTTP/1.1\r\nA: \x00", ErrNUL},
 		{"NUL in target", "GET /plain\x00text HTTP/1.1\r\n\r\n", ErrMalformedRequestLine},
+		// Host: exactly one in HTTP/1.1, at most one in HTTP/1.0, valid (RFC 9112 §3.2).
+		{"no Host", "GET / HTTP/1.1\r\n\r\n", ErrNoHost},
+		{"two Host lines", get("/", "Host: other"), ErrBadHost},
+		{"two Host lines in HTTP/1.0", request("GET", "/", "HTTP/1.0", "Host: other"), ErrBadHost},
+		{"Host with a space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", ErrBadHost},
+		{"Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", ErrBadHost},
+		// Transfer codings: chunked last and once (RFC 9112 §6.3, §7), no other (§6.1: 501).
+		{"TE gzip", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: gzip"), ErrBadEncoding},
+		{"TE chunked, gzip", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked, gzip"), ErrBadEncoding},
+		{"TE chunked twice", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked", "Transfer-Encoding: chunked") + "0\r\n\r\n", ErrBadEncoding},
+		{"TE gzip, chunked", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: gzip, chunked") + "0\r\n\r\n", ErrEncodingUnknown},
+		{"chunk size not hex", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked") + "zz\r\nab\r\n0\r\n\r\n", ErrBadChunk},
+		{"chunk longer than its size", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked") + "1\r\nab\r\n0\r\n\r\n", ErrBadChunk},
+		{"chunk line ending in LF", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked") + "2\nab\r\n0\r\n\r\n", ErrBadChunk},
 		// Message framing that could desynchronise the stream.
 		{"CL and TE", request("POST", "/", "HTTP/1.1", "Content-Length: 3", "Transfer-Encoding: chunked"), ErrLengthAndEncoding},
 		{"TE and CL", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked", "Content-Length: 3"), ErrLengthAndEncoding},
@@ -104,8 +120,22 @@ func TestParseAccepts(t *testing.T) {
 		{"query", get("/sleep?ms=5&x"), Request{Method: MethodGet, Path: []byte("/sleep"), Query: []byte("ms=5&x"), Minor: 1, KeepAlive: true, ContentLength: -1}},
 		// Header names are case-insensitive; values lose surrounding whitespace.
 		{"equal duplicate CL", request("POST", "/", "HTTP/1.1", "content-length: 0", "CONTENT-LENGTH:\t0 "), Request{Method: MethodOther, Path: []byte("/"), Minor: 1, KeepAlive: true, ContentLength: 0}},
+		// Targets in every form the method allows (RFC 9112 §3.2).
+		{"absolute-form", get("http://x:80/json?a=1"), Request{Method: MethodGet, Path: []byte("/json"), Query: []byte("a=1"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		{"absolute-form HTTPS without a path", get("HTTPS://x"), Request{Method: MethodGet, Minor: 1, KeepAlive: true, ContentLength: -1}},
+		{"asterisk-form of OPTIONS", request("OPTIONS", "*", "HTTP/1.1"), Request{Method: MethodOther, Path: []byte("*"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		{"authority-form of CONNECT", request("CONNECT", "x:443", "HTTP/1.1"), Request{Method: MethodOther, Path: []byte("x:443"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		// A higher minor version is read as 1.1 (RFC 9110 §2.5); HTTP/1.0 needs no Host.
+		{"HTTP/1.2", request("GET", "/json", "HTTP/1.2"), Request{Method: MethodGet, Path: []byte("/json"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		{"HTTP/1.0 without Host", "GET /json HTTP/1.0\r\n\r\n", Request{Method: MethodGet, Path: []byte("/json"), ContentLength: -1}},
+		{"empty Host", "GET /json HTTP/1.1\r\nHost:\r\n\r\n", Request{Method: MethodGet, Path: []byte("/json"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		// Empty lines before the request line are skipped (RFC 9112 §2.2).
+		{"empty lines first", "\r\n\r\n" + get("/json"), Request{Method: MethodGet, Path: []byte("/json"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		// A chunked body is read, trailers and extensions included.
+		{"chunked", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked") + "3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", Request{Method: MethodOther, Path: []byte("/"), Minor: 1, KeepAlive: true, ContentLength: -1}},
+		{"chunked in HTTP/1.0", request("POST", "/", "HTTP/1.0", "Transfer-Encoding: chunked"), Request{Method: MethodOther, Path: []byte("/"), ContentLength: -1, BodyUnread: true}},
 		// A body the parser will not wait for closes the connection.
-		{"chunked", request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked"), Request{Method: MethodOther, Path: []byte("/"), Minor: 1, ContentLength: -1, BodyUnread: true}},
+		{"100-continue before the body", request("POST", "/", "HTTP/1.1", "Content-Length: 5", "Expect: 100-continue"), Request{Method: MethodOther, Path: []byte("/"), Minor: 1, ContentLength: 5, BodyUnread: true}},
 		{"body too large", request("POST", "/", "HTTP/1.1", "Content-Length: 65537"), Request{Method: MethodOther, Path: []byte("/"), Minor: 1, ContentLength: 65537, BodyUnread: true}},
 	}
 	for _, tt := range tests {
@@ -180,9 +210,11 @@ func TestParseBodyUnread(t *testing.T) {
 		in   string
 	}{
 		// Over MaxBodyBytes: answered at once, then closed.
-		{"too large", request("POST", "/plaintext", "HTTP/1.1", "Content-Length: 100000") + "GET /plaintext HTTP/1.1\r\n\r\n"},
-		// Chunked: the body is never parsed.
-		{"chunked", request("POST", "/plaintext", "HTTP/1.1", "Transfer-Encoding: chunked") + "0\r\n\r\n"},
+		{"too large", request("POST", "/plaintext", "HTTP/1.1", "Content-Length: 100000") + get("/plaintext")},
+		// Chunked over 8 KiB: answered at once, then closed.
+		{"chunked over 8 KiB", request("POST", "/plaintext", "HTTP/1.1", "Transfer-Encoding: chunked") + "ffff\r\n" + strings.Repeat("x", 100)},
+		// 100-continue expected: answered before the body comes, then closed.
+		{"100-continue", request("POST", "/plaintext", "HTTP/1.1", "Content-Length: 5", "Expect: 100-continue")},
 		// Even a GET with a large body is answered and closed.
 		{"GET with large body", get("/plaintext", "Content-Length: 70000")},
 	}
@@ -238,6 +270,8 @@ func TestEverySplit(t *testing.T) {
 		get("/plaintext"),
 		request("HEAD", "/json", "HTTP/1.0", "Connection: keep-alive", "X-Long: "+strings.Repeat("v", 300)),
 		request("POST", "/plaintext", "HTTP/1.1", "Content-Length: 11") + "hello world",
+		request("POST", "/plaintext", "HTTP/1.1", "Transfer-Encoding: chunked") + "5;a=b\r\nhello\r\n0\r\nX-T: y\r\n\r\n",
+		"\r\n\r\n" + get("http://loopbench/json"),
 		get("/file?name=small.bin", "Accept: */*", "User-Agent: test"),
 	}
 	for _, in := range valid {
@@ -256,6 +290,8 @@ func TestEverySplit(t *testing.T) {
 		"GET / HTTP/3.0\r\n\r\n",
 		get("/x", "Content-Length: 1", "Transfer-Encoding: chunked"),
 		"GET /a\nb HTTP/1.1\r\n\r\n",
+		request("POST", "/", "HTTP/1.1", "Transfer-Encoding: chunked") + "5\r\nhello!\r\n0\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: b\r\n\r\n",
 	}
 	for _, in := range invalid {
 		var r Request

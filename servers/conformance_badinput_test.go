@@ -38,18 +38,21 @@ var badInputs = []badInput{
 	{name: "target-over-8KiB", request: "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{414, 431}, closes: true}},
 	{name: "version-2.0", request: "GET /plaintext HTTP/2.0\r\n\r\n", want: outcome{statuses: []int{505, 400}, closes: true}},
 	{name: "version-garbage", request: "GET /plaintext HTTP/x.y\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
-	{name: "absolute-target", request: "GET http://loopbench/plaintext HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
+	{name: "asterisk-target", request: "GET * HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "length-and-encoding", request: "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "differing-lengths", request: "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "invalid-length", request: "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: abc\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "obs-fold", request: "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\nX-A: a\r\n b\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "nul-in-header", request: "GET /plaintext HTTP/1.1\r\nHost: loopbench\r\nX-A: a\x00b\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
 	{name: "nul-in-target", request: "GET /plain\x00text HTTP/1.1\r\nHost: loopbench\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
-	// HTTP/1.1 requires Host, but app does not check it: it answers.
-	{name: "no-host", request: "GET /plaintext HTTP/1.1\r\n\r\n", want: outcome{statuses: []int{200}}},
+	// HTTP/1.1 requires one valid Host (RFC 9112 §3.2).
+	{name: "no-host", request: "GET /plaintext HTTP/1.1\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
+	{name: "two-hosts", request: "GET /plaintext HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", want: outcome{statuses: []int{400}, closes: true}},
+	// Transfer-Encoding must end in chunked (RFC 9112 §6.3).
+	{name: "encoding-not-chunked", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nTransfer-Encoding: gzip\r\n\r\nxx", want: outcome{statuses: []int{400}, closes: true}},
 	// Refusals of a body: the route's status, then the connection closes.
 	{name: "body-over-64KiB", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nContent-Length: 70000\r\n\r\n" + strings.Repeat("b", 70000), want: outcome{statuses: []int{405}, closes: true}},
-	{name: "chunked-body", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", want: outcome{statuses: []int{405}, closes: true}},
+	{name: "chunked-body-over-8KiB", request: "POST /plaintext HTTP/1.1\r\nHost: loopbench\r\nTransfer-Encoding: chunked\r\n\r\n2400\r\n" + strings.Repeat("c", 9216) + "\r\n0\r\n\r\n", want: outcome{statuses: []int{405}, closes: true}},
 }
 
 // differences are the bad inputs and cases a model knowingly meets its own
@@ -59,12 +62,12 @@ var differences = map[string]map[string]outcome{
 	"fasthttp": {
 		"bare-lf":                {statuses: []int{0}, why: "fasthttp never answers a head whose lines end in a bare LF: it waits for more bytes"},
 		"version-2.0":            {statuses: []int{200}, closes: true, why: "fasthttp serves every version but 1.1 as HTTP/1.0 (answer, then close), not 505"},
-		"absolute-target":        {statuses: []int{404}, why: "fasthttp accepts an absolute-form target; app then sees a path not starting with / (404, kept alive)"},
+		"asterisk-target":        {statuses: []int{400}, closes: true, why: "fasthttp refuses an asterisk-form target of GET itself (400, with its own body)"},
 		"length-and-encoding":    {statuses: []int{200}, why: "fasthttp lets Transfer-Encoding: chunked win over Content-Length and reads the body"},
 		"obs-fold":               {statuses: []int{200}, why: "fasthttp unfolds an obs-fold continuation line instead of refusing it"},
 		"body-over-64KiB":        {statuses: []int{400}, closes: true, why: "fasthttp refuses a body over MaxRequestBodySize (64 KiB, as app) as a parse error: 400, not the route's 405"},
-		"chunked-body":           {statuses: []int{405}, why: "fasthttp reads a chunked body and keeps the connection; app answers and closes"},
-		"no-host":                {statuses: []int{400}, closes: true, why: "fasthttp refuses an HTTP/1.1 request without Host (RFC 9112); app does not check Host"},
+		"chunked-body-over-8KiB": {statuses: []int{405}, why: "fasthttp reads a chunked body up to 64 KiB and keeps the connection; app reads one up to 8 KiB and answers and closes beyond"},
+		"encoding-not-chunked":   {statuses: []int{400, 405}, why: "fasthttp refuses Transfer-Encoding without chunked last with 400, and takes identity as no body"},
 		"bounds/incomplete-head": {statuses: []int{400}, why: "fasthttp answers a head cut off by ReadTimeout 400, not 408: its error handler sees the timeout wrapped in a parse error"},
 		"bounds/trickled-head":   {statuses: []int{400}, why: "fasthttp answers a head cut off by ReadTimeout 400, not 408: its error handler sees the timeout wrapped in a parse error"},
 	},
@@ -75,7 +78,9 @@ var differences = map[string]map[string]outcome{
 		"accept-error": {stops: true, why: "evio's loop ends when accept fails with anything but EAGAIN, EMFILE included"},
 	},
 	"node": {
-		"no-version": {statuses: []int{505}, closes: true, why: "llhttp takes a request line without a version as HTTP/0.9 and refuses it with 505"},
+		"no-version":           {statuses: []int{505}, closes: true, why: "llhttp takes a request line without a version as HTTP/0.9 and refuses it with 505"},
+		"two-hosts":            {statuses: []int{200}, why: "Node checks only that an HTTP/1.1 request has a Host, not that it has one alone"},
+		"encoding-not-chunked": {statuses: []int{405}, closes: true, why: "Node answers a request whose Transfer-Encoding lacks chunked with the route's status (405) and closes, where RFC 9112 §6.3 wants 400"},
 	},
 }
 

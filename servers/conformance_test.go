@@ -61,6 +61,9 @@ type suiteCase struct {
 	// sockets or a child process, so running them two at a time (go test's
 	// -parallel, GOMAXPROCS by default) keeps the suite short.
 	beside bool
+	// another: the case serves and stops another instance of the model
+	// in this process (see closesTwice).
+	another bool
 }
 
 // cases are run against every row: in order, then the beside ones beside
@@ -80,10 +83,10 @@ var cases = []suiteCase{
 	{name: "1000-connections", run: testManyConnections, beside: true},
 	{name: "sleeps-overlap", run: testSleepsOverlap, beside: true},
 	{name: "upstreams-overlap", run: testUpstreamsOverlap, beside: true},
-	{name: "backend-failures", run: testBackendFailures, beside: true},
-	{name: "backend-reuse", run: testBackendReuse, beside: true},
+	{name: "backend-failures", run: testBackendFailures, beside: true, another: true},
+	{name: "backend-reuse", run: testBackendReuse, beside: true, another: true},
 	{name: "accept-error", run: testAcceptError, beside: true},
-	{name: "bounds", run: testBounds, beside: true},
+	{name: "bounds", run: testBounds, beside: true, another: true},
 }
 
 // TestConformance runs every case against every row, each row with its own
@@ -97,7 +100,7 @@ func TestConformance(t *testing.T) {
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
 					skipKnownBug(t, s)
-					if c.beside {
+					if c.beside && !(c.another && closesTwice[r.model] != "") {
 						t.Parallel()
 					}
 					c.run(t, s)
@@ -105,6 +108,19 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closesTwice names the models whose library closes a descriptor twice
+// when it stops, with where: between the two closes another goroutine of
+// this process may be given the same descriptor number, and the second
+// close then closes its socket (the EBADF the 1000-connections case met
+// with evio, whose bounds and backend cases stop instances beside it). For
+// these models the cases that stop another instance run alone, before the
+// cases that run beside each other, so no descriptor is opened in this
+// process while an instance stops. (`loopbench serve` runs one model per
+// process, which exits after the stop.)
+var closesTwice = map[string]string{
+	"evio": "github.com/tidwall/evio v1.0.8, evio_unix.go, (*listener).close: syscall.Close(ln.fd), then ln.f.Close() on the *os.File that holds the same descriptor",
 }
 
 // knownBugs are checks that a model of ours is known to fail, by model name
@@ -240,9 +256,9 @@ func testReset(t *testing.T, s *subject) {
 		"GET /plain",                            // in the request line
 		"GET /plaintext HTTP/1.1\r\nHost: loop", // in the headers
 		"GET /plaintext HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", // in a body announced but never sent
-		"GET /sleep?ms=50 HTTP/1.1\r\n\r\n",                        // while the answer waits on a timer
-		"GET /upstream?ms=50 HTTP/1.1\r\n\r\n",                     // while it waits on the backend
-		"GET /file?name=large.bin HTTP/1.1\r\n\r\n",                // while a large answer is written
+		testkit.Get("/sleep?ms=50"),                                // while the answer waits on a timer
+		testkit.Get("/upstream?ms=50"),                             // while it waits on the backend
+		testkit.Get("/file?name=large.bin"),                        // while a large answer is written
 	} {
 		c := testkit.Dial(t, s.addr)
 		c.Send(t, partial)

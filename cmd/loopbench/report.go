@@ -15,6 +15,7 @@ import (
 	"loopbench/harness/report"
 	"loopbench/harness/results"
 	"loopbench/harness/runner"
+	"loopbench/harness/torture"
 )
 
 const reportUsage = `report RESULTS_DIR [--out PATH]
@@ -79,34 +80,40 @@ func reportOne(arg, out, torture string, stdout, stderr io.Writer) error {
 
 // appendTorture adds the table and chart of a torture run (loopbench
 // torture) to the report: the one named, or the newest beside the run.
-func appendTorture(b *bytes.Buffer, runDir, out, torture string) error {
-	if torture == "none" {
+func appendTorture(b *bytes.Buffer, runDir, out, tortureDir string) error {
+	if tortureDir == "none" {
 		return nil
 	}
-	if torture == "" {
+	if tortureDir == "" {
 		dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(runDir), "torture-*"))
 		if len(dirs) == 0 {
 			return nil
 		}
 		slices.Sort(dirs) // named by UTC time: the last is the newest
-		torture = dirs[len(dirs)-1]
+		tortureDir = dirs[len(dirs)-1]
 	}
-	table, err := os.ReadFile(filepath.Join(torture, "torture.md"))
+	table, err := os.ReadFile(filepath.Join(tortureDir, "torture.md"))
 	if err != nil {
-		return fmt.Errorf("--torture %s: %w (give a directory `loopbench torture` wrote, or none)", torture, err)
+		return fmt.Errorf("--torture %s: %w (give a directory `loopbench torture` wrote, or none)", tortureDir, err)
 	}
 	text := string(table)
 	if _, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(text, "# ") {
 		text = strings.TrimLeft(rest, "\n") // the report gives its own heading
 	}
-	fmt.Fprintf(b, "\n## Hostile clients\n\nFrom `loopbench torture` (`make torture`), run %s: each scenario against each model while a light probe load checks that everyone else is still served.\n\n", filepath.Base(torture))
-	if _, err := os.Stat(filepath.Join(torture, "torture-p99.png")); err == nil {
+	fmt.Fprintf(b, "\n## Hostile clients\n\nFrom `loopbench torture` (`make torture`), run %s: each scenario against each model while a light probe load checks that everyone else is still served.\n\n", filepath.Base(tortureDir))
+	for _, chart := range []struct{ name, alt string }{
+		{torture.ChartName, "probe p99 during each attack"},
+		{torture.SlowChartName, "connections slowhttptest held during each of its attacks"},
+	} {
+		if _, err := os.Stat(filepath.Join(tortureDir, chart.name+".png")); err != nil {
+			continue
+		}
 		base := filepath.Dir(out)
 		if out == "-" {
 			base = "."
 		}
-		if rel, err := filepath.Rel(base, filepath.Join(torture, "torture-p99.png")); err == nil {
-			fmt.Fprintf(b, "![probe p99 during each attack](%s)\n\n", filepath.ToSlash(rel))
+		if rel, err := filepath.Rel(base, filepath.Join(tortureDir, chart.name+".png")); err == nil {
+			fmt.Fprintf(b, "![%s](%s)\n\n", chart.alt, filepath.ToSlash(rel))
 		}
 	}
 	b.WriteString(text)

@@ -209,11 +209,11 @@ var resetRequests = []struct {
 	read int
 }{
 	{"GET /plain", 0}, // in the request line
-	{"GET /plaintext HTTP/1.1\r\nHost: loop", 0},                      // in the head
-	{"POST /plaintext HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc", 0}, // in a body
-	{"GET /sleep?ms=200 HTTP/1.1\r\n\r\n", 0},                         // while the answer waits on a timer
-	{"GET /file?name=large.bin HTTP/1.1\r\n\r\n", 4096},               // in the middle of a large answer
-	{strings.Repeat(plaintextGet, 50), 1000},                          // in the middle of pipelined answers
+	{"GET /plaintext HTTP/1.1\r\nHost: loop", 0},                           // in the head
+	{"POST /plaintext HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc", 0},      // in a body
+	{"GET /sleep?ms=200 HTTP/1.1\r\nHost: loopbench\r\n\r\n", 0},           // while the answer waits on a timer
+	{"GET /file?name=large.bin HTTP/1.1\r\nHost: loopbench\r\n\r\n", 4096}, // in the middle of a large answer
+	{strings.Repeat(plaintextGet, 50), 1000},                               // in the middle of pipelined answers
 }
 
 // resets resets connections in the middle of requests and answers.

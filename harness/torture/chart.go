@@ -3,6 +3,7 @@ package torture
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"loopbench/harness/plot"
 )
@@ -17,6 +18,9 @@ const ChartName = "torture-p99"
 func (r *Report) writeChart(dir string) error {
 	var bars []plot.Bar
 	for _, sc := range scenarios { // grouped by scenario, in run order
+		if sc.Name == "fragmentation" || sc.Name == "differential" { // checks of answers, not attacks
+			continue
+		}
 		for _, x := range r.Results {
 			if x.Scenario == sc.Name {
 				bars = append(bars, plot.Bar{Model: x.Model, Group: chartLabel(sc.Name), Parts: []float64{x.ProbeP99Ms}, Failed: !x.Survived})
@@ -31,16 +35,7 @@ func (r *Report) writeChart(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, format := range []string{"svg", "png"} {
-		b, err := c.Bytes(format)
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(filepath.Join(dir, ChartName+"."+format), b); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeChartFiles(dir, ChartName, c)
 }
 
 // chartLabel shortens the scenario names that would overlap their
@@ -52,6 +47,9 @@ func chartLabel(name string) string {
 	case "fd-exhaustion":
 		return "fd-limit"
 	}
+	if a, ok := strings.CutPrefix(name, "slowhttptest-"); ok { // sht: slowhttptest
+		return "sht-" + strings.TrimPrefix(a, "slow-")
+	}
 	return name
 }
 
@@ -61,4 +59,18 @@ func millis(v float64) string {
 		return fmt.Sprintf("%.1f", v)
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// writeChartFiles writes c into dir as name.svg and name.png.
+func writeChartFiles(dir, name string, c *plot.Chart) error {
+	for _, format := range []string{"svg", "png"} {
+		b, err := c.Bytes(format)
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(dir, name+"."+format), b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"loopbench/harness/slowhttp"
 )
 
 // Schema is the version of the torture.json format; it changes whenever a
@@ -57,6 +59,10 @@ type Result struct {
 	BaselineThreads int `json:"baseline_threads"`
 	PeakThreads     int `json:"peak_threads"`
 	AfterThreads    int `json:"after_threads"`
+
+	// Timeline is a slowhttptest attack's, second by second (absent for
+	// the other scenarios and in files written before it existed).
+	Timeline []slowhttp.Sample `json:"timeline,omitempty"`
 }
 
 // Thresholds of the verdict.

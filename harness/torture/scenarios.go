@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"loopbench/harness/slowhttp"
 )
 
 // Scenario is one hostile client or fault. Run attacks the server at
@@ -35,12 +37,15 @@ func (s Scenario) memoryLimit(e *Env) int64 {
 // Env is what a scenario gets: the server's address and bounds, the scale
 // of counts and durations, and a place for notes.
 type Env struct {
+	// Model is the model under attack, as the table names it.
+	Model       string
 	Addr        string
 	HeadTimeout time.Duration
 	Scale       float64
 	server      *server
 	mu          sync.Mutex
 	notes       []string
+	timeline    []slowhttp.Sample
 }
 
 // count scales a documented count, at least 1.
@@ -86,6 +91,16 @@ var scenarios = []Scenario{
 		Run: garbage, Bounded: true},
 	{Name: "huge-body", Description: "requests declaring a body of 10 GB; each must be answered or closed within 5 s, unread",
 		Run: hugeBody, Bounded: true},
+	// The checks of others' tools (checks.go): slowhttptest's attacks, and
+	// harness/httpcheck's fragmentation and differential checks.
+	slowHTTPScenario(slowhttp.Attacks[0]),
+	slowHTTPScenario(slowhttp.Attacks[1]),
+	slowHTTPScenario(slowhttp.Attacks[2]),
+	slowHTTPScenario(slowhttp.Attacks[3]),
+	{Name: "fragmentation", Description: "every route's request in 1-byte writes, random segments and split inside each CRLF, and 16 pipelined requests split at random points: answers byte-identical to the unfragmented ones",
+		Run: fragmentation},
+	{Name: "differential", Description: "the generated corpus of valid, odd and malformed requests: each answer's status class and connection handling as Go's net/http (and node) give them, or a difference justified with its RFC section",
+		Run: differential},
 }
 
 // Names returns every scenario's name, in run order.

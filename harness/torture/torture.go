@@ -103,7 +103,7 @@ func runOne(ctx context.Context, o Options, modelName string, sc Scenario) Resul
 	r.Memory = srv.memorySource()
 	base := srv.snapshot()
 	r.BaselineFDs, r.BaselineThreads = base.fds, base.threads
-	env := &Env{Addr: srv.addr, HeadTimeout: o.HeadTimeout, Scale: o.Scale, server: srv}
+	env := &Env{Model: modelName, Addr: srv.addr, HeadTimeout: o.HeadTimeout, Scale: o.Scale, server: srv}
 	probe := startProbe(srv.addr)
 	sampling := srv.sample()
 	begin := time.Now()
@@ -115,6 +115,7 @@ func runOne(ctx context.Context, o Options, modelName string, sc Scenario) Resul
 	r.PeakRSS, r.PeakMemory, r.PeakKernel = peak.rss, peak.memory, peak.kernel
 	r.PeakFDs, r.PeakThreads = peak.fds, peak.threads
 	r.Notes = append(r.Notes, env.notes...)
+	r.Timeline = env.timeline
 	if attackErr != nil {
 		r.fail("%v", attackErr)
 	}

@@ -81,30 +81,19 @@ func TestReportRoundTrip(t *testing.T) {
 }
 
 // TestScenariosInProcess runs every scenario but fd-exhaustion (which
-// would lower this process's own limit) at a small scale against the
-// homemade loop served in this process, with the probe beside it: the
+// would lower this process's own limit), slowhttptest's and the
+// differential at a small scale against the homemade loop served in this
+// process, with the probe beside it: the
 // attacks end on time and the server survives them.
 func TestScenariosInProcess(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
 	head := 300 * time.Millisecond
-	go func() {
-		served <- eventloop.New().Serve(ctx, model.Config{Addr: addr, DataDir: t.TempDir(), HeadTimeout: head})
-	}()
-	defer func() { cancel(); <-served }()
-	self, _ := os.FindProcess(os.Getpid())
-	srv := &server{addr: addr, cmd: &exec.Cmd{Process: self}, done: make(chan struct{}), log: &tail{}}
-	if err := srv.waitListening(ctx, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	ctx := context.Background()
+	addr, srv := serveInProcess(t, head)
 	for _, sc := range All() {
-		if sc.Name == "fd-exhaustion" {
+		// TestSlowHTTPInProcess runs a slowhttptest attack; the differential
+		// waits longer for an answer than this server's head timeout lets
+		// it (harness/httpcheck's tests run it against every model).
+		if sc.Name == "fd-exhaustion" || sc.Name == "differential" || strings.HasPrefix(sc.Name, "slowhttptest-") {
 			continue
 		}
 		t.Run(sc.Name, func(t *testing.T) {
@@ -128,6 +117,31 @@ func TestScenariosInProcess(t *testing.T) {
 			t.Logf("%v; probe %d ok", env.notes, got.ok)
 		})
 	}
+}
+
+// serveInProcess serves the homemade loop in this process with the given
+// head timeout until the test ends, and returns its address and a server
+// whose snapshots are this process's.
+func serveInProcess(t *testing.T, head time.Duration) (string, *server) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- eventloop.New().Serve(ctx, model.Config{Addr: addr, DataDir: t.TempDir(), HeadTimeout: head})
+	}()
+	t.Cleanup(func() { cancel(); <-served })
+	self, _ := os.FindProcess(os.Getpid())
+	srv := &server{addr: addr, cmd: &exec.Cmd{Process: self}, done: make(chan struct{}), log: &tail{}}
+	if err := srv.waitListening(ctx, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return addr, srv
 }
 
 // TestMain checks that no test leaves a goroutine behind: every attack and
@@ -161,4 +175,22 @@ func FuzzRead(f *testing.F) {
 		rep.CSV(&sb)
 		rep.Failed([]string{"threaded"})
 	})
+}
+
+// TestReadBeforeChecks reads a torture.json written before the checks of
+// others' tools (no timelines): it still loads, and its table and matrix
+// are written.
+func TestReadBeforeChecks(t *testing.T) {
+	rep, err := Read(filepath.Join("testdata", "torture-before-checks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md strings.Builder
+	rep.Markdown(&md)
+	if !strings.Contains(md.String(), "## Matrix") || len(rep.Results) != 3 {
+		t.Errorf("%d results; markdown:\n%s", len(rep.Results), md.String())
+	}
+	if err := rep.Write(t.TempDir()); err != nil {
+		t.Error(err)
+	}
 }

@@ -34,7 +34,10 @@ func (r *Report) Write(dir string) error {
 			return err
 		}
 	}
-	return r.writeChart(dir)
+	if err := r.writeChart(dir); err != nil {
+		return err
+	}
+	return r.writeSlowChart(dir)
 }
 
 func writeAtomic(path string, b []byte) error {
@@ -117,6 +120,7 @@ func (r *Report) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "- %s / %s: %s\n", x.Model, x.Scenario, n)
 		}
 	}
+	r.Matrix(w)
 }
 
 // after shows a count measured after the attack, or "died".

@@ -84,8 +84,8 @@ func TestZeroAllocationsPerRequest(t *testing.T) {
 	}{
 		{"keep-alive", plainReq},    // one request per read, one answer per write
 		{"pipelined", pipelinedReq}, // 16 requests per read, 16 answers in one write
-		{"json", []byte("GET /json HTTP/1.1\r\n\r\n")},
-		{"refused method", []byte("POST /json HTTP/1.1\r\nContent-Length: 0\r\n\r\n")}, // 405, kept alive
+		{"json", []byte("GET /json HTTP/1.1\r\nHost: x\r\n\r\n")},
+		{"refused method", []byte("POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")}, // 405, kept alive
 	}
 	for _, tt := range tests {
 		p := newPairConn(t)

@@ -113,7 +113,7 @@ func TestAnswerSurvivesAnUnreadBody(t *testing.T) {
 	for range 5 {
 		c := testkit.Dial(t, ts.Addr)
 		body := bytes.Repeat([]byte("x"), 1<<20)
-		head := fmt.Sprintf("GET /plaintext HTTP/1.1\r\nContent-Length: %d\r\n\r\n", len(body))
+		head := fmt.Sprintf("GET /plaintext HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body))
 		sent := make(chan error, 1)
 		go func() {
 			_, err := c.Conn.Write(append([]byte(head), body...))

@@ -31,16 +31,7 @@ type deadlines struct {
 }
 
 // publish records what the connection waits for now.
-func (c *conn) publish() {
-	w := deadline.Idle
-	switch {
-	case !c.queue.Idle():
-		w = deadline.Busy
-	case len(c.in) > 0:
-		w = deadline.Head
-	}
-	c.Publish(w)
-}
+func (c *conn) publish() { c.Publish(deadline.Of(!c.queue.Idle(), len(c.in) > 0)) }
 
 // expired answers Data for a connection the ticker woke past its deadline.
 func (c *conn) expired() ([]byte, evio.Action, bool) {

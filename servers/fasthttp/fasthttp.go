@@ -40,14 +40,18 @@ const Grace = 2 * time.Second
 // Differences lists where this model's answers knowingly differ from the
 // shared application's rules, because fasthttp parses requests itself.
 var Differences = []string{
-	"a head whose lines end in a bare LF is never answered: fasthttp waits for more bytes (app: 400 and close)",
-	"an HTTP version other than 1.0/1.1 is served as HTTP/1.0 (the answer, then close), not 505",
-	"a request line with an absolute-form target (http://host/path) is answered 404 and kept alive, not 400 and close: fasthttp accepts it and app sees a path not starting with /",
+	"fasthttp never answers a head whose lines end in a bare LF: it waits for more bytes",
+	"fasthttp serves every version but HTTP/1.1 as HTTP/1.0 (answer, then close): 1.2 is not read as 1.1, 2.0 and 0.9 get no 505",
+	"an absolute-form target is passed whole to the routes, which answer 404: the shared parser reads its path",
 	"Content-Length together with Transfer-Encoding: chunked is served (chunked wins), not 400",
+	"fasthttp takes Transfer-Encoding: identity as no body at all, so the chunked bytes that follow are read as the next request",
+	"identical duplicate Content-Length lines get 400, which RFC 9110 allows (the shared parser and net/http accept them)",
 	"an obs-fold continuation line is unfolded and the request served, not 400",
+	"fasthttp refuses an empty Host, which RFC 9112 allows when the target has no authority",
+	"fasthttp accepts a Host value with userinfo (a@b), which is no uri-host",
+	"fasthttp accepts a header name with a space inside, which is no token",
 	"a body over 64 KiB is answered 400 by fasthttp's parser, not 405 by the route (both close)",
-	"a chunked request body is read and the connection kept alive; app answers and closes",
-	"an HTTP/1.1 request without Host is answered 400 and closed (RFC 9112); app serves it",
+	"a chunked request body up to 64 KiB is read and the connection kept alive; the shared parser reads one up to 8 KiB and answers and closes beyond",
 	"a request target over 8 KiB is answered 431 (the head must fit fasthttp's 8 KiB read buffer), where app answers 414",
 	"headers come in fasthttp's order and status lines use its reason phrases",
 	"on stop, requests in flight get 2 s to finish, then sleeps are interrupted and connections closed",

@@ -29,16 +29,7 @@ type deadlines struct {
 }
 
 // publish records what the connection waits for now.
-func (c *conn) publish() {
-	w := deadline.Idle
-	switch {
-	case !c.queue.Idle():
-		w = deadline.Busy
-	case c.gc.InboundBuffered() > 0:
-		w = deadline.Head
-	}
-	c.Publish(w)
-}
+func (c *conn) publish() { c.Publish(deadline.Of(!c.queue.Idle(), c.gc.InboundBuffered() > 0)) }
 
 // OnTick closes the connections past their deadline: 408 for a request that
 // did not arrive in time, a plain close for an idle one.

@@ -385,7 +385,7 @@ function newServer(application, cfg) {
   // connectionsCheckingInterval (30 s by default), which would let a
   // slowloris client hold a connection 30 s beyond the bound: look four
   // times per head timeout, at most once a second.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requireHostHeader: false,
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requireHostHeader: true,
     connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(head / 4))) },
     (req, res) => application.handle(req, res));
   // The bounds of the other models (model.Config): a request head must

@@ -82,7 +82,7 @@ func TestThreadPerConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 		conns = append(conns, c)
-		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\n\r\n")); err != nil {
+		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,7 +123,7 @@ func TestRefuseBeyondCapacity(t *testing.T) {
 		}
 		conns = append(conns, c)
 		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\n\r\n")); err == nil {
+		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")); err == nil {
 			if n, err := c.Read(buf); err == nil && strings.Contains(string(buf[:n]), "Hello, World!") {
 				answered++
 			}
@@ -144,7 +144,7 @@ func TestRefuseBeyondCapacity(t *testing.T) {
 		}
 		conns = append(conns, c)
 		r := bufio.NewReader(c)
-		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\n\r\n")); err == nil {
+		if _, err := c.Write([]byte("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")); err == nil {
 			if resp, err := http.ReadResponse(r, nil); err == nil && resp.StatusCode == 200 {
 				return
 			}

@@ -21,6 +21,19 @@ const (
 	Busy             // on the server (a deferred answer): no deadline
 )
 
+// Of is what a connection waits for: on the server while it owes answers
+// (Busy), on the rest of a request while part of one has arrived (Head),
+// else on its client (Idle).
+func Of(owed, partial bool) Wait {
+	switch {
+	case owed:
+		return Busy
+	case partial:
+		return Head
+	}
+	return Idle
+}
+
 // Expiry is what a connection past its deadline must do.
 type Expiry int32
 
