@@ -13,7 +13,7 @@ import (
 // compiler is there (a fresh clone has no bin/); without one, the pthread
 // rows skip, with Check's reason.
 func TestMain(m *testing.M) {
-	cleanup, err := testkit.BuildBinary(pthread.BinaryEnv, pthread.BinaryName, checkCompiler, pthread.Build)
+	cleanup, err := testkit.BuildBinary(pthread.BinaryEnv, pthread.BinaryName, checkCompiler, buildPthread)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -27,3 +27,5 @@ func checkCompiler() error {
 	_, err := pthread.Compiler()
 	return err
 }
+
+func buildPthread(path string) (string, error) { return pthread.Build(path) }

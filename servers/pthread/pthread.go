@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,9 +145,10 @@ func Compiler() ([]string, error) {
 }
 
 // Build compiles the server into the file bin with the machine's C
-// compiler and CFlags. It returns what the compiler printed: its warnings,
-// or with an error its complaints.
-func Build(bin string) (string, error) {
+// compiler, CFlags and extra flags after them (a sanitizer, say). It
+// returns what the compiler printed: its warnings, or with an error its
+// complaints.
+func Build(bin string, extra ...string) (string, error) {
 	cc, err := Compiler()
 	if err != nil {
 		return "", err
@@ -170,7 +172,7 @@ func Build(bin string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	args := append(append(cc[1:len(cc):len(cc)], CFlags...), "-o", bin, "server.c", "http.c")
+	args := slices.Concat(cc[1:], CFlags, extra, []string{"-o", bin, "server.c", "http.c"})
 	cmd := exec.CommandContext(ctx, cc[0], args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
