@@ -36,7 +36,10 @@ static const char *status_text(int status)
 }
 
 /* The Date header's value, formatted once per second per thread: a cache
- * of its own keeps threads from sharing a cache line. */
+ * of its own keeps threads from sharing a cache line. (gmtime_r takes
+ * glibc's time zone lock, so once a second per thread is also the most
+ * each thread takes it; http_init makes its first call, which opens
+ * /etc/localtime.) */
 static _Thread_local time_t date_second = -1;
 static _Thread_local char date_text[32];
 
@@ -77,6 +80,8 @@ static size_t render(char *dst, struct frame f, int status, const char *type, co
 	}
 	return (size_t)len;
 }
+
+void http_init(void) { http_date(); }
 
 size_t http_render(char *dst, struct frame f, int status)
 {

@@ -46,6 +46,10 @@ long http_parse(const char *b, size_t n, struct request *r);
  * in *sleep_ms. */
 int http_route(const struct request *r, struct frame *f, long *sleep_ms);
 
+/* http_init prepares the Date header: call it once before serving, so
+ * that no connection's thread opens a file for it (the time zone data). */
+void http_init(void);
+
 /* http_render writes an answer with the status text as its body into dst,
  * which holds MAX_ANSWER bytes, and returns its length; http_render_ok
  * writes a 200 answer with body b[0:n] (n at most 64). */

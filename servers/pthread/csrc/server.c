@@ -535,6 +535,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	http_init();
 	listen_fd = listen_on(addr);
 	open_spare();
 	accept_loop();
