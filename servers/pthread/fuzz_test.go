@@ -20,7 +20,7 @@ import (
 
 // maxSleeps bounds the /sleep waits an input may ask for: longer ones are
 // skipped, so that a fuzzed input cannot make a test wait for a minute.
-const maxSleeps = 50 * time.Millisecond
+const maxSleeps = 20 * time.Millisecond
 
 // FuzzServer sends each input over a socket to the server and wants the
 // shared application's answers to it byte for byte (the Date aside): the
