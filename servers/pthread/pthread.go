@@ -182,11 +182,11 @@ func Build(bin string, extra ...string) (string, error) {
 	return string(out), nil
 }
 
-// argv is the server's command line for cfg: the bounds it honours.
+// argv is the server's command line for cfg: the bounds it honours, in
+// whole milliseconds (at least one).
 func argv(bin string, cfg model.Config) []string {
-	args := []string{bin, "--addr", cfg.Addr,
-		"--head-timeout-ms", strconv.FormatInt(cfg.Head().Milliseconds(), 10),
-		"--idle-timeout-ms", strconv.FormatInt(cfg.Idle().Milliseconds(), 10)}
+	ms := func(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 1), 10) }
+	args := []string{bin, "--addr", cfg.Addr, "--head-timeout-ms", ms(cfg.Head()), "--idle-timeout-ms", ms(cfg.Idle())}
 	if cfg.MaxThreads > 0 {
 		args = append(args, "--max-threads", strconv.Itoa(cfg.MaxThreads))
 	}
