@@ -2,6 +2,11 @@
 
 GO          ?= go
 BIN         := bin/loopbench
+# The pthread model's C server, built beside loopbench with the machine's
+# C compiler ($(CC), cc by default); servers/pthread's CFlags are the same.
+PTHREAD_BIN    := bin/loopbench-pthread
+PTHREAD_SRC    := servers/pthread/csrc/server.c servers/pthread/csrc/http.c
+PTHREAD_CFLAGS := -std=c11 -O2 -Wall -Wextra -pthread
 FUZZTIME    ?= 30s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -30,7 +35,7 @@ COMPARE_FLAGS ?=
 BASE ?= HEAD~1
 
 help:
-	@echo 'make build        build $(BIN)'
+	@echo 'make build        build $(BIN), and $(PTHREAD_BIN) where there is a C compiler'
 	@echo 'make test         vet, then every test (with -race where affordable); fuzz seeds included'
 	@echo 'make bench        run every workload on every model, then plots and REPORT.md'
 	@echo 'make bench-quick  the same with shorter runs (run --quick)'
@@ -45,6 +50,12 @@ help:
 
 build:
 	$(GO) build -o $(BIN) ./cmd/loopbench
+	@if command -v $(firstword $(CC)) >/dev/null 2>&1; then \
+		echo '$(CC) $(PTHREAD_CFLAGS) -o $(PTHREAD_BIN) $(PTHREAD_SRC)'; \
+		$(CC) $(PTHREAD_CFLAGS) -o $(PTHREAD_BIN) $(PTHREAD_SRC); \
+	else \
+		echo 'no C compiler ($(CC)): $(PTHREAD_BIN) not built, so the pthread model is skipped (install gcc and run make build)'; \
+	fi
 
 test:
 	$(GO) vet ./...

@@ -14,6 +14,7 @@ import (
 	"loopbench/servers/gnet"
 	"loopbench/servers/model"
 	"loopbench/servers/node"
+	"loopbench/servers/pthread"
 	"loopbench/servers/threaded"
 )
 
@@ -39,6 +40,10 @@ type Entry struct {
 	// Variants are the configurations beside the default that the model
 	// honours and the conformance suite checks it under.
 	Variants []Variant
+	// Routes are the paths of the shared application the model serves;
+	// nil means every one. The runner gives a model no workload that needs
+	// another, and the conformance suite skips its cases that do, saying so.
+	Routes []string
 	// Style is how every chart draws the model. A zero Style (and a model
 	// missing from the table, as in a run of a user's own model) gets a
 	// colour and marker from a hash of the name, stable from run to run.
@@ -83,6 +88,10 @@ const (
 	// RoleLoopLibrary is an event-loop library that claim 5 measures the
 	// homemade loop against, beside the reference.
 	RoleLoopLibrary Role = "loop-library"
+	// RoleThreadReference is a thread-per-connection server without Go's
+	// runtime: what a plain OS thread costs, beside RoleThreadPerConn,
+	// whose figures include what Go adds to each thread.
+	RoleThreadReference Role = "thread-reference"
 )
 
 // Style is how charts draw a model, the same in every chart, so a reader
@@ -98,7 +107,8 @@ type Style struct {
 }
 
 // table is every model, in the order reports and chart legends list them:
-// the baseline first, then the event loops.
+// the baseline first, then the event loops, then the plain C reference
+// for the baseline.
 var table = []Entry{
 	{
 		Name: "threaded", Description: "one OS thread per connection, blocking syscalls",
@@ -129,6 +139,11 @@ var table = []Entry{
 		Name: "node", Description: "Node.js http module: the real libuv, as the reference",
 		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Bounds: node.Bounds, Variants: []Variant{CPUOffload},
 		Roles: []Role{RoleEventLoop, RoleReference}, Style: Style{color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, "triangle-up"},
+	},
+	{
+		Name: "pthread", Description: "C reference: one pthread per connection, blocking syscalls, no Go runtime",
+		New: func() model.Model { return pthread.New() }, Check: pthread.Check, Differences: pthread.Differences, Bounds: pthread.Bounds,
+		Routes: pthread.Routes, Roles: []Role{RoleThreadReference}, Style: Style{color.NRGBA{0x56, 0xB4, 0xE9, 0xFF}, "square"},
 	},
 }
 
@@ -165,6 +180,10 @@ func WithRole(r Role) []string {
 	}
 	return names
 }
+
+// Serves reports whether the model serves the path (a request target
+// without its query).
+func (e Entry) Serves(path string) bool { return e.Routes == nil || slices.Contains(e.Routes, path) }
 
 // HasRole reports whether the model plays role r.
 func (e Entry) HasRole(r Role) bool { return slices.Contains(e.Roles, r) }

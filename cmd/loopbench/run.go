@@ -157,7 +157,7 @@ func (o *runOptions) selectModels() ([]runner.Model, error) {
 		if err != nil {
 			return nil, usagef("run: --models: %v", err)
 		}
-		models = append(models, runner.Model{Name: e.Name, Unavailable: e.Available()})
+		models = append(models, runner.Model{Name: e.Name, Unavailable: e.Available(), Routes: e.Routes})
 	}
 	return models, nil
 }

@@ -3,6 +3,8 @@ package runner
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"loopbench/harness/workload"
@@ -74,18 +76,18 @@ func (cfg *Config) prepare(w *workload.Workload) *workload.Workload {
 func NewPlan(cfg Config) Plan {
 	p := Plan{Seed: cfg.Seed}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6f6f7062656e63)) // "loopbenc"
-	var available []string
+	var available []Model
 	for _, m := range cfg.Models {
 		if m.Unavailable != nil {
 			p.Skipped = append(p.Skipped, fmt.Sprintf("%s skipped: %v", m.Name, m.Unavailable))
 			continue
 		}
-		available = append(available, m.Name)
+		available = append(available, m)
 	}
 	p.levels = map[[2]int]level{}
 	for wi, w := range cfg.Workloads {
 		w = cfg.prepare(w)
-		runs := w.Runs(available)
+		runs := w.Runs(p.serving(available, w))
 		for li, l := range w.Levels() {
 			lv := level{w: w, runs: runs, l: l, sides: cfg.Sides, wi: wi, li: li}
 			p.levels[[2]int{wi, li}] = lv
@@ -99,6 +101,47 @@ func NewPlan(cfg Config) Plan {
 	}
 	p.Points = len(p.Steps)
 	return p
+}
+
+// serving returns the names of the models that serve every path w
+// requests, noting why each other model is skipped in w.
+func (p *Plan) serving(models []Model, w *workload.Workload) []string {
+	paths := workloadPaths(w)
+	var names []string
+	for _, m := range models {
+		var lacks []string
+		for _, path := range paths {
+			if m.Routes != nil && !slices.Contains(m.Routes, path) {
+				lacks = append(lacks, path)
+			}
+		}
+		if len(lacks) > 0 {
+			if w.Models == nil || slices.Contains(w.Models, m.Name) {
+				p.Skipped = append(p.Skipped, fmt.Sprintf("%s skipped in %s: it serves %s, not %s",
+					m.Name, w.Name, strings.Join(m.Routes, ", "), strings.Join(lacks, ", ")))
+			}
+			continue
+		}
+		names = append(names, m.Name)
+	}
+	return names
+}
+
+// workloadPaths are the distinct paths (targets without their query) of
+// w's mix and trace.
+func workloadPaths(w *workload.Workload) []string {
+	targets, _ := w.TraceRoutes()
+	for _, r := range w.Mix {
+		targets = append(targets, r.Target)
+	}
+	var paths []string
+	for _, t := range targets {
+		path, _, _ := strings.Cut(t, "?")
+		if !slices.Contains(paths, path) {
+			paths = append(paths, path)
+		}
+	}
+	return paths
 }
 
 // level is one workload at one level: what a block of it is made of.

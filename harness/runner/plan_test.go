@@ -99,3 +99,30 @@ func TestPlanSidesAlternate(t *testing.T) {
 		ranks[s.rank] = true
 	}
 }
+
+// TestPlanSkipsModelsLackingRoutes: a model that serves only some routes
+// runs the workloads whose mix it serves and is skipped, with a note, in
+// the others; a model with no Routes serves every one.
+func TestPlanSkipsModelsLackingRoutes(t *testing.T) {
+	plain := testWorkload(t, "")
+	mixed := testWorkload(t, "")
+	mixed.Name = "mixed"
+	mixed.Mix = append(mixed.Mix, workload.Route{Target: "/cpu?iter=10", Weight: 1}, workload.Route{Target: "/json", Weight: 1})
+	cfg := Config{Workloads: []*workload.Workload{plain, mixed}, Seed: 1,
+		Models: []Model{{Name: "all-routes"}, {Name: "some-routes", Routes: []string{"/plaintext", "/sleep"}}}}
+	p := NewPlan(cfg)
+	ran := map[string][]string{}
+	for _, s := range p.Steps {
+		if !slices.Contains(ran[s.Workload.Name], s.Run.Model) {
+			ran[s.Workload.Name] = append(ran[s.Workload.Name], s.Run.Model)
+		}
+	}
+	slices.Sort(ran["w"])
+	if !slices.Equal(ran["w"], []string{"all-routes", "some-routes"}) || !slices.Equal(ran["mixed"], []string{"all-routes"}) {
+		t.Errorf("the plan runs %v; want both models in w and all-routes alone in mixed", ran)
+	}
+	want := "some-routes skipped in mixed: it serves /plaintext, /sleep, not /cpu, /json"
+	if !slices.Equal(p.Skipped, []string{want}) {
+		t.Errorf("skipped %q, want %q", p.Skipped, want)
+	}
+}

@@ -35,6 +35,9 @@ import (
 type Model struct {
 	Name        string
 	Unavailable error
+	// Routes are the paths the model serves (servers.Entry.Routes); nil
+	// means every one. A workload that needs another does not run it.
+	Routes []string
 }
 
 // LoadRequest is one measured point for the load generator.
