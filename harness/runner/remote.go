@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"loopbench/harness/hostinfo"
+	"loopbench/harness/proc"
 	"loopbench/harness/remote"
 	"loopbench/harness/results"
 )
@@ -85,7 +86,7 @@ func (r *Runner) startRemoteServices() error {
 		c.Dir = remote.DefaultDir
 	}
 	if r.cfg.ServerCPUs != "" {
-		if _, err := ParseCPUs(r.cfg.ServerCPUs); err != nil {
+		if _, err := proc.ParseCPUs(r.cfg.ServerCPUs); err != nil {
 			return fmt.Errorf("--server-cpus (CPUs of %s): %w", c.ServerHost, err)
 		}
 	}
@@ -243,7 +244,7 @@ func (r *Runner) stopRemote() {
 		return
 	}
 	if rem.backend != nil {
-		rem.backend.Stop(stopGrace + 5*time.Second)
+		rem.backend.Stop(proc.DefaultGrace + 5*time.Second)
 	}
 	if rem.work != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), remoteStart)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"loopbench/harness/meter"
+	"loopbench/harness/proc"
 	"loopbench/harness/remote"
 	"loopbench/harness/results"
 	"loopbench/harness/validity"
@@ -83,14 +84,14 @@ func (r *Runner) startRemoteServer(s Step) (*remoteServer, error) {
 		if cerr := checkPlaintext(srv.addr); cerr != nil {
 			reason += " (last try: " + cerr.Error() + ")"
 		}
-		p.Stop(stopGrace + 5*time.Second)
+		p.Stop(proc.DefaultGrace + 5*time.Second)
 		return nil, &serverError{reason: reason, output: p.Stderr()}
 	}
 	for _, n := range p.Ready.Notes {
 		r.noteOnce(n)
 	}
 	if srv.stream, err = rem.t.Sample(host, bin, p.Ready.PID, r.cfg.ServerCPUs, &srv.answered); err != nil {
-		p.Stop(stopGrace + 5*time.Second)
+		p.Stop(proc.DefaultGrace + 5*time.Second)
 		return nil, &serverError{reason: "sampling " + srv.name + ": " + err.Error(), output: p.Stderr()}
 	}
 	return srv, nil
@@ -136,7 +137,7 @@ func (r *Runner) noteOnce(n string) {
 // the server wrote on stop.
 func (r *Runner) stopRemoteServer(srv *remoteServer) *results.LoopLag {
 	srv.stream.Stop()
-	exit, err := srv.proc.Stop(stopGrace + 5*time.Second)
+	exit, err := srv.proc.Stop(proc.DefaultGrace + 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
 		return nil

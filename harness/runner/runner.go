@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"loopbench/harness/meter"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 	"loopbench/servers/model"
@@ -112,16 +113,16 @@ type Side struct {
 type Runner struct {
 	cfg     Config
 	plan    Plan
-	taskset string // path of taskset, or "" to pin after start
-	all     CPUSet // the CPUs this process may use
-	server  CPUSet
-	client  CPUSet
+	taskset string      // path of taskset, or "" to pin after start
+	all     proc.CPUSet // the CPUs this process may use
+	server  proc.CPUSet
+	client  proc.CPUSet
 	run     *results.Run
 	ranks   []([4]int) // each point's Step.rank, in the order of run.Points
 	dir     string
 	tmp     string
 	dataDir string
-	backend *child
+	backend *proc.Child
 	backAdr string
 	procs   int // GOMAXPROCS before the run, restored after
 	// groups counts the cgroups made for servers; noGroups is set once the
@@ -149,7 +150,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r := &Runner{cfg: cfg, plan: NewPlan(cfg), answerTimeout: 5 * time.Second}
 	var err error
-	if r.all, err = allowedCPUs(); err != nil {
+	if r.all, err = proc.Allowed(); err != nil {
 		return nil, err
 	}
 	r.server, r.client = defaultCPUs(r.all)
@@ -167,11 +168,11 @@ func New(cfg Config) (*Runner, error) {
 }
 
 // cpuFlag parses a CPU list flag and checks it is within the allowed CPUs.
-func (r *Runner) cpuFlag(flag, val string, def CPUSet) (CPUSet, error) {
+func (r *Runner) cpuFlag(flag, val string, def proc.CPUSet) (proc.CPUSet, error) {
 	if val == "" {
 		return def, nil
 	}
-	set, err := ParseCPUs(val)
+	set, err := proc.ParseCPUs(val)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
@@ -191,7 +192,18 @@ func (r *Runner) Plan() Plan { return r.plan }
 func (r *Runner) Replace() int { return r.cfg.Replace }
 
 // CPUs returns the server and client CPU sets.
-func (r *Runner) CPUs() (server, client CPUSet) { return r.server, r.client }
+func (r *Runner) CPUs() (server, client proc.CPUSet) { return r.server, r.client }
+
+// defaultCPUs splits the CPUs this process may use: the client gets the
+// first half (at least one), the server the rest. On a 2-core host that is
+// client 0, server 1. With one CPU they share it.
+func defaultCPUs(all proc.CPUSet) (server, client proc.CPUSet) {
+	if len(all) < 2 {
+		return all, all
+	}
+	half := len(all) / 2
+	return all[half:], all[:half]
+}
 
 // Run measures every step of the plan. It returns the results and their
 // directory; after ctx is cancelled it stops the current point, stops every
@@ -236,7 +248,7 @@ func (r *Runner) setUp() error {
 	if r.tmp, err = os.MkdirTemp("", "loopbench-run-"); err != nil {
 		return err
 	}
-	if err := pin(os.Getpid(), r.client); err != nil {
+	if err := proc.Pin(os.Getpid(), r.client); err != nil {
 		return err
 	}
 	r.procs = runtime.GOMAXPROCS(len(r.client))
@@ -269,12 +281,12 @@ func (r *Runner) setUp() error {
 func (r *Runner) tearDown() {
 	r.stopRemote()
 	if r.backend != nil {
-		r.backend.stop()
+		r.backend.Stop()
 	}
 	if r.tmp != "" {
 		os.RemoveAll(r.tmp)
 	}
-	pin(os.Getpid(), r.all)
+	proc.Pin(os.Getpid(), r.all)
 	if r.procs > 0 {
 		runtime.GOMAXPROCS(r.procs)
 	}

@@ -3,6 +3,7 @@ package runner
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"loopbench/app"
 	"loopbench/harness/cgroup"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 	"loopbench/servers/model"
 )
@@ -24,7 +26,7 @@ const readyTimeout = 15 * time.Second
 
 // server is one `loopbench serve` child.
 type server struct {
-	*child
+	*proc.Child
 	addr      string
 	statsFile string
 	group     *cgroup.Group // the server's own cgroup, or nil where the host has none
@@ -36,7 +38,7 @@ type serverSpec struct {
 	binary  string
 	model   string
 	flags   []string
-	cpus    CPUSet
+	cpus    proc.CPUSet
 	dataDir string
 	backend string
 	tmpDir  string // where its stats file goes
@@ -46,7 +48,7 @@ type serverSpec struct {
 // until it answers GET /plaintext correctly. On failure the server is
 // stopped and the error carries the tail of its output.
 func (r *Runner) startServer(s serverSpec) (*server, error) {
-	addr, err := freePort()
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -65,24 +67,24 @@ func (r *Runner) startServer(s serverSpec) (*server, error) {
 	}
 	argv = append(argv, s.flags...)
 	g := r.newGroup()
-	c, err := startChild("server "+s.model, s.cpus, r.taskset, g, argv...)
+	c, err := proc.Start(proc.Spec{Name: "server " + s.model, Argv: argv, CPUs: s.cpus, Taskset: r.taskset, Group: g})
 	if err != nil {
 		if g != nil {
 			g.Remove()
 		}
 		return nil, err
 	}
-	srv := &server{child: c, addr: addr, statsFile: stats.Name(), group: g}
-	if err := c.poll(readyTimeout, func() error { return checkPlaintext(addr) }); err != nil {
-		c.kill()
+	srv := &server{Child: c, addr: addr, statsFile: stats.Name(), group: g}
+	if err := c.Poll(context.Background(), readyTimeout, func() error { return checkPlaintext(addr) }); err != nil {
+		c.Kill()
 		srv.removeGroup()
-		return nil, &serverError{reason: err.Error(), output: c.out.String()}
+		return nil, &serverError{reason: err.Error(), output: c.Output()}
 	}
 	// Pin again: threads started while the server got ready inherited the
 	// affinity already, but a server started without taskset may have made
 	// threads between its start and the first pinning.
-	if err := pin(c.pid(), s.cpus); err != nil && !c.exited() {
-		c.kill()
+	if err := proc.Pin(c.PID(), s.cpus); err != nil && !c.Exited() {
+		c.Kill()
 		srv.removeGroup()
 		return nil, err
 	}
@@ -111,7 +113,7 @@ func (r *Runner) newGroup() *cgroup.Group {
 
 // removeGroup deletes the server's cgroup once its process has exited.
 func (srv *server) removeGroup() {
-	if srv.group != nil && srv.exited() {
+	if srv.group != nil && srv.Exited() {
 		srv.group.Remove()
 		srv.group = nil
 	}
@@ -157,7 +159,7 @@ func checkPlaintext(addr string) error {
 // stopAndReadLag stops the server and reads the loop lag it wrote on stop,
 // if it measures one.
 func (srv *server) stopAndReadLag() (*results.LoopLag, error) {
-	stopErr := srv.stop()
+	stopErr := srv.Stop()
 	defer os.Remove(srv.statsFile)
 	stats, ok, err := model.ReadStats(srv.statsFile)
 	if errors.Is(err, os.ErrNotExist) || (err == nil && !ok) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"loopbench/harness/meter"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 )
@@ -38,17 +39,17 @@ func (r *Runner) startServices() error {
 	if !backend {
 		return nil
 	}
-	addr, err := freePort()
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		return err
 	}
-	c, err := startChild("backend", r.client, r.taskset, nil, r.cfg.Binary, "backend", "--addr", addr)
+	c, err := proc.Start(proc.Spec{Name: "backend", Argv: []string{r.cfg.Binary, "backend", "--addr", addr}, CPUs: r.client, Taskset: r.taskset})
 	if err != nil {
 		return err
 	}
 	r.backend, r.backAdr = c, addr
-	if err := c.waitPort(addr, readyTimeout); err != nil {
-		return fmt.Errorf("the backend did not start: %v: %s", err, c.out.String())
+	if err := c.WaitPort(context.Background(), addr, readyTimeout); err != nil {
+		return fmt.Errorf("the backend did not start: %v: %s", err, c.Output())
 	}
 	r.note(fmt.Sprintf("the backend that /upstream calls runs on the load generator's CPUs %s; its CPU time counts in the client's utilization (client-bound flag), not in the server's figures", r.client))
 	return nil
@@ -69,10 +70,10 @@ func (r *Runner) runStep(ctx context.Context, s Step) {
 	}
 	defer srv.removeGroup()
 	p, ok := r.measure(ctx, srv, s)
-	if !p.Failed || !srv.exited() {
+	if !p.Failed || !srv.Exited() {
 		r.stopServer(srv, p)
 	} else {
-		srv.kill()
+		srv.Kill()
 	}
 	srv.removeGroup()
 	if ok {
@@ -88,10 +89,10 @@ func (r *Runner) stopServer(srv *server, p *results.Point) {
 	t0 := time.Now()
 	lag, err := srv.stopAndReadLag()
 	if err != nil {
-		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
+		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.Name(), err)
 	}
 	if d := time.Since(t0); d > slowStop {
-		fmt.Fprintf(r.cfg.Log, "note: %s took %v to stop after SIGTERM\n", srv.name, d.Round(10*time.Millisecond))
+		fmt.Fprintf(r.cfg.Log, "note: %s took %v to stop after SIGTERM\n", srv.Name(), d.Round(10*time.Millisecond))
 	}
 	if lag != nil && p != nil && !p.Failed {
 		p.LoopLag = lag
@@ -117,7 +118,7 @@ func (r *Runner) serverSpec(s Step) serverSpec {
 
 // serverCPUs is the server's CPU set for a workload: every CPU for
 // server.cpus = "all", else the runner's server set.
-func (r *Runner) serverCPUs(w *workload.Workload) CPUSet {
+func (r *Runner) serverCPUs(w *workload.Workload) proc.CPUSet {
 	if w.Server.CPUs == "all" {
 		return r.all
 	}
@@ -157,9 +158,9 @@ func (r *Runner) failed(s Step, err error) *results.Point {
 // is then dropped.
 func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
 	p := r.newPoint(s)
-	mc := meter.Config{PID: srv.pid(), ClientCPUs: len(r.client), Group: srv.group, ServerCPUs: r.serverCPUs(s.Workload)}
+	mc := meter.Config{PID: srv.PID(), ClientCPUs: len(r.client), Group: srv.group, ServerCPUs: r.serverCPUs(s.Workload)}
 	if s.Workload.Server.Backend && r.backend != nil {
-		mc.BackendPID = r.backend.cmd.Process.Pid
+		mc.BackendPID = r.backend.PID()
 	}
 	m := meter.New(mc)
 	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1), OnMeasure: m.Begin, OnMeasureEnd: m.Finish, Answered: m.Answered()}
@@ -181,7 +182,7 @@ func whileAlive(ctx context.Context, srv *server) (context.Context, context.Canc
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		select {
-		case <-srv.done:
+		case <-srv.Done():
 			cancel()
 		case <-ctx.Done():
 		}
@@ -195,25 +196,25 @@ func whileAlive(ctx context.Context, srv *server) (context.Context, context.Canc
 func (r *Runner) judge(p *results.Point, srv *server, loadErr error, gone bool) {
 	if gone {
 		select { // the exit may be a moment behind the failed /proc read
-		case <-srv.done:
+		case <-srv.Done():
 		case <-time.After(time.Second):
 		}
 	}
 	switch {
-	case srv.exited():
-		p.Failed, p.FailReason = true, srv.exitReason()+" during the point"
+	case srv.Exited():
+		p.Failed, p.FailReason = true, srv.ExitReason()+" during the point"
 	case loadErr != nil:
 		p.Failed, p.FailReason = true, "load generator: "+loadErr.Error()
 	case p.Requests == 0:
 		p.Failed, p.FailReason = true, "no correct answers"+errorSummary(p.Errors)
 	default:
-		err := srv.poll(r.answerTimeout, func() error { return checkPlaintext(srv.addr) })
+		err := srv.Poll(context.Background(), r.answerTimeout, func() error { return checkPlaintext(srv.addr) })
 		if err == nil {
 			return
 		}
 		p.Failed, p.FailReason = true, "the server stopped answering: "+err.Error()
 	}
-	p.Stderr = srv.out.String()
+	p.Stderr = srv.Output()
 }
 
 func errorSummary(errs map[string]int64) string {
