@@ -44,12 +44,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p.Validity = validity.Check(&p, validity.Counters{})
-	p.Validity.Kernel = nil // the server host's counters are not in the parts
-	if len(reasons) > 0 {
-		p.Validity.Status = results.Partial
-		p.Validity.Reasons = append(p.Validity.Reasons, reasons...)
-	}
+	validity.Validate(&p, nil, reasons...) // the server host's counters are not in the parts
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
