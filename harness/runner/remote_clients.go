@@ -24,8 +24,8 @@ const startLead = 2 * time.Second
 // points into p. The window it sets is the generators' joint span on this
 // host's clock, over which the server's figures are read. The reasons are
 // why the merged point is partial.
-func (r *Runner) remoteLoad(ctx context.Context, req LoadRequest, p *results.Point, w *window) ([]string, error) {
-	hosts := r.cfg.Remote.ClientHosts
+func (h *remoteHost) load(ctx context.Context, req LoadRequest, p *results.Point, w *window) ([]string, error) {
+	hosts := h.cfg.ClientHosts
 	if req.Workload.Mode == workload.ModeReplay {
 		return nil, errors.New("a replayed trace cannot be split between --client-hosts; run it from one generator")
 	}
@@ -33,8 +33,8 @@ func (r *Runner) remoteLoad(ctx context.Context, req LoadRequest, p *results.Poi
 	parts := make([]merge.Part, len(hosts))
 	errs := make([]error, len(hosts))
 	var wg sync.WaitGroup
-	for i, h := range hosts {
-		wg.Go(func() { parts[i], errs[i] = r.runShare(ctx, h, req, i+1, len(hosts), at) })
+	for i, host := range hosts {
+		wg.Go(func() { parts[i], errs[i] = h.runShare(ctx, host, req, i+1, len(hosts), at) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -44,18 +44,15 @@ func (r *Runner) remoteLoad(ctx context.Context, req LoadRequest, p *results.Poi
 	if err != nil {
 		return nil, err
 	}
-	start, end := merge.Span(parts)
-	w.mu.Lock()
-	w.start, w.end = start, end
-	w.mu.Unlock()
+	w.set(merge.Span(parts))
 	fillLoad(p, &merged)
 	return reasons, nil
 }
 
 // runShare runs one generator's share on host and reads its point.
-func (r *Runner) runShare(ctx context.Context, host string, req LoadRequest, i, n int, at time.Time) (merge.Part, error) {
-	cl := r.rem.clocks[host]
-	argv := append([]string{r.rem.bins[host], "load"}, LoadArgs(req)...)
+func (h *remoteHost) runShare(ctx context.Context, host string, req LoadRequest, i, n int, at time.Time) (merge.Part, error) {
+	cl := h.clocks[host]
+	argv := append([]string{h.bins[host], "load"}, LoadArgs(req)...)
 	argv = append(argv, "--share", fmt.Sprintf("%d/%d", i, n), "--start-at", at.Add(cl.offset).UTC().Format(time.RFC3339Nano), "--json", "--stop-on-eof")
 	// The generator stops when its stdin ends: when this end is closed
 	// after it finished, or when its transport is killed on cancellation.
@@ -64,7 +61,7 @@ func (r *Runner) runShare(ctx context.Context, host string, req LoadRequest, i, 
 		return merge.Part{}, err
 	}
 	defer keep.Close()
-	out, err := r.rem.t.Output(ctx, host, stdin, argv...)
+	out, err := h.t.Output(ctx, host, stdin, argv...)
 	stdin.Close()
 	if err != nil {
 		return merge.Part{}, fmt.Errorf("generator %d/%d on %s: %w", i, n, host, err)

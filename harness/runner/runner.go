@@ -121,19 +121,14 @@ type Runner struct {
 	ranks   []([4]int) // each point's Step.rank, in the order of run.Points
 	dir     string
 	tmp     string
-	dataDir string
-	backend *proc.Child
-	backAdr string
 	procs   int // GOMAXPROCS before the run, restored after
-	// groups counts the cgroups made for servers; noGroups is set once the
-	// host refused one.
-	groups   int
-	noGroups bool
+	// host is where the servers run: here, or rem.
+	host serverHost
+	// rem is the state of a run over remote hosts, nil for a local run.
+	rem *remoteHost
 	// answerTimeout bounds how long a server may take, after a point, to
 	// answer GET /plaintext again before it counts as having stopped answering.
 	answerTimeout time.Duration
-	// rem is the state of a run over remote hosts, nil for a local run.
-	rem *remoteRun
 }
 
 // ClientBoundAt is the client CPU utilization from which a point is flagged
@@ -164,6 +159,11 @@ func New(cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	r.taskset, _ = exec.LookPath("taskset")
+	r.host = &localHost{r: r}
+	if cfg.Remote != nil {
+		r.rem = newRemoteHost(r)
+		r.host = r.rem
+	}
 	return r, nil
 }
 
@@ -279,10 +279,7 @@ func (r *Runner) setUp() error {
 
 // tearDown stops the backend and restores this process's CPUs.
 func (r *Runner) tearDown() {
-	r.stopRemote()
-	if r.backend != nil {
-		r.backend.Stop()
-	}
+	r.host.tearDown()
 	if r.tmp != "" {
 		os.RemoveAll(r.tmp)
 	}
@@ -309,6 +306,13 @@ func (r *Runner) note(notes ...string) {
 	for _, n := range notes {
 		r.run.Env.Notes = append(r.run.Env.Notes, n)
 		fmt.Fprintln(r.cfg.Log, "note:", n)
+	}
+}
+
+// noteOnce records a note the first time it is seen.
+func (r *Runner) noteOnce(n string) {
+	if !slices.Contains(r.run.Env.Notes, n) {
+		r.note(n)
 	}
 }
 
