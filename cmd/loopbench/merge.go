@@ -48,8 +48,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		start, end := merge.Span(parts)
-		return enc.Encode(merge.Output{Point: p, WindowStart: start, WindowEnd: end})
+		return enc.Encode(merge.Output(p, parts))
 	}
 	printMerged(stdout, &p)
 	return nil

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
+	"loopbench/harness/loadgen"
 	"loopbench/harness/merge"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
@@ -52,8 +52,9 @@ func (h *remoteHost) load(ctx context.Context, req LoadRequest, p *results.Point
 // runShare runs one generator's share on host and reads its point.
 func (h *remoteHost) runShare(ctx context.Context, host string, req LoadRequest, i, n int, at time.Time) (merge.Part, error) {
 	cl := h.clocks[host]
-	argv := append([]string{h.bins[host], "load"}, LoadArgs(req)...)
-	argv = append(argv, "--share", fmt.Sprintf("%d/%d", i, n), "--start-at", at.Add(cl.offset).UTC().Format(time.RFC3339Nano), "--json", "--stop-on-eof")
+	c := LoadgenConfig(req)
+	argv := append([]string{h.bins[host], "load"}, c.Args()...)
+	argv = append(argv, "--share", loadgen.Share{I: i, N: n}.String(), "--start-at", at.Add(cl.offset).UTC().Format(time.RFC3339Nano), "--json", "--stop-on-eof")
 	// The generator stops when its stdin ends: when this end is closed
 	// after it finished, or when its transport is killed on cancellation.
 	stdin, keep, err := os.Pipe()
@@ -72,30 +73,6 @@ func (h *remoteHost) runShare(ctx context.Context, host string, req LoadRequest,
 	}
 	part.Host = host
 	return part, nil
-}
-
-// LoadArgs are `loopbench load`'s flags for the whole point (before --share
-// splits it), from the same configuration the in-process generator uses.
-func LoadArgs(req LoadRequest) []string {
-	c := LoadgenConfig(req)
-	args := []string{"--addr", c.Addr, "--connections", strconv.Itoa(c.Connections), "--pipeline", strconv.Itoa(max(c.Pipeline, 1)),
-		"--warmup", c.Warmup.String(), "--duration", c.Duration.String(), "--seed", strconv.FormatInt(c.Seed, 10)}
-	if c.Timeout > 0 {
-		args = append(args, "--timeout", c.Timeout.String())
-	}
-	if c.ConnectRate > 0 {
-		args = append(args, "--connect-rate", strconv.FormatFloat(c.ConnectRate, 'g', -1, 64))
-	}
-	if c.Rate > 0 {
-		args = append(args, "--rate", strconv.FormatFloat(c.Rate, 'g', -1, 64))
-	}
-	if c.IdleConnections > 0 {
-		args = append(args, "--idle", strconv.Itoa(c.IdleConnections))
-	}
-	for _, m := range c.Mix {
-		args = append(args, "--route", m.Target+"="+strconv.FormatFloat(m.Weight, 'g', -1, 64))
-	}
-	return args
 }
 
 // fillLoad copies the merged load figures into the runner's point, which
