@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"loopbench/harness/plot"
+	"loopbench/harness/results"
 )
 
 // ChartName is the chart of the probe's p99 that Write adds to a run's
@@ -36,7 +37,7 @@ func (r *Report) writeChart(dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeAtomic(filepath.Join(dir, ChartName+"."+format), b); err != nil {
+		if err := results.WriteFileAtomic(filepath.Join(dir, ChartName+"."+format), b, 0o644); err != nil {
 			return err
 		}
 	}
