@@ -3,7 +3,9 @@
 // a child on a free port, pins it and the load generator to their CPU sets,
 // waits until it answers, measures the point while sampling the server from
 // /proc, stops it, and writes each finished point to the results directory
-// at once.
+// at once. With Config.Remote the server runs on another host instead,
+// started through a command template and sampled by `loopbench sample`
+// there; the steps drive both through one server handle (server.go).
 //
 // Every point is a fresh server process, so the peak RSS (VmHWM) and the
 // loop lag a model reports on stop are the point's own (its warm-up

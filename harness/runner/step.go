@@ -105,7 +105,7 @@ func sideName(s *Side) string {
 func (r *Runner) failed(s Step, err error) *results.Point {
 	p := r.newPoint(s)
 	p.Failed, p.FailReason = true, err.Error()
-	p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
+	validity.Validate(p, nil)
 	if se, ok := errors.AsType[*serverError](err); ok {
 		p.Stderr = se.output
 	}
