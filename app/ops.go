@@ -68,38 +68,27 @@ func WriteDataFiles(dir string) error {
 		return err
 	}
 	for _, f := range DataFiles {
-		if err := WriteFileAtomic(filepath.Join(dir, f.Name), DataContent(f.Size), 0o644); err != nil {
+		if err := writeDataFile(dir, f); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WriteFileAtomic writes data to path with mode perm through a temporary
-// file in the same directory, synced and renamed, so a reader sees the old
-// file or the new one, never half of one. It is the project's one atomic
-// writer: the data files, a model's statistics file and the harness's
-// results all go through it.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+// writeDataFile writes one data file into dir under a temporary name of
+// its own, then renames it into place: two processes writing the files at
+// once, or a server reading them meanwhile, never see half of one.
+func writeDataFile(dir string, f DataFile) error {
+	tmp, err := os.CreateTemp(dir, "."+f.Name+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	_, err = tmp.Write(DataContent(f.Size))
+	if err := errors.Join(err, tmp.Chmod(0o644), tmp.Close()); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp.Name(), filepath.Join(dir, f.Name))
 }
 
 // HasDataFiles reports whether dir holds every data file with its size, so a

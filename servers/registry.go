@@ -197,6 +197,8 @@ type Info struct {
 	// Variants are the model's variants, each with the serve flags that
 	// make it (Variant.Flags).
 	Variants []VariantInfo
+	// Routes are the paths the model serves (nil: every route).
+	Routes []string
 }
 
 // VariantInfo is a variant's name and the `loopbench serve` flags that
@@ -210,7 +212,7 @@ type VariantInfo struct {
 func Infos() []Info {
 	out := make([]Info, len(table))
 	for i, e := range table {
-		out[i] = Info{Name: e.Name, Description: e.Description, Roles: slices.Clone(e.Roles), Style: e.Style}
+		out[i] = Info{Name: e.Name, Description: e.Description, Roles: slices.Clone(e.Roles), Style: e.Style, Routes: slices.Clone(e.Routes)}
 		for _, v := range e.Variants {
 			out[i].Variants = append(out[i].Variants, VariantInfo{v.Name, slices.Clone(v.Flags)})
 		}

@@ -123,21 +123,12 @@ func runAB(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Sides = []runner.Side{{Name: "base", Binary: base.Binary, About: base.About}, headSide}
 
-	plan := runner.NewPlan(cfg)
-	if plan.Points == 0 {
-		return fmt.Errorf("ab: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
-	}
-	bar := newProgress(stderr, plan.PointTimes())
-	cfg.Log, cfg.OnPoint, cfg.OnExtra = bar, bar.point, bar.extend
-	r, err := runner.New(cfg)
+	r, bar, err := newRunner("ab", cfg, stderr)
 	if err != nil {
-		return usagef("ab: %v", err)
+		return err
 	}
-	printPlan(stderr, r, plan)
-	bar.start()
 	t0 := time.Now()
-	run, dir, err := r.Run(ctx)
-	bar.finish()
+	run, dir, err := bar.run(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -201,14 +192,7 @@ func (o *abOptions) compare(stdout, stderr io.Writer, run *results.Run, dir stri
 			return err
 		}
 	}
-	if regs := res.Regressions(); len(regs) > 0 {
-		var named []string
-		for _, r := range regs {
-			named = append(named, fmt.Sprintf("%s %s %s %s %+.1f%%", r.Key.Workload, r.Key.Series(), r.Metric.Name, levelName(r), 100*r.Change))
-		}
-		return fmt.Errorf("ab: %d regressions of the head against the base: %s", len(regs), strings.Join(named, "; "))
-	}
-	return nil
+	return regressions("ab: %d regressions of the head against the base", res)
 }
 
 // appendSummary appends the markdown comparison to a CI job summary.

@@ -64,14 +64,22 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err := compare.WriteMachines(stdout, res, compare.MachinesOf(old, cur), *format); err != nil {
 		return usagef("compare: --format: %v", err)
 	}
-	if regs := res.Regressions(); len(regs) > 0 {
-		var named []string
-		for _, r := range regs {
-			named = append(named, fmt.Sprintf("%s %s %s %s %+.1f%%", r.Key.Workload, r.Key.Series(), r.Metric.Name, levelName(r), 100*r.Change))
-		}
-		return fmt.Errorf("compare: %d regressions: %s", len(regs), strings.Join(named, "; "))
+	return regressions("compare: %d regressions", res)
+}
+
+// regressions is the error that names each regression of res, after what
+// (a format taking their number), or nil without any: what makes compare
+// and ab exit 1.
+func regressions(what string, res *compare.Result) error {
+	regs := res.Regressions()
+	if len(regs) == 0 {
+		return nil
 	}
-	return nil
+	var named []string
+	for _, r := range regs {
+		named = append(named, fmt.Sprintf("%s %s %s %s %+.1f%%", r.Key.Workload, r.Key.Series(), r.Metric.Name, levelName(r), 100*r.Change))
+	}
+	return fmt.Errorf(what+": %s", len(regs), strings.Join(named, "; "))
 }
 
 // boolsFirst moves the named boolean flags before the positional

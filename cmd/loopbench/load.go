@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,49 +38,10 @@ COMMAND, another client such as wrk, runs (its output passed through, and
 its CPU time shown as the client's), or without a command from the end of
 the warm-up until --duration ends or SIGINT or SIGTERM arrives.`
 
-// routeFlags collects repeated --route TARGET[=WEIGHT] flags.
-type routeFlags []loadgen.Route
-
-func (r *routeFlags) String() string {
-	var s []string
-	for _, m := range *r {
-		s = append(s, fmt.Sprintf("%s=%g", m.Target, m.Weight))
-	}
-	return strings.Join(s, " ")
-}
-
-// Set reads TARGET[=WEIGHT]. In a target with a query the weight follows
-// the last parameter's value: /sleep?ms=10=3 is /sleep?ms=10 with weight 3.
-func (r *routeFlags) Set(v string) error {
-	target, weight := v, 1.0
-	if i := weightAt(v); i > 0 {
-		w, err := strconv.ParseFloat(v[i+1:], 64)
-		if err != nil || !(w > 0) {
-			return fmt.Errorf("weight %q of %s: want a positive number", v[i+1:], v[:i])
-		}
-		target, weight = v[:i], w
-	}
-	*r = append(*r, loadgen.Route{Target: target, Weight: weight})
-	return nil
-}
-
-// weightAt returns the index of the '=' before a route's weight, or -1.
-func weightAt(v string) int {
-	path, query, hasQuery := strings.Cut(v, "?")
-	if !hasQuery {
-		return strings.LastIndexByte(path, '=')
-	}
-	last := query[strings.LastIndexByte(query, '&')+1:]
-	if strings.Count(last, "=") < 2 {
-		return -1
-	}
-	return strings.LastIndexByte(v, '=')
-}
-
-// loadFlags are the command's flags.
+// loadFlags are the command's flags: the load generator's configuration
+// (the flags of harness/loadgen's contract) and the command's own.
 type loadFlags struct {
 	cfg   loadgen.Config
-	mix   routeFlags
 	trace string
 	json  bool
 	// serverPID is the server process to read from /proc, or 0.
@@ -98,20 +58,8 @@ func (f *loadFlags) watching() bool { return f.cfg.Connections == 0 }
 func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	fs := newFlagSet("load", loadUsage, stderr)
 	f := &loadFlags{}
-	c := &f.cfg
-	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "`host:port` of the server")
-	fs.Var(&f.mix, "route", "request `target[=weight]`, repeatable (default /plaintext); a target with a query keeps its '=' (/sleep?ms=10=3 is weight 3)")
-	fs.IntVar(&c.Connections, "connections", 64, "concurrent connections (closed loop), or the connection pool (open loop, replay, idle probe); 0 sends nothing (see above)")
-	fs.IntVar(&c.Pipeline, "pipeline", 1, "requests per connection sent together in a closed loop (1: no pipelining)")
-	fs.Float64Var(&c.Rate, "rate", 0, "open loop: requests per second, uniformly spaced (0: closed loop)")
+	f.cfg.DefineFlags(fs)
 	fs.StringVar(&f.trace, "trace", "", "replay this trace `file` (\"OFFSET_MS TARGET\" per line) open loop; --duration defaults to its length")
-	fs.IntVar(&c.IdleConnections, "idle", 0, "hold `N` idle connections open while the probe load runs")
-	fs.Float64Var(&c.ConnectRate, "connect-rate", loadgen.DefaultConnectRate, "new connections per second at most")
-	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured `time`")
-	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before it")
-	fs.DurationVar(&c.Timeout, "timeout", loadgen.DefaultTimeout, "a request unanswered this long counts as a timeout")
-	fs.Int64Var(&c.Seed, "seed", 1, "seed of the route choice")
-	fs.StringVar(&c.Engine, "engine", "", "closed-loop `engine`: epoll (one loop per CPU, like wrk) or goroutines (one per connection); default epoll where Linux has it")
 	fs.IntVar(&f.serverPID, "server-pid", 0, "read the server process `pid` from /proc over the measured interval: CPU time, memory, threads, context switches")
 	fs.BoolVar(&f.json, "json", false, "print the point as JSON (the results schema) instead of text")
 	f.share.define(fs)
@@ -128,15 +76,13 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 	return f, f.share.apply(&f.cfg)
 }
 
-// configure sets the mode and the mix from the flags.
+// configure checks the flags together and gives the configuration what
+// they imply (loadgen's Complete: the mode, the default route), with the
+// mix and schedule of --trace; --connections 0 has no mode: it sends nothing.
 func (f *loadFlags) configure(fs *flag.FlagSet) error {
 	c := &f.cfg
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if len(f.mix) == 0 {
-		f.mix = routeFlags{{Target: "/plaintext", Weight: 1}}
-	}
-	c.Mix, c.Mode = f.mix, loadgen.ModeClosed
 	switch {
 	case f.watching() && f.serverPID == 0:
 		return usagef("load: --connections 0 sends nothing, so it needs --server-pid PID to have something to read")
@@ -146,20 +92,19 @@ func (f *loadFlags) configure(fs *flag.FlagSet) error {
 		return usagef("load: --connections 0 with a command reads the server while the command runs; drop --warmup and --duration")
 	case f.watching() && (c.Duration <= 0 || c.Warmup < 0):
 		return usagef("load: --duration %v, --warmup %v: the duration must be positive, the warm-up 0 or more", c.Duration, c.Warmup)
-	case f.watching():
-		c.Mode = ""
 	case f.trace != "" && (c.Rate > 0 || c.IdleConnections > 0 || set["route"]):
 		return usagef("load: --trace takes its routes and timing from the file; drop --rate, --idle and --route")
 	case f.trace != "":
-		c.Mode = loadgen.ModeReplay
 		if !set["duration"] {
 			c.Duration = 0
 		}
-		return f.loadTrace()
-	case c.IdleConnections > 0:
-		c.Mode = loadgen.ModeIdle
-	case c.Rate > 0:
-		c.Mode = loadgen.ModeOpen
+		if err := f.loadTrace(); err != nil {
+			return err
+		}
+	}
+	c.Complete()
+	if f.watching() {
+		c.Mode = ""
 	}
 	return nil
 }
@@ -176,7 +121,6 @@ func (f *loadFlags) loadTrace() error {
 		return fmt.Errorf("load: --trace: %w", err)
 	}
 	index := map[string]int{}
-	f.cfg.Mix = nil
 	for _, l := range lines {
 		i, ok := index[l.Target]
 		if !ok {
@@ -220,7 +164,7 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	p := loadPoint(f, res, m, started)
 	if f.json {
-		if werr := writeLoadJSON(stdout, p, res, &f.share); werr != nil {
+		if werr := writeLoadJSON(stdout, loadgen.NewOutput(p, res), &f.share); werr != nil {
 			return werr
 		}
 	} else {
@@ -255,7 +199,7 @@ func watch(ctx context.Context, f *loadFlags, m *meter.Meter, stdout, stderr io.
 	}
 	p := loadPoint(f, &loadgen.Result{Duration: m.Wall()}, m, started)
 	if f.json {
-		if werr := writeLoadJSON(stdout, p, &loadgen.Result{}, &f.share); werr != nil {
+		if werr := writeLoadJSON(stdout, loadgen.NewOutput(p, &loadgen.Result{}), &f.share); werr != nil {
 			return werr
 		}
 	} else {
@@ -311,30 +255,10 @@ func loadPoint(f *loadFlags, res *loadgen.Result, m *meter.Meter, started time.T
 	return p
 }
 
-// loadJSON is the --json output: the point and what only the load generator knows.
-type loadJSON struct {
-	Point      *results.Point `json:"point"`
-	Offered    int64          `json:"offered,omitempty"`
-	Queued     int64          `json:"queued,omitempty"`
-	SendLagP99 float64        `json:"send_lag_p99_us,omitempty"`
-	Reconnects int64          `json:"reconnects"`
-	IdleOpened int            `json:"idle_opened,omitempty"`
-	IdleHeld   int            `json:"idle_held,omitempty"`
-	// Host, Share and the measured window (this host's clock) are what
-	// `loopbench merge` needs to add several generators' points.
-	Host        string    `json:"host,omitempty"`
-	Share       string    `json:"share,omitempty"`
-	WindowStart time.Time `json:"window_start,omitzero"`
-	WindowEnd   time.Time `json:"window_end,omitzero"`
-}
-
-func writeLoadJSON(w io.Writer, p *results.Point, res *loadgen.Result, s *shareFlags) error {
-	out := loadJSON{Point: p, Offered: res.Offered, Queued: res.Queued, Reconnects: res.Reconnects,
-		IdleOpened: res.IdleOpened, IdleHeld: res.IdleHeld}
-	out.Host, out.Share, out.WindowStart, out.WindowEnd = s.record()
-	if res.SendLag != nil && res.SendLag.TotalCount() > 0 {
-		out.SendLagP99 = float64(res.SendLag.ValueAtQuantile(99))
-	}
+// writeLoadJSON prints the --json output: loadgen's Output, with what the
+// share flags say of this generator.
+func writeLoadJSON(w io.Writer, out loadgen.Output, s *shareFlags) error {
+	s.record(&out)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

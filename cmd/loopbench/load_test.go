@@ -17,40 +17,6 @@ import (
 	"loopbench/harness/loadgen"
 )
 
-func TestRouteFlag(t *testing.T) {
-	tests := []struct {
-		in     string
-		target string
-		weight float64
-		bad    bool
-	}{
-		// A plain target weighs 1.
-		{in: "/plaintext", target: "/plaintext", weight: 1},
-		// A weight after '='.
-		{in: "/plaintext=9", target: "/plaintext", weight: 9},
-		// A query keeps its '='; a second one on the last parameter is the weight.
-		{in: "/sleep?ms=10", target: "/sleep?ms=10", weight: 1},
-		{in: "/sleep?ms=10=0.5", target: "/sleep?ms=10", weight: 0.5},
-		{in: "/file?name=small.bin&x=1=3", target: "/file?name=small.bin&x=1", weight: 3},
-		// Weights must be positive numbers.
-		{in: "/plaintext=0", bad: true},
-		{in: "/plaintext=heavy", bad: true},
-	}
-	for _, tt := range tests {
-		var r routeFlags
-		err := r.Set(tt.in)
-		if tt.bad {
-			if err == nil {
-				t.Errorf("%q: no error", tt.in)
-			}
-			continue
-		}
-		if err != nil || len(r) != 1 || r[0] != (loadgen.Route{Target: tt.target, Weight: tt.weight}) {
-			t.Errorf("%q: %v %v, want %s weight %g", tt.in, r, err, tt.target, tt.weight)
-		}
-	}
-}
-
 func TestLoadUsageErrors(t *testing.T) {
 	tests := [][]string{
 		// Stray arguments.
@@ -110,11 +76,11 @@ func TestLoadAgainstServer(t *testing.T) {
 	if err := run(append(base, "--json", "--rate", "100"), &out, &errOut); err != nil {
 		t.Fatalf("load --json: %v", err)
 	}
-	var got loadJSON
+	var got loadgen.Output
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out.String())
 	}
-	if got.Point == nil || got.Point.Mode != "open" || got.Point.Requests == 0 || got.Offered == 0 || got.Point.Latency.Histogram == "" {
+	if got.Point.Mode != "open" || got.Point.Requests == 0 || got.Offered == 0 || got.Point.Latency.Histogram == "" {
 		t.Errorf("--json point %+v", got)
 	}
 }
@@ -132,7 +98,7 @@ func TestLoadServerPID(t *testing.T) {
 	if err := run(append(args, "--json"), &out, &errOut); err != nil {
 		t.Fatalf("load --server-pid: %v\n%s", err, errOut.String())
 	}
-	var got loadJSON
+	var got loadgen.Output
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out.String())
 	}

@@ -44,17 +44,11 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p.Validity = validity.Check(&p, validity.Counters{})
-	p.Validity.Kernel = nil // the server host's counters are not in the parts
-	if len(reasons) > 0 {
-		p.Validity.Status = results.Partial
-		p.Validity.Reasons = append(p.Validity.Reasons, reasons...)
-	}
+	validity.Validate(&p, nil, reasons...) // the server host's counters are not in the parts
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		start, end := merge.Span(parts)
-		return enc.Encode(merge.Output{Point: p, WindowStart: start, WindowEnd: end})
+		return enc.Encode(merge.Output(p, parts))
 	}
 	printMerged(stdout, &p)
 	return nil

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"loopbench/harness/merge"
+	"loopbench/harness/loadgen"
 	"loopbench/harness/results"
 	"loopbench/harness/runner"
 	"loopbench/harness/workload"
@@ -28,7 +28,7 @@ func writeLoadOutput(t *testing.T, dir, name string, start time.Time, n int, us 
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := merge.Output{Host: name, Share: "1/2", WindowStart: start, WindowEnd: start.Add(time.Second),
+	out := loadgen.Output{Generator: results.Generator{Host: name, Share: "1/2", WindowStart: start, WindowEnd: start.Add(time.Second)},
 		Point: results.Point{Mode: "closed", Pipeline: 1, Connections: 1, Requests: int64(n), Throughput: float64(n),
 			Latency: l, Routes: []results.RouteStats{{Route: "/plaintext", Requests: int64(n), Latency: l}}}}
 	b, err := json.Marshal(out)
@@ -65,7 +65,7 @@ func TestMerge(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("merge --json: exit %d: %s", code, stderr)
 	}
-	var got merge.Output
+	var got loadgen.Output
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestLoadArgs(t *testing.T) {
 		for _, l := range w.Levels() {
 			req := runner.LoadRequest{Addr: "10.0.0.5:8080", Workload: w, Level: l, Seed: 3}
 			want := runner.LoadgenConfig(req)
-			f, err := parseLoadFlags(runner.LoadArgs(req), &strings.Builder{})
+			f, err := parseLoadFlags(want.Args(), &strings.Builder{})
 			if err != nil {
 				t.Fatalf("%s %v: %v", w.Name, l, err)
 			}

@@ -75,7 +75,7 @@ func modelTable() []results.Model {
 	var out []results.Model
 	for _, m := range servers.Infos() {
 		rm := results.Model{Name: m.Name, Description: m.Description,
-			Style: results.Style{Color: hexColor(m.Style.Color), Marker: m.Style.Marker}}
+			Style: results.Style{Color: hexColor(m.Style.Color), Marker: m.Style.Marker}, Routes: m.Routes}
 		for _, r := range m.Roles {
 			rm.Roles = append(rm.Roles, string(r))
 		}

@@ -23,7 +23,7 @@ func TestModelTableRecorded(t *testing.T) {
 	if got, want := len(table), len(servers.All()); got != want {
 		t.Fatalf("%d models recorded, want the registry's %d", got, want)
 	}
-	roles := []string{results.RoleThreadPerConn, results.RoleEventLoop, results.RoleHomemade, results.RoleReference, results.RoleLoopLibrary}
+	roles := []string{results.RoleThreadPerConn, results.RoleEventLoop, results.RoleHomemade, results.RoleReference, results.RoleLoopLibrary, results.RoleThreadReference}
 	palette := plot.PaletteOf(table)
 	seen := map[plot.Style]string{}
 	for i, m := range table {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"loopbench/app"
 	"loopbench/harness/analysis"
 	"loopbench/harness/plot"
 	"loopbench/harness/report"
@@ -184,7 +183,7 @@ func writeReport(out string, b []byte, stdout io.Writer) error {
 		_, err := stdout.Write(b)
 		return err
 	}
-	if err := app.WriteFileAtomic(out, b, 0o644); err != nil {
+	if err := results.WriteFileAtomic(out, b, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, out)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -94,23 +95,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	plan := runner.NewPlan(cfg)
-	if plan.Points == 0 {
-		return fmt.Errorf("run: nothing to run: no available model applies to the chosen workloads (%s)", strings.Join(plan.Skipped, "; "))
+	r, bar, err := newRunner("run", cfg, stderr)
+	if err != nil || o.dryRun {
+		return err
 	}
-	bar := newProgress(stderr, plan.PointTimes())
-	cfg.Log, cfg.OnPoint, cfg.OnExtra = bar, bar.point, bar.extend
-	r, err := runner.New(cfg)
-	if err != nil {
-		return usagef("run: %v", err)
-	}
-	printPlan(stderr, r, plan)
-	if o.dryRun {
-		return nil
-	}
-	bar.start()
-	run, dir, err := r.Run(ctx)
-	bar.finish()
+	run, dir, err := bar.run(ctx, r)
 	if run != nil {
 		runner.Summary(stdout, analysis.Analyze(run))
 		fmt.Fprintf(stdout, "\nresults: %s\n", dir)
@@ -188,6 +177,24 @@ func (o *runOptions) loadWorkloads() ([]*workload.Workload, error) {
 		}
 	}
 	return ws, nil
+}
+
+// newRunner plans cfg and says on stderr what the run will do, then returns
+// its runner with a progress display as its log; cmd names the command in
+// errors.
+func newRunner(cmd string, cfg runner.Config, stderr io.Writer) (*runner.Runner, *progress, error) {
+	plan := runner.NewPlan(cfg)
+	if plan.Points == 0 {
+		return nil, nil, fmt.Errorf("%s: nothing to run: no available model applies to the chosen workloads (%s)", cmd, strings.Join(plan.Skipped, "; "))
+	}
+	bar := newProgress(stderr, plan.PointTimes())
+	cfg.Log, cfg.OnPoint, cfg.OnExtra = bar, bar.point, bar.extend
+	r, err := runner.New(cfg)
+	if err != nil {
+		return nil, nil, usagef("%s: %v", cmd, err)
+	}
+	printPlan(stderr, r, plan)
+	return r, bar, nil
 }
 
 // printPlan says what the run will do and how long it should take.
@@ -272,6 +279,13 @@ func (p *progress) extend(times []time.Duration) {
 		}
 		p.bar.ChangeMax64(p.bar.GetMax64() + add.Milliseconds())
 	}
+}
+
+// run runs r with the progress shown.
+func (p *progress) run(ctx context.Context, r *runner.Runner) (*results.Run, string, error) {
+	p.start()
+	defer p.finish()
+	return r.Run(ctx)
 }
 
 func (p *progress) finish() {

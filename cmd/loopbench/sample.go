@@ -5,8 +5,8 @@ import (
 	"io"
 	"os"
 
+	"loopbench/harness/proc"
 	"loopbench/harness/remote"
-	"loopbench/harness/runner"
 	"loopbench/harness/sample"
 )
 
@@ -34,10 +34,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if *pid <= 0 || *interval <= 0 {
 		return usagef("sample: --pid must name a process and --interval be positive")
 	}
-	var set runner.CPUSet
+	var set proc.CPUSet
 	if *cpus != "" {
 		var err error
-		if set, err = runner.ParseCPUs(*cpus); err != nil {
+		if set, err = proc.ParseCPUs(*cpus); err != nil {
 			return usagef("sample: --cpus: %v", err)
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +22,7 @@ type shareFlags struct {
 	// stopOnEOF ends the load when stdin reaches its end: a remote run's
 	// dropped transport.
 	stopOnEOF bool
-	i, n      int
+	part      loadgen.Share // zero without --share
 	at        time.Time
 
 	mu         sync.Mutex
@@ -49,40 +47,15 @@ func (s *shareFlags) apply(c *loadgen.Config) error {
 	if s.share == "" {
 		return nil
 	}
-	i, n, err := parseShare(s.share)
-	if err != nil {
+	var err error
+	if s.part, err = loadgen.ParseShare(s.share); err != nil {
 		return usagef("load: --share: %v", err)
 	}
-	s.i, s.n = i, n
-	c.Connections = part(c.Connections, i, n)
-	c.IdleConnections = part(c.IdleConnections, i, n)
-	c.Rate /= float64(n)
-	c.Seed += int64(i - 1) // the parts choose routes independently
+	s.part.Split(c)
 	if c.Connections == 0 && c.Mode != "" {
 		return usagef("load: --share %s leaves this generator no connection; use fewer generators than connections", s.share)
 	}
 	return nil
-}
-
-// parseShare reads "i/N" with 1 <= i <= N.
-func parseShare(v string) (i, n int, err error) {
-	a, b, ok := strings.Cut(v, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || errors.Join(err1, err2) != nil || n < 1 || i < 1 || i > n {
-		return 0, 0, fmt.Errorf("%q: want i/N with 1 <= i <= N, e.g. 1/2", v)
-	}
-	return i, n, nil
-}
-
-// part is the i-th of n near-equal parts of total (the first parts take
-// the remainder).
-func part(total, i, n int) int {
-	p := total / n
-	if i <= total%n {
-		p++
-	}
-	return p
 }
 
 // untilEOF returns ctx, cancelled also when stdin ends if --stop-on-eof.
@@ -129,14 +102,11 @@ func (s *shareFlags) window(begin, finish func()) (func(), func()) {
 		}
 }
 
-// record is what the JSON output says of this generator: its host, share
-// and measured window.
-func (s *shareFlags) record() (host, share string, start, end time.Time) {
+// record puts in the JSON output what it says of this generator: its host,
+// share and measured window.
+func (s *shareFlags) record(out *loadgen.Output) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	host, _ = os.Hostname()
-	if s.n > 0 {
-		share = fmt.Sprintf("%d/%d", s.i, s.n)
-	}
-	return host, share, s.start.UTC(), s.end.UTC()
+	out.Host, _ = os.Hostname()
+	out.Share, out.WindowStart, out.WindowEnd = s.part.String(), s.start.UTC(), s.end.UTC()
 }

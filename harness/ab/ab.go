@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"loopbench/harness/compare"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 )
 
@@ -102,9 +103,15 @@ func (r *Resolver) build(ctx context.Context, commit, bin string) error {
 	tmp := bin + ".tmp"
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, "./cmd/loopbench")
 	cmd.Dir = tree
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out := &proc.Tail{Max: 2000}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("building commit %s: %v: %s", commit[:12], err, tail(out))
+		msg := out.String()
+		if out.Cut() {
+			msg = "…" + msg
+		}
+		return fmt.Errorf("building commit %s: %v: %s", commit[:12], err, msg)
 	}
 	return os.Rename(tmp, bin)
 }
@@ -134,15 +141,6 @@ func fileHash(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// tail is the end of a command's output, for an error message.
-func tail(out []byte) string {
-	s := strings.TrimSpace(string(out))
-	if len(s) > 2000 {
-		s = "…" + s[len(s)-2000:]
-	}
-	return s
 }
 
 // Split returns the run's points of each side as a run of its own, with

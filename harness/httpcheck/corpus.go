@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"loopbench/app"
+	"loopbench/harness/results"
 )
 
 // Entry is one request of the corpus: raw bytes sent as they are, on a
@@ -126,7 +126,7 @@ func WriteFiles(dir string, seed uint64, n int, progress io.Writer) error {
 			return err
 		}
 		path := filepath.Join(dir, f.name)
-		if err := app.WriteFileAtomic(path, b.Bytes(), 0o644); err != nil {
+		if err := results.WriteFileAtomic(path, b.Bytes(), 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(progress, "gen: %s: %d requests\n", path, len(f.entries))

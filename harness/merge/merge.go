@@ -15,6 +15,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"loopbench/harness/loadgen"
 	"loopbench/harness/results"
 )
 
@@ -27,18 +28,10 @@ const MinOverlap = 0.95
 // workload measures (1 s).
 const ClockBound = 10 * time.Millisecond
 
-// Output is what `loopbench load --json` prints, as far as a merge reads it.
-type Output struct {
-	Point       results.Point `json:"point"`
-	Host        string        `json:"host,omitempty"`
-	Share       string        `json:"share,omitempty"`
-	WindowStart time.Time     `json:"window_start"`
-	WindowEnd   time.Time     `json:"window_end"`
-}
-
-// Part is one generator's point and what is known of its clock.
+// Part is one generator's point, as `loopbench load --json` answers it
+// (loadgen.Output), and what is known of its clock.
 type Part struct {
-	Output
+	loadgen.Output
 	// Clocked is set when the offset of the generator's clock from the
 	// coordinator's was measured (ClockOffset, within ±ClockError); windows
 	// are then compared on the coordinator's clock. Merges of runs made by
@@ -143,8 +136,7 @@ func add(p *results.Point, part *Part) {
 	p.Client.Utilization = math.Max(p.Client.Utilization, q.Client.Utilization)
 	p.ClientBound = p.ClientBound || q.ClientBound
 	p.Clients = append(p.Clients, results.ClientShare{
-		Host: part.Host, Share: part.Share, Connections: q.Connections, Rate: q.Rate,
-		WindowStart: part.WindowStart, WindowEnd: part.WindowEnd, Requests: q.Requests, Throughput: q.Throughput,
+		Generator: part.Generator, Connections: q.Connections, Rate: q.Rate, Requests: q.Requests, Throughput: q.Throughput,
 		Latency: withoutHistogram(q.Latency), Client: q.Client, ClientBound: q.ClientBound, Errors: q.Errors,
 	})
 }
@@ -213,6 +205,22 @@ func addHist(h *hdr.Histogram, l results.Latency, parts []Part, i int, what stri
 		return fmt.Errorf("merge: point %d (%s), %s: %d values outside the shared histogram bounds", i+1, name(&parts[i], i), what, dropped)
 	}
 	return nil
+}
+
+// Output is the merge in the shape of one generator's answer (what
+// `loopbench merge --json` prints): the merged point p, over the parts'
+// joint span, with the counts only the generators know added up.
+func Output(p results.Point, parts []Part) loadgen.Output {
+	start, end := Span(parts)
+	out := loadgen.Output{Point: p, Generator: results.Generator{WindowStart: start, WindowEnd: end}}
+	for i := range parts {
+		q := &parts[i].Output
+		out.Offered += q.Offered
+		out.Queued += q.Queued
+		out.Reconnects += q.Reconnects
+		out.IdleOpened += q.IdleOpened
+	}
+	return out
 }
 
 // Span is the parts' joint window, on the coordinator's clock when their

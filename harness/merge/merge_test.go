@@ -7,6 +7,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"loopbench/harness/loadgen"
 	"loopbench/harness/results"
 )
 
@@ -29,7 +30,7 @@ func part(t *testing.T, host string, start, end time.Duration, values ...int64) 
 		Latency: l, Routes: []results.RouteStats{{Route: "/plaintext", Requests: n, Latency: l}},
 		Status: map[string]int64{"200": n}, Errors: map[string]int64{"timeout": 1},
 		Client: results.Client{CPUUser: 0.5, Utilization: 0.4}}
-	return Part{Output: Output{Point: p, Host: host, WindowStart: t0.Add(start), WindowEnd: t0.Add(end)}}, h
+	return Part{Output: loadgen.Output{Point: p, Generator: results.Generator{Host: host, WindowStart: t0.Add(start), WindowEnd: t0.Add(end)}}}, h
 }
 
 // TestHistogramsAdd: the merged histogram is the sum of the parts', bucket
@@ -63,6 +64,22 @@ func TestHistogramsAdd(t *testing.T) {
 		t.Errorf("throughput %g, client %+v, client-bound %v; want 7, CPU 1 s, utilization the most (0.4), bound as one part was", p.Throughput, p.Client, p.ClientBound)
 	case len(p.Clients) != 2 || p.Clients[1].Host != "b" || p.Clients[0].Latency.Histogram != "":
 		t.Errorf("clients: %+v", p.Clients)
+	}
+}
+
+// TestOutput: the merge's answer has the load generators' shape, their
+// joint span and their own counts added.
+func TestOutput(t *testing.T) {
+	a, _ := part(t, "a", 0, time.Second, 100)
+	b, _ := part(t, "b", 10*time.Millisecond, 1010*time.Millisecond, 200)
+	a.Reconnects, a.Offered, b.Reconnects, b.Offered = 2, 100, 3, 90
+	p, _, err := Points([]Part{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Output(p, []Part{a, b})
+	if out.Reconnects != 5 || out.Offered != 190 || !out.WindowStart.Equal(t0) || out.WindowEnd.Sub(out.WindowStart) != 1010*time.Millisecond || out.Point.Requests != 2 {
+		t.Errorf("merged output %+v", out)
 	}
 }
 

@@ -223,18 +223,18 @@ func (m *Meter) serverCPU(u *results.Usage) {
 
 // Validate gives p its validity: failed, or the checks of harness/validity
 // against the kernel's counters over the window.
-func (m *Meter) Validate(p *results.Point) {
+func (m *Meter) Validate(p *results.Point) { validity.Validate(p, m.Kernel()) }
+
+// Kernel is the change of this host's kernel counters over the window, or
+// nil where they could not be read.
+func (m *Meter) Kernel() *validity.Counters {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	switch {
-	case p.Failed:
-		p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
-	case m.kernelErr != nil:
-		p.Validity = validity.Check(p, validity.Counters{})
-		p.Validity.Kernel = nil // the host's counters could not be read
-	default:
-		p.Validity = validity.Check(p, m.kernel1.Delta(m.kernel0))
+	if m.kernelErr != nil {
+		return nil
 	}
+	d := m.kernel1.Delta(m.kernel0)
+	return &d
 }
 
 // StorageRead is the bytes a process (all its threads) has caused to be

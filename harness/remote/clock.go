@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"loopbench/harness/proc"
 )
 
 // clockRounds is how many times Clock asks for the host's time; the round
@@ -22,7 +24,7 @@ func (t Transport) Clock(ctx context.Context, host, bin string) (offset, bound t
 	defer cancel()
 	argv := []string{bin, "describe", "--clock"}
 	cmd := t.Command(ctx, host, argv...)
-	errs := &Tail{Max: 4 << 10}
+	errs := &proc.Tail{Max: 4 << 10}
 	cmd.Stderr = errs
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -1,125 +1,113 @@
 package remote
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os/exec"
+	"os"
 	"sync"
 	"time"
+
+	"loopbench/harness/proc"
 )
 
 // Proc is a process started on a host under `loopbench supervise`. Its
-// transport is a child of this process, stopped by its PID.
+// transport is a child of this process (harness/proc), stopped by its PID;
+// the kernel kills the transport should this process die, which the
+// supervisor sees as the end of its stdin.
 type Proc struct {
 	Host  string
 	Ready Ready
 	t     Transport
 	argv  []string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	errs  *Tail
-	done  chan struct{} // closed once the transport has exited
-	err   error         // the transport's exit status, once done
+	child *proc.Child
+	stdin *os.File // the write end of the transport's stdin
 
-	mu      sync.Mutex
-	exit    *Exit
-	stopped bool
+	ready chan Ready // the Ready line, once read
+
+	mu    sync.Mutex
+	lines int   // lines read from the supervisor
+	exit  *Exit // its Exit line, once read
 }
 
-// spawn starts argv on host with its stdin a pipe (closing it stops a
-// supervised command) and the last tailMax bytes of its stderr kept, and
-// returns its stdout.
-func (t Transport) spawn(host string, argv []string, tailMax int) (*Proc, io.ReadCloser, error) {
-	cmd := t.Command(context.Background(), host, argv...)
-	p := &Proc{Host: host, t: t, argv: argv, cmd: cmd, errs: &Tail{Max: tailMax}, done: make(chan struct{})}
-	cmd.Stderr = p.errs
-	var err error
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
+// spawn starts p.argv on p.Host with its stdin a pipe (closing it stops a
+// supervised command), each line of its stdout passed to line, and the
+// last tailMax bytes of its stderr kept.
+func (p *Proc) spawn(tailMax int, line func([]byte)) error {
+	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, t.errorf(host, argv, err, "")
+	defer r.Close()
+	p.stdin = w
+	p.child, err = proc.Start(proc.Spec{Name: "the transport", Argv: p.t.argv(p.Host, p.argv), Stdin: r, Stdout: proc.Lines(line),
+		Keep: tailMax, KillWithParent: true})
+	if err != nil {
+		w.Close()
+		return p.t.errorf(p.Host, p.argv, err, "")
 	}
-	return p, stdout, nil
+	return nil
 }
 
 // Start runs argv (a `loopbench supervise ... -- COMMAND` line) on host and
 // waits up to timeout for the supervisor's Ready line.
 func (t Transport) Start(host string, argv []string, timeout time.Duration) (*Proc, error) {
-	p, stdout, err := t.spawn(host, argv, 8<<10)
-	if err != nil {
+	p := &Proc{Host: host, t: t, argv: argv, ready: make(chan Ready, 1)}
+	if err := p.spawn(8<<10, p.read); err != nil {
 		return nil, err
 	}
-	ready := make(chan Ready, 1)
-	go p.read(stdout, ready)
 	select {
-	case r := <-ready:
+	case r := <-p.ready:
 		p.Ready = r
 		return p, nil
-	case <-p.done:
+	case <-p.Done():
 		return nil, p.ended()
 	case <-time.After(timeout):
 		p.kill()
-		return nil, t.errorf(host, argv, fmt.Errorf("no answer within %v", timeout), p.errs.String())
+		return nil, t.errorf(host, argv, fmt.Errorf("no answer within %v", timeout), p.Stderr())
 	}
 }
 
-// read takes the Ready line, then the Exit line, then waits for the transport.
-func (p *Proc) read(stdout io.Reader, ready chan<- Ready) {
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(nil, 1<<20)
-	if sc.Scan() {
+// read takes the supervisor's lines: the Ready line, then the Exit line.
+func (p *Proc) read(line []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lines++
+	if p.lines == 1 {
 		var r Ready
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.PID > 0 {
-			ready <- r
+		if json.Unmarshal(line, &r) == nil && r.PID > 0 {
+			p.ready <- r
 		}
+		return
 	}
-	for sc.Scan() {
-		var e Exit
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Status != "" {
-			p.mu.Lock()
-			p.exit = &e
-			p.mu.Unlock()
-		}
+	var e Exit
+	if json.Unmarshal(line, &e) == nil && e.Status != "" {
+		p.exit = &e
 	}
-	p.err = p.cmd.Wait()
-	close(p.done)
 }
 
 // Done is closed when the transport has exited.
-func (p *Proc) Done() <-chan struct{} { return p.done }
+func (p *Proc) Done() <-chan struct{} { return p.child.Done() }
 
 // Stderr is the tail of the remote process's output.
-func (p *Proc) Stderr() string { return p.errs.String() }
+func (p *Proc) Stderr() string { return p.child.Output() }
 
 // Ended says, once Done, why the remote process is no longer running: its
 // exit as the supervisor reported it, or, without an Exit line, that the
 // transport ended before the supervisor could report (ErrEnded).
 func (p *Proc) Ended() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.exit != nil {
-		return fmt.Errorf("%s on %s: %s", commandName(supervised(p.argv)), p.Host, p.exit.Status)
+	exit := p.exit
+	p.mu.Unlock()
+	if exit != nil {
+		return fmt.Errorf("%s on %s: %s", commandName(supervised(p.argv)), p.Host, exit.Status)
 	}
-	return p.endedLocked()
+	return p.ended()
 }
 
+// ended is the error of a transport that ended, once Done.
 func (p *Proc) ended() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.endedLocked()
-}
-
-func (p *Proc) endedLocked() error {
-	return p.t.errorf(p.Host, p.argv, fmt.Errorf("%w (%v)", ErrEnded, p.err), p.errs.String())
+	return p.t.errorf(p.Host, p.argv, fmt.Errorf("%w (%v)", ErrEnded, p.child.Err()), p.child.Output())
 }
 
 // Stop closes the supervisor's stdin, which stops the remote process
@@ -127,28 +115,23 @@ func (p *Proc) endedLocked() error {
 // the transport, up to wait; then the transport is killed. It returns the
 // Exit line, or an error when there was none.
 func (p *Proc) Stop(wait time.Duration) (Exit, error) {
-	p.mu.Lock()
-	p.stopped = true
-	p.mu.Unlock()
 	p.stdin.Close()
 	select {
-	case <-p.done:
+	case <-p.Done():
 	case <-time.After(wait):
 		p.kill()
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.exit == nil {
-		return Exit{}, p.endedLocked()
+	exit := p.exit
+	p.mu.Unlock()
+	if exit == nil {
+		return Exit{}, p.ended()
 	}
-	return *p.exit, nil
+	return *exit, nil
 }
 
 // kill kills the transport (this process's child) and waits for it.
-func (p *Proc) kill() {
-	p.cmd.Process.Kill()
-	<-p.done
-}
+func (p *Proc) kill() { p.child.Kill() }
 
 // IsEnded reports whether err says a transport ended unexpectedly.
 func IsEnded(err error) bool { return errors.Is(err, ErrEnded) }

@@ -173,7 +173,7 @@ func TestSuperviseStopsOnEOF(t *testing.T) {
 // kills its process too, and the Proc says the transport ended.
 func TestSuperviseKilled(t *testing.T) {
 	p := startSleep(t)
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil { // env exec'd the supervisor: same pid
+	if err := syscall.Kill(p.child.PID(), syscall.SIGKILL); err != nil { // env exec'd the supervisor: same pid
 		t.Fatal(err)
 	}
 	select {

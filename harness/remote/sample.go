@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -108,10 +107,11 @@ type Stream struct {
 	proc     *Proc
 	answered *atomic.Int64
 
+	done <-chan struct{} // closed when the stream has ended, after its last reading
+
 	mu       sync.Mutex
 	readings []Reading
 	arrived  chan struct{} // closed and replaced on every reading
-	done     chan struct{} // closed when the stream has ended
 }
 
 // Sample starts `bin sample --pid PID` on host. answered, if not nil, is the
@@ -122,12 +122,11 @@ func (t Transport) Sample(host, bin string, pid int, cpus string, answered *atom
 	if cpus != "" {
 		argv = append(argv, "--cpus", cpus)
 	}
-	p, stdout, err := t.spawn(host, argv, 4<<10)
-	if err != nil {
+	s := &Stream{proc: &Proc{Host: host, t: t, argv: argv}, answered: answered, arrived: make(chan struct{})}
+	if err := s.proc.spawn(4<<10, s.read); err != nil {
 		return nil, err
 	}
-	s := &Stream{proc: p, answered: answered, arrived: make(chan struct{}), done: make(chan struct{})}
-	go s.read(stdout)
+	s.done = s.proc.Done()
 	return s, s.first()
 }
 
@@ -136,7 +135,7 @@ func (t Transport) Sample(host, bin string, pid int, cpus string, answered *atom
 func (s *Stream) first() error {
 	select {
 	case <-s.wait():
-	case <-s.done:
+	case <-s.Done():
 	case <-time.After(remoteReadyWait):
 		s.proc.kill()
 	}
@@ -157,27 +156,21 @@ func (s *Stream) first() error {
 	return nil
 }
 
-func (s *Stream) read(stdout io.Reader) {
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var rd Reading
-		if json.Unmarshal(sc.Bytes(), &rd) != nil {
-			continue
-		}
-		rd.received = time.Now()
-		if s.answered != nil {
-			rd.answered = s.answered.Load()
-		}
-		s.mu.Lock()
-		s.readings = append(s.readings, rd)
-		close(s.arrived)
-		s.arrived = make(chan struct{})
-		s.mu.Unlock()
+// read keeps one line of `loopbench sample`.
+func (s *Stream) read(line []byte) {
+	var rd Reading
+	if json.Unmarshal(line, &rd) != nil {
+		return
 	}
-	s.proc.err = s.proc.cmd.Wait()
-	close(s.proc.done)
-	close(s.done)
+	rd.received = time.Now()
+	if s.answered != nil {
+		rd.answered = s.answered.Load()
+	}
+	s.mu.Lock()
+	s.readings = append(s.readings, rd)
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	s.mu.Unlock()
 }
 
 // wait returns a channel closed at the next reading.
@@ -219,7 +212,7 @@ var ErrGone = errors.New("the server process is gone")
 func (s *Stream) Stop() {
 	s.proc.stdin.Close()
 	select {
-	case <-s.done:
+	case <-s.Done():
 	case <-time.After(5 * time.Second):
 		s.proc.kill()
 	}

@@ -5,16 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"loopbench/harness/cgroup"
+	"loopbench/harness/proc"
 )
 
 // Ready is the supervisor's first line on its standard output: the process
@@ -62,26 +60,24 @@ type SuperviseConfig struct {
 // supervisor itself be killed, the kernel kills the process too (its
 // parent-death signal, where the platform has one).
 func Supervise(ctx context.Context, cfg SuperviseConfig, stdin io.Reader, stdout, stderr io.Writer) error {
-	argv, ready, group, err := prepare(cfg)
+	spec, ready, err := prepare(cfg)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if group != nil {
-			group.Remove()
+		if spec.Group != nil {
+			spec.Group.Remove()
 		}
 	}()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	cmd.SysProcAttr = childAttr()
-	exited, err := startLocked(cmd)
+	spec.Stdout, spec.Stderr = stderr, stderr
+	c, err := proc.Start(spec)
 	if err != nil {
-		return fmt.Errorf("supervise: starting %s: %w", cfg.Argv[0], err)
+		return fmt.Errorf("supervise: %w", err)
 	}
-	ready.PID = cmd.Process.Pid
+	ready.PID = c.PID()
 	enc := json.NewEncoder(stdout)
 	if err := enc.Encode(ready); err != nil {
-		stopProcess(cmd, exited, 0)
+		c.Kill()
 		return err
 	}
 	eof := make(chan struct{})
@@ -91,11 +87,12 @@ func Supervise(ctx context.Context, cfg SuperviseConfig, stdin io.Reader, stdout
 	}()
 	var werr error
 	select {
-	case werr = <-exited:
+	case <-c.Done():
+		werr = c.Err()
 	case <-eof:
-		werr = stopProcess(cmd, exited, cfg.Grace)
+		werr = c.Stop()
 	case <-ctx.Done():
-		werr = stopProcess(cmd, exited, cfg.Grace)
+		werr = c.Stop()
 	}
 	exit := Exit{Status: "exit status 0"}
 	if werr != nil {
@@ -110,74 +107,36 @@ func Supervise(ctx context.Context, cfg SuperviseConfig, stdin io.Reader, stdout
 	return enc.Encode(exit)
 }
 
-// startLocked starts cmd from a goroutine locked to its OS thread and waits
-// for it there: the parent-death signal fires when the thread that started
-// the child ends, so that thread must live as long as the child.
-func startLocked(cmd *exec.Cmd) (<-chan error, error) {
-	started, exited := make(chan error, 1), make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine, after the child
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		exited <- cmd.Wait()
-	}()
-	return exited, <-started
-}
-
-// stopProcess sends SIGTERM, waits up to grace, then kills.
-func stopProcess(cmd *exec.Cmd, exited <-chan error, grace time.Duration) error {
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		return err
-	case <-time.After(grace):
-		cmd.Process.Kill()
-		err := <-exited
-		return fmt.Errorf("did not stop within %v of SIGTERM; killed (%v)", grace, err)
-	}
-}
-
-// prepare fills in the port, the CPU pinning and the cgroup.
-func prepare(cfg SuperviseConfig) (argv []string, ready Ready, group *cgroup.Group, err error) {
+// prepare is the child's Spec: the port filled in, the CPU pinning and the
+// cgroup, which ready names (or the note says why there is none).
+func prepare(cfg SuperviseConfig) (spec proc.Spec, ready Ready, err error) {
 	if len(cfg.Argv) == 0 {
-		return nil, ready, nil, fmt.Errorf("supervise: no command to run")
+		return spec, ready, fmt.Errorf("supervise: no command to run")
 	}
-	argv = append([]string(nil), cfg.Argv...)
+	spec = proc.Spec{Name: commandName(cfg.Argv), Argv: append([]string(nil), cfg.Argv...), Grace: cfg.Grace, KillWithParent: true}
 	if cfg.Port {
-		if ready.Port, err = freePort(); err != nil {
-			return nil, ready, nil, err
+		if ready.Port, err = proc.FreePort(""); err != nil {
+			return spec, ready, err
 		}
-		for i := range argv {
-			argv[i] = strings.ReplaceAll(argv[i], "{port}", strconv.Itoa(ready.Port))
+		for i := range spec.Argv {
+			spec.Argv[i] = strings.ReplaceAll(spec.Argv[i], "{port}", strconv.Itoa(ready.Port))
 		}
 	}
 	if cfg.CPUs != "" {
-		taskset, err := exec.LookPath("taskset")
-		if err != nil {
-			return nil, ready, nil, fmt.Errorf("supervise: --cpus %s needs taskset, which is not installed here (util-linux)", cfg.CPUs)
+		if spec.CPUs, err = proc.ParseCPUs(cfg.CPUs); err != nil {
+			return spec, ready, fmt.Errorf("supervise: --cpus: %w", err)
 		}
-		argv = append([]string{taskset, "-c", cfg.CPUs}, argv...)
+		if spec.Taskset, err = exec.LookPath("taskset"); err != nil {
+			return spec, ready, fmt.Errorf("supervise: --cpus %s needs taskset, which is not installed here (util-linux)", cfg.CPUs)
+		}
 	}
 	if cfg.Cgroup {
 		g, err := cgroup.Create(fmt.Sprintf("loopbench-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6))
 		if err != nil {
 			ready.Notes = append(ready.Notes, fmt.Sprintf("no cgroup for the server (%v): its CPU comes from /proc's clock ticks and its memory is RSS alone", err))
 		} else {
-			group, ready.Cgroup, argv = g, g.Layout, g.Wrap(argv)
+			spec.Group, ready.Cgroup = g, g.Layout
 		}
 	}
-	return argv, ready, group, nil
-}
-
-// freePort is a TCP port free on every address of this host a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", ":0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return spec, ready, nil
 }

@@ -29,7 +29,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
+
+	"loopbench/harness/proc"
 )
 
 // DefaultTemplate is the transport when none is given.
@@ -59,17 +60,24 @@ func (t Transport) String() string { return strings.Join(t.template, " ") }
 
 // Command returns the command that runs argv on host.
 func (t Transport) Command(ctx context.Context, host string, argv ...string) *exec.Cmd {
-	var args []string
-	for _, w := range t.template[1:] {
-		args = append(args, strings.ReplaceAll(w, "{host}", host))
+	full := t.argv(host, argv)
+	return exec.CommandContext(ctx, full[0], full[1:]...)
+}
+
+// argv is the command line that runs argv on host: the template's words,
+// {host} replaced, then argv (quoted for ssh's remote shell).
+func (t Transport) argv(host string, argv []string) []string {
+	var full []string
+	for _, w := range t.template {
+		full = append(full, strings.ReplaceAll(w, "{host}", host))
 	}
 	for _, a := range argv {
 		if t.quote {
 			a = shellQuote(a)
 		}
-		args = append(args, a)
+		full = append(full, a)
 	}
-	return exec.CommandContext(ctx, strings.ReplaceAll(t.template[0], "{host}", host), args...)
+	return full
 }
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
@@ -88,7 +96,7 @@ func shellQuote(s string) string {
 func (t Transport) Output(ctx context.Context, host string, stdin io.Reader, argv ...string) ([]byte, error) {
 	cmd := t.Command(ctx, host, argv...)
 	var stdout bytes.Buffer
-	stderr := &Tail{Max: 4 << 10}
+	stderr := &proc.Tail{Max: 4 << 10}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &stdout, stderr
 	if err := cmd.Run(); err != nil {
 		return stdout.Bytes(), t.errorf(host, argv, err, stderr.String())
@@ -126,31 +134,6 @@ func commandName(argv []string) string {
 		return "loopbench " + argv[1]
 	}
 	return name
-}
-
-// Tail keeps the last Max bytes written to it: a remote command's standard
-// error, for the failure report.
-type Tail struct {
-	Max int
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (t *Tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.Max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.Max:]...)
-	}
-	return len(p), nil
-}
-
-// String returns the kept output, trimmed.
-func (t *Tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.buf))
 }
 
 // ErrEnded is wrapped by the errors of a remote process whose transport

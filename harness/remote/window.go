@@ -92,7 +92,7 @@ func (s *Stream) waitPast(t time.Time) {
 		}
 		select {
 		case <-arrived:
-		case <-s.done:
+		case <-s.Done():
 			return
 		case <-deadline:
 			return

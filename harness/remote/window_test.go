@@ -16,8 +16,9 @@ import (
 // CPU 20 ms per reading, a listen overflow per reading, context switches
 // (100 per reading) every fifth.
 func streamOf(t0 time.Time, offset time.Duration, n int) *Stream {
-	s := &Stream{proc: &Proc{Host: "h"}, arrived: make(chan struct{}), done: make(chan struct{})}
-	close(s.done)
+	done := make(chan struct{})
+	close(done)
+	s := &Stream{proc: &Proc{Host: "h"}, arrived: make(chan struct{}), done: done}
 	for i := range n {
 		d := time.Duration(i)
 		rd := Reading{

@@ -99,16 +99,24 @@ type NIC struct {
 	Offloads map[string]string `json:"offloads,omitempty"`
 }
 
-// ClientShare is one load generator's part of a point measured by several.
-type ClientShare struct {
-	Host string `json:"host"`
+// Generator names one of several load generators that measured a point
+// together, and its measured window on its own host's clock: what
+// `loopbench load --json` says of itself (loadgen.Output), and what a
+// merged point keeps of each (ClientShare).
+type Generator struct {
+	Host string `json:"host,omitempty"`
 	// Share is "i/N": this generator ran the i-th of N parts of the
 	// level's connections (or rate).
-	Share       string           `json:"share"`
+	Share       string    `json:"share,omitempty"`
+	WindowStart time.Time `json:"window_start,omitzero"`
+	WindowEnd   time.Time `json:"window_end,omitzero"`
+}
+
+// ClientShare is one load generator's part of a point measured by several.
+type ClientShare struct {
+	Generator
 	Connections int              `json:"connections"`
 	Rate        float64          `json:"rate,omitempty"`
-	WindowStart time.Time        `json:"window_start"`
-	WindowEnd   time.Time        `json:"window_end"`
 	Requests    int64            `json:"requests"`
 	Throughput  float64          `json:"throughput"`
 	Latency     Latency          `json:"latency"`

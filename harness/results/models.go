@@ -18,6 +18,9 @@ type Model struct {
 	// Variants are the configurations beside the default that the model
 	// declares, each with the `loopbench serve` flags that make it.
 	Variants []Variant `json:"variants,omitempty"`
+	// Routes are the paths the model serves, where it serves only some
+	// (the pthread reference); none means every route of the application.
+	Routes []string `json:"routes,omitempty"`
 }
 
 // Style is how every chart draws a model, so that a reader who learns
@@ -56,6 +59,10 @@ const (
 	// RoleLoopLibrary is an event-loop library that claim 5 measures the
 	// homemade loop against, beside the reference.
 	RoleLoopLibrary = "loop-library"
+	// RoleThreadReference is a thread per connection written without Go's
+	// runtime (the C pthread server): beside RoleThreadPerConn, it tells
+	// how much of that model's cost is the OS thread and how much is Go's.
+	RoleThreadReference = "thread-reference"
 )
 
 // HasRole reports whether the model plays role r.

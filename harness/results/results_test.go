@@ -139,6 +139,30 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+// TestWriteFileAtomic replaces a file whole, with the mode asked, and
+// leaves no temporary file behind, nor one when the directory is missing.
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "REPORT.md")
+	for _, content := range []string{"first, the longer one\n", "second\n"} {
+		if err := WriteFileAtomic(path, []byte(content), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != content {
+			t.Errorf("read back %q %v, want %q", b, err, content)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v %v, want 0640", fi.Mode(), err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), nil, 0o644); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the directory, want REPORT.md alone", len(ents))
+	}
+}
+
 func TestLinkReplaces(t *testing.T) {
 	root := t.TempDir()
 	link := filepath.Join(root, "latest")

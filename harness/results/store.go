@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"loopbench/app"
 )
 
 // Write stores run in dir as run.json and points.csv, each through a
@@ -22,14 +20,40 @@ func Write(dir string, run *Run) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", RunFile, err)
 	}
-	if err := app.WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n'), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	var csv bytes.Buffer
 	if err := WriteCSV(&csv, run.Points); err != nil {
 		return err
 	}
-	return app.WriteFileAtomic(filepath.Join(dir, CSVFile), csv.Bytes(), 0o644)
+	return WriteFileAtomic(filepath.Join(dir, CSVFile), csv.Bytes(), 0o644)
+}
+
+// WriteFileAtomic writes data to path with mode perm through a temporary
+// file in the same directory, synced and renamed, so a reader sees the old
+// file or the new one, never half of one. It is the harness's one atomic
+// writer: run.json and points.csv, torture's files, REPORT.md.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // Read loads the run stored in dir. Errors name the file and say what to do.

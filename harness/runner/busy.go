@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"loopbench/harness/sample"
 )
 
 // busyWindow is how long the host is watched before a run.
@@ -22,10 +25,10 @@ const busyShare = 0.15
 // alike and moves every figure. It names the busiest processes.
 func busyNotes() []string {
 	total0, idle0 := hostTicks()
-	procs0 := processTicks()
+	procs0 := processCPU()
 	time.Sleep(busyWindow)
 	total1, idle1 := hostTicks()
-	procs1 := processTicks()
+	procs1 := processCPU()
 	if total1 <= total0 {
 		return nil
 	}
@@ -34,16 +37,16 @@ func busyNotes() []string {
 		return nil
 	}
 	type busy struct {
-		name  string
-		ticks int64
+		name string
+		cpu  time.Duration
 	}
 	var top []busy
 	for pid, t1 := range procs1 {
-		if t0, ok := procs0[pid]; ok && t1.ticks > t0.ticks && pid != os.Getpid() {
-			top = append(top, busy{fmt.Sprintf("%s (pid %d)", t1.name, pid), t1.ticks - t0.ticks})
+		if t0, ok := procs0[pid]; ok && t1.User+t1.Sys > t0.User+t0.Sys && pid != os.Getpid() {
+			top = append(top, busy{fmt.Sprintf("%s (pid %d)", t1.Name, pid), t1.User + t1.Sys - t0.User - t0.Sys})
 		}
 	}
-	slices.SortFunc(top, func(a, b busy) int { return int(b.ticks - a.ticks) })
+	slices.SortFunc(top, func(a, b busy) int { return cmp.Compare(b.cpu, a.cpu) })
 	var names []string
 	for _, b := range top[:min(len(top), 3)] {
 		names = append(names, b.name)
@@ -71,34 +74,20 @@ func hostTicks() (total, idle int64) {
 	return total, idle
 }
 
-// procTicks is one process's name and CPU ticks so far.
-type procTicks struct {
-	name  string
-	ticks int64
-}
-
-// processTicks reads every process's user+system ticks from /proc/PID/stat.
-func processTicks() map[int]procTicks {
-	m := map[int]procTicks{}
+// processCPU reads every process's name and CPU time (user and system)
+// so far from /proc/PID/stat.
+func processCPU() map[int]sample.ProcStat {
+	m := map[int]sample.ProcStat{}
 	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue
 		}
-		s := string(b)
-		open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || close < open {
-			continue
+		if st, err := sample.ParseStat(b); err == nil {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			m[pid] = st
 		}
-		f := strings.Fields(s[close+1:]) // state ppid ... utime(12) stime(13)
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-		m[pid] = procTicks{name: s[open+1 : close], ticks: u + st}
 	}
 	return m
 }

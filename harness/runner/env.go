@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"loopbench/harness/hostinfo"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 )
 
@@ -125,7 +126,7 @@ func (r *Runner) fileLimitNotes() []string {
 			need, what = n, s.Workload.Name
 		}
 	}
-	limit, err := raiseFileLimit()
+	limit, err := proc.RaiseFileLimit()
 	switch {
 	case err != nil:
 		return []string{fmt.Sprintf("could not raise the open-file limit: %v", err)}

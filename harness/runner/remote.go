@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"loopbench/harness/hostinfo"
+	"loopbench/harness/proc"
 	"loopbench/harness/remote"
 	"loopbench/harness/results"
+	"loopbench/harness/workload"
 )
 
 // RemoteConfig runs the backend and every server on another host, reached
@@ -38,13 +41,17 @@ type RemoteConfig struct {
 	Dir string
 }
 
-// remoteRun is the state of a run over remote hosts.
-type remoteRun struct {
+// remoteHost runs the servers and the backend on the server's host,
+// through a transport, and knows the client hosts that may generate the
+// load: it is the state of a run over remote hosts.
+type remoteHost struct {
+	r        *Runner
 	cfg      *RemoteConfig
 	t        remote.Transport
 	bins     map[string]string // loopbench's path on each host
 	clocks   map[string]clock  // each host's clock against this one's
 	work     string            // the run's directory on the server host
+	dataDir  string            // the data files there
 	backend  *remote.Proc
 	backAddr string // the backend's address as the servers reach it
 	servers  int    // servers started, for unique file names
@@ -76,76 +83,88 @@ func (c *RemoteConfig) hosts() []string {
 	return hs
 }
 
-// startRemoteServices makes loopbench available on every host, measures
-// their clocks, describes them, and starts the data files and the backend
-// on the server's host.
-func (r *Runner) startRemoteServices() error {
+func newRemoteHost(r *Runner) *remoteHost {
 	c := r.cfg.Remote
+	return &remoteHost{r: r, cfg: c, t: c.Transport, bins: map[string]string{}, clocks: map[string]clock{}}
+}
+
+// setUp makes loopbench available on every host, measures their clocks,
+// describes them, and writes the data files and starts the backend on the
+// server's host.
+func (h *remoteHost) setUp(data, backend bool) error {
+	r, c := h.r, h.cfg
 	if c.Dir == "" {
 		c.Dir = remote.DefaultDir
 	}
 	if r.cfg.ServerCPUs != "" {
-		if _, err := ParseCPUs(r.cfg.ServerCPUs); err != nil {
+		if _, err := proc.ParseCPUs(r.cfg.ServerCPUs); err != nil {
 			return fmt.Errorf("--server-cpus (CPUs of %s): %w", c.ServerHost, err)
 		}
 	}
-	rem := &remoteRun{cfg: c, t: c.Transport, bins: map[string]string{}, clocks: map[string]clock{}}
-	r.rem = rem
 	ctx, cancel := context.WithTimeout(context.Background(), 5*remoteStart)
 	defer cancel()
-	for _, h := range c.hosts() {
-		if err := rem.prepare(ctx, h, r.cfg.Binary); err != nil {
+	for _, host := range c.hosts() {
+		if err := h.prepare(ctx, host, r.cfg.Binary); err != nil {
 			return err
 		}
 	}
-	rem.work = path.Join(c.Dir, fmt.Sprintf("run-%s-%d", r.run.ID, os.Getpid()))
-	if _, err := rem.t.Output(ctx, c.ServerHost, nil, "mkdir", "-p", rem.work); err != nil {
+	h.work = path.Join(c.Dir, fmt.Sprintf("run-%s-%d", r.run.ID, os.Getpid()))
+	if _, err := h.t.Output(ctx, c.ServerHost, nil, "mkdir", "-p", h.work); err != nil {
 		return err
 	}
-	r.describeHosts(ctx)
+	h.describeHosts(ctx)
 	r.note(r.remoteNotes()...)
 	if err := r.write(); err != nil {
 		return err
 	}
-	return r.startRemoteData(ctx)
+	return h.startServices(ctx, data, backend)
+}
+
+// place records the server's host and CPUs on a point; with client hosts,
+// the load used every CPU of each (Clients says which).
+func (h *remoteHost) place(p *results.Point, _ *workload.Workload) {
+	p.ServerHost, p.ServerCPUs, p.ClientCPUs = h.cfg.ServerHost, h.r.remoteServerCPUs(), h.r.client.String()
+	if len(h.cfg.ClientHosts) > 0 {
+		p.ClientCPUs = "all"
+	}
 }
 
 // prepare installs loopbench on host (unless told where it is) and
 // measures the host's clock.
-func (rem *remoteRun) prepare(ctx context.Context, host, local string) error {
-	bin := rem.cfg.Binary
+func (h *remoteHost) prepare(ctx context.Context, host, local string) error {
+	bin := h.cfg.Binary
 	if bin == "" {
 		var err error
-		if bin, err = rem.t.Install(ctx, host, local, rem.cfg.Dir); err != nil {
+		if bin, err = h.t.Install(ctx, host, local, h.cfg.Dir); err != nil {
 			return err
 		}
 	}
-	rem.bins[host] = bin
-	offset, bound, err := rem.t.Clock(ctx, host, bin)
+	h.bins[host] = bin
+	offset, bound, err := h.t.Clock(ctx, host, bin)
 	if err != nil {
 		return err
 	}
-	rem.clocks[host] = clock{offset, bound}
+	h.clocks[host] = clock{offset, bound}
 	return nil
 }
 
 // describeHosts records every machine of the run and its part.
-func (r *Runner) describeHosts(ctx context.Context) {
-	c, rem := r.cfg.Remote, r.rem
+func (h *remoteHost) describeHosts(ctx context.Context) {
+	r, c := h.r, h.cfg
 	addr := c.serverAddr()
 	if ip, err := net.LookupHost(addr); err == nil && len(ip) > 0 {
 		addr = ip[0]
 	}
-	add := func(role, host string, h results.Host) {
-		h.Role, h.Name = role, host
-		if cl, ok := rem.clocks[host]; ok {
-			h.ClockOffset, h.ClockError = ms(cl.offset), ms(cl.bound)
+	add := func(role, host string, d results.Host) {
+		d.Role, d.Name = role, host
+		if cl, ok := h.clocks[host]; ok {
+			d.ClockOffset, d.ClockError = ms(cl.offset), ms(cl.bound)
 		}
-		r.run.Env.Hosts = append(r.run.Env.Hosts, h)
+		r.run.Env.Hosts = append(r.run.Env.Hosts, d)
 	}
-	add("server", c.ServerHost, rem.describe(ctx, c.ServerHost, addr))
-	for i, h := range c.ClientHosts {
-		add(fmt.Sprintf("client %d/%d", i+1, len(c.ClientHosts)), h, rem.describe(ctx, h, addr))
+	add("server", c.ServerHost, h.describe(ctx, c.ServerHost, addr))
+	for i, client := range c.ClientHosts {
+		add(fmt.Sprintf("client %d/%d", i+1, len(c.ClientHosts)), client, h.describe(ctx, client, addr))
 	}
 	local := "client"
 	if len(c.ClientHosts) > 0 {
@@ -156,19 +175,27 @@ func (r *Runner) describeHosts(ctx context.Context) {
 
 // describe runs `loopbench describe` on host; a host that cannot say is
 // recorded with the reason.
-func (rem *remoteRun) describe(ctx context.Context, host, addr string) results.Host {
-	out, err := rem.t.Output(ctx, host, nil, rem.bins[host], "describe", "--addr", addr)
-	var h results.Host
+func (h *remoteHost) describe(ctx context.Context, host, addr string) results.Host {
+	out, err := h.t.Output(ctx, host, nil, h.bins[host], "describe", "--addr", addr)
+	var d results.Host
 	if err == nil {
-		err = json.Unmarshal(out, &h)
+		err = json.Unmarshal(out, &d)
 	}
 	if err != nil {
-		h.Notes = append(h.Notes, fmt.Sprintf("not described: %v", err))
+		d.Notes = append(d.Notes, fmt.Sprintf("not described: %v", err))
 	}
-	return h
+	return d
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// remoteServerCPUs is the server's CPU set as a point records it.
+func (r *Runner) remoteServerCPUs() string {
+	if r.cfg.ServerCPUs != "" {
+		return r.cfg.ServerCPUs
+	}
+	return "all"
+}
 
 // remoteNotes say where everything runs.
 func (r *Runner) remoteNotes() []string {
@@ -186,19 +213,14 @@ func (r *Runner) remoteNotes() []string {
 		len(c.ClientHosts), strings.Join(c.ClientHosts, ", ")))
 }
 
-// startRemoteData writes the data files and starts the backend on the
+// startServices writes the data files and starts the backend on the
 // server's host, if any step needs them.
-func (r *Runner) startRemoteData(ctx context.Context) error {
-	var data, backend bool
-	for _, s := range r.plan.Steps {
-		data = data || s.Workload.Server.Data
-		backend = backend || s.Workload.Server.Backend
-	}
-	rem, host := r.rem, r.cfg.Remote.ServerHost
-	bin := rem.bins[host]
+func (h *remoteHost) startServices(ctx context.Context, data, backend bool) error {
+	host := h.cfg.ServerHost
+	bin := h.bins[host]
 	if data {
-		r.dataDir = path.Join(rem.work, "data")
-		if _, err := rem.t.Output(ctx, host, nil, bin, "data", "--dir", r.dataDir); err != nil {
+		h.dataDir = path.Join(h.work, "data")
+		if _, err := h.t.Output(ctx, host, nil, bin, "data", "--dir", h.dataDir); err != nil {
 			return err
 		}
 	}
@@ -206,49 +228,36 @@ func (r *Runner) startRemoteData(ctx context.Context) error {
 		return nil
 	}
 	argv := []string{bin, "supervise", "--port", "--cgroup=false", "--", bin, "backend", "--addr", "127.0.0.1:{port}"}
-	p, err := rem.t.Start(host, argv, remoteStart)
+	p, err := h.t.Start(host, argv, remoteStart)
 	if err != nil {
 		return fmt.Errorf("the backend did not start on %s: %w", host, err)
 	}
-	rem.backend = p
-	rem.backAddr = fmt.Sprintf("127.0.0.1:%d", p.Ready.Port)
-	r.backAdr = rem.backAddr
-	if err := waitFor(p, readyTimeout, func() bool { return strings.Contains(p.Stderr(), "listening on") }); err != nil {
+	h.backend, h.backAddr = p, fmt.Sprintf("127.0.0.1:%d", p.Ready.Port)
+	err = proc.Poll(ctx, p.Done(), readyTimeout, func() error {
+		if strings.Contains(p.Stderr(), "listening on") {
+			return nil
+		}
+		return errors.New("it has not said it listens")
+	})
+	if errors.Is(err, proc.ErrEnded) {
+		err = p.Ended()
+	}
+	if err != nil {
 		return fmt.Errorf("the backend did not start on %s: %v: %s", host, err, p.Stderr())
 	}
-	r.note(fmt.Sprintf("the backend that /upstream calls runs on %s beside the servers (127.0.0.1), unpinned; its CPU time is in neither the server's figures nor the client's", host))
+	h.r.note(fmt.Sprintf("the backend that /upstream calls runs on %s beside the servers (127.0.0.1), unpinned; its CPU time is in neither the server's figures nor the client's", host))
 	return nil
 }
 
-// waitFor polls ok every 50 ms until it holds, p ends, or timeout passes.
-func waitFor(p *remote.Proc, timeout time.Duration, ok func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		select {
-		case <-p.Done():
-			return p.Ended()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready within %v", timeout)
-		}
+// tearDown stops the backend and removes the run's files on the server's host.
+func (h *remoteHost) tearDown() {
+	if h.backend != nil {
+		h.backend.Stop(remoteWait)
 	}
-	return nil
-}
-
-// stopRemote stops the backend and removes the run's files on the server's host.
-func (r *Runner) stopRemote() {
-	rem := r.rem
-	if rem == nil {
-		return
-	}
-	if rem.backend != nil {
-		rem.backend.Stop(stopGrace + 5*time.Second)
-	}
-	if rem.work != "" {
+	if h.work != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), remoteStart)
 		defer cancel()
-		rem.t.Output(ctx, r.cfg.Remote.ServerHost, nil, "rm", "-rf", rem.work)
+		h.t.Output(ctx, h.cfg.ServerHost, nil, "rm", "-rf", h.work)
 	}
 }
 

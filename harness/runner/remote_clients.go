@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
+	"loopbench/harness/loadgen"
 	"loopbench/harness/merge"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
@@ -24,8 +24,8 @@ const startLead = 2 * time.Second
 // points into p. The window it sets is the generators' joint span on this
 // host's clock, over which the server's figures are read. The reasons are
 // why the merged point is partial.
-func (r *Runner) remoteLoad(ctx context.Context, req LoadRequest, p *results.Point, w *window) ([]string, error) {
-	hosts := r.cfg.Remote.ClientHosts
+func (h *remoteHost) load(ctx context.Context, req LoadRequest, p *results.Point, w *window) ([]string, error) {
+	hosts := h.cfg.ClientHosts
 	if req.Workload.Mode == workload.ModeReplay {
 		return nil, errors.New("a replayed trace cannot be split between --client-hosts; run it from one generator")
 	}
@@ -33,8 +33,8 @@ func (r *Runner) remoteLoad(ctx context.Context, req LoadRequest, p *results.Poi
 	parts := make([]merge.Part, len(hosts))
 	errs := make([]error, len(hosts))
 	var wg sync.WaitGroup
-	for i, h := range hosts {
-		wg.Go(func() { parts[i], errs[i] = r.runShare(ctx, h, req, i+1, len(hosts), at) })
+	for i, host := range hosts {
+		wg.Go(func() { parts[i], errs[i] = h.runShare(ctx, host, req, i+1, len(hosts), at) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -44,19 +44,17 @@ func (r *Runner) remoteLoad(ctx context.Context, req LoadRequest, p *results.Poi
 	if err != nil {
 		return nil, err
 	}
-	start, end := merge.Span(parts)
-	w.mu.Lock()
-	w.start, w.end = start, end
-	w.mu.Unlock()
+	w.set(merge.Span(parts))
 	fillLoad(p, &merged)
 	return reasons, nil
 }
 
 // runShare runs one generator's share on host and reads its point.
-func (r *Runner) runShare(ctx context.Context, host string, req LoadRequest, i, n int, at time.Time) (merge.Part, error) {
-	cl := r.rem.clocks[host]
-	argv := append([]string{r.rem.bins[host], "load"}, LoadArgs(req)...)
-	argv = append(argv, "--share", fmt.Sprintf("%d/%d", i, n), "--start-at", at.Add(cl.offset).UTC().Format(time.RFC3339Nano), "--json", "--stop-on-eof")
+func (h *remoteHost) runShare(ctx context.Context, host string, req LoadRequest, i, n int, at time.Time) (merge.Part, error) {
+	cl := h.clocks[host]
+	c := LoadgenConfig(req)
+	argv := append([]string{h.bins[host], "load"}, c.Args()...)
+	argv = append(argv, "--share", loadgen.Share{I: i, N: n}.String(), "--start-at", at.Add(cl.offset).UTC().Format(time.RFC3339Nano), "--json", "--stop-on-eof")
 	// The generator stops when its stdin ends: when this end is closed
 	// after it finished, or when its transport is killed on cancellation.
 	stdin, keep, err := os.Pipe()
@@ -64,7 +62,7 @@ func (r *Runner) runShare(ctx context.Context, host string, req LoadRequest, i, 
 		return merge.Part{}, err
 	}
 	defer keep.Close()
-	out, err := r.rem.t.Output(ctx, host, stdin, argv...)
+	out, err := h.t.Output(ctx, host, stdin, argv...)
 	stdin.Close()
 	if err != nil {
 		return merge.Part{}, fmt.Errorf("generator %d/%d on %s: %w", i, n, host, err)
@@ -75,30 +73,6 @@ func (r *Runner) runShare(ctx context.Context, host string, req LoadRequest, i, 
 	}
 	part.Host = host
 	return part, nil
-}
-
-// LoadArgs are `loopbench load`'s flags for the whole point (before --share
-// splits it), from the same configuration the in-process generator uses.
-func LoadArgs(req LoadRequest) []string {
-	c := LoadgenConfig(req)
-	args := []string{"--addr", c.Addr, "--connections", strconv.Itoa(c.Connections), "--pipeline", strconv.Itoa(max(c.Pipeline, 1)),
-		"--warmup", c.Warmup.String(), "--duration", c.Duration.String(), "--seed", strconv.FormatInt(c.Seed, 10)}
-	if c.Timeout > 0 {
-		args = append(args, "--timeout", c.Timeout.String())
-	}
-	if c.ConnectRate > 0 {
-		args = append(args, "--connect-rate", strconv.FormatFloat(c.ConnectRate, 'g', -1, 64))
-	}
-	if c.Rate > 0 {
-		args = append(args, "--rate", strconv.FormatFloat(c.Rate, 'g', -1, 64))
-	}
-	if c.IdleConnections > 0 {
-		args = append(args, "--idle", strconv.Itoa(c.IdleConnections))
-	}
-	for _, m := range c.Mix {
-		args = append(args, "--route", m.Target+"="+strconv.FormatFloat(m.Weight, 'g', -1, 64))
-	}
-	return args
 }
 
 // fillLoad copies the merged load figures into the runner's point, which

@@ -3,7 +3,9 @@
 // a child on a free port, pins it and the load generator to their CPU sets,
 // waits until it answers, measures the point while sampling the server from
 // /proc, stops it, and writes each finished point to the results directory
-// at once.
+// at once. With Config.Remote the server runs on another host instead,
+// started through a command template and sampled by `loopbench sample`
+// there; the steps drive both through one server handle (server.go).
 //
 // Every point is a fresh server process, so the peak RSS (VmHWM) and the
 // loop lag a model reports on stop are the point's own (its warm-up
@@ -26,6 +28,7 @@ import (
 	"time"
 
 	"loopbench/harness/meter"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 	"loopbench/servers/model"
@@ -119,27 +122,22 @@ type Side struct {
 type Runner struct {
 	cfg     Config
 	plan    Plan
-	taskset string // path of taskset, or "" to pin after start
-	all     CPUSet // the CPUs this process may use
-	server  CPUSet
-	client  CPUSet
+	taskset string      // path of taskset, or "" to pin after start
+	all     proc.CPUSet // the CPUs this process may use
+	server  proc.CPUSet
+	client  proc.CPUSet
 	run     *results.Run
 	ranks   []([4]int) // each point's Step.rank, in the order of run.Points
 	dir     string
 	tmp     string
-	dataDir string
-	backend *child
-	backAdr string
 	procs   int // GOMAXPROCS before the run, restored after
-	// groups counts the cgroups made for servers; noGroups is set once the
-	// host refused one.
-	groups   int
-	noGroups bool
+	// host is where the servers run: here, or rem.
+	host serverHost
+	// rem is the state of a run over remote hosts, nil for a local run.
+	rem *remoteHost
 	// answerTimeout bounds how long a server may take, after a point, to
 	// answer GET /plaintext again before it counts as having stopped answering.
 	answerTimeout time.Duration
-	// rem is the state of a run over remote hosts, nil for a local run.
-	rem *remoteRun
 }
 
 // ClientBoundAt is the client CPU utilization from which a point is flagged
@@ -156,7 +154,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r := &Runner{cfg: cfg, plan: NewPlan(cfg), answerTimeout: 5 * time.Second}
 	var err error
-	if r.all, err = allowedCPUs(); err != nil {
+	if r.all, err = proc.Allowed(); err != nil {
 		return nil, err
 	}
 	r.server, r.client = defaultCPUs(r.all)
@@ -170,15 +168,20 @@ func New(cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	r.taskset, _ = exec.LookPath("taskset")
+	r.host = &localHost{r: r}
+	if cfg.Remote != nil {
+		r.rem = newRemoteHost(r)
+		r.host = r.rem
+	}
 	return r, nil
 }
 
 // cpuFlag parses a CPU list flag and checks it is within the allowed CPUs.
-func (r *Runner) cpuFlag(flag, val string, def CPUSet) (CPUSet, error) {
+func (r *Runner) cpuFlag(flag, val string, def proc.CPUSet) (proc.CPUSet, error) {
 	if val == "" {
 		return def, nil
 	}
-	set, err := ParseCPUs(val)
+	set, err := proc.ParseCPUs(val)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
@@ -198,7 +201,18 @@ func (r *Runner) Plan() Plan { return r.plan }
 func (r *Runner) Replace() int { return r.cfg.Replace }
 
 // CPUs returns the server and client CPU sets.
-func (r *Runner) CPUs() (server, client CPUSet) { return r.server, r.client }
+func (r *Runner) CPUs() (server, client proc.CPUSet) { return r.server, r.client }
+
+// defaultCPUs splits the CPUs this process may use: the client gets the
+// first half (at least one), the server the rest. On a 2-core host that is
+// client 0, server 1. With one CPU they share it.
+func defaultCPUs(all proc.CPUSet) (server, client proc.CPUSet) {
+	if len(all) < 2 {
+		return all, all
+	}
+	half := len(all) / 2
+	return all[half:], all[:half]
+}
 
 // Run measures every step of the plan. It returns the results and their
 // directory; after ctx is cancelled it stops the current point, stops every
@@ -243,7 +257,7 @@ func (r *Runner) setUp() error {
 	if r.tmp, err = os.MkdirTemp("", "loopbench-run-"); err != nil {
 		return err
 	}
-	if err := pin(os.Getpid(), r.client); err != nil {
+	if err := proc.Pin(os.Getpid(), r.client); err != nil {
 		return err
 	}
 	r.procs = runtime.GOMAXPROCS(len(r.client))
@@ -275,14 +289,11 @@ func (r *Runner) setUp() error {
 
 // tearDown stops the backend and restores this process's CPUs.
 func (r *Runner) tearDown() {
-	r.stopRemote()
-	if r.backend != nil {
-		r.backend.stop()
-	}
+	r.host.tearDown()
 	if r.tmp != "" {
 		os.RemoveAll(r.tmp)
 	}
-	pin(os.Getpid(), r.all)
+	proc.Pin(os.Getpid(), r.all)
 	if r.procs > 0 {
 		runtime.GOMAXPROCS(r.procs)
 	}
@@ -305,6 +316,13 @@ func (r *Runner) note(notes ...string) {
 	for _, n := range notes {
 		r.run.Env.Notes = append(r.run.Env.Notes, n)
 		fmt.Fprintln(r.cfg.Log, "note:", n)
+	}
+}
+
+// noteOnce records a note the first time it is seen.
+func (r *Runner) noteOnce(n string) {
+	if !slices.Contains(r.run.Env.Notes, n) {
+		r.note(n)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
 	"loopbench/harness/workload"
 )
@@ -180,33 +181,6 @@ func children(t *testing.T) string {
 	return strings.Join(kids, " ")
 }
 
-func TestParseCPUs(t *testing.T) {
-	tests := []struct {
-		in, want string // want "" for an error
-	}{
-		{"1", "1"},             // one CPU
-		{"0-3", "0-3"},         // a range
-		{"3,0,1", "0-1,3"},     // unsorted, written back sorted and short
-		{"0,0-1", "0-1"},       // duplicates
-		{"2-1", ""},            // a backwards range
-		{"x", ""},              // not a number
-		{"", ""},               // nothing
-		{"0,,1", ""},           // an empty item
-		{"5000", ""},           // beyond any CPU
-		{" 1 , 2 ", "1-2"},     // spaces
-		{"0-2,4-5", "0-2,4-5"}, // two ranges
-	}
-	for _, tt := range tests {
-		set, err := ParseCPUs(tt.in)
-		switch {
-		case tt.want == "" && err == nil:
-			t.Errorf("ParseCPUs(%q) = %s, want an error", tt.in, set)
-		case tt.want != "" && (err != nil || set.String() != tt.want):
-			t.Errorf("ParseCPUs(%q) = %s, %v; want %s", tt.in, set, err, tt.want)
-		}
-	}
-}
-
 func TestDefaultCPUs(t *testing.T) {
 	tests := []struct {
 		all, server, client string
@@ -217,7 +191,7 @@ func TestDefaultCPUs(t *testing.T) {
 		{"0-2", "1-2", "0"},   // the server gets the odd one
 	}
 	for _, tt := range tests {
-		all, _ := ParseCPUs(tt.all)
+		all, _ := proc.ParseCPUs(tt.all)
 		s, c := defaultCPUs(all)
 		if s.String() != tt.server || c.String() != tt.client {
 			t.Errorf("defaultCPUs(%s) = %s, %s; want %s, %s", tt.all, s, c, tt.server, tt.client)

@@ -3,119 +3,111 @@ package runner
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"strings"
+	"sync"
 	"time"
 
 	"loopbench/app"
-	"loopbench/harness/cgroup"
+	"loopbench/harness/meter"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
-	"loopbench/servers/model"
+	"loopbench/harness/validity"
+	"loopbench/harness/workload"
 )
 
 // readyTimeout bounds how long a server may take to answer its first
 // /plaintext correctly.
 const readyTimeout = 15 * time.Second
 
-// server is one `loopbench serve` child.
-type server struct {
-	*child
-	addr      string
-	statsFile string
-	group     *cgroup.Group // the server's own cgroup, or nil where the host has none
+// serverHost is where a run's servers run, with the data files and the
+// backend they use: this machine (local.go) or the server's host, reached
+// through a transport (remote.go). The steps start every server through it
+// and do not know which one they drive.
+type serverHost interface {
+	// setUp writes the data files and starts the backend, as the plan
+	// needs them.
+	setUp(data, backend bool) error
+	// start starts the step's server; the caller waits until it answers.
+	start(spec serverSpec) (*server, error)
+	// place records on a point where its server runs: the host, the CPUs.
+	place(p *results.Point, w *workload.Workload)
+	// tearDown stops the backend and removes what the run left behind.
+	tearDown()
 }
 
 // serverSpec is what a server is started with.
 type serverSpec struct {
 	// binary runs `loopbench serve`: the run's, or its side's in an A/B run.
-	binary  string
-	model   string
-	flags   []string
-	cpus    CPUSet
-	dataDir string
-	backend string
-	tmpDir  string // where its stats file goes
+	binary string
+	model  string
+	flags  []string
+	cpus   proc.CPUSet // its CPUs where it runs here
+	// data and backend say whether it serves the data files and calls the
+	// backend.
+	data, backend bool
 }
 
-// startServer starts `loopbench serve` on a free port, pins it and waits
-// until it answers GET /plaintext correctly. On failure the server is
-// stopped and the error carries the tail of its output.
-func (r *Runner) startServer(s serverSpec) (*server, error) {
-	addr, err := freePort()
-	if err != nil {
-		return nil, err
+// serveArgs are `loopbench serve`'s arguments for spec, listening at addr
+// and writing its statistics to stats on stop, with the host's data
+// directory and backend address.
+func (s serverSpec) serveArgs(addr, stats, dataDir, backend string) []string {
+	args := []string{"serve", "--model", s.model, "--addr", addr, "--stats-file", stats}
+	if s.data {
+		args = append(args, "--data", dataDir)
 	}
-	stats, err := os.CreateTemp(s.tmpDir, "stats-*.json")
-	if err != nil {
-		return nil, err
+	if s.backend {
+		args = append(args, "--backend", backend)
 	}
-	stats.Close()
-	os.Remove(stats.Name()) // the server writes it on stop; a stale file would be misread
-	argv := []string{s.binary, "serve", "--model", s.model, "--addr", addr, "--stats-file", stats.Name()}
-	if s.dataDir != "" {
-		argv = append(argv, "--data", s.dataDir)
-	}
-	if s.backend != "" {
-		argv = append(argv, "--backend", s.backend)
-	}
-	argv = append(argv, s.flags...)
-	g := r.newGroup()
-	c, err := startChild("server "+s.model, s.cpus, r.taskset, g, argv...)
-	if err != nil {
-		if g != nil {
-			g.Remove()
-		}
-		return nil, err
-	}
-	srv := &server{child: c, addr: addr, statsFile: stats.Name(), group: g}
-	if err := c.poll(readyTimeout, func() error { return checkPlaintext(addr) }); err != nil {
-		c.kill()
-		srv.removeGroup()
-		return nil, &serverError{reason: err.Error(), output: c.out.String()}
-	}
-	// Pin again: threads started while the server got ready inherited the
-	// affinity already, but a server started without taskset may have made
-	// threads between its start and the first pinning.
-	if err := pin(c.pid(), s.cpus); err != nil && !c.exited() {
-		c.kill()
-		srv.removeGroup()
-		return nil, err
-	}
-	return srv, nil
+	return append(args, s.flags...)
 }
 
-// newGroup makes a cgroup for the next server, so its CPU time is read in
-// nanoseconds and its memory with the kernel's share. Where the host allows
-// none, the runner says so once and measures from /proc alone.
-func (r *Runner) newGroup() *cgroup.Group {
-	if r.noGroups {
-		return nil
-	}
-	r.groups++
-	g, err := cgroup.Create(fmt.Sprintf("loopbench-%d-%d", os.Getpid(), r.groups))
-	if err != nil {
-		r.noGroups = true
-		r.note(fmt.Sprintf("no cgroup for the servers (%v): server CPU comes from /proc's clock ticks and memory is RSS alone, without the kernel's share", err))
-		return nil
-	}
-	if r.groups == 1 {
-		r.note(fmt.Sprintf("each server runs in a cgroup of its own (%s, e.g. %s): CPU time in nanoseconds, memory with the kernel's share (stacks, page tables, slab, socket buffers)", g.Layout, strings.Join(g.Dirs(), " and ")))
-	}
-	return g
+// server is the server of one point, started for it alone so that its
+// peak memory and loop lag are the point's own: `loopbench serve` as a
+// child here (local.go), or under `loopbench supervise` on the server's
+// host (remote_server.go). The steps drive both through this handle; its
+// serverProcess is what differs.
+type server struct {
+	name string // "server eventloop", "server eventloop on HOST"
+	addr string // where the load connects
+	proc serverProcess
 }
 
-// removeGroup deletes the server's cgroup once its process has exited.
-func (srv *server) removeGroup() {
-	if srv.group != nil && srv.exited() {
-		srv.group.Remove()
-		srv.group = nil
-	}
+// serverProcess is how a server runs, in the order a step uses it: ready
+// once it answers, meter and sample over the point, stop, then its result.
+type serverProcess interface {
+	// ready finishes the start once the server answers: it pins it again,
+	// or starts sampling it.
+	ready() error
+	// meter measures the point's window: the client's CPU time and, for a
+	// server here, the server's figures too.
+	meter() *meter.Meter
+	// sample fills p's server figures over the window w and returns the
+	// kernel counters of the server's host over it, nil where they could
+	// not be read. Its error says the figures are missing; a *lostError
+	// fails the point.
+	sample(p *results.Point, w *window) (*validity.Counters, error)
+	// done is closed when the server, or the transport that carries it,
+	// has ended; ended then says why, then when ("during the point").
+	done() <-chan struct{}
+	ended(when string) string
+	// output is the tail of the server's output.
+	output() string
+	// stop stops the server, and what samples it.
+	stop() error
+	// result is the loop lag the server wrote on stop, nil if it wrote none.
+	result() (*results.LoopLag, error)
 }
+
+// lostError is a sample error that fails the point: the server, or what
+// sampled it, went away during the point.
+type lostError struct{ reason string }
+
+func (e *lostError) Error() string { return e.reason }
 
 // serverError is a server that failed to start or to keep answering, with
 // the tail of its output.
@@ -125,6 +117,38 @@ type serverError struct {
 }
 
 func (e *serverError) Error() string { return e.reason }
+
+// startServer starts the step's server where the run's servers run and
+// waits until it answers GET /plaintext correctly. On failure the server
+// is stopped and the error carries the tail of its output.
+func (r *Runner) startServer(s Step) (*server, error) {
+	srv, err := r.host.start(r.serverSpec(s))
+	if err != nil {
+		return nil, err
+	}
+	err = srv.waitAnswer(readyTimeout, "before answering")
+	if err == nil {
+		err = srv.proc.ready()
+	}
+	if err != nil {
+		srv.proc.stop()
+		return nil, &serverError{reason: err.Error(), output: srv.proc.output()}
+	}
+	return srv, nil
+}
+
+// waitAnswer waits until the server answers GET /plaintext correctly, it
+// ends (the error then says why, then when), or the timeout passes.
+func (srv *server) waitAnswer(timeout time.Duration, when string) error {
+	err := proc.Poll(context.Background(), srv.proc.done(), timeout, func() error { return checkPlaintext(srv.addr) })
+	switch {
+	case errors.Is(err, proc.ErrEnded):
+		return errors.New(srv.proc.ended(when))
+	case err != nil:
+		return fmt.Errorf("%s %w", srv.name, err)
+	}
+	return nil
+}
 
 // checkPlaintext sends one GET /plaintext and checks the answer is 200 with
 // the right body. It reads the answer by its Content-Length, so a server
@@ -154,17 +178,39 @@ func checkPlaintext(addr string) error {
 	return nil
 }
 
-// stopAndReadLag stops the server and reads the loop lag it wrote on stop,
-// if it measures one.
-func (srv *server) stopAndReadLag() (*results.LoopLag, error) {
-	stopErr := srv.stop()
-	defer os.Remove(srv.statsFile)
-	stats, ok, err := model.ReadStats(srv.statsFile)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && !ok) {
-		return nil, stopErr
-	}
-	if err != nil {
-		return nil, errors.Join(stopErr, err)
-	}
-	return loopLag(stats), stopErr
+// window is a point's measured window: the load generator opens and closes
+// it, the meter measures over it, and its bounds on this host's clock say
+// over which readings a remote server's figures are read.
+type window struct {
+	m          *meter.Meter
+	mu         sync.Mutex
+	start, end time.Time
+}
+
+func (w *window) begin() {
+	w.mu.Lock()
+	w.start = time.Now()
+	w.mu.Unlock()
+	w.m.Begin()
+}
+
+func (w *window) finish() {
+	w.mu.Lock()
+	w.end = time.Now()
+	w.mu.Unlock()
+	w.m.Finish()
+}
+
+// set gives the window bounds measured elsewhere: the joint span of
+// several load generators.
+func (w *window) set(start, end time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.start, w.end = start, end
+}
+
+func (w *window) bounds() (time.Time, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.start, w.end
 }

@@ -4,77 +4,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"loopbench/harness/meter"
+	"loopbench/harness/proc"
 	"loopbench/harness/results"
+	"loopbench/harness/validity"
 	"loopbench/harness/workload"
 )
 
-// startServices writes the data files and starts the backend, if any step
-// needs them. Both run on the client's CPUs, so the server's CPUs measure
-// the server alone.
+// startServices writes the data files and starts the backend where the
+// servers run, if any step needs them.
 func (r *Runner) startServices() error {
-	if r.cfg.Remote != nil {
-		return r.startRemoteServices()
-	}
 	var data, backend bool
 	for _, s := range r.plan.Steps {
 		data = data || s.Workload.Server.Data
 		backend = backend || s.Workload.Server.Backend
 	}
-	if data {
-		r.dataDir = filepath.Join(r.tmp, "data")
-		out, err := exec.Command(r.cfg.Binary, "data", "--dir", r.dataDir).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("writing the data files with `%s data`: %v: %s", r.cfg.Binary, err, strings.TrimSpace(string(out)))
-		}
-	}
-	if !backend {
-		return nil
-	}
-	addr, err := freePort()
-	if err != nil {
-		return err
-	}
-	c, err := startChild("backend", r.client, r.taskset, nil, r.cfg.Binary, "backend", "--addr", addr)
-	if err != nil {
-		return err
-	}
-	r.backend, r.backAdr = c, addr
-	if err := c.waitPort(addr, readyTimeout); err != nil {
-		return fmt.Errorf("the backend did not start: %v: %s", err, c.out.String())
-	}
-	r.note(fmt.Sprintf("the backend that /upstream calls runs on the load generator's CPUs %s; its CPU time counts in the client's utilization (client-bound flag), not in the server's figures", r.client))
-	return nil
+	return r.host.setUp(data, backend)
 }
 
 // runStep measures one point on a server process started for it alone, so
 // its peak memory and loop lag are the point's own. A server that does not
 // start, or dies, gives a failed point.
 func (r *Runner) runStep(ctx context.Context, s Step) {
-	if r.rem != nil {
-		r.runRemoteStep(ctx, s)
-		return
-	}
-	srv, err := r.startServer(r.serverSpec(s))
+	srv, err := r.startServer(s)
 	if err != nil {
 		r.record(s, r.failed(s, err))
 		return
 	}
-	defer srv.removeGroup()
 	p, ok := r.measure(ctx, srv, s)
-	if !p.Failed || !srv.exited() {
-		r.stopServer(srv, p)
-	} else {
-		srv.kill()
-	}
-	srv.removeGroup()
+	r.stopServer(srv, p)
 	if ok {
 		r.record(s, p)
 	}
@@ -86,38 +48,34 @@ const slowStop = 500 * time.Millisecond
 // stopServer stops a point's server and gives its loop lag to the point.
 func (r *Runner) stopServer(srv *server, p *results.Point) {
 	t0 := time.Now()
-	lag, err := srv.stopAndReadLag()
-	if err != nil {
-		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
-	}
+	err := srv.proc.stop()
 	if d := time.Since(t0); d > slowStop {
 		fmt.Fprintf(r.cfg.Log, "note: %s took %v to stop after SIGTERM\n", srv.name, d.Round(10*time.Millisecond))
 	}
-	if lag != nil && p != nil && !p.Failed {
+	lag, rerr := srv.proc.result()
+	if err := errors.Join(err, rerr); err != nil {
+		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
+	}
+	if lag != nil && !p.Failed {
 		p.LoopLag = lag
 	}
 }
 
 func (r *Runner) serverSpec(s Step) serverSpec {
-	spec := serverSpec{binary: r.cfg.Binary, model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload), tmpDir: r.tmp}
+	spec := serverSpec{binary: r.cfg.Binary, model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload),
+		data: s.Workload.Server.Data, backend: s.Workload.Server.Backend}
 	if s.Side != nil {
 		if s.Side.Binary != "" {
 			spec.binary = s.Side.Binary
 		}
 		spec.flags = append(slices.Clip(spec.flags), s.Side.Flags...)
 	}
-	if s.Workload.Server.Data {
-		spec.dataDir = r.dataDir
-	}
-	if s.Workload.Server.Backend {
-		spec.backend = r.backAdr
-	}
 	return spec
 }
 
 // serverCPUs is the server's CPU set for a workload: every CPU for
 // server.cpus = "all", else the runner's server set.
-func (r *Runner) serverCPUs(w *workload.Workload) CPUSet {
+func (r *Runner) serverCPUs(w *workload.Workload) proc.CPUSet {
 	if w.Server.CPUs == "all" {
 		return r.all
 	}
@@ -127,12 +85,13 @@ func (r *Runner) serverCPUs(w *workload.Workload) CPUSet {
 // newPoint describes the point before it is measured.
 func (r *Runner) newPoint(s Step) *results.Point {
 	l := s.Level
-	return &results.Point{
+	p := &results.Point{
 		Workload: s.Workload.Name, Model: s.Run.Model, Variant: s.Run.Variant.Name, Flags: s.Run.Variant.Flags,
 		Mode: s.Workload.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
-		IdleConnections: l.IdleConnections, Rep: s.Rep, Side: sideName(s.Side),
-		ServerCPUs: r.serverCPUs(s.Workload).String(), ClientCPUs: r.client.String(), Start: time.Now().UTC(),
+		IdleConnections: l.IdleConnections, Rep: s.Rep, Side: sideName(s.Side), Start: time.Now().UTC(),
 	}
+	r.host.place(p, s.Workload)
+	return p
 }
 
 func sideName(s *Side) string {
@@ -146,42 +105,54 @@ func sideName(s *Side) string {
 func (r *Runner) failed(s Step, err error) *results.Point {
 	p := r.newPoint(s)
 	p.Failed, p.FailReason = true, err.Error()
-	p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
+	validity.Validate(p, nil)
 	if se, ok := errors.AsType[*serverError](err); ok {
 		p.Stderr = se.output
 	}
 	return p
 }
 
-// measure runs one point. It returns false if ctx was cancelled: the point
-// is then dropped.
+// measure runs one point: the load (from here, or from the client hosts),
+// the server's figures over the load's window, the validity from the
+// kernel counters of the server's host. It returns false if ctx was
+// cancelled: the point is then dropped.
 func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
 	p := r.newPoint(s)
-	mc := meter.Config{PID: srv.pid(), ClientCPUs: len(r.client), Group: srv.group, ServerCPUs: r.serverCPUs(s.Workload)}
-	if s.Workload.Server.Backend && r.backend != nil {
-		mc.BackendPID = r.backend.cmd.Process.Pid
-	}
-	m := meter.New(mc)
-	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1), OnMeasure: m.Begin, OnMeasureEnd: m.Finish, Answered: m.Answered()}
+	w := &window{m: srv.proc.meter()}
+	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1),
+		OnMeasure: w.begin, OnMeasureEnd: w.finish, Answered: w.m.Answered()}
 	loadCtx, cancel := whileAlive(ctx, srv)
-	loadErr := r.cfg.Load(loadCtx, req, p)
+	reasons, loadErr := r.load(loadCtx, req, p, w)
 	cancel()
-	gone := m.Fill(p)
+	kernel, figErr := srv.proc.sample(p, w)
 	if ctx.Err() != nil {
 		return p, false
 	}
-	r.judge(p, srv, loadErr, gone)
-	m.Validate(p)
+	r.judge(p, srv, loadErr, figErr)
+	validity.Validate(p, kernel, reasons...)
 	return p, true
 }
 
+// load drives the point: from the client hosts of a remote run, each its
+// share, whose merged point says why it is partial, if it is; else from
+// here (Config.Load), with the meter reading this process's CPU time.
+func (r *Runner) load(ctx context.Context, req LoadRequest, p *results.Point, w *window) ([]string, error) {
+	if r.rem != nil && len(r.rem.cfg.ClientHosts) > 0 {
+		return r.rem.load(ctx, req, p, w)
+	}
+	err := r.cfg.Load(ctx, req, p)
+	w.m.Fill(p)
+	return nil, err
+}
+
 // whileAlive returns a context that is cancelled with ctx, by cancel, or as
-// soon as the server exits, so a crashed server ends its point at once.
+// soon as the server (or its transport) ends, so a crashed server ends its
+// point at once.
 func whileAlive(ctx context.Context, srv *server) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		select {
-		case <-srv.done:
+		case <-srv.proc.done():
 			cancel()
 		case <-ctx.Done():
 		}
@@ -189,31 +160,37 @@ func whileAlive(ctx context.Context, srv *server) (context.Context, context.Canc
 	return ctx, cancel
 }
 
-// judge marks a point failed when the server exited, the load generator
-// failed, nothing was answered correctly, or the server no longer answers
-// GET /plaintext after the point.
-func (r *Runner) judge(p *results.Point, srv *server, loadErr error, gone bool) {
-	if gone {
-		select { // the exit may be a moment behind the failed /proc read
-		case <-srv.done:
+// judge marks a point failed when the server exited (or its transport
+// ended), its figures were lost, the load generator failed, nothing was
+// answered correctly, the server's figures are missing, or the server no
+// longer answers GET /plaintext after the point.
+func (r *Runner) judge(p *results.Point, srv *server, loadErr, figErr error) {
+	if loadErr != nil || figErr != nil {
+		select { // the server's end may be a moment behind the failure that shows it
+		case <-srv.proc.done():
 		case <-time.After(time.Second):
 		}
 	}
+	lost, isLost := errors.AsType[*lostError](figErr)
 	switch {
-	case srv.exited():
-		p.Failed, p.FailReason = true, srv.exitReason()+" during the point"
+	case isDone(srv.proc.done()):
+		p.Failed, p.FailReason = true, srv.proc.ended("during the point")
+	case isLost:
+		p.Failed, p.FailReason = true, lost.reason
 	case loadErr != nil:
 		p.Failed, p.FailReason = true, "load generator: "+loadErr.Error()
 	case p.Requests == 0:
 		p.Failed, p.FailReason = true, "no correct answers"+errorSummary(p.Errors)
+	case figErr != nil:
+		p.Failed, p.FailReason = true, "the server's figures: "+figErr.Error()
 	default:
-		err := srv.poll(r.answerTimeout, func() error { return checkPlaintext(srv.addr) })
+		err := srv.waitAnswer(r.answerTimeout, "after the point")
 		if err == nil {
 			return
 		}
 		p.Failed, p.FailReason = true, "the server stopped answering: "+err.Error()
 	}
-	p.Stderr = srv.out.String()
+	p.Stderr = srv.proc.output()
 }
 
 func errorSummary(errs map[string]int64) string {

@@ -11,11 +11,6 @@ import (
 	"time"
 )
 
-// clockTick is the unit of the CPU times in /proc/PID/stat. The kernel
-// reports them in USER_HZ, which is 100 on every Linux architecture Go runs
-// on (sysconf(_SC_CLK_TCK) returns the same constant).
-const clockTick = 10 * time.Millisecond
-
 // Read reads pid's figures from /proc/PID/stat, status, fd, and the status
 // of each of its threads for the context switches.
 func Read(pid int) (Stat, error) {
@@ -76,32 +71,21 @@ func readProc(path string) ([]byte, error) {
 	return b, err
 }
 
-// readStat takes utime and stime (fields 14 and 15) from /proc/PID/stat, and
-// reports ErrGone for a zombie, whose memory figures are gone. The command
-// name in field 2 may hold spaces and parentheses, so fields are counted from
-// the last ')'.
+// readStat takes utime and stime from /proc/PID/stat, and reports ErrGone
+// for a zombie, whose memory figures are gone.
 func readStat(dir string, st *Stat) error {
 	b, err := readProc(dir + "/stat")
 	if err != nil {
 		return err
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return fmt.Errorf("%s/stat: no command name", dir)
-	}
-	f := bytes.Fields(b[i+1:]) // f[0] is field 3 (state)
-	if len(f) < 13 {
-		return fmt.Errorf("%s/stat: %d fields, want at least 15", dir, len(f)+2)
-	}
-	if state := string(f[0]); state == "Z" || state == "X" {
-		return fmt.Errorf("%s/stat: exited (state %s): %w", dir, state, ErrGone)
-	}
-	utime, err1 := strconv.ParseInt(string(f[11]), 10, 64)
-	stime, err2 := strconv.ParseInt(string(f[12]), 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
+	ps, err := ParseStat(b)
+	if err != nil {
 		return fmt.Errorf("%s/stat: %w", dir, err)
 	}
-	st.User, st.Sys = time.Duration(utime)*clockTick, time.Duration(stime)*clockTick
+	if ps.State == "Z" || ps.State == "X" {
+		return fmt.Errorf("%s/stat: exited (state %s): %w", dir, ps.State, ErrGone)
+	}
+	st.User, st.Sys = ps.User, ps.Sys
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"loopbench/harness/plot"
+	"loopbench/harness/results"
 )
 
 // ChartName is the chart of the probe's p99 that Write adds to a run's
@@ -68,7 +69,7 @@ func writeChartFiles(dir, name string, c *plot.Chart) error {
 		if err != nil {
 			return err
 		}
-		if err := writeAtomic(filepath.Join(dir, name+"."+format), b); err != nil {
+		if err := results.WriteFileAtomic(filepath.Join(dir, name+"."+format), b, 0o644); err != nil {
 			return err
 		}
 	}

@@ -2,37 +2,34 @@ package torture
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"loopbench/harness/cgroup"
+	"loopbench/harness/proc"
+	"loopbench/harness/sample"
 )
 
 // server is one model's `loopbench serve` child process.
 type server struct {
 	addr  string
-	cmd   *exec.Cmd
+	pid   int
+	child *proc.Child   // nil for a server this process runs itself (tests)
 	group *cgroup.Group // nil where cgroups cannot be used
-	done  chan struct{}
-	err   error // Wait's result, once done is closed
-	log   *tail
 }
 
 // startServer runs `serve` for the model on a free loopback port, in a
 // cgroup of its own where the host allows, with the scenario's extra flags,
-// and waits until it accepts connections.
+// and waits until it accepts connections. Should torture die, the kernel
+// kills the server.
 func startServer(ctx context.Context, o Options, modelName string, sc Scenario) (*server, error) {
-	addr, err := freeAddr()
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -41,78 +38,39 @@ func startServer(ctx context.Context, o Options, modelName string, sc Scenario) 
 	if o.DataDir != "" {
 		argv = append(argv, "--data", o.DataDir)
 	}
-	s := &server{addr: addr, done: make(chan struct{}), log: &tail{}}
+	s := &server{addr: addr}
 	if g, err := cgroup.Create(fmt.Sprintf("loopbench-torture-%d-%s-%s", os.Getpid(), modelName, sc.Name)); err == nil {
 		s.group = g
-		argv = g.Wrap(argv)
 	}
-	s.cmd = exec.Command(argv[0], argv[1:]...)
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	s.cmd.SysProcAttr = childAttr()
-	if err := s.cmd.Start(); err != nil {
+	c, err := proc.Start(proc.Spec{Name: "server " + modelName, Argv: argv, Group: s.group, Keep: 2 << 10, KillWithParent: true, Grace: 6 * time.Second})
+	if err != nil {
 		s.removeGroup()
 		return nil, err
 	}
-	go func() { s.err = s.cmd.Wait(); close(s.done) }()
-	if err := s.waitListening(ctx, 10*time.Second); err != nil {
+	s.child, s.pid = c, c.PID()
+	if err := c.WaitPort(ctx, addr, 10*time.Second); err != nil {
 		s.stop()
-		return nil, fmt.Errorf("%w; its output: %s", err, s.log.String())
+		return nil, fmt.Errorf("%w; its output: %s", err, c.Output())
 	}
 	return s, nil
 }
 
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func (s *server) waitListening(ctx context.Context, limit time.Duration) error {
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err := s.exited(); err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if c, err := net.DialTimeout("tcp", s.addr, time.Second); err == nil {
-			c.Close()
-			return nil
-		}
-	}
-	return fmt.Errorf("server did not listen on %s within %v", s.addr, limit)
-}
-
-// pid is the server's process; /bin/sh execs it in place when wrapped.
-func (s *server) pid() int { return s.cmd.Process.Pid }
-
 // exited returns why the server has ended, or nil while it runs.
 func (s *server) exited() error {
-	select {
-	case <-s.done:
-		if s.err == nil {
-			return errors.New("exited with status 0 before it was stopped")
-		}
-		return fmt.Errorf("%v; last output: %s", s.err, strings.ReplaceAll(s.log.String(), "\n", " | "))
-	default:
+	switch {
+	case s.child == nil || !s.child.Exited():
 		return nil
+	case s.child.Err() == nil:
+		return errors.New("exited with status 0 before it was stopped")
 	}
+	return fmt.Errorf("%v; last output: %s", s.child.Err(), strings.ReplaceAll(s.child.Output(), "\n", " | "))
 }
 
-// stop asks the server to stop, kills it if it does not within a bound,
+// stop asks the server to stop, kills it if it does not within its grace,
 // and removes its cgroup.
 func (s *server) stop() {
-	if s.exited() == nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(6 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
-		}
+	if s.child != nil {
+		s.child.Stop()
 	}
 	s.removeGroup()
 }
@@ -132,10 +90,7 @@ func (s *server) memorySource() string {
 }
 
 // setFileLimit sets the server's RLIMIT_NOFILE, soft and hard.
-func (s *server) setFileLimit(n uint64) error {
-	lim := syscall.Rlimit{Cur: n, Max: n}
-	return prlimit(s.pid(), syscall.RLIMIT_NOFILE, &lim)
-}
+func (s *server) setFileLimit(n uint64) error { return proc.SetFileLimit(s.pid, n) }
 
 // snapshot is the server's resources at one instant.
 type snapshot struct {
@@ -144,17 +99,13 @@ type snapshot struct {
 	cpu                 time.Duration // user and system time so far
 }
 
+// snapshot reads the server from /proc, as harness/sample reads a measured
+// server, and its cgroup; a server that cannot be read gives zeros.
 func (s *server) snapshot() snapshot {
 	var sn snapshot
-	pid := strconv.Itoa(s.pid())
-	if ents, err := os.ReadDir("/proc/" + pid + "/fd"); err == nil {
-		sn.fds = len(ents)
+	if st, err := sample.ReadLight(s.pid); err == nil {
+		sn.fds, sn.threads, sn.rss, sn.cpu = st.FDs, st.Threads, st.RSS, st.CPU()
 	}
-	if b, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
-		sn.threads = int(statusField(b, "Threads:"))
-		sn.rss = statusField(b, "VmRSS:") << 10
-	}
-	sn.cpu = procCPU(pid)
 	sn.memory = sn.rss
 	if s.group != nil {
 		if u, err := s.group.Read(); err == nil {
@@ -162,39 +113,6 @@ func (s *server) snapshot() snapshot {
 		}
 	}
 	return sn
-}
-
-// statusField reads a number after name in /proc/PID/status.
-func statusField(b []byte, name string) int64 {
-	i := bytes.Index(b, []byte(name))
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+len(name):]))
-	if len(f) == 0 {
-		return 0
-	}
-	n, _ := strconv.ParseInt(f[0], 10, 64)
-	return n
-}
-
-// procCPU is the process's user plus system time from /proc/PID/stat.
-func procCPU(pid string) time.Duration {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 // sampler keeps the peaks of the server's snapshots, every 100 ms.
@@ -245,26 +163,4 @@ func checkServes(addr string) error {
 		return err
 	}
 	return readAnswer(bufio.NewReader(c))
-}
-
-// tail keeps the last 2 KiB a server printed, for error messages.
-type tail struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > 2048 {
-		t.b = append(t.b[:0], t.b[len(t.b)-2048:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.b))
 }

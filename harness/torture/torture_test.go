@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"loopbench/harness/proc"
 	"loopbench/servers/eventloop"
 	"loopbench/servers/model"
 )
@@ -136,9 +136,8 @@ func serveInProcess(t *testing.T, head time.Duration) (string, *server) {
 		served <- eventloop.New().Serve(ctx, model.Config{Addr: addr, DataDir: t.TempDir(), HeadTimeout: head})
 	}()
 	t.Cleanup(func() { cancel(); <-served })
-	self, _ := os.FindProcess(os.Getpid())
-	srv := &server{addr: addr, cmd: &exec.Cmd{Process: self}, done: make(chan struct{}), log: &tail{}}
-	if err := srv.waitListening(ctx, 5*time.Second); err != nil {
+	srv := &server{addr: addr, pid: os.Getpid()}
+	if err := proc.Poll(ctx, nil, 5*time.Second, func() error { return proc.Dial(addr) }); err != nil {
 		t.Fatal(err)
 	}
 	return addr, srv

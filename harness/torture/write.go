@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"loopbench/harness/results"
 )
 
 // Write puts the report in dir, which it creates: torture.json (the
@@ -30,7 +32,7 @@ func (r *Report) Write(dir string) error {
 	}
 	r.Markdown(&md)
 	for name, b := range map[string][]byte{"torture.json": append(js, '\n'), "torture.csv": []byte(csvb.String()), "torture.md": []byte(md.String())} {
-		if err := writeAtomic(filepath.Join(dir, name), b); err != nil {
+		if err := results.WriteFileAtomic(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
 	}
@@ -38,14 +40,6 @@ func (r *Report) Write(dir string) error {
 		return err
 	}
 	return r.writeSlowChart(dir)
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Read reads a torture.json.

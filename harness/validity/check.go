@@ -18,6 +18,29 @@ const (
 	MaxSteal = 0.05
 )
 
+// Validate gives p its validity: failed when p failed; else Check against
+// the kernel's counters over its window (nil where they could not be read:
+// the point then says nothing of them), and partial for each of reasons
+// (why a point that several load generators measured together is partial).
+func Validate(p *results.Point, kernel *Counters, reasons ...string) {
+	if p.Failed {
+		p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
+		return
+	}
+	var k Counters
+	if kernel != nil {
+		k = *kernel
+	}
+	p.Validity = Check(p, k)
+	if kernel == nil {
+		p.Validity.Kernel = nil
+	}
+	if len(reasons) > 0 {
+		p.Validity.Status = results.Partial
+		p.Validity.Reasons = append(p.Validity.Reasons, reasons...)
+	}
+}
+
 // Check judges p, whose load and server figures are filled, against the
 // kernel's counters over its window (k, a Delta), and returns its validity.
 func Check(p *results.Point, k Counters) results.Validity {

@@ -85,3 +85,31 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestValidate covers what Validate adds to Check: a failed point, counters
+// that could not be read, and the reasons of a merge.
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		failed  bool
+		kernel  *Counters
+		reasons []string
+		status  string
+		counted bool // the kernel's counters are in the validity
+	}{
+		{name: "a failed point stays failed", failed: true, kernel: &Counters{}, status: results.Failed, counted: false},
+		{name: "counters read", kernel: &Counters{}, status: results.Valid, counted: true},
+		{name: "counters not read: nothing said of them", status: results.Valid},
+		{name: "a merge's reason makes it partial", kernel: &Counters{}, reasons: []string{"windows apart"}, status: results.Partial, counted: true},
+	}
+	for _, tt := range tests {
+		p := &results.Point{Mode: "open", Failed: tt.failed, FailReason: "crashed"}
+		Validate(p, tt.kernel, tt.reasons...)
+		if p.Validity.Status != tt.status || (p.Validity.Kernel != nil) != tt.counted {
+			t.Errorf("%s: validity %+v", tt.name, p.Validity)
+		}
+		if tt.reasons != nil && !strings.Contains(strings.Join(p.Validity.Reasons, ";"), tt.reasons[0]) {
+			t.Errorf("%s: reasons %q lack %q", tt.name, p.Validity.Reasons, tt.reasons[0])
+		}
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-
-	"loopbench/app"
 )
 
 // Stats is what a model with an event loop writes to Config.StatsFile on
@@ -26,13 +24,19 @@ type LoopLag struct {
 	Max float64 `json:"max_ms"`
 }
 
-// WriteStats writes s to path as indented JSON, atomically.
+// WriteStats writes s to path as indented JSON, atomically: under a
+// temporary name first, then renamed, as server.js writes it.
 func WriteStats(path string, s Stats) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := app.WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+	tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("stats file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("stats file: %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package runner
+package proc
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// allowedCPUs returns the CPUs this process may run on.
-func allowedCPUs() (CPUSet, error) {
+// Allowed returns the CPUs this process may run on.
+func Allowed() (CPUSet, error) {
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &set); err != nil {
 		return nil, os.NewSyscallError("sched_getaffinity", err)
@@ -25,10 +25,10 @@ func allowedCPUs() (CPUSet, error) {
 	return cpus, nil
 }
 
-// pin sets the CPU affinity of every thread of pid (its /proc/PID/task
+// Pin sets the CPU affinity of every thread of pid (its /proc/PID/task
 // entries). Threads the process creates later inherit the affinity of the
 // thread that creates them, so pinning every existing thread pins the process.
-func pin(pid int, cpus CPUSet) error {
+func Pin(pid int, cpus CPUSet) error {
 	var set unix.CPUSet
 	for _, c := range cpus {
 		set.Set(c)
@@ -49,9 +49,9 @@ func pin(pid int, cpus CPUSet) error {
 	return nil
 }
 
-// raiseFileLimit raises this process's soft RLIMIT_NOFILE to its hard limit
+// RaiseFileLimit raises this process's soft RLIMIT_NOFILE to its hard limit
 // (children inherit it) and returns the new soft limit.
-func raiseFileLimit() (uint64, error) {
+func RaiseFileLimit() (uint64, error) {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return 0, os.NewSyscallError("getrlimit", err)
@@ -63,8 +63,21 @@ func raiseFileLimit() (uint64, error) {
 	return lim.Cur, nil
 }
 
-// childAttr puts a child in its own process group, so a Ctrl-C at the
-// terminal reaches only the runner, which then stops its children itself.
-func childAttr() *syscall.SysProcAttr {
+// SetFileLimit sets another process's RLIMIT_NOFILE, soft and hard, to n.
+func SetFileLimit(pid int, n uint64) error {
+	lim := unix.Rlimit{Cur: n, Max: n}
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &lim, nil); err != nil {
+		return os.NewSyscallError("prlimit", err)
+	}
+	return nil
+}
+
+// sysProcAttr ties a child's life to this process's: the kernel kills it
+// when this process dies (killWithParent), or it gets a process group of
+// its own, out of reach of a Ctrl-C at the terminal.
+func sysProcAttr(killWithParent bool) *syscall.SysProcAttr {
+	if killWithParent {
+		return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	}
 	return &syscall.SysProcAttr{Setpgid: true}
 }

@@ -1,13 +1,14 @@
-package runner
+package proc
 
 import (
-	"loopbench/harness/results"
 	"slices"
 	"strconv"
 	"strings"
+
+	"loopbench/harness/results"
 )
 
-// CPUSet is a sorted list of CPU numbers.
+// CPUSet is a sorted list of CPU numbers: where a process may run.
 type CPUSet []int
 
 // ParseCPUs reads a CPU list as taskset and /sys write it: "1", "0-3", "0,2-3".
@@ -42,15 +43,4 @@ func (s CPUSet) Overlaps(t CPUSet) bool {
 		}
 	}
 	return false
-}
-
-// defaultCPUs splits the CPUs this process may use: the client gets the
-// first half (at least one), the server the rest. On a 2-core host that is
-// client 0, server 1. With one CPU they share it.
-func defaultCPUs(all CPUSet) (server, client CPUSet) {
-	if len(all) < 2 {
-		return all, all
-	}
-	half := len(all) / 2
-	return all[half:], all[:half]
 }
