@@ -22,7 +22,14 @@ Measures two builds of the servers against each other on this machine, in
 the same minutes and on the same pinned CPUs: for every point, one
 repetition of the base and one of the head, back to back and alternating
 (base, head, then head, base), each a fresh server process; then compares
-them as loopbench compare does and exits the same way. REF is a git
+them pair by pair: for every point and metric, the head/base ratio of each
+back-to-back pair, the Wilcoxon signed-rank test on their logarithms (its p
+Holm-adjusted over the rows, so that identical builds raise an alarm at
+most --alpha of the time however many rows), and the pairs' center with its
+95% interval. A row regresses when its p is below --alpha and its center
+is worse than --threshold. The defaults (--reps, --threshold) are those
+scripts/calibrate-ab.sh supports on the reference host; the README gives
+its figures. REF is a git
 revision (built from its last commit in a temporary worktree; binaries are
 cached by commit) or the path of a loopbench binary. The load generator,
 the backend and the workloads are this binary's, so only the servers
@@ -37,6 +44,16 @@ the comparison would catch 9 times in 10 and the false alarms.
 Exit status: 0 when nothing got significantly worse by more than the
 threshold, 1 when something did (each regression is named), 2 for a usage
 error or builds that cannot be compared.`
+
+// The defaults of ab's repetitions and threshold: what the calibration
+// (scripts/calibrate-ab.sh, figures in the README) supports on the 2-core
+// reference host for plaintext on one model: a 5% rise of server CPU per
+// request flagged at least 9 times in 10, identical builds at most once
+// in 20, within 5 minutes.
+const (
+	defaultABReps      = 12
+	defaultABThreshold = "2%"
+)
 
 type abOptions struct {
 	run       runOptions
@@ -61,18 +78,19 @@ func runAB(args []string, stdout, stderr io.Writer) error {
 	fs.Var(listFlag{&o.run.workloads}, "workload", "workload `NAME` or FILE; repeat for several (default: plaintext)")
 	fs.StringVar(&o.run.models, "models", "", "comma-separated `list` of models (default: every Go model available here)")
 	fs.BoolVar(&o.run.quick, "quick", true, "run the short version of each workload (--quick=false for the full one)")
-	fs.IntVar(&o.run.reps, "reps", 6, "repetitions of every point and side (the U test needs 4 a side; 6 give the medians an interval)")
+	fs.IntVar(&o.run.reps, "reps", defaultABReps, "repetitions of every point and side: the back-to-back pairs of the paired test (6 at least)")
 	fs.DurationVar(&o.run.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
 	fs.Uint64Var(&o.run.seed, "seed", 0, "`seed` of the order of models within each block (default: drawn from the clock)")
 	fs.StringVar(&o.run.out, "out", filepath.Join("results", "ab"), "results `directory` of the A/B runs")
 	fs.StringVar(&o.run.dir, "workloads", "workloads", "`directory` of the workload files")
 	fs.StringVar(&o.run.serverCPUs, "server-cpus", "", "CPU `list` for the servers (default: the upper half of the CPUs)")
 	fs.StringVar(&o.run.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half)")
-	fs.StringVar(&o.threshold, "threshold", "5%", "the smallest worsening that counts as a regression, as a `percentage`")
-	fs.Float64Var(&o.alpha, "alpha", 0.05, "the significance `level` of the U test")
+	fs.StringVar(&o.threshold, "threshold", defaultABThreshold, "the smallest worsening that counts as a regression, as a `percentage`")
+	fs.Float64Var(&o.alpha, "alpha", 0.05, "the significance `level` of the paired test, over all rows together")
 	fs.StringVar(&o.metrics, "metric", "throughput,cpu,p99", "comma-separated `list` of figures to compare: throughput, cpu, p99")
 	fs.StringVar(&o.format, "format", "text", "output `format`: text, markdown (for a CI job summary) or json")
 	fs.StringVar(&o.summary, "summary", "", "also write the comparison as markdown to this `file` (e.g. $GITHUB_STEP_SUMMARY; appended to)")
+	o.run.remote.define(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -254,8 +272,8 @@ func (o *abOptions) validate(fs interface{ NArg() int }) error {
 		return usagef("ab: --base is required: a git revision (e.g. --base main) or a loopbench binary; or use --calibrate")
 	case o.inject < 0:
 		return usagef("ab: --inject-cpu must not be negative")
-	case o.run.reps < compare.MinReps:
-		return usagef("ab: --reps %d is too few: the U test needs at least %d repetitions a side", o.run.reps, compare.MinReps)
+	case o.run.reps < compare.MinPairs:
+		return usagef("ab: --reps %d is too few: the paired test needs at least %d pairs", o.run.reps, compare.MinPairs)
 	}
 	if len(o.run.workloads) == 0 {
 		o.run.workloads = []string{"plaintext"}

@@ -71,9 +71,12 @@ type Row struct {
 	// times in 10 (see Detectable); both NaN when TooFew.
 	Noise, Detectable float64
 	// Test names what decided the row: TestPaired for the two sides of
-	// one A/B run with at least MinPairs pairs (P, Change, Noise and
-	// Detectable are then the pairs', paired.go), else TestU.
-	Test string
+	// one A/B run (Change, Noise and Detectable are then the pairs', P is
+	// Holm-adjusted over the Family of paired rows and PUnadjusted is the
+	// row's own; TooFew below MinPairs pairs; paired.go), else TestU.
+	Test        string
+	PUnadjusted float64
+	Family      int
 	// Ratio is the row's back-to-back pairs, new/old, when the runs were
 	// paired.
 	Ratio PairRatio
@@ -113,8 +116,9 @@ func Compare(old, new *results.Run, o Options) (*Result, error) {
 	for _, g := range results.Groups(new.Points) {
 		newGroups[g.Key] = g
 	}
+	paired := !o.Unpaired && PairedRuns(old, new)
 	decide := compareGroup
-	if !o.Unpaired && PairedRuns(old, new) {
+	if paired {
 		decide = comparePaired
 	}
 	for _, og := range results.Groups(old.Points) {
@@ -125,6 +129,9 @@ func Compare(old, new *results.Run, o Options) (*Result, error) {
 		for _, m := range o.Metrics {
 			res.Rows = append(res.Rows, decide(&og, &ng, m, o))
 		}
+	}
+	if paired {
+		decidePaired(res.Rows, o)
 	}
 	return res, nil
 }

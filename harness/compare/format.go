@@ -20,6 +20,8 @@ func (r Row) verdict() string {
 	switch {
 	case r.TooFew && r.ClientBound > 0:
 		return fmt.Sprintf("- client-bound (%d repetitions): the load generator's limit, not compared", r.ClientBound)
+	case r.TooFew && r.Test == TestPaired:
+		return fmt.Sprintf("? too few pairs (%d; the paired test needs %d)", r.Ratio.N(), MinPairs)
 	case r.TooFew:
 		return fmt.Sprintf("? too few repetitions (n=%d and %d; the U test needs %d a side)", r.Old.N, r.New.N, MinReps)
 	case r.Regression:
@@ -96,7 +98,7 @@ func level(k results.Key) string { return workload.LevelOf(k).String() }
 const detectableNote = "detectable: the smallest worsening this comparison flags 9 times in 10, simulated from its repetitions' own spread"
 
 // testNote explains the test column.
-const testNote = "test: paired (n pairs) is the Wilcoxon signed-rank test on the log ratios of back-to-back pairs, the change their Hodges-Lehmann center with its exact 95% interval; unpaired is the Mann-Whitney U test on the medians"
+const testNote = "test: paired (n pairs) is the Wilcoxon signed-rank test on the log ratios of back-to-back pairs, its p Holm-adjusted over the comparison's paired rows, the change the pairs' Hodges-Lehmann center with its exact 95% interval; unpaired is the Mann-Whitney U test on the medians"
 
 // clientBoundRows counts the rows left undecided because their points
 // were client-bound.
@@ -204,7 +206,11 @@ type jsonRow struct {
 	// Test is "paired" or "unpaired"; Ratio and PairRatios are a paired
 	// comparison's pairs (new/old); ClientBound counts repetitions left
 	// out as client-bound.
-	Test        string     `json:"test"`
+	Test string `json:"test"`
+	// PUnadjusted is a paired row's own p, before Holm's adjustment over
+	// the Family of paired rows.
+	PUnadjusted *float64   `json:"p_unadjusted,omitempty"`
+	Family      int        `json:"family,omitempty"`
 	Ratio       *jsonRatio `json:"ratio,omitempty"`
 	PairRatios  []float64  `json:"pair_ratios,omitempty"`
 	ClientBound int        `json:"client_bound,omitempty"`
@@ -265,6 +271,10 @@ func writeJSON(w io.Writer, r *Result, m *Machines) error {
 		if !math.IsNaN(row.P) {
 			p := row.P
 			j.P = &p
+		}
+		if row.Test == TestPaired && !math.IsNaN(row.PUnadjusted) {
+			p := row.PUnadjusted
+			j.PUnadjusted, j.Family = &p, row.Family
 		}
 		if !math.IsNaN(row.Noise) {
 			n := row.Noise

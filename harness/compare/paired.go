@@ -11,8 +11,10 @@ import (
 
 // MinPairs is the fewest back-to-back pairs the signed-rank test needs to
 // reach p < 0.05 two-sided: with 6, only when all six agree (p = 2/64);
-// with 5 the smallest p is 2/32. A paired row with fewer falls back to the
-// U test over each side's repetitions.
+// with 5 the smallest p is 2/32. A paired row with fewer decides nothing:
+// its remaining points were chosen by what left the others out (a
+// client-bound point, a partial one), so comparing them as independent
+// samples would compare a selection.
 const MinPairs = 6
 
 // The tests a row can be decided by (Row.Test).
@@ -66,29 +68,51 @@ func oneSide(run *results.Run) (string, bool) {
 	return s, true
 }
 
-// comparePaired decides a row by its back-to-back pairs: each repetition
+// comparePaired measures a row by its back-to-back pairs: each repetition
 // of new divided by old's repetition of the same number (pairs.Pair), the
-// signed-rank test on the log ratios, and their Hodges–Lehmann center. With
-// fewer than MinPairs pairs it falls back to the U test.
+// signed-rank test on the log ratios, and their Hodges–Lehmann center.
+// decidePaired then decides the rows together.
 func comparePaired(og, ng *results.Group, m Metric, o Options) Row {
 	pr := pairs.Pair(ng.Points, og.Points, m)
+	r := Row{Key: og.Key, Metric: m, Old: pr.B, New: pr.A, Test: TestPaired, ClientBound: clientBound(og, m) + clientBound(ng, m),
+		Ratio: PairRatio{Ratios: pr.Ratios, LeftOut: pr.LeftOut}}
 	if len(pr.Ratios) < MinPairs {
-		r := compareGroup(og, ng, m, o)
-		r.Ratio = PairRatio{Ratios: pr.Ratios, LeftOut: pr.LeftOut}
+		r.TooFew, r.P, r.PUnadjusted, r.Noise, r.Detectable = true, math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		return r
 	}
-	r := Row{Key: og.Key, Metric: m, Old: pr.B, New: pr.A, Test: TestPaired, ClientBound: clientBound(og, m) + clientBound(ng, m)}
-	logs := logsOf(pr.Ratios)
-	hl := HodgesLehmann(logs, results.Confidence)
-	r.Ratio = PairRatio{Center: math.Exp(hl.Center), Lo: math.Exp(hl.Lo), Hi: math.Exp(hl.Hi), HasCI: hl.HasCI, Ratios: pr.Ratios, LeftOut: pr.LeftOut}
+	r.Ratio, r.PUnadjusted = PairedCenter(pr.Ratios)
+	r.Ratio.LeftOut = pr.LeftOut
 	r.Change = r.Ratio.Center - 1
-	r.P = SignedRankTest(logs).P
-	r.Noise = LogNoise(logs)
-	r.Detectable = DetectablePaired(logs, o.Threshold, o.Alpha, m.HigherBetter)
-	r.Significant = r.P < o.Alpha
+	r.Noise = LogNoise(logsOf(pr.Ratios))
 	r.Worse = worse(r.Change, m.HigherBetter)
-	r.Regression = r.Significant && r.Worse && math.Abs(r.Change) > o.Threshold
 	return r
+}
+
+// decidePaired decides the paired rows as one family: each row's p is
+// adjusted by Holm's step-down method over the rows with enough pairs, so
+// that an A/B run of identical builds flags any row with probability at
+// most alpha however many models and metrics it compares. A row is a
+// regression when its adjusted p is below alpha and its center is worse
+// than the threshold. Its detectable worsening is simulated at the level
+// the row would need at worst, alpha over the family's size.
+func decidePaired(rows []Row, o Options) {
+	var family []int
+	for i, r := range rows {
+		if r.Test == TestPaired && !r.TooFew {
+			family = append(family, i)
+		}
+	}
+	slices.SortStableFunc(family, func(a, b int) int { return cmpFloat(rows[a].PUnadjusted, rows[b].PUnadjusted) })
+	m := len(family)
+	running := 0.0
+	for k, i := range family {
+		running = math.Max(running, math.Min(1, float64(m-k)*rows[i].PUnadjusted))
+		r := &rows[i]
+		r.P, r.Family = running, m
+		r.Significant = r.P < o.Alpha
+		r.Regression = r.Significant && r.Worse && math.Abs(r.Change) > o.Threshold
+		r.Detectable = DetectablePaired(logsOf(r.Ratio.Ratios), o.Threshold, o.Alpha/float64(m), r.Metric.HigherBetter)
+	}
 }
 
 func logsOf(ratios []float64) []float64 {

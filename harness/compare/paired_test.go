@@ -62,7 +62,7 @@ func TestPairedCompare(t *testing.T) {
 		{"the same pairs, unpaired: the drift hides it", 6, func(rep int) float64 { return issue25[rep] }, Options{Threshold: 0.02, Unpaired: true}, TestU, false},
 		{"identical builds", 8, func(rep int) float64 { return 1 + 0.004*float64(rep%3-1) }, Options{Threshold: 0.02}, TestPaired, false},
 		{"a 1% change is within a 2% threshold", 8, func(rep int) float64 { return 1.01 + 0.002*float64(rep%3-1) }, Options{Threshold: 0.02}, TestPaired, false},
-		{"five pairs: the U test decides", 5, func(rep int) float64 { return 1.3 }, Options{Threshold: 0.02}, TestU, true},
+		{"five pairs decide nothing", 5, func(rep int) float64 { return 1.3 }, Options{Threshold: 0.02}, TestPaired, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,5 +185,30 @@ func TestGoldenPaired(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, filepath.Join("testdata", "paired-"+format+".golden"), b.String())
+	}
+}
+
+// TestHolm checks the step-down adjustment on a textbook family: raw p
+// 0.01, 0.04, 0.03 adjust to 0.03, 0.06, 0.06 (Holm 1979), so only the
+// first stays significant at 0.05; rows that decide nothing are no part of
+// the family.
+func TestHolm(t *testing.T) {
+	cpu, _ := LookupMetric("cpu")
+	ratios := []float64{1.1, 1.1, 1.1, 1.1, 1.1, 1.1}
+	rows := []Row{
+		{Test: TestPaired, PUnadjusted: 0.01, Change: 0.1, Worse: true, Metric: cpu, Ratio: PairRatio{Ratios: ratios}},
+		{Test: TestPaired, PUnadjusted: 0.04, Change: 0.1, Worse: true, Metric: cpu, Ratio: PairRatio{Ratios: ratios}},
+		{Test: TestPaired, PUnadjusted: math.NaN(), TooFew: true, Metric: cpu},
+		{Test: TestPaired, PUnadjusted: 0.03, Change: 0.1, Worse: true, Metric: cpu, Ratio: PairRatio{Ratios: ratios}},
+	}
+	decidePaired(rows, Options{Alpha: 0.05, Threshold: 0.02})
+	want := []struct {
+		p          float64
+		regression bool
+	}{{0.03, true}, {0.06, false}, {0, false}, {0.06, false}}
+	for i, w := range want {
+		if math.Abs(rows[i].P-w.p) > 1e-12 || rows[i].Regression != w.regression || (!rows[i].TooFew && rows[i].Family != 3) {
+			t.Errorf("row %d: p %.3f, regression %v, family %d; want %.3f, %v, 3", i, rows[i].P, rows[i].Regression, rows[i].Family, w.p, w.regression)
+		}
 	}
 }

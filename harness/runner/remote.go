@@ -43,6 +43,7 @@ type remoteRun struct {
 	cfg      *RemoteConfig
 	t        remote.Transport
 	bins     map[string]string // loopbench's path on each host
+	sideBins map[string]string // each A/B side's own binary on the server's host, by side
 	clocks   map[string]clock  // each host's clock against this one's
 	work     string            // the run's directory on the server host
 	backend  *remote.Proc
@@ -89,7 +90,7 @@ func (r *Runner) startRemoteServices() error {
 			return fmt.Errorf("--server-cpus (CPUs of %s): %w", c.ServerHost, err)
 		}
 	}
-	rem := &remoteRun{cfg: c, t: c.Transport, bins: map[string]string{}, clocks: map[string]clock{}}
+	rem := &remoteRun{cfg: c, t: c.Transport, bins: map[string]string{}, sideBins: map[string]string{}, clocks: map[string]clock{}}
 	r.rem = rem
 	ctx, cancel := context.WithTimeout(context.Background(), 5*remoteStart)
 	defer cancel()
@@ -97,6 +98,16 @@ func (r *Runner) startRemoteServices() error {
 		if err := rem.prepare(ctx, h, r.cfg.Binary); err != nil {
 			return err
 		}
+	}
+	for _, side := range r.cfg.Sides {
+		if side.Binary == "" || side.Binary == r.cfg.Binary {
+			continue
+		}
+		bin, err := rem.t.Install(ctx, c.ServerHost, side.Binary, c.Dir)
+		if err != nil {
+			return fmt.Errorf("A/B side %s: %w", side.Name, err)
+		}
+		rem.sideBins[side.Name] = bin
 	}
 	rem.work = path.Join(c.Dir, fmt.Sprintf("run-%s-%d", r.run.ID, os.Getpid()))
 	if _, err := rem.t.Output(ctx, c.ServerHost, nil, "mkdir", "-p", rem.work); err != nil {

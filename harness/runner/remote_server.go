@@ -103,8 +103,9 @@ func (r *Runner) remoteServeArgv(s Step) ([]string, error) {
 	rem := r.rem
 	bin := rem.bins[r.cfg.Remote.ServerHost]
 	spec := r.serverSpec(s)
-	if spec.binary != r.cfg.Binary {
-		return nil, &serverError{reason: "an A/B side's own binary cannot run on a remote host (only the run's binary is installed there)"}
+	serve := bin
+	if s.Side != nil && rem.sideBins[s.Side.Name] != "" {
+		serve = rem.sideBins[s.Side.Name]
 	}
 	rem.servers++
 	stats := path.Join(rem.work, fmt.Sprintf("stats-%d.json", rem.servers))
@@ -112,7 +113,7 @@ func (r *Runner) remoteServeArgv(s Step) ([]string, error) {
 	if r.cfg.ServerCPUs != "" {
 		argv = append(argv, "--cpus", r.cfg.ServerCPUs)
 	}
-	argv = append(argv, "--", bin, "serve", "--model", s.Run.Model, "--addr", "0.0.0.0:{port}", "--stats-file", stats)
+	argv = append(argv, "--", serve, "serve", "--model", s.Run.Model, "--addr", "0.0.0.0:{port}", "--stats-file", stats)
 	if s.Workload.Server.Data {
 		argv = append(argv, "--data", r.dataDir)
 	}
