@@ -80,6 +80,7 @@ func runAB(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.run.quick, "quick", true, "run the short version of each workload (--quick=false for the full one)")
 	fs.IntVar(&o.run.reps, "reps", defaultABReps, "repetitions of every point and side: the back-to-back pairs of the paired test (6 at least)")
 	fs.DurationVar(&o.run.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
+	fs.IntVar(&o.run.replace, "replace", 2, "`blocks` measured per level, at most, in place of blocks with a partial or failed point, so the comparison keeps its pairs; 0: none")
 	fs.Uint64Var(&o.run.seed, "seed", 0, "`seed` of the order of models within each block (default: drawn from the clock)")
 	fs.StringVar(&o.run.out, "out", filepath.Join("results", "ab"), "results `directory` of the A/B runs")
 	fs.StringVar(&o.run.dir, "workloads", "workloads", "`directory` of the workload files")

@@ -45,7 +45,8 @@ type Options struct {
 	Seed uint64
 }
 
-func (o Options) withDefaults() Options {
+// WithDefaults is o with every zero setting given its default.
+func (o Options) WithDefaults() Options {
 	if o.MinSize < 2 {
 		o.MinSize = 3
 	}
@@ -74,7 +75,7 @@ type Change struct {
 // Detect returns the change points of x in index order. NaN values must
 // be removed by the caller.
 func Detect(x []float64, o Options) []Change {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	rng := rand.New(rand.NewPCG(o.Seed, 0x65646976)) // "ediv"
 	bounds := []int{0, len(x)}
 	var found []Change
