@@ -100,6 +100,18 @@ const detectableNote = "detectable: the smallest worsening this comparison flags
 // testNote explains the test column.
 const testNote = "test: paired (n pairs) is the Wilcoxon signed-rank test on the log ratios of back-to-back pairs, its p Holm-adjusted over the comparison's paired rows, the change the pairs' Hodges-Lehmann center with its exact 95% interval; unpaired is the Mann-Whitney U test on the medians"
 
+// tooFewRows counts the rows of a test left undecided for lack of
+// repetitions, other than client-bound ones.
+func tooFewRows(r *Result, test string) int {
+	n := 0
+	for _, row := range r.Rows {
+		if row.TooFew && row.ClientBound == 0 && row.Test == test {
+			n++
+		}
+	}
+	return n
+}
+
 // clientBoundRows counts the rows left undecided because their points
 // were client-bound.
 func clientBoundRows(r *Result) int {
@@ -141,8 +153,11 @@ func summary(r *Result) string {
 	if n := clientBoundRows(r); n > 0 {
 		s += fmt.Sprintf("; %d rows not compared because their points were client-bound (the figure is the load generator's limit, not the server's)", n)
 	}
-	if r.TooFew() {
-		s += fmt.Sprintf("; some points have fewer than %d repetitions a side, too few to decide", MinReps)
+	if n := tooFewRows(r, TestU); n > 0 {
+		s += fmt.Sprintf("; %d rows have fewer than %d repetitions a side, too few to decide", n, MinReps)
+	}
+	if n := tooFewRows(r, TestPaired); n > 0 {
+		s += fmt.Sprintf("; %d rows have fewer than %d pairs, too few to decide", n, MinPairs)
 	}
 	if len(r.EnvChanges) > 0 {
 		s += "; the environments differ: " + joinChanges(r.EnvChanges)
