@@ -4,7 +4,6 @@ GO          ?= go
 BIN         := bin/loopbench
 FUZZTIME    ?= 30s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
 # Packages whose tests run without the race detector, because under it they
 # would not fit the time budget of `make test` on a 2-core machine (they
@@ -108,7 +107,7 @@ torture: build
 lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
-	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+	GO=$(GO) scripts/lint-workflows.sh
 
 bisect-check:
 	LOOPBENCH_SLOW=1 $(GO) test -timeout 20m -run 'TestBisectOwnHistory' -v ./cmd/loopbench

@@ -79,7 +79,20 @@ trial() {
 		exit 2
 	fi
 	"$BIN" compare "$OUT/$name/latest/base" "$OUT/$name/latest/head" --unpaired --threshold 5% >"$OUT/$name.unpaired" 2>&1 || ustatus=$?
-	echo "$status $(($(date +%s) - start)) $ustatus"
+	echo "$status $(runtime "$OUT/$name.log") $ustatus $(($(date +%s) - start))"
+}
+
+# runtime LOG: the seconds ab measured for, as it reports them ("A/B run:
+# DIR (24 points in 1m2s; ..."): its builds and any wait for the lock left out.
+runtime() {
+	python3 - "$1" <<'EOF'
+import re, sys
+m = re.search(r"\(\d+ points in ([0-9hms.]+);", open(sys.argv[1]).read())
+t = 0.0
+for value, unit in re.findall(r"([0-9.]+)([hms])", m.group(1) if m else ""):
+    t += float(value) * {"h": 3600, "m": 60, "s": 1}[unit]
+print(round(t))
+EOF
 }
 
 # cpu FILE: the base's median server CPU per request (µs) in an ab's JSON.
@@ -108,24 +121,25 @@ flagged() {
 
 # series KIND N FLAGS...: N trials; prints the counts.
 series() {
-	local kind=$1 n=$2 caught=0 ucaught=0 secs=0 names=() status s u
+	local kind=$1 n=$2 caught=0 ucaught=0 secs=0 wall=0 names=() status s u w
 	shift 2
 	for i in $(seq "$n"); do
-		read -r status s u < <(trial "$kind-$i" "$@")
+		read -r status s u w < <(trial "$kind-$i" "$@")
 		[ -n "$status" ] || exit 2 # trial said why
 		[ "$status" = 1 ] && caught=$((caught + 1))
 		[ "$u" = 1 ] && ucaught=$((ucaught + 1))
-		secs=$((secs + s))
+		secs=$((secs + s)) wall=$((wall + w))
 		names+=("$kind-$i")
-		echo "  $kind trial $i: exit $status (${s}s; flagged: $(flagged "$kind-$i"); U test exit $u)" >&2
+		echo "  $kind trial $i: exit $status (${s}s measuring, ${w}s in all; flagged: $(flagged "$kind-$i"); U test exit $u)" >&2
 	done
-	echo "$caught of $n flagged; measured effect $(effect "${names[@]}"); the U test on the same runs: $ucaught of $n; $((secs / n))s per ab"
+	echo "$caught of $n flagged; measured effect $(effect "${names[@]}"); the U test on the same runs: $ucaught of $n; $((secs / n))s of measuring per ab ($((wall / n))s with builds and waits for the lock)"
 }
 
 # The first null trial also measures the base's CPU per request.
-read -r status secs u < <(trial null-0 --base "$BASE" --head "$BASE")
+read -r status secs u wall < <(trial null-0 --base "$BASE" --head "$BASE")
 [ -n "$status" ] || exit 2
 BASE_CPU=$(cpu "$OUT/null-0.json")
+BASE_CPU=$(printf '%.3g' "$BASE_CPU")
 
 # The spin rate, as the server measures it for --inject-cpu.
 "$BIN" serve --model "$MODEL" --addr 127.0.0.1:0 --inject-cpu 1ms 2>"$OUT/spin.log" &
@@ -136,23 +150,29 @@ SERVE_PID=
 PER_MS=$(sed -n 's/.*(\([0-9]*\) spin iterations).*/\1/p' "$OUT/spin.log")
 [ -n "$PER_MS" ] || { echo "calibrate-ab: the spin rate was not printed:" >&2; cat "$OUT/spin.log" >&2; exit 2; }
 
-{
-	echo "calibrate-ab: $MODEL on plaintext, loopbench ab's default flags${EXTRA:+ and $EXTRA}; base commit ${BASE:0:12}: $BASE_CPU µs of server CPU per request; $PER_MS spin iterations a millisecond"
-	for e in $EFFECTS; do
-		iters=$(python3 -c "print(max(1, round($e * $BASE_CPU * $PER_MS / 1000)))")
-		gitc checkout -q --detach "$BASE"
-		sed -i "s|^\tcase \"/plaintext\":\$|&\n\t\tspin($iters)|" "$REPO/app/route.go"
-		grep -q "spin($iters)" "$REPO/app/route.go" || { echo "calibrate-ab: app/route.go has no /plaintext case to patch" >&2; exit 2; }
-		gitc commit -q -am "calibration: spin($iters) in /plaintext"
-		commit=$(git -C "$REPO" rev-parse HEAD)
-		PATCHES+=("$commit")
-		echo "  patch +$e (spin($iters), commit ${commit:0:12}): $(series "patch-$e" "$DETECT" --base "$BASE" --head "$commit")"
-	done
-	if [ "$INJECT" -gt 0 ]; then
-		first=${EFFECTS%% *}
-		ns=$(python3 -c "print(round($first * $BASE_CPU * 1000))")
-		echo "  --inject-cpu ${ns}ns (+$first): $(series inject "$INJECT" --base "$BASE" --head "$BASE" --inject-cpu "${ns}ns")"
-	fi
-	echo "  unchanged build: $(series null "$NULL" --base "$BASE" --head "$BASE")"
-	echo "  runs in $OUT"
-} | tee "$OUT/calibration.txt"
+# say LINE: a line of the calibration's figures, printed and kept in
+# calibration.txt. (Not a pipe into tee: the loop must run in this shell,
+# which removes the patches' builds on exit.)
+say() { echo "$*" | tee -a "$OUT/calibration.txt"; }
+: >"$OUT/calibration.txt"
+say "calibrate-ab: $MODEL on plaintext, loopbench ab's default flags${EXTRA:+ and $EXTRA}; base commit ${BASE:0:12}: $BASE_CPU µs of server CPU per request; $PER_MS spin iterations a millisecond"
+for e in $EFFECTS; do
+	iters=$(python3 -c "print(max(1, round($e * $BASE_CPU * $PER_MS / 1000)))")
+	gitc checkout -q --detach "$BASE"
+	sed -i "s|^\tcase \"/plaintext\":\$|&\n\t\tspin($iters)|" "$REPO/app/route.go"
+	grep -q "spin($iters)" "$REPO/app/route.go" || { echo "calibrate-ab: app/route.go has no /plaintext case to patch" >&2; exit 2; }
+	gitc commit -q -am "calibration: spin($iters) in /plaintext"
+	commit=$(git -C "$REPO" rev-parse HEAD)
+	PATCHES+=("$commit")
+	found=$(series "patch-$e" "$DETECT" --base "$BASE" --head "$commit") # an assignment, so that a failed trial stops the script
+	say "  patch +$e (spin($iters), commit ${commit:0:12}): $found"
+done
+if [ "$INJECT" -gt 0 ]; then
+	first=${EFFECTS%% *}
+	ns=$(python3 -c "print(round($first * $BASE_CPU * 1000))")
+	found=$(series inject "$INJECT" --base "$BASE" --head "$BASE" --inject-cpu "${ns}ns")
+	say "  --inject-cpu ${ns}ns (+$first): $found"
+fi
+found=$(series null "$NULL" --base "$BASE" --head "$BASE")
+say "  unchanged build: $found"
+say "  runs in $OUT"
