@@ -24,6 +24,11 @@
 #   scripts/calibrate-ab.sh                        # 10 trials of each patch, 20 null trials
 #   DETECT=1 NULL=1 scripts/calibrate-ab.sh        # a smoke test
 #   MODEL=gnet EFFECTS="0.05" EXTRA="--reps 16" scripts/calibrate-ab.sh
+#   ITERS="700 350" scripts/calibrate-ab.sh        # patches of given spin iterations instead
+#
+# A patch is sized from the server's spin rate at rest and the base's CPU
+# per request; its measured effect, printed beside its catch rate, is what
+# counts: when it misses the intended size, rerun with ITERS scaled by it.
 #
 # Run it on a quiet host: every trial is a measurement. Each trial holds
 # /tmp/loopbench-measure.lock (flock) when flock is installed, so that
@@ -156,8 +161,14 @@ PER_MS=$(sed -n 's/.*(\([0-9]*\) spin iterations).*/\1/p' "$OUT/spin.log")
 say() { echo "$*" | tee -a "$OUT/calibration.txt"; }
 : >"$OUT/calibration.txt"
 say "calibrate-ab: $MODEL on plaintext, loopbench ab's default flags${EXTRA:+ and $EXTRA}; base commit ${BASE:0:12}: $BASE_CPU µs of server CPU per request; $PER_MS spin iterations a millisecond"
-for e in $EFFECTS; do
-	iters=$(python3 -c "print(max(1, round($e * $BASE_CPU * $PER_MS / 1000)))")
+SIZES=()
+for e in $EFFECTS; do SIZES+=("$e:$(python3 -c "print(max(1, round($e * $BASE_CPU * $PER_MS / 1000)))")"); done
+if [ -n "${ITERS:-}" ]; then
+	SIZES=()
+	for n in $ITERS; do SIZES+=("$(python3 -c "print(round($n * 1000 / $PER_MS / $BASE_CPU, 4))"):$n"); done
+fi
+for size in "${SIZES[@]}"; do
+	e=${size%%:*} iters=${size##*:}
 	gitc checkout -q --detach "$BASE"
 	sed -i "s|^\tcase \"/plaintext\":\$|&\n\t\tspin($iters)|" "$REPO/app/route.go"
 	grep -q "spin($iters)" "$REPO/app/route.go" || { echo "calibrate-ab: app/route.go has no /plaintext case to patch" >&2; exit 2; }

@@ -27,9 +27,8 @@ back-to-back pair, the Wilcoxon signed-rank test on their logarithms (its p
 Holm-adjusted over the rows, so that identical builds raise an alarm at
 most --alpha of the time however many rows), and the pairs' center with its
 95% interval. A row regresses when its p is below --alpha and its center
-is worse than --threshold. The defaults (--reps, --threshold) are those
-scripts/calibrate-ab.sh supports on the reference host; the README gives
-its figures. REF is a git
+is worse than --threshold. scripts/calibrate-ab.sh measures, with real
+patched builds, what the defaults (--reps, --threshold) catch on a host. REF is a git
 revision (built from its last commit in a temporary worktree; binaries are
 cached by commit) or the path of a loopbench binary. The load generator,
 the backend and the workloads are this binary's, so only the servers
@@ -45,11 +44,14 @@ Exit status: 0 when nothing got significantly worse by more than the
 threshold, 1 when something did (each regression is named), 2 for a usage
 error or builds that cannot be compared.`
 
-// The defaults of ab's repetitions and threshold: what the calibration
-// (scripts/calibrate-ab.sh, figures in the README) supports on the 2-core
-// reference host for plaintext on one model: a 5% rise of server CPU per
-// request flagged at least 9 times in 10, identical builds at most once
-// in 20, within 5 minutes.
+// The defaults of ab's repetitions and threshold, meant to catch a 5%
+// rise of server CPU per request at least 9 times in 10 and to flag
+// identical builds at most once in 20, within 5 minutes, for plaintext on
+// one model of the 2-core reference host. Until scripts/calibrate-ab.sh
+// has measured them there on a quiet host (README), they come from the
+// statistics: 12 agreeing pairs give p = 2/4096, which survives Holm's
+// adjustment over a hundred rows, and leave room for a pair or two that
+// disagree; 2% leaves a real 5% change's center room for its pairs' noise.
 const (
 	defaultABReps      = 12
 	defaultABThreshold = "2%"
