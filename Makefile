@@ -23,13 +23,19 @@ FUZZ_DIRS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .))
 
 .DEFAULT_GOAL := build
 
-.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare baseline ab torture
+.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare compare-stored baseline ab torture bisect-check
 
-# What `make compare` and `make baseline` measure: short, with enough
-# repetitions for the U test and for intervals.
+# What `make baseline` measures (and `make compare-stored` again): short,
+# with enough repetitions for the U test and for intervals.
 BASELINE_RUN  := --workload plaintext --quick --reps 6
-# Extra flags for `loopbench compare`, e.g. COMPARE_FLAGS=--allow-env-change
-# on a machine other than the baseline's.
+# The commit results/baseline was measured at (its run.json's env.commit,
+# without a "-dirty" mark): `make compare` builds it and measures it against
+# the working tree, pair by pair.
+BASELINE_COMMIT = $(shell grep -o '"commit": *"[^"]*"' results/baseline/run.json 2>/dev/null | head -1 | cut -d'"' -f4 | sed 's/-dirty$$//')
+# What `make compare` measures: ab's defaults (repetitions, threshold).
+COMPARE_RUN   ?= --workload plaintext
+# Extra flags for `loopbench compare` in `make compare-stored`, e.g.
+# COMPARE_FLAGS=--allow-env-change on a machine other than the baseline's.
 COMPARE_FLAGS ?=
 # `make ab BASE=main` measures this checkout's last commit against BASE.
 BASE ?= HEAD~1
@@ -39,13 +45,15 @@ help:
 	@echo 'make test         vet, then every test (with -race where affordable); fuzz seeds included'
 	@echo 'make bench        run every workload on every model, then plots and REPORT.md'
 	@echo 'make bench-quick  the same with shorter runs (run --quick)'
-	@echo 'make compare      measure the baseline workloads and compare with results/baseline (exit 1 on a regression)'
-	@echo 'make baseline     measure them and store the run as results/baseline'
+	@echo 'make compare      build the baseline'"'"'s commit and measure it against the working tree, pair by pair (exit 1 on a regression)'
+	@echo 'make compare-stored  measure the baseline workload and compare with the stored results/baseline (compares days: warns)'
+	@echo 'make baseline     measure it and store the run as results/baseline'
+	@echo 'make bisect-check bisect a regression planted in a throwaway clone of this repository (real builds, a few minutes)'
 	@echo 'make ab BASE=REF  measure REF against HEAD, interleaved on this machine (loopbench ab)'
 	@echo 'make bench-go     the Go benchmarks of the application and the models, with -benchmem'
 	@echo 'make fuzz         each fuzz target for FUZZTIME (default $(FUZZTIME))'
 	@echo 'make torture      every hostile-client scenario, slowhttptest attack and HTTP check against every model (loopbench torture); fails if threaded or eventloop does'
-	@echo 'make lint         go vet and staticcheck'
+	@echo 'make lint         go vet, staticcheck and actionlint'
 	@echo 'make clean        remove build outputs'
 
 build:
@@ -73,9 +81,15 @@ bench-quick: build
 	./$(BIN) report results/latest --out REPORT.md
 
 compare: build
+	@if [ -z "$(BASELINE_COMMIT)" ]; then echo "make compare: results/baseline/run.json names no commit (env.commit); run make baseline, or make compare-stored" >&2; exit 2; fi
+	@if grep -q '"commit": *"[^"]*-dirty"' results/baseline/run.json; then echo "make compare: note: results/baseline was measured on a dirty checkout of $(BASELINE_COMMIT); its commit is measured without those changes" >&2; fi
 	rm -rf results/compare
-	./$(BIN) run $(BASELINE_RUN) --out results/compare
-	./$(BIN) compare results/baseline results/compare/latest $(COMPARE_FLAGS)
+	./$(BIN) ab --base $(BASELINE_COMMIT) --head $(BIN) $(COMPARE_RUN) --out results/compare
+
+compare-stored: build
+	rm -rf results/compare-stored
+	./$(BIN) run $(BASELINE_RUN) --out results/compare-stored
+	./$(BIN) compare results/baseline results/compare-stored/latest $(COMPARE_FLAGS)
 
 baseline: build
 	rm -rf results/.tmp-baseline
@@ -105,6 +119,10 @@ torture: build
 lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	GO=$(GO) scripts/lint-workflows.sh
+
+bisect-check:
+	LOOPBENCH_SLOW=1 $(GO) test -timeout 20m -run 'TestBisectOwnHistory' -v ./cmd/loopbench
 
 clean:
 	rm -rf bin

@@ -23,7 +23,13 @@ Measures two builds of the servers against each other on this machine, in
 the same minutes and on the same pinned CPUs: for every point, one
 repetition of the base and one of the head, back to back and alternating
 (base, head, then head, base), each a fresh server process; then compares
-them as loopbench compare does and exits the same way. REF is a git
+them pair by pair: for every point and metric, the head/base ratio of each
+back-to-back pair, the Wilcoxon signed-rank test on their logarithms (its p
+Holm-adjusted over the rows, so that identical builds raise an alarm at
+most --alpha of the time however many rows), and the pairs' center with its
+95% interval. A row regresses when its p is below --alpha and its center
+is worse than --threshold. scripts/calibrate-ab.sh measures, with real
+patched builds, what the defaults (--reps, --threshold) catch on a host. REF is a git
 revision (built from its last commit in a temporary worktree; binaries are
 cached by commit) or the path of a loopbench binary. The load generator,
 the backend and the workloads are this binary's, so only the servers
@@ -38,6 +44,19 @@ the comparison would catch 9 times in 10 and the false alarms.
 Exit status: 0 when nothing got significantly worse by more than the
 threshold, 1 when something did (each regression is named), 2 for a usage
 error or builds that cannot be compared.`
+
+// The defaults of ab's repetitions and threshold, meant to catch a 5%
+// rise of server CPU per request at least 9 times in 10 and to flag
+// identical builds at most once in 20, within 5 minutes, for plaintext on
+// one model of the 2-core reference host. Until scripts/calibrate-ab.sh
+// has measured them there on a quiet host (README), they come from the
+// statistics: 12 agreeing pairs give p = 2/4096, which survives Holm's
+// adjustment over a hundred rows, and leave room for a pair or two that
+// disagree; 2% leaves a real 5% change's center room for its pairs' noise.
+const (
+	defaultABReps      = 12
+	defaultABThreshold = "2%"
+)
 
 type abOptions struct {
 	run       runOptions
@@ -62,18 +81,20 @@ func runAB(args []string, stdout, stderr io.Writer) error {
 	fs.Var(listFlag{&o.run.workloads}, "workload", "workload `NAME` or FILE; repeat for several (default: plaintext)")
 	fs.StringVar(&o.run.models, "models", "", "comma-separated `list` of models (default: every Go model available here)")
 	fs.BoolVar(&o.run.quick, "quick", true, "run the short version of each workload (--quick=false for the full one)")
-	fs.IntVar(&o.run.reps, "reps", 6, "repetitions of every point and side (the U test needs 4 a side; 6 give the medians an interval)")
+	fs.IntVar(&o.run.reps, "reps", defaultABReps, "repetitions of every point and side: the back-to-back pairs of the paired test (6 at least)")
 	fs.DurationVar(&o.run.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
+	fs.IntVar(&o.run.replace, "replace", 2, "`blocks` measured per level, at most, in place of blocks with a partial or failed point, so the comparison keeps its pairs; 0: none")
 	fs.Uint64Var(&o.run.seed, "seed", 0, "`seed` of the order of models within each block (default: drawn from the clock)")
 	fs.StringVar(&o.run.out, "out", filepath.Join("results", "ab"), "results `directory` of the A/B runs")
 	fs.StringVar(&o.run.dir, "workloads", "workloads", "`directory` of the workload files")
 	fs.StringVar(&o.run.serverCPUs, "server-cpus", "", "CPU `list` for the servers (default: the upper half of the CPUs)")
 	fs.StringVar(&o.run.clientCPUs, "client-cpus", "", "CPU `list` for the load generator (default: the lower half)")
-	fs.StringVar(&o.threshold, "threshold", "5%", "the smallest worsening that counts as a regression, as a `percentage`")
-	fs.Float64Var(&o.alpha, "alpha", 0.05, "the significance `level` of the U test")
+	fs.StringVar(&o.threshold, "threshold", defaultABThreshold, "the smallest worsening that counts as a regression, as a `percentage`")
+	fs.Float64Var(&o.alpha, "alpha", 0.05, "the significance `level` of the paired test, over all rows together")
 	fs.StringVar(&o.metrics, "metric", "throughput,cpu,p99", "comma-separated `list` of figures to compare: throughput, cpu, p99")
 	fs.StringVar(&o.format, "format", "text", "output `format`: text, markdown (for a CI job summary) or json")
 	fs.StringVar(&o.summary, "summary", "", "also write the comparison as markdown to this `file` (e.g. $GITHUB_STEP_SUMMARY; appended to)")
+	o.run.remote.define(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -239,8 +260,8 @@ func (o *abOptions) validate(fs interface{ NArg() int }) error {
 		return usagef("ab: --base is required: a git revision (e.g. --base main) or a loopbench binary; or use --calibrate")
 	case o.inject < 0:
 		return usagef("ab: --inject-cpu must not be negative")
-	case o.run.reps < compare.MinReps:
-		return usagef("ab: --reps %d is too few: the U test needs at least %d repetitions a side", o.run.reps, compare.MinReps)
+	case o.run.reps < compare.MinPairs:
+		return usagef("ab: --reps %d is too few: the paired test needs at least %d pairs", o.run.reps, compare.MinPairs)
 	}
 	if len(o.run.workloads) == 0 {
 		o.run.workloads = []string{"plaintext"}

@@ -12,14 +12,19 @@ import (
 	"loopbench/harness/compare"
 )
 
-const compareUsage = `compare OLD NEW [--threshold 5%] [--alpha 0.05] [--metric throughput,cpu,p99] [--format text|markdown|json] [--allow-env-change]
+const compareUsage = `compare OLD NEW [--threshold 5%] [--alpha 0.05] [--metric throughput,cpu,p99] [--format text|markdown|json] [--allow-env-change] [--unpaired]
 
 Compares two results directories point by point: for every workload, model,
 variant and level both have, the old and new medians with their 95%
-intervals, the change, and whether it is significant by the Mann-Whitney U
-test over the repetitions (as benchstat computes it). The U test needs at
-least 4 repetitions a side to reach p < 0.05; with fewer, the row says so
-and decides nothing. Runs from different hosts, CPU sets or versions are
+intervals, the change, and whether it is significant. OLD and NEW from one
+A/B run (loopbench ab's DIR/base and DIR/head) are compared pair by pair:
+the Wilcoxon signed-rank test on the log ratios of repetitions measured back
+to back, its p Holm-adjusted over the rows, and the pairs' center with its
+95% interval (6 pairs at least). Other runs are compared by the
+Mann-Whitney U test over the repetitions (as benchstat computes it; 4
+repetitions a side at least), with a warning: two runs of different times
+compare days as much as code. With too few, the row says so and decides
+nothing. Runs from different hosts, CPU sets or versions are
 refused unless --allow-env-change: such a comparison mostly measures the
 machines. When the environments differ, or either run was over remote hosts
 (run --server-host), the two runs' machines come first, side by side: each
@@ -38,8 +43,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	metrics := fs.String("metric", "throughput,cpu,p99", "comma-separated `list` of figures to compare: throughput, cpu, p99")
 	format := fs.String("format", "text", "output `format`: text, markdown (for a CI job summary) or json")
 	allow := fs.Bool("allow-env-change", false, "compare runs measured on different hosts, CPU sets or versions")
+	unpaired := fs.Bool("unpaired", false, "compare the two sides of one A/B run as independent samples (the U test), as runs that were not paired")
 	names := []string{"--threshold", "-threshold", "--alpha", "-alpha", "--metric", "-metric", "--format", "-format"}
-	if err := parseFlags(fs, reorder(boolsFirst(args, "allow-env-change"), names...)); err != nil {
+	if err := parseFlags(fs, reorder(boolsFirst(args, "allow-env-change", "unpaired"), names...)); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -49,6 +55,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	opts.Unpaired = *unpaired
 	old, err := readRun(fs.Arg(0))
 	if err != nil {
 		return usagef("compare: %v", err)
@@ -61,6 +68,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if errors.Is(err, compare.ErrEnvChanged) {
 		return usagef("compare: %v", err)
 	}
+	fmt.Fprint(stderr, compare.DaysApart(old, cur, res))
 	if err := compare.WriteMachines(stdout, res, compare.MachinesOf(old, cur), *format); err != nil {
 		return usagef("compare: --format: %v", err)
 	}

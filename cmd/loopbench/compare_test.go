@@ -35,6 +35,8 @@ func TestCompareExitCodes(t *testing.T) {
 		want string // in stdout and stderr
 	}{
 		{"same figures", []string{base, writeRun(t, "vm", 1e5)}, 0, "0 regressions"},
+		{"two runs: a warning that they compare days", []string{base, writeRun(t, "vm", 1e5)}, 0, "not the two sides of one A/B run, so this compares days as much as code"},
+		{"two runs, unpaired anyway", []string{base, writeRun(t, "vm", 1e5), "--unpaired", "--format", "markdown"}, 0, "| unpaired |"},
 		{"a 20% drop", []string{base, writeRun(t, "vm", 8e4)}, 1, "plaintext eventloop throughput at c=64 -20.0%"},
 		{"another host", []string{base, writeRun(t, "other", 1e5)}, 2, "--allow-env-change"},
 		{"another host, allowed", []string{base, writeRun(t, "other", 1e5), "--allow-env-change"}, 0, "the environments differ"},

@@ -37,6 +37,8 @@ var commands = []command{
 	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
 	{"compare", "compare two runs point by point; exit 1 on a significant regression", runCompare},
 	{"ab", "measure two builds against each other, interleaved on this machine; exit 1 on a regression", runAB},
+	{"history", "benchmark figures over commits: append a run, find change points, plot", runHistory},
+	{"bisect", "find the commit that brought a regression, by paired A/B runs", runBisect},
 	{"export", "write a run in the Go benchmark format, github-action-benchmark's or Bencher's", runExport},
 	{"describe", "describe this host (CPU, memory, kernel, NIC, sysctls) as JSON", runDescribe},
 	{"sample", "stream a process's /proc and cgroup figures every 100 ms, for remote runs", runSample},

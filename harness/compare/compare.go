@@ -3,7 +3,11 @@
 // their 95% intervals, the change, and whether it is significant by the
 // Mann-Whitney U test over the repetitions, as benchstat computes it
 // (golang.org/x/perf/benchmath). A change is a regression when it is
-// significant, in the worse direction, and larger than the threshold.
+// significant, in the worse direction, and larger than the threshold. The
+// two sides of one A/B run are compared pair by pair instead, each
+// repetition of the head against the base's measured back to back with
+// it, by the Wilcoxon signed-rank test on the pairs' log ratios
+// (paired.go).
 package compare
 
 import (
@@ -44,6 +48,9 @@ type Options struct {
 	// AllowEnvChange compares runs from different hosts, CPU sets or
 	// versions, which otherwise mostly measures the difference of machines.
 	AllowEnvChange bool
+	// Unpaired compares the two sides of one A/B run as independent
+	// samples (the U test), as runs that were not paired are compared.
+	Unpaired bool
 }
 
 // Row is one point and metric of the comparison.
@@ -64,6 +71,19 @@ type Row struct {
 	// and Detectable the smallest worsening this comparison would flag 9
 	// times in 10 (see Detectable); both NaN when TooFew.
 	Noise, Detectable float64
+	// Test names what decided the row: TestPaired for the two sides of
+	// one A/B run (Change, Noise and Detectable are then the pairs', P is
+	// Holm-adjusted over the Family of paired rows and PUnadjusted is the
+	// row's own; TooFew below MinPairs pairs; paired.go), else TestU.
+	Test        string
+	PUnadjusted float64
+	Family      int
+	// Ratio is the row's back-to-back pairs, new/old, when the runs were
+	// paired.
+	Ratio PairRatio
+	// ClientBound counts the repetitions left out because they were
+	// client-bound while the metric is then the client's (throughput).
+	ClientBound int
 }
 
 // Result is a whole comparison.
@@ -98,21 +118,29 @@ func Compare(old, new *analysis.Analysis, o Options) (*Result, error) {
 	for _, g := range new.Groups {
 		newGroups[g.Key] = g
 	}
+	paired := !o.Unpaired && PairedRuns(old.Run, new.Run)
+	decide := compareGroup
+	if paired {
+		decide = comparePaired
+	}
 	for _, og := range old.Groups {
 		ng, ok := newGroups[og.Key]
 		if !ok {
 			continue
 		}
 		for _, m := range o.Metrics {
-			res.Rows = append(res.Rows, compareGroup(&og, &ng, m, o))
+			res.Rows = append(res.Rows, decide(&og, &ng, m, o))
 		}
+	}
+	if paired {
+		decidePaired(res.Rows, o)
 	}
 	return res, nil
 }
 
 func compareGroup(og, ng *results.Group, m Metric, o Options) Row {
 	ov, nv := values(og, m), values(ng, m)
-	r := Row{Key: og.Key, Metric: m, Old: results.StatOf(ov), New: results.StatOf(nv)}
+	r := Row{Key: og.Key, Metric: m, Old: results.StatOf(ov), New: results.StatOf(nv), Test: TestU, ClientBound: clientBound(og, m) + clientBound(ng, m)}
 	if r.Old.Median != 0 && r.Old.N > 0 && r.New.N > 0 {
 		r.Change = r.New.Median/r.Old.Median - 1
 	}

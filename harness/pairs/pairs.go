@@ -34,6 +34,9 @@ type Paired struct {
 	// the pairs' A_i/B_i: medians with their 95% confidence intervals (the
 	// range below 6 values, Stat.HasCI). Ratio.N is the number of pairs.
 	A, B, Ratio results.Stat
+	// Ratios are the pairs' A_i/B_i themselves, in repetition order, for
+	// tests that need every pair (harness/compare's signed-rank test).
+	Ratios []float64
 	// LeftOut names each repetition left out and why, in repetition
 	// order: "threaded rep 7: partial (…)".
 	LeftOut []string
@@ -63,7 +66,7 @@ func Pair(a, b []*results.Point, m Metric) Paired {
 		}
 		av, bv, ratios = append(av, x), append(bv, y), append(ratios, x/y)
 	}
-	pr.A, pr.B, pr.Ratio = results.StatOf(av), results.StatOf(bv), results.StatOf(ratios)
+	pr.A, pr.B, pr.Ratio, pr.Ratios = results.StatOf(av), results.StatOf(bv), results.StatOf(ratios), ratios
 	return pr
 }
 

@@ -49,6 +49,7 @@ type remoteHost struct {
 	cfg      *RemoteConfig
 	t        remote.Transport
 	bins     map[string]string // loopbench's path on each host
+	sideBins map[string]string // each A/B side's own binary on the server's host, by its path here
 	clocks   map[string]clock  // each host's clock against this one's
 	work     string            // the run's directory on the server host
 	dataDir  string            // the data files there
@@ -85,7 +86,7 @@ func (c *RemoteConfig) hosts() []string {
 
 func newRemoteHost(r *Runner) *remoteHost {
 	c := r.cfg.Remote
-	return &remoteHost{r: r, cfg: c, t: c.Transport, bins: map[string]string{}, clocks: map[string]clock{}}
+	return &remoteHost{r: r, cfg: c, t: c.Transport, bins: map[string]string{}, sideBins: map[string]string{}, clocks: map[string]clock{}}
 }
 
 // setUp makes loopbench available on every host, measures their clocks,
@@ -107,6 +108,16 @@ func (h *remoteHost) setUp(data, backend bool) error {
 		if err := h.prepare(ctx, host, r.cfg.Binary); err != nil {
 			return err
 		}
+	}
+	for _, side := range r.cfg.Sides {
+		if side.Binary == "" || side.Binary == r.cfg.Binary {
+			continue
+		}
+		bin, err := h.t.Install(ctx, c.ServerHost, side.Binary, c.Dir)
+		if err != nil {
+			return fmt.Errorf("A/B side %s: %w", side.Name, err)
+		}
+		h.sideBins[side.Binary] = bin
 	}
 	h.work = path.Join(c.Dir, fmt.Sprintf("run-%s-%d", r.run.ID, os.Getpid()))
 	if _, err := h.t.Output(ctx, c.ServerHost, nil, "mkdir", "-p", h.work); err != nil {

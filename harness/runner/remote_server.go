@@ -28,11 +28,14 @@ const remoteWait = proc.DefaultGrace + 5*time.Second
 // server's address.
 func (h *remoteHost) start(s serverSpec) (*server, error) {
 	host := h.cfg.ServerHost
+	serve := h.bins[host]
 	if s.binary != h.r.cfg.Binary {
-		return nil, &serverError{reason: "an A/B side's own binary cannot run on a remote host (only the run's binary is installed there)"}
+		if serve = h.sideBins[s.binary]; serve == "" {
+			return nil, &serverError{reason: "the A/B side's binary " + s.binary + " was not installed on " + host}
+		}
 	}
 	name := "server " + s.model + " on " + host
-	p, err := h.t.Start(host, h.serveArgv(s), remoteStart)
+	p, err := h.t.Start(host, h.serveArgv(s, serve), remoteStart)
 	if err != nil {
 		return nil, &serverError{reason: name + ": " + err.Error()}
 	}
@@ -40,8 +43,10 @@ func (h *remoteHost) start(s serverSpec) (*server, error) {
 	return &server{name: name, addr: net.JoinHostPort(h.cfg.serverAddr(), strconv.Itoa(p.Ready.Port)), proc: rs}, nil
 }
 
-// serveArgv is the command line that starts a server on the server's host.
-func (h *remoteHost) serveArgv(s serverSpec) []string {
+// serveArgv is the command line that starts a server on the server's
+// host: the run's loopbench supervises serve, the side's own binary in an
+// A/B run.
+func (h *remoteHost) serveArgv(s serverSpec, serve string) []string {
 	bin := h.bins[h.cfg.ServerHost]
 	h.servers++
 	stats := path.Join(h.work, fmt.Sprintf("stats-%d.json", h.servers))
@@ -49,7 +54,7 @@ func (h *remoteHost) serveArgv(s serverSpec) []string {
 	if h.r.cfg.ServerCPUs != "" {
 		argv = append(argv, "--cpus", h.r.cfg.ServerCPUs)
 	}
-	argv = append(argv, "--", bin)
+	argv = append(argv, "--", serve)
 	return append(argv, s.serveArgs("0.0.0.0:{port}", stats, h.dataDir, h.backAddr)...)
 }
 
