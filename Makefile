@@ -10,11 +10,13 @@ PTHREAD_CFLAGS := -std=c11 -O2 -Wall -Wextra -pthread
 FUZZTIME    ?= 30s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-# Packages whose tests run without the race detector, because under it they
-# would not fit the time budget of `make test` on a 2-core machine (they
-# build the binary and drive real servers as child processes). Every other
-# package runs with -race.
-NORACE_PKGS := loopbench/harness/runner
+# Packages whose tests run without the race detector, where it would cost
+# `make test` its time budget on a 2-core machine and see little: the runner
+# and the command drive real servers and the binary as child processes (the
+# race detector sees none of those), and analysis, plot and report start no
+# goroutine (their charts render 5 to 10 times slower under it). Every
+# other package runs with -race.
+NORACE_PKGS := loopbench/harness/runner loopbench/cmd/loopbench loopbench/harness/analysis loopbench/harness/plot loopbench/harness/report
 
 PKGS      = $(shell $(GO) list ./...)
 RACE_PKGS = $(filter-out $(NORACE_PKGS),$(PKGS))
@@ -65,10 +67,16 @@ build:
 		echo 'no C compiler ($(CC)): $(PTHREAD_BIN) not built, so the pthread model is skipped (install gcc and run make build)'; \
 	fi
 
-test:
+# The tests share one build of the binary and of the pthread model's C
+# server (LOOPBENCH_TEST_BIN, LOOPBENCH_PTHREAD_BIN); the conformance suite
+# runs the models served in the test process under -race and those served
+# by another program (node, the C server) in the pass without it, each once.
+TEST_ENV = LOOPBENCH_TEST_BIN=$(abspath $(BIN)) LOOPBENCH_PTHREAD_BIN=$$([ -x $(PTHREAD_BIN) ] && echo $(abspath $(PTHREAD_BIN)))
+
+test: build
 	$(GO) vet ./...
-	$(GO) test -race -timeout 10m $(RACE_PKGS)
-	$(GO) test -timeout 10m $(filter $(NORACE_PKGS),$(PKGS))
+	$(TEST_ENV) LOOPBENCH_CONFORMANCE_ROWS=in-process $(GO) test -race -timeout 10m $(RACE_PKGS)
+	$(TEST_ENV) LOOPBENCH_CONFORMANCE_ROWS=external $(GO) test -timeout 10m $(filter $(NORACE_PKGS),$(PKGS)) loopbench/servers
 
 bench: build
 	./$(BIN) run

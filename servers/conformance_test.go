@@ -3,6 +3,7 @@ package servers_test
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -35,12 +36,35 @@ var rows = tableRows()
 func tableRows() []row {
 	var rs []row
 	for _, e := range servers.All() {
+		if !rowsWanted(e) {
+			continue
+		}
 		rs = append(rs, row{name: e.Name, model: e.Name, config: plain})
 		for _, v := range e.Variants {
 			rs = append(rs, row{name: e.Name + "-" + v.Name, model: e.Name, config: v.Edit})
 		}
 	}
 	return rs
+}
+
+// rowsEnv chooses the rows by where their model runs, so that `make test`
+// runs each row once, in the pass that can check it: "in-process" (the
+// models served by this test process, whose code the race detector can
+// watch: the -race pass), "external" (the models served by another
+// program, node and the C pthread server, which the race detector cannot
+// see into: the pass without it), or every row (unset or "all").
+const rowsEnv = "LOOPBENCH_CONFORMANCE_ROWS"
+
+// rowsWanted reports whether e's rows run under rowsEnv.
+func rowsWanted(e servers.Entry) bool {
+	_, external := e.New().(model.Execer)
+	switch os.Getenv(rowsEnv) {
+	case "in-process":
+		return !external
+	case "external":
+		return external
+	}
+	return true
 }
 
 // libraryGoroutines are goroutines that libraries start once per process or
@@ -98,6 +122,9 @@ var cases = []suiteCase{
 // server, backend and data directory, and checks the graceful stop once
 // every case has ended.
 func TestConformance(t *testing.T) {
+	if v := os.Getenv(rowsEnv); v != "" && v != "all" && v != "in-process" && v != "external" {
+		t.Fatalf("%s=%q: want all, in-process or external", rowsEnv, v)
+	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
 			s := start(t, r)

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -108,18 +110,50 @@ func TestRunQuickEndToEnd(t *testing.T) {
 	}
 }
 
-// buildLoopbench builds the binary into the test's temporary directory, for
-// the tests that run it as a program.
+// buildLoopbench returns the loopbench binary for the tests that run it as
+// a program: the one LOOPBENCH_TEST_BIN names (`make test` builds it once
+// from the same tree for every package's tests), else one built for this
+// test process on its first use and shared by its tests.
 func buildLoopbench(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary and runs servers; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "loopbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if bin := os.Getenv("LOOPBENCH_TEST_BIN"); bin != "" {
+		return bin
 	}
-	return bin
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "loopbench-test-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir, built.bin = dir, filepath.Join(dir, "loopbench")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
+}
+
+// TestMain runs the tests and removes the binary they shared.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// built is the binary buildLoopbench made for this test process; TestMain
+// removes it.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
 }
 
 // TestRunServerKilled kills a real model's server in the middle of its
