@@ -44,7 +44,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	validity.Validate(&p, nil, reasons...) // the server host's counters are not in the parts
+	validity.Validate(&p, validity.Kernel{}, reasons...) // the server host's counters are not in the parts
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

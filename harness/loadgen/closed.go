@@ -81,9 +81,12 @@ func (w *worker) await(now int64) (int64, error) {
 		ans, err := w.c.receive(w.answers[:0])
 		now = w.r.now()
 		w.r.recordAnswers(&w.rec, ans, now)
-		if len(ans) > 0 && !w.answered {
-			w.answered = true
-			w.r.ready.Add(1)
+		if len(ans) > 0 {
+			w.r.firstAnswer(w.c, ans, now)
+			if !w.answered {
+				w.answered = true
+				w.r.ready.Add(1)
+			}
 		}
 		w.answers = ans[:0]
 		if err != nil {

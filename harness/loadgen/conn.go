@@ -49,6 +49,10 @@ type conn struct {
 	err error
 
 	deadline int64
+	// dialed is when the connection's dial started (run time); seen is
+	// set at its first answer, which the run's establishment records.
+	dialed int64
+	seen   bool
 }
 
 func newConn(nc net.Conn, routes []route, depth int) *conn {
@@ -94,7 +98,7 @@ func (c *conn) busyInWindow(start, end int64) int64 {
 // reset forgets the connection's state, for a new connection nc.
 func (c *conn) reset(nc net.Conn) {
 	c.nc = nc
-	c.r, c.w, c.front, c.size, c.inBody, c.closing, c.err = 0, 0, 0, 0, false, false, nil
+	c.r, c.w, c.front, c.size, c.inBody, c.closing, c.err, c.seen = 0, 0, 0, 0, false, false, nil, false
 	c.wbuf = c.wbuf[:0]
 }
 

@@ -160,7 +160,7 @@ func (l *eloop) dialDue(now int64) {
 		ec := l.redial[len(l.redial)-1]
 		l.redial = l.redial[:len(l.redial)-1]
 		if err := l.dial(ec, now); err != nil {
-			l.connectFailed(ec, now)
+			l.connectFailed(ec, now, err)
 		}
 	}
 }
@@ -171,6 +171,7 @@ func (l *eloop) dial(ec *econn, now int64) error {
 		return os.NewSyscallError("socket", err)
 	}
 	ec.fd, ec.connecting, ec.since = fd, true, now
+	ec.c.dialed, ec.c.seen = now, false
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 		return os.NewSyscallError("setsockopt", err)
 	}
@@ -181,8 +182,10 @@ func (l *eloop) dial(ec *econn, now int64) error {
 	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
 }
 
-// connectFailed counts a failed connect during measurement and queues a redial.
-func (l *eloop) connectFailed(ec *econn, now int64) {
+// connectFailed records a failed connect, counts it during measurement and
+// queues a redial.
+func (l *eloop) connectFailed(ec *econn, now int64, err error) {
+	l.r.est.dialed(ec.since, now, err)
 	if l.r.measuring(now) {
 		l.rec.add(sample{lag: -1, class: classConnect, n: 1})
 	}
@@ -212,10 +215,14 @@ func (l *eloop) event(ev *unix.EpollEvent, now int64) {
 // connected finishes a connect and sends the first requests.
 func (l *eloop) connected(ec *econn, now int64) {
 	soerr, err := unix.GetsockoptInt(ec.fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil || soerr != 0 {
-		l.connectFailed(ec, now)
+	if err == nil && soerr != 0 {
+		err = os.NewSyscallError("connect", unix.Errno(soerr))
+	}
+	if err != nil {
+		l.connectFailed(ec, now, err)
 		return
 	}
+	l.r.est.dialed(ec.since, now, nil)
 	ec.connecting = false
 	l.r.connected.Store(true)
 	l.send(ec, now)
@@ -290,6 +297,7 @@ func (l *eloop) answered(ec *econn, now int64) bool {
 	ans, err := c.parse(l.answers[:0])
 	l.answers = ans[:0]
 	l.r.recordAnswers(&l.rec, ans, now)
+	l.r.firstAnswer(c, ans, now)
 	if len(ans) > 0 && !ec.answered {
 		ec.answered = true
 		l.r.ready.Add(1)
@@ -344,7 +352,7 @@ func (l *eloop) scanTimeouts(now int64) {
 		switch {
 		case ec.fd < 0:
 		case ec.connecting && now-ec.since > t:
-			l.connectFailed(ec, now)
+			l.connectFailed(ec, now, os.ErrDeadlineExceeded)
 		case !ec.connecting && ec.c.size > 0 && now-ec.c.oldest().sent > t:
 			if l.r.measuring(now) {
 				l.rec.add(sample{lag: -1, class: classTimeout, n: int32(ec.c.size)})

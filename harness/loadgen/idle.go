@@ -14,6 +14,7 @@ const idleDialers = 8
 // idleSet is the connections held open without requests.
 type idleSet struct {
 	conns  []net.Conn
+	dialed []int64 // each connection's dial start (run time)
 	failed int64
 	// unanswered counts connections whose one request had no correct
 	// answer within the admission limit; admission is how long the
@@ -37,7 +38,7 @@ func (r *run) openIdle() idleSet {
 	for range idleDialers {
 		wg.Go(func() {
 			for next.Add(1) <= int64(r.cfg.IdleConnections) && r.limiter.wait(r) {
-				nc, err := r.dial()
+				nc, start, err := r.dial(true)
 				if err == nil {
 					if _, err = nc.Write(r.routes[0].request); err != nil {
 						nc.Close()
@@ -48,6 +49,7 @@ func (r *run) openIdle() idleSet {
 					set.failed++
 				} else {
 					set.conns = append(set.conns, nc)
+					set.dialed = append(set.dialed, start)
 				}
 				mu.Unlock()
 			}
@@ -75,7 +77,11 @@ func (s *idleSet) awaitAnswers(r *run) {
 			for i := next.Add(1) - 1; i < int64(len(s.conns)); i = next.Add(1) - 1 {
 				if !r.answerOnce(c, s.conns[i], deadline) {
 					unanswered.Add(1)
+					continue
 				}
+				// Read after it arrived, perhaps: the readers take the
+				// connections in turn, so this is an upper bound.
+				r.est.answered(s.dialed[i], r.now())
 			}
 		})
 	}

@@ -108,9 +108,22 @@ type Result struct {
 	// Queued counts open-loop requests that waited for a free connection;
 	// their latency includes the wait.
 	Queued int64
-	// SendLag is how late the client's timers sent open-loop requests on idle
-	// connections (µs); this lateness is not in the latency.
+	// SendLag is how late an open loop sent its requests after their
+	// scheduled times (µs): waiting for a free connection (that wait is in
+	// the latency, which counts from the scheduled time), or a timer that
+	// woke an idle connection late (that lateness is the client's, and is
+	// not).
 	SendLag *hdr.Histogram
+	// Completed counts an open loop's requests that completed (correctly
+	// or not) within the window, whenever they were scheduled;
+	// CompletedOK the correct ones. Their rate is what the server kept up
+	// with, whatever was offered.
+	Completed, CompletedOK int64
+	// Quarters are an open loop's requests by the quarter of the window
+	// they were scheduled in: how many, and their latency and send lag.
+	Quarters [4]QuarterResult
+	// Establishment is how the run's connections were established.
+	Establishment Establishment
 	// Reconnects counts connections the client had to open again after the
 	// server closed them or an error broke them.
 	Reconnects int64

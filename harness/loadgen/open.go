@@ -56,30 +56,44 @@ func (w *worker) wait(at int64) (start, lag int64, ok bool) {
 
 // request sends scheduled request k on the worker's connection, opening one
 // if needed, and records its outcome if it was scheduled in the window.
-func (w *worker) request(k, at, start, lag int64) {
+//
+// The sample's lag is how late the request was sent after at (the timer's
+// lateness, or the wait for a free connection): the measure of whether the
+// loop kept its schedule, kept apart from the latency.
+func (w *worker) request(k, at, start, _ int64) {
 	r := w.r
 	measured := r.measuring(at)
-	if !measured {
-		lag = -1
+	q := int8(-1)
+	if measured {
+		q = quarter(at, r.measureStart.Load(), r.measureEnd.Load())
 	}
 	if w.c != nil && !w.c.usable() {
 		w.drop()
 	}
 	if w.c == nil && !w.connect() {
 		if measured && !r.stopped.Load() {
-			w.rec.add(sample{lag: lag, class: classConnect, n: 1})
+			now := r.now()
+			w.rec.add(sample{lag: (now - at) / 1000, class: classConnect, n: 1, quarter: q})
 			r.inWindow.Add(1)
+			r.completed(now, false)
 		}
 		return
+	}
+	lag := (r.now() - at) / 1000
+	if !measured {
+		lag = -1
 	}
 	w.c.push(flight{route: r.sched.route(k), sent: start, at: at})
 	ans, err := w.roundTrip()
 	if err != nil {
-		w.failOpen(err, measured, lag)
+		w.failOpen(err, measured, lag, q)
 		return
 	}
+	now := r.now()
+	r.firstAnswer(w.c, []answer{ans}, now)
+	r.completed(now, ans.class == classOK)
 	if measured {
-		w.recordOpen(&ans, r.now(), lag)
+		w.recordOpen(&ans, now, lag, q)
 	}
 	if w.c.closing {
 		w.drop()
@@ -87,14 +101,15 @@ func (w *worker) request(k, at, start, lag int64) {
 }
 
 // failOpen counts a failed request and closes its connection.
-func (w *worker) failOpen(err error, measured bool, lag int64) {
+func (w *worker) failOpen(err error, measured bool, lag int64, q int8) {
 	class, ok := w.r.classify(err)
 	if !ok {
 		w.release()
 		return
 	}
+	w.r.completed(w.r.now(), false)
 	if measured {
-		w.rec.add(sample{lag: lag, class: class, n: 1})
+		w.rec.add(sample{lag: lag, class: class, n: 1, quarter: q})
 		w.r.inWindow.Add(1)
 	}
 	w.drop()
@@ -120,8 +135,8 @@ func (w *worker) roundTrip() (answer, error) {
 	}
 }
 
-func (w *worker) recordOpen(a *answer, now, lag int64) {
-	w.rec.add(sample{us: (now - a.sent) / 1000, lag: lag, route: a.route, status: a.status, class: a.class, n: 1})
+func (w *worker) recordOpen(a *answer, now, lag int64, q int8) {
+	w.rec.add(sample{us: (now - a.sent) / 1000, lag: lag, route: a.route, status: a.status, class: a.class, n: 1, quarter: q})
 	w.r.inWindow.Add(1)
 	if a.class == classOK && w.r.cfg.Answered != nil {
 		w.r.cfg.Answered.Add(1)

@@ -33,6 +33,46 @@ func (r *Result) Point(p *results.Point) {
 	for class, n := range r.Errors {
 		p.Errors[class] = n
 	}
+	p.Connect = r.Establishment.point()
+	if r.Offered > 0 {
+		p.Schedule = r.schedule()
+		// What the server kept up with, not what was offered: a point
+		// that fell behind its schedule says so in its rate.
+		p.Throughput = 0
+		if r.Duration > 0 {
+			p.Throughput = float64(r.CompletedOK) / r.Duration.Seconds()
+		}
+	}
+}
+
+// point is the establishment as a results point keeps it (nil when no
+// connection was dialled).
+func (e *Establishment) point() *results.Connect {
+	if e.Dials == 0 {
+		return nil
+	}
+	c := &results.Connect{Dials: e.Dials, Established: e.Established, Unanswered: e.Unanswered(),
+		Latency: summarize(e.Connect), FirstAnswer: summarize(e.FirstAnswer),
+		DialSpan: e.DialSpan.Seconds(), Settled: e.Settled.Seconds()}
+	if len(e.Failed) > 0 {
+		c.Failed = make(map[string]int64, len(e.Failed))
+		for k, v := range e.Failed {
+			c.Failed[k] = v
+		}
+	}
+	return c
+}
+
+// schedule is an open loop's record of its schedule; validity judges it.
+func (r *Result) schedule() *results.Schedule {
+	s := &results.Schedule{SendLag: summarize(r.SendLag)}
+	if d := r.Duration.Seconds(); d > 0 {
+		s.Offered, s.Completed = float64(r.Offered)/d, float64(r.Completed)/d
+	}
+	for _, q := range r.Quarters {
+		s.Quarters = append(s.Quarters, results.Quarter{Requests: q.Requests, Latency: q.MeanLatency(), SendLag: q.MeanSendLag()})
+	}
+	return s
 }
 
 // summarize is results.Summarize, falling back to the percentiles alone if

@@ -53,8 +53,12 @@ type run struct {
 	reconnects  atomic.Int64
 	queued      atomic.Int64
 	inWindow    atomic.Int64 // open loop: outcomes recorded for requests scheduled in the window
+	done        atomic.Int64 // open loop: requests completed within the window
+	doneOK      atomic.Int64 // open loop: correct answers completed within the window
 	dialErrMu   sync.Mutex
 	lastDialErr error
+	// est records how every connection of the run was established.
+	est *establish
 }
 
 // route is one entry of the mix, ready to send and to check.
@@ -68,7 +72,7 @@ func newRun(cfg Config) (*run, error) {
 	if err := validate(&cfg); err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, timeout: int64(cfg.Timeout)}
+	r := &run{cfg: cfg, timeout: int64(cfg.Timeout), est: newEstablish()}
 	var total float64
 	for _, m := range cfg.Mix {
 		exp, err := Expect(m.Target)
@@ -150,7 +154,7 @@ func (r *run) execute(parent context.Context) (*Result, error) {
 // probe makes one connection, so a server that is not there fails the run at
 // once instead of after Duration.
 func (r *run) probe() error {
-	nc, err := r.dial()
+	nc, _, err := r.dial(false)
 	if err != nil {
 		return fmt.Errorf("%w to %s: %w", ErrNoConnection, r.cfg.Addr, err)
 	}
@@ -328,16 +332,23 @@ func (r *run) stop() {
 	r.conns.stopAll()
 }
 
-func (r *run) dial() (net.Conn, error) {
+// dial opens a connection to the server and returns it with the run time
+// the dial started. A dial that counts (every one but the probe's) is
+// recorded in the run's establishment; one the run's end cancelled is not.
+func (r *run) dial(counts bool) (net.Conn, int64, error) {
 	d := net.Dialer{Timeout: r.cfg.Timeout}
+	start := r.now()
 	nc, err := d.DialContext(r.ctx, "tcp", r.cfg.Addr)
+	if counts && (err == nil || r.ctx.Err() == nil) {
+		r.est.dialed(start, r.now(), err)
+	}
 	if err != nil {
 		r.dialErrMu.Lock()
 		r.lastDialErr = err
 		r.dialErrMu.Unlock()
-		return nil, err
+		return nil, start, err
 	}
-	return nc, nil
+	return nc, start, nil
 }
 
 func (r *run) dialErr() error {
@@ -446,7 +457,9 @@ func (r *run) result() *Result {
 		res.InFlight = float64(r.busy.Load()) / float64(res.Duration)
 	}
 	r.tally.fill(res, r.routes)
+	res.Establishment = r.est.result()
 	if r.openLoop() {
+		res.Completed, res.CompletedOK = r.done.Load(), r.doneOK.Load()
 		res.Offered = r.sched.offered()
 		if unsent := res.Offered - r.inWindow.Load(); unsent > 0 && r.parent.Err() == nil {
 			res.Errors[classNames[classTimeout]] += unsent

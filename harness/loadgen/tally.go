@@ -37,6 +37,29 @@ type shard struct {
 	status   map[int]int64
 	errors   [numClasses]int64
 	lag      *hdr.Histogram
+	sched    scheduleTally
+}
+
+// scheduleTally is, per quarter of an open loop's window (by scheduled
+// time), its requests' latency and send lag: what tells a queue that grew
+// through the window from a steady one.
+type scheduleTally struct {
+	quarters [4]struct{ n, nLat, lat, lag int64 }
+}
+
+func (st *scheduleTally) add(x *sample) {
+	if x.quarter < 0 || x.quarter > 3 {
+		return
+	}
+	q := &st.quarters[x.quarter]
+	q.n += int64(x.n)
+	if x.lag > 0 {
+		q.lag += x.lag * int64(x.n)
+	}
+	if x.class == classOK {
+		q.nLat++
+		q.lat += x.us
+	}
 }
 
 // tally is the run's counts, merged into a Result at the end.
@@ -63,11 +86,14 @@ func newTally(routes, shards int) *tally {
 // shard's lock.
 type sample struct {
 	us     int64 // latency (correct answers)
-	lag    int64 // send lateness in µs, or -1
+	lag    int64 // open loop: how late the request was sent after its scheduled time, µs; else -1
 	route  int32
 	status int32 // 0 when there was no answer
 	class  int32 // classOK or an error class
 	n      int32 // requests this outcome stands for
+	// quarter is the quarter of the window an open loop's request was
+	// scheduled in (0-3).
+	quarter int8
 }
 
 // recorder is a worker's batch of samples for its shard.
@@ -107,7 +133,8 @@ func (s *shard) apply(x *sample) {
 		s.status[int(x.status)]++
 	}
 	if x.lag >= 0 {
-		s.lag.RecordValue(max(x.lag, results.HistMin))
+		s.lag.RecordValue(min(max(x.lag, results.HistMin), results.HistMax))
+		s.sched.add(x)
 	}
 	if x.class != classOK {
 		s.errors[x.class] += int64(x.n)
@@ -134,6 +161,13 @@ func (t *tally) fill(res *Result, routes []route) {
 	for i := range t.shards {
 		s := &t.shards[i]
 		res.SendLag.Merge(s.lag)
+		for q := range s.sched.quarters {
+			sq := &s.sched.quarters[q]
+			res.Quarters[q].Requests += sq.n
+			res.Quarters[q].answered += sq.nLat
+			res.Quarters[q].latency += sq.lat
+			res.Quarters[q].lag += sq.lag
+		}
 		for code, n := range s.status {
 			res.Status[code] += n
 		}

@@ -45,7 +45,7 @@ func (w *worker) connect() bool {
 	if !w.r.limiter.wait(w.r) {
 		return false
 	}
-	nc, err := w.r.dial()
+	nc, start, err := w.r.dial(true)
 	if err != nil {
 		if w.r.measuring(w.r.now()) && !w.r.stopped.Load() {
 			w.rec.add(sample{lag: -1, class: classConnect, n: 1})
@@ -58,6 +58,7 @@ func (w *worker) connect() bool {
 	}
 	w.r.connected.Store(true)
 	w.c = newConn(nc, w.r.routes, w.depth)
+	w.c.dialed = start
 	return true
 }
 

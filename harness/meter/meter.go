@@ -68,6 +68,11 @@ type Meter struct {
 
 	kernel0, kernel1 validity.Counters
 	kernelErr        error
+	// life0 and life1 are the counters around the point's whole life
+	// (BeginLife, EndLife); lifeErr says why they could not be read.
+	life0, life1 validity.Counters
+	lifeErr      error
+	lifeRead     int // 0, 1 or 2 readings taken
 
 	// storage0 and storage1 are the server's bytes read from storage
 	// (/proc/PID/io read_bytes) at the window's ends; storageErr says why
@@ -223,7 +228,9 @@ func (m *Meter) serverCPU(u *results.Usage) {
 
 // Validate gives p its validity: failed, or the checks of harness/validity
 // against the kernel's counters over the window.
-func (m *Meter) Validate(p *results.Point) { validity.Validate(p, m.Kernel()) }
+func (m *Meter) Validate(p *results.Point) {
+	validity.Validate(p, validity.Kernel{Window: m.Kernel(), Life: m.LifeKernel()})
+}
 
 // Kernel is the change of this host's kernel counters over the window, or
 // nil where they could not be read.
@@ -234,6 +241,36 @@ func (m *Meter) Kernel() *validity.Counters {
 		return nil
 	}
 	d := m.kernel1.Delta(m.kernel0)
+	return &d
+}
+
+// BeginLife reads the kernel's counters before the point's first dial.
+func (m *Meter) BeginLife() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.life0, m.lifeErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
+	m.lifeRead = 1
+}
+
+// EndLife reads them again after its last close.
+func (m *Meter) EndLife() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lifeRead == 1 && m.lifeErr == nil {
+		m.life1, m.lifeErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
+		m.lifeRead = 2
+	}
+}
+
+// LifeKernel is the change of this host's kernel counters over the point's
+// whole life, or nil where they were not read.
+func (m *Meter) LifeKernel() *validity.Counters {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lifeRead != 2 || m.lifeErr != nil {
+		return nil
+	}
+	d := m.life1.Delta(m.life0)
 	return &d
 }
 

@@ -127,6 +127,11 @@ type Point struct {
 	// Samples are the server's /proc figures every 100 ms.
 	Samples []Sample `json:"samples,omitempty"`
 
+	// Connect is how the point's connections were established, over its
+	// whole life; Schedule how an open loop kept its schedule.
+	Connect  *Connect  `json:"connect,omitempty"`
+	Schedule *Schedule `json:"schedule,omitempty"`
+
 	// Validity says whether the point measured what its label says: valid,
 	// partial (with the reasons) or failed.
 	Validity Validity `json:"validity"`
@@ -154,19 +159,30 @@ type Validity struct {
 	// LittleRatio is a closed loop's throughput × mean latency over the
 	// requests its level keeps in flight (1: as it should be).
 	LittleRatio float64 `json:"little_ratio,omitempty"`
-	// Kernel is what the host's counters said over the window.
+	// Kernel is what the host's counters said over the window; Life what
+	// they said over the point's whole life, from before its first dial to
+	// after its last close.
 	Kernel *KernelCounters `json:"kernel,omitempty"`
+	Life   *KernelCounters `json:"kernel_life,omitempty"`
+	// Marks are findings of the point's life outside its window (listen
+	// queues that overflowed while connections were admitted, segments
+	// retransmitted while they closed): they leave the window's figures
+	// valid, and the report lists them.
+	Marks []string `json:"marks,omitempty"`
 }
 
 // KernelCounters are the host's TCP counters over a point's window (from
 // /proc/net/netstat and /proc/net/snmp) and the share of the server CPUs'
 // time the hypervisor stole (/proc/stat).
 type KernelCounters struct {
-	ListenOverflows int64   `json:"listen_overflows"`
-	ListenDrops     int64   `json:"listen_drops"`
-	TCPTimeouts     int64   `json:"tcp_timeouts"`
-	RetransSegs     int64   `json:"retrans_segs"`
-	StealShare      float64 `json:"steal_share"`
+	ListenOverflows int64 `json:"listen_overflows"`
+	ListenDrops     int64 `json:"listen_drops"`
+	TCPTimeouts     int64 `json:"tcp_timeouts"`
+	RetransSegs     int64 `json:"retrans_segs"`
+	// SynRetrans counts retransmitted SYNs (TcpExt TCPSynRetrans): a
+	// connect that waited a second or more for a full listen queue.
+	SynRetrans int64   `json:"syn_retrans,omitempty"`
+	StealShare float64 `json:"steal_share"`
 }
 
 // Usable reports whether the point measured what its label says: neither

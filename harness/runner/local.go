@@ -145,11 +145,12 @@ func (ls *localServer) meter() *meter.Meter { return ls.m }
 
 // sample has the server's figures in p already: the meter filled them with
 // the client's. A server that went away from /proc fails the point.
-func (ls *localServer) sample(p *results.Point, w *window) (*validity.Counters, error) {
+func (ls *localServer) sample(p *results.Point, w *window) (validity.Kernel, error) {
+	k := validity.Kernel{Window: ls.m.Kernel(), Life: ls.m.LifeKernel()}
 	if err := ls.m.ServerErr(); errors.Is(err, sample.ErrGone) {
-		return ls.m.Kernel(), &lostError{fmt.Sprintf("%s exited during the point (%v)", ls.child.Name(), err)}
+		return k, &lostError{fmt.Sprintf("%s exited during the point (%v)", ls.child.Name(), err)}
 	}
-	return ls.m.Kernel(), nil
+	return k, nil
 }
 
 func (ls *localServer) done() <-chan struct{} { return ls.child.Done() }

@@ -88,10 +88,16 @@ func (rs *remoteServer) meter() *meter.Meter { return rs.m }
 // sample reads the server's figures from its sample stream over the
 // window, placed on the host's clock, and the validity's counters from the
 // server host's kernel.
-func (rs *remoteServer) sample(p *results.Point, w *window) (*validity.Counters, error) {
+func (rs *remoteServer) sample(p *results.Point, w *window) (validity.Kernel, error) {
 	host := rs.h.cfg.ServerHost
 	start, end := w.bounds()
 	win, err := rs.stream.Window(start, end, rs.h.clocks[host].offset)
+	k := validity.Kernel{Window: win.Kernel}
+	if l0, l1 := w.lifeBounds(); !l0.IsZero() && !l1.IsZero() {
+		if life, lerr := rs.stream.Window(l0, l1, rs.h.clocks[host].offset); lerr == nil {
+			k.Life = life.Kernel
+		}
+	}
 	p.Server, p.Samples = win.Usage, win.Samples
 	if p.Requests > 0 {
 		p.CPUPerRequest = p.Server.CPU * 1e6 / float64(p.Requests)
@@ -101,11 +107,11 @@ func (rs *remoteServer) sample(p *results.Point, w *window) (*validity.Counters,
 	}
 	switch {
 	case errors.Is(err, remote.ErrGone):
-		return win.Kernel, &lostError{fmt.Sprintf("%s exited during the point (%v)", rs.name, err)}
+		return k, &lostError{fmt.Sprintf("%s exited during the point (%v)", rs.name, err)}
 	case isDone(rs.stream.Done()):
-		return win.Kernel, &lostError{fmt.Sprintf("the transport of the sampler on %s ended during the point: %v", host, rs.stream.Ended())}
+		return k, &lostError{fmt.Sprintf("the transport of the sampler on %s ended during the point: %v", host, rs.stream.Ended())}
 	}
-	return win.Kernel, err
+	return k, err
 }
 
 // done is closed when the supervisor's transport has ended.

@@ -87,10 +87,10 @@ type serverProcess interface {
 	// server here, the server's figures too.
 	meter() *meter.Meter
 	// sample fills p's server figures over the window w and returns the
-	// kernel counters of the server's host over it, nil where they could
-	// not be read. Its error says the figures are missing; a *lostError
-	// fails the point.
-	sample(p *results.Point, w *window) (*validity.Counters, error)
+	// kernel counters of the server's host over it and over the point's
+	// whole life, each nil where it could not be read. Its error says the
+	// figures are missing; a *lostError fails the point.
+	sample(p *results.Point, w *window) (validity.Kernel, error)
 	// done is closed when the server, or the transport that carries it,
 	// has ended; ended then says why, then when ("during the point").
 	done() <-chan struct{}
@@ -185,6 +185,31 @@ type window struct {
 	m          *meter.Meter
 	mu         sync.Mutex
 	start, end time.Time
+	// life0 and life1 bound the point's whole life: from before its
+	// first dial to after its last close.
+	life0, life1 time.Time
+}
+
+// lifeBegin marks the start of the point's life, before the load's first
+// dial; lifeEnd its end, once the load has closed its connections.
+func (w *window) lifeBegin() {
+	w.mu.Lock()
+	w.life0 = time.Now()
+	w.mu.Unlock()
+	w.m.BeginLife()
+}
+
+func (w *window) lifeEnd() {
+	w.mu.Lock()
+	w.life1 = time.Now()
+	w.mu.Unlock()
+	w.m.EndLife()
+}
+
+func (w *window) lifeBounds() (time.Time, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.life0, w.life1
 }
 
 func (w *window) begin() {

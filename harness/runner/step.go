@@ -105,7 +105,7 @@ func sideName(s *Side) string {
 func (r *Runner) failed(s Step, err error) *results.Point {
 	p := r.newPoint(s)
 	p.Failed, p.FailReason = true, err.Error()
-	validity.Validate(p, nil)
+	validity.Validate(p, validity.Kernel{})
 	if se, ok := errors.AsType[*serverError](err); ok {
 		p.Stderr = se.output
 	}
@@ -122,7 +122,9 @@ func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Poi
 	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1),
 		OnMeasure: w.begin, OnMeasureEnd: w.finish, Answered: w.m.Answered()}
 	loadCtx, cancel := whileAlive(ctx, srv)
+	w.lifeBegin()
 	reasons, loadErr := r.load(loadCtx, req, p, w)
+	w.lifeEnd()
 	cancel()
 	kernel, figErr := srv.proc.sample(p, w)
 	if ctx.Err() != nil {

@@ -18,22 +18,30 @@ const (
 	MaxSteal = 0.05
 )
 
+// Kernel is what the kernel's counters said of a point: over its window,
+// and over its whole life (from before its first dial to after its last
+// close). Either is nil where the counters could not be read.
+type Kernel struct{ Window, Life *Counters }
+
 // Validate gives p its validity: failed when p failed; else Check against
-// the kernel's counters over its window (nil where they could not be read:
-// the point then says nothing of them), and partial for each of reasons
-// (why a point that several load generators measured together is partial).
-func Validate(p *results.Point, kernel *Counters, reasons ...string) {
+// the kernel's counters (the point says nothing of those that could not be
+// read), and partial for each of reasons (why a point that several load
+// generators measured together is partial).
+func Validate(p *results.Point, kernel Kernel, reasons ...string) {
 	if p.Failed {
 		p.Validity = results.Validity{Status: results.Failed, Reasons: []string{p.FailReason}}
 		return
 	}
 	var k Counters
-	if kernel != nil {
-		k = *kernel
+	if kernel.Window != nil {
+		k = *kernel.Window
 	}
 	p.Validity = Check(p, k)
-	if kernel == nil {
+	if kernel.Window == nil {
 		p.Validity.Kernel = nil
+	}
+	if kernel.Life != nil {
+		judgeLife(p, &p.Validity, *kernel.Life)
 	}
 	if len(reasons) > 0 {
 		p.Validity.Status = results.Partial
@@ -44,16 +52,16 @@ func Validate(p *results.Point, kernel *Counters, reasons ...string) {
 // Check judges p, whose load and server figures are filled, against the
 // kernel's counters over its window (k, a Delta), and returns its validity.
 func Check(p *results.Point, k Counters) results.Validity {
-	v := results.Validity{Status: results.Valid, Kernel: &results.KernelCounters{
-		ListenOverflows: k.ListenOverflows, ListenDrops: k.ListenDrops,
-		TCPTimeouts: k.TCPTimeouts, RetransSegs: k.RetransSegs,
-	}}
-	if k.Total > 0 {
-		v.Kernel.StealShare = float64(k.Steal) / float64(k.Total)
+	v := results.Validity{Status: results.Valid, Kernel: k.point()}
+	checks := []func(*results.Point, *results.Validity) string{
+		notReady, heldConnections, littlesLaw, errorRate, admission, retransmits, steal, holdsRate,
 	}
-	for _, check := range []func(*results.Point, *results.Validity) string{
-		notReady, heldConnections, littlesLaw, errorRate, admission, steal,
-	} {
+	if p.Mode == "burst" {
+		// A burst measures admission itself: what the queues and the
+		// kernel did is its result, not a flaw of its measurement.
+		checks = []func(*results.Point, *results.Validity) string{steal}
+	}
+	for _, check := range checks {
 		if reason := check(p, &v); reason != "" {
 			v.Status = results.Partial
 			v.Reasons = append(v.Reasons, reason)

@@ -20,7 +20,7 @@ import (
 // against, read before and after its measured window.
 type Counters struct {
 	// From /proc/net/netstat (TcpExt) and /proc/net/snmp (Tcp).
-	ListenOverflows, ListenDrops, TCPTimeouts, RetransSegs int64
+	ListenOverflows, ListenDrops, TCPTimeouts, RetransSegs, SynRetrans int64
 	// Steal and Total are clock ticks of the CPUs in question, from /proc/stat.
 	Steal, Total int64
 }
@@ -32,6 +32,7 @@ func (c Counters) Delta(before Counters) Counters {
 		ListenDrops:     c.ListenDrops - before.ListenDrops,
 		TCPTimeouts:     c.TCPTimeouts - before.TCPTimeouts,
 		RetransSegs:     c.RetransSegs - before.RetransSegs,
+		SynRetrans:      c.SynRetrans - before.SynRetrans,
 		Steal:           c.Steal - before.Steal,
 		Total:           c.Total - before.Total,
 	}
@@ -56,6 +57,7 @@ func ReadCounters(p Paths, cpus []int) (Counters, error) {
 		return c, err
 	}
 	c.ListenOverflows, c.ListenDrops, c.TCPTimeouts = ext["ListenOverflows"], ext["ListenDrops"], ext["TCPTimeouts"]
+	c.SynRetrans = ext["TCPSynRetrans"]
 	c.RetransSegs = tcp["RetransSegs"]
 	c.Steal, c.Total, err = readSteal(p.Stat, cpus)
 	return c, err

@@ -104,7 +104,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := &results.Point{Mode: "open", Failed: tt.failed, FailReason: "crashed"}
-		Validate(p, tt.kernel, tt.reasons...)
+		Validate(p, Kernel{Window: tt.kernel}, tt.reasons...)
 		if p.Validity.Status != tt.status || (p.Validity.Kernel != nil) != tt.counted {
 			t.Errorf("%s: validity %+v", tt.name, p.Validity)
 		}
