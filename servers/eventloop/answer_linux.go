@@ -81,7 +81,8 @@ func (a *answer) bigBytes() int {
 }
 
 // startOp starts the deferred operation of a: a timer for /sleep, the
-// backend for /upstream, the pool for /file and offloaded /cpu.
+// backend for /upstream, the pool for offloaded /cpu, and for /file the
+// ring (io_uring) or the pool (epoll).
 func (l *loop) startOp(a *answer) {
 	switch a.action.Op {
 	case app.OpSleep:
@@ -91,6 +92,9 @@ func (l *loop) startOp(a *answer) {
 		l.backend.call(l, a)
 	default:
 		a.inflight = true
+		if a.action.Op == app.OpFile && l.io.readFile(l, a) {
+			return
+		}
 		if !l.srv.pool.submit(&a.req) {
 			l.complete(a, nil, errPoolClosed)
 		}
@@ -154,7 +158,7 @@ func (c *conn) flushAnswers(l *loop) {
 		return
 	}
 	out, k := l.wbuf[:0], 0
-	for k < len(c.q) && c.q[k].ready && len(out)+len(c.out) < l.srv.unsent {
+	for k < len(c.q) && c.q[k].ready && len(out)+c.unsent() < l.srv.unsent {
 		out = append(out, c.q[k].buf...)
 		l.freeAnswer(c.q[k])
 		k++
@@ -166,9 +170,10 @@ func (c *conn) flushAnswers(l *loop) {
 	if len(out) > 0 {
 		c.send(l, out)
 	}
-	if !c.closed && len(c.out) == 0 && len(c.q) > 0 && c.q[0].ready {
+	if !c.closed && c.unsent() == 0 && len(c.q) > 0 && c.q[0].ready {
 		// The bound stopped this batch and the kernel took all of it, so no
-		// EPOLLOUT will come: flush the rest in the next check phase.
+		// EPOLLOUT or send completion will come: flush the rest in the next
+		// check phase.
 		l.markCheck(c)
 	}
 	c.resume(l)
