@@ -18,7 +18,7 @@ FUZZ_DIRS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .))
 
 .DEFAULT_GOAL := build
 
-.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare baseline ab torture
+.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare baseline ab torture syscalls
 
 # What `make compare` and `make baseline` measure: short, with enough
 # repetitions for the U test and for intervals.
@@ -40,6 +40,7 @@ help:
 	@echo 'make bench-go     the Go benchmarks of the application and the models, with -benchmem'
 	@echo 'make fuzz         each fuzz target for FUZZTIME (default $(FUZZTIME))'
 	@echo 'make torture      every hostile-client scenario against every model (loopbench torture); fails if threaded or eventloop does'
+	@echo 'make syscalls     system calls per request of each model and backend (loopbench syscalls, perf) into results/syscalls.json'
 	@echo 'make lint         go vet and staticcheck'
 	@echo 'make clean        remove build outputs'
 
@@ -89,6 +90,10 @@ fuzz:
 
 torture: build
 	./$(BIN) torture
+
+syscalls: build
+	scripts/install-perf.sh
+	./$(BIN) syscalls --out results/syscalls.json
 
 lint:
 	$(GO) vet ./...

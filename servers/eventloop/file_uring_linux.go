@@ -38,9 +38,12 @@ type fileSlot struct {
 	readDone bool
 }
 
-// minFileRead is the buffer a first read gets; a larger file needs more
-// reads, after which the answer keeps the larger buffer for the next.
-const minFileRead = 64 << 10
+// minFileRead is the buffer a first read gets: a file of up to 64 KiB is
+// read whole by one read that comes back short, which says it reached the
+// end (for a regular file, io_uring retries short reads itself). A larger
+// file needs more reads, each into a buffer twice as large, after which
+// the answer keeps the larger buffer for the next.
+const minFileRead = 64<<10 + 1
 
 // init opens the data directory and registers the fixed-file slots.
 func (f *ringFiles) init(r *ring, dir string) error {
