@@ -70,11 +70,17 @@ func (l *loop) addConn(fd int) {
 
 // reading reports whether the connection wants more requests now.
 func (c *conn) reading() bool {
-	return !c.eof && !c.lastRequest && c.unsent() < c.l.srv.unsent && len(c.q) < maxAnswers
+	return !c.eof && !c.lastRequest && len(c.out) < c.l.srv.unsent && len(c.q) < maxAnswers
 }
 
 // unsent is the number of answer bytes written but not yet taken by the
-// kernel: queued, or in a send in flight (io_uring).
+// kernel: queued, or in a send in flight (io_uring). The unsent bound
+// applies to the queued ones, c.out: what the kernel refused (epoll), or
+// what waits behind the send in flight (io_uring), which itself holds at
+// most one batch. A connection whose client reads its answers so never
+// stops reading on io_uring for want of a send's completion, and one that
+// does not read holds at most twice the bound and an answer, on either
+// backend.
 func (c *conn) unsent() int { return len(c.out) + len(c.sending) - c.sendOff }
 
 // received serves the bytes one read or receive brought.
@@ -121,7 +127,7 @@ func (c *conn) serve(l *loop, data []byte) []byte {
 		c.unread = c.unread || (c.lastRequest && (l.req.BodyUnread || len(data) > 0))
 		if len(out) >= l.srv.unsent {
 			c.send(l, out)
-			out = out[:0]
+			out = l.wbuf[:0] // io_uring's send may have taken out's buffer
 		}
 	}
 	l.wbuf = out[:0]
@@ -193,9 +199,6 @@ func (c *conn) send(l *loop, b []byte) { l.io.send(l, c, b) }
 func (c *conn) drained(l *loop) {
 	if cap(c.out) > keepBuffer {
 		c.out = nil
-	}
-	if cap(c.sending) > keepBuffer {
-		c.sending = nil
 	}
 	if len(c.q) > 0 && c.q[0].ready {
 		l.markCheck(c)

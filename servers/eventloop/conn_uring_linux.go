@@ -2,6 +2,7 @@ package eventloop
 
 import (
 	"errors"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -176,15 +177,54 @@ func (x *ringIO) receivedOn(l *loop, c *conn, res int32, flags uint32) {
 
 // send copies b into the connection's send, or queues it behind the send
 // in flight: the kernel reads a send's bytes until it completes, so they
-// must not move, and a connection has one send in flight at a time.
+// must not move, and a connection has one send in flight at a time. A
+// large send (a /file answer) is not copied: the connection takes the
+// buffer the loop assembled it in, and the loop assembles the next answers
+// in a large buffer given back by a drained connection (bigSends).
 func (x *ringIO) send(l *loop, c *conn, b []byte) {
-	if len(c.sending) > 0 {
+	switch {
+	case len(c.sending) > 0:
 		c.out = append(c.out, b...)
-	} else {
+	case len(b) > keepBuffer && unsafe.SliceData(b) == unsafe.SliceData(l.wbuf):
+		c.out, c.sending = c.sending[:0], b // c.out is empty while nothing is in flight
+		l.wbuf = x.big.take()
+		x.submitSend(c)
+	default:
 		c.sending = append(c.sending[:0], b...)
 		x.submitSend(c)
 	}
 	l.maxOut = max(l.maxOut, c.unsent())
+}
+
+// bigSends keeps the large send buffers drained connections give back, up
+// to maxBigSends bytes, so that every /file answer does not leave one to
+// the garbage collector.
+type bigSends struct {
+	bufs  [][]byte
+	bytes int
+}
+
+const maxBigSends = 16 << 20
+
+// take returns an empty buffer of at least readBufSize bytes.
+func (p *bigSends) take() []byte {
+	n := len(p.bufs)
+	if n == 0 {
+		return make([]byte, 0, readBufSize)
+	}
+	b := p.bufs[n-1]
+	p.bufs[n-1] = nil
+	p.bufs = p.bufs[:n-1]
+	p.bytes -= cap(b)
+	return b[:0]
+}
+
+// give keeps b, unless the store is full; b must be in no send in flight.
+func (p *bigSends) give(b []byte) {
+	if p.bytes+cap(b) <= maxBigSends {
+		p.bufs = append(p.bufs, b[:0])
+		p.bytes += cap(b)
+	}
 }
 
 func (x *ringIO) submitSend(c *conn) {
@@ -193,6 +233,19 @@ func (x *ringIO) submitSend(c *conn) {
 	s.opcode, s.fd, s.addr, s.len, s.opFlags = opcodeSend, int32(c.fd), addrOf(b), uint32(len(b)), unix.MSG_NOSIGNAL
 	s.userData = ud(udSend, c.fd)
 	x.started(&c.inflight)
+}
+
+// keepSmall gives the drained connection's large buffers to the loop's
+// store: an idle connection keeps at most keepBuffer bytes of each.
+func (x *ringIO) keepSmall(c *conn) {
+	if cap(c.sending) > keepBuffer {
+		x.big.give(c.sending)
+		c.sending = nil
+	}
+	if cap(c.out) > keepBuffer {
+		x.big.give(c.out)
+		c.out = nil
+	}
 }
 
 // sent takes a send's completion: the rest of a short send goes again,
@@ -215,6 +268,7 @@ func (x *ringIO) sent(l *loop, c *conn, res int32) {
 	default:
 		c.active = l.now
 		c.sending, c.sendOff = c.sending[:0], 0
+		x.keepSmall(c)
 		c.drained(l)
 		c.finishOrWait(l)
 	}

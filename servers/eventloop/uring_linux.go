@@ -73,6 +73,7 @@ type ringIO struct {
 	monoOffset int64         // CLOCK_MONOTONIC minus loop time, in ns
 
 	files ringFiles
+	big   bigSends
 }
 
 // newRingIO sets up the loop's ring (disabled until start, on the loop's
