@@ -145,7 +145,7 @@ func (x *ringIO) settle(l *loop, i int) {
 		return
 	}
 	a, res := sl.a, sl.res
-	if res > 0 && int(res) == sl.want && !a.canceled && !l.stopped {
+	if res > 0 && int(res) == sl.want && !a.canceled && !x.finishing {
 		a.scratch = slices.Grow(a.scratch[:len(a.scratch)+int(res)], cap(a.scratch))
 		sl.readDone = false
 		x.read(i)
@@ -176,7 +176,7 @@ func (x *ringIO) freeSlot(l *loop, i int) {
 		a := f.waiting[0]
 		f.waiting[0] = nil
 		f.waiting = f.waiting[1:]
-		if a.canceled || l.stopped {
+		if a.canceled || x.finishing {
 			l.complete(a, nil, errPoolClosed)
 			continue
 		}

@@ -58,11 +58,13 @@ var recvBuffers = 2048
 // which also runs the completions the kernel deferred (DEFER_TASKRUN) and
 // sleeps until one arrives or the next timer is due.
 type ringIO struct {
-	r        *ring
-	bufs     *bufRing
-	inflight int  // requests whose last completion is still to come
-	locked   bool // the loop's goroutine is locked to its thread
-	leaked   bool // finish gave up waiting: keep the memory the kernel may write
+	r         *ring
+	bufs      *bufRing
+	inflight  int  // requests whose last completion is still to come
+	locked    bool // the loop's goroutine is locked to its thread
+	enabled   bool // the ring was enabled: the kernel may hold requests
+	finishing bool // finish is waiting for the requests: arm no new ones
+	leaked    bool // finish gave up waiting: keep the memory the kernel may write
 
 	// For tests: receives the kernel ended for want of a buffer, and
 	// receives cancelled because the connection stopped reading.
@@ -107,6 +109,7 @@ func (x *ringIO) start(l *loop) error {
 	if err := x.r.enable(); err != nil {
 		return err
 	}
+	x.enabled = true
 	// Blocking file work runs on the kernel's io-wq threads: at most as
 	// many as the pool has workers, as libuv's file work is bounded by it.
 	_ = x.r.limitWorkers(uint32(poolSize(l.srv.cfg.Pool)))
@@ -227,7 +230,7 @@ func (x *ringIO) armWake(l *loop) {
 
 func (x *ringIO) woken(l *loop) {
 	l.woken()
-	if !l.stopped {
+	if !x.finishing {
 		x.armWake(l)
 	}
 }
@@ -244,7 +247,7 @@ func (x *ringIO) armLag(l *loop) {
 
 // lagExpired records the expiries since the last one seen and arms the next.
 func (x *ringIO) lagExpired(l *loop, res int32) {
-	if res != -int32(unix.ETIME) || l.stopped {
+	if res != -int32(unix.ETIME) || x.finishing {
 		return
 	}
 	m := l.lag
@@ -261,7 +264,11 @@ func (x *ringIO) finish(l *loop) {
 	if x.locked {
 		defer runtime.UnlockOSThread()
 	}
+	x.finishing = true
 	x.files.dropWaiting(l)
+	if !x.enabled {
+		return // nothing was ever submitted
+	}
 	s := x.r.next()
 	s.opcode, s.opFlags, s.flags, s.userData = opcodeAsyncCancel, asyncCancelAny|asyncCancelAll, sqeCQESkipSuccess, ud(udIgnore, 0)
 	for deadline := time.Now().Add(finishLimit); x.inflight > 0; {
