@@ -158,7 +158,7 @@ func (c *conn) flushAnswers(l *loop) {
 		return
 	}
 	out, k := l.wbuf[:0], 0
-	for k < len(c.q) && c.q[k].ready && len(out)+len(c.out) < l.srv.unsent {
+	for k < len(c.q) && c.q[k].ready && len(out)+c.unsent() < l.srv.unsent {
 		out = append(out, c.q[k].buf...)
 		l.freeAnswer(c.q[k])
 		k++

@@ -70,17 +70,11 @@ func (l *loop) addConn(fd int) {
 
 // reading reports whether the connection wants more requests now.
 func (c *conn) reading() bool {
-	return !c.eof && !c.lastRequest && len(c.out) < c.l.srv.unsent && len(c.q) < maxAnswers
+	return !c.eof && !c.lastRequest && c.unsent() < c.l.srv.unsent && len(c.q) < maxAnswers
 }
 
 // unsent is the number of answer bytes written but not yet taken by the
-// kernel: queued, or in a send in flight (io_uring). The unsent bound
-// applies to the queued ones, c.out: what the kernel refused (epoll), or
-// what waits behind the send in flight (io_uring), which itself holds at
-// most one batch. A connection whose client reads its answers so never
-// stops reading on io_uring for want of a send's completion, and one that
-// does not read holds at most twice the bound and an answer, on either
-// backend.
+// kernel: queued, or in a send in flight (io_uring).
 func (c *conn) unsent() int { return len(c.out) + len(c.sending) - c.sendOff }
 
 // received serves the bytes one read or receive brought.

@@ -1,101 +1,10 @@
 package eventloop
 
 import (
-	"errors"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// listen arms the listener's multishot accept: one request that completes
-// once per accepted connection.
-func (x *ringIO) listen(l *loop, ln *listener) error {
-	l.track(ln.fd, ln)
-	x.armAccept(ln)
-	return nil
-}
-
-// armAccept accepts blocking sockets: io_uring waits on them itself, and a
-// non-blocking one would only add a poll round.
-func (x *ringIO) armAccept(ln *listener) {
-	s := x.r.next()
-	s.opcode, s.fd, s.ioprio, s.opFlags = opcodeAccept, int32(ln.fd), acceptMultishot, unix.SOCK_CLOEXEC
-	s.userData = ud(udAccept, ln.fd)
-	ln.armed = true
-	x.started(&ln.inflight)
-}
-
-// setAccepting arms the accept again, or cancels it. A failed accept ends
-// the multishot request, so a pause usually finds nothing armed.
-func (x *ringIO) setAccepting(_ *loop, ln *listener, on bool) {
-	switch {
-	case on && !ln.armed && !ln.closed:
-		x.armAccept(ln)
-	case !on && ln.armed:
-		x.cancel(ud(udAccept, ln.fd))
-	}
-}
-
-// accepted takes one accept's completion: a new connection, or an error
-// handled as the epoll backend handles accept4's (the EMFILE refusal, the
-// pause). When the kernel ends the multishot request, it is armed again
-// unless accepting is paused or over.
-func (x *ringIO) accepted(l *loop, ln *listener, res int32, flags uint32) {
-	final := flags&cqeFMore == 0
-	if final {
-		ln.armed = false
-	}
-	switch {
-	case res >= 0 && ln.closed:
-		unix.Close(int(res))
-	case res >= 0 && overFileLimit(int(res)):
-		// The limit was lowered after the accept was armed (prlimit from
-		// outside): the kernel checks the one of the accept's preparation.
-		// Refuse as at the limit, and arm a new accept, which takes the
-		// new one.
-		ln.refuse(l, int(res), unix.EMFILE)
-		if ln.armed {
-			x.cancel(ud(udAccept, ln.fd))
-		}
-	case res >= 0:
-		ln.backoff = 0
-		l.addConn(int(res))
-	case res == -int32(unix.ECANCELED), ln.closed:
-	case res == -int32(unix.EMFILE), res == -int32(unix.ENFILE):
-		ln.acceptAgain(l)
-	default:
-		ln.acceptFailed(l, unix.Errno(-res))
-	}
-	if final {
-		x.ended(l, &ln.inflight, ln)
-		if !ln.closed && !ln.paused && !ln.armed {
-			x.armAccept(ln)
-		}
-	}
-}
-
-// acceptAgain follows an accept that found no descriptor: the limit it was
-// checked against is the one of the accept's preparation, which may have
-// been raised since, so one accept4 against the limit of now decides
-// whether the process is really out of descriptors.
-func (ln *listener) acceptAgain(l *loop) {
-	fd, _, err := unix.Accept4(ln.fd, unix.SOCK_CLOEXEC)
-	switch {
-	case err == nil:
-		ln.backoff = 0
-		l.addConn(fd)
-	case errors.Is(err, unix.EAGAIN):
-	default:
-		ln.acceptFailed(l, err)
-	}
-}
-
-// overFileLimit reports whether fd is beyond the process's descriptor
-// limit as it is now.
-func overFileLimit(fd int) bool {
-	var lim unix.Rlimit
-	return unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && uint64(fd) >= lim.Cur
-}
 
 // startConn arms the connection's multishot receive.
 func (x *ringIO) startConn(l *loop, c *conn) error {
@@ -114,17 +23,25 @@ func (x *ringIO) armRecv(c *conn) {
 	x.started(&c.inflight)
 }
 
-// watch keeps a receive armed exactly while the connection reads (or
-// drains, lingering): a connection whose answers are held back by the
-// bound stops receiving, so the client's requests wait in the kernel's
-// buffers, as on epoll. A cancelled receive is armed again, if wanted,
+// watch arms a receive when the connection reads (or drains, lingering)
+// and none is armed, and stops the one armed when the connection will read
+// no more (its last request, the peer's EOF) or holds readBufSize bytes it
+// received but could not serve: a connection whose answers the bound holds
+// back keeps receiving that much only, as epoll reads that much at once,
+// and the client's other requests wait in the kernel's buffers. One whose
+// answers are merely in a send that has not completed yet (a /file answer
+// is as large as the bound) so keeps its receive. Nor is a receive armed
+// while requests received earlier wait to be served in the pending phase:
+// served first, as epoll serves them before it reads again, they may stop
+// the reading once more. A cancelled receive is armed again, if wanted,
 // once its last completion has come.
 func (x *ringIO) watch(_ *loop, c *conn) {
-	want := c.draining || c.reading()
+	want := c.draining || (c.reading() && !c.inPending)
+	stop := !c.draining && (c.lastRequest || c.eof || (!c.reading() && len(c.in) >= readBufSize))
 	switch {
 	case want && !c.recvArmed:
 		x.armRecv(c)
-	case !want && c.recvArmed && !c.recvCanceled:
+	case stop && c.recvArmed && !c.recvCanceled:
 		x.cancel(ud(udRecv, c.fd))
 		c.recvCanceled = true
 		x.recvStops++
@@ -132,9 +49,9 @@ func (x *ringIO) watch(_ *loop, c *conn) {
 }
 
 // receivedOn takes one receive's completion. Data that arrives while the
-// connection does not read (the receive's cancellation was on its way) is
-// kept for when it does, or, after its last request, noted as unread and
-// dropped; the buffer goes back to the kernel either way.
+// connection does not read is kept for when it does (see watch for how
+// much), or, after its last request, noted as unread and dropped; the
+// buffer goes back to the kernel either way.
 func (x *ringIO) receivedOn(l *loop, c *conn, res int32, flags uint32) {
 	final := flags&cqeFMore == 0
 	if final {
@@ -152,7 +69,8 @@ func (x *ringIO) receivedOn(l *loop, c *conn, res int32, flags uint32) {
 	case res > 0 && (c.lastRequest || c.eof):
 		c.unread = true
 	case res > 0:
-		c.in = append(c.in, data...) // bounded: the receive is being cancelled
+		c.in = append(c.in, data...) // served once the connection reads again
+		x.watch(l, c)
 	case res == 0 && c.draining:
 		c.close(l)
 	case res == 0:
@@ -167,9 +85,11 @@ func (x *ringIO) receivedOn(l *loop, c *conn, res int32, flags uint32) {
 	if flags&cqeFBuffer != 0 {
 		x.bufs.provide(uint16(flags >> cqeBufferShift))
 	}
+	l.maxIn = max(l.maxIn, len(c.in))
 	if final {
 		x.ended(l, &c.inflight, c)
 		if !c.closed {
+			c.resume(l) // what arrived while it did not read is served before the next receive
 			x.watch(l, c)
 		}
 	}

@@ -23,7 +23,8 @@ type listener struct {
 	spare   int           // a descriptor held in reserve for refusing (see refuseAll); -1 when none
 	t       timer         // resumes accepting after a pause
 	l       *loop
-	armed   bool // io_uring: a multishot accept is armed (until its last completion)
+	armed   bool // io_uring: an accept or poll is armed (until its last completion)
+	starved bool // io_uring: out of descriptors, the listener polls instead of accepting
 	inflight
 }
 

@@ -71,6 +71,7 @@ type loop struct {
 	stopT    timer
 	conns    int // open connections
 	maxOut   int // largest write queue seen, for tests of the bound
+	maxIn    int // largest input held on io_uring, for tests of the bound
 	timeouts int // connections answered 408, for tests of the head timeout
 	// shortSends counts sends the kernel took only part of (io_uring), for tests.
 	shortSends int

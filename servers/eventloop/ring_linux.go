@@ -64,6 +64,7 @@ const (
 // The opcodes the loop submits (enum io_uring_op).
 const (
 	opcodeNop         = 0
+	opcodePollAdd     = 6
 	opcodeTimeout     = 11
 	opcodeAccept      = 13
 	opcodeAsyncCancel = 14
@@ -78,7 +79,7 @@ const (
 // opcodeNames names every opcode the loop needs, for the message saying
 // which one a kernel lacks.
 var opcodeNames = map[uint8]string{
-	opcodeTimeout: "IORING_OP_TIMEOUT", opcodeAccept: "IORING_OP_ACCEPT", opcodeAsyncCancel: "IORING_OP_ASYNC_CANCEL",
+	opcodePollAdd: "IORING_OP_POLL_ADD", opcodeTimeout: "IORING_OP_TIMEOUT", opcodeAccept: "IORING_OP_ACCEPT", opcodeAsyncCancel: "IORING_OP_ASYNC_CANCEL",
 	opcodeConnect: "IORING_OP_CONNECT", opcodeClose: "IORING_OP_CLOSE", opcodeRead: "IORING_OP_READ",
 	opcodeSend: "IORING_OP_SEND", opcodeRecv: "IORING_OP_RECV", opcodeOpenat2: "IORING_OP_OPENAT2",
 }

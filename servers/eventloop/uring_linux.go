@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -37,6 +38,7 @@ const (
 	udWake           // the read of the loop's eventfd
 	udLag            // the lag monitor's timeout
 	udAccept         // a listener's multishot accept
+	udPoll           // a listener's poll while out of descriptors
 	udRecv           // a connection's multishot receive
 	udSend           // a connection's send
 	udConnect        // a backend connection's connect
@@ -66,9 +68,11 @@ type ringIO struct {
 	finishing bool // finish is waiting for the requests: arm no new ones
 	leaked    bool // finish gave up waiting: keep the memory the kernel may write
 
-	// For tests: receives the kernel ended for want of a buffer, and
-	// receives cancelled because the connection stopped reading.
+	// For tests: receives the kernel ended for want of a buffer, receives
+	// cancelled because the connection stopped reading, and accepts (or
+	// polls) armed, which a test reads while the loop runs.
 	noBuffers, recvStops int
+	accepts              atomic.Int64
 
 	wakeBuf    [8]byte       // the eventfd read's target
 	lagTS      unix.Timespec // the lag timeout's expiry, absolute
@@ -159,9 +163,9 @@ func (x *ringIO) complete(l *loop, op uint8, idx int, res int32, flags uint32) {
 		x.woken(l)
 	case udLag:
 		x.lagExpired(l, res)
-	case udAccept:
+	case udAccept, udPoll:
 		if ln, ok := l.handleAt(idx).(*listener); ok {
-			x.accepted(l, ln, res, flags)
+			x.accepted(l, ln, op, res, flags)
 		}
 	case udRecv:
 		if c, ok := l.handleAt(idx).(*conn); ok {

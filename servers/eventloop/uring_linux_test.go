@@ -151,6 +151,75 @@ func TestRingStopsReadingAtTheBound(t *testing.T) {
 	}
 }
 
+// TestRingHoldsLittleOfANonReader: a client that pipelines without ever
+// reading gets, beyond its answers, at most readBufSize bytes of requests
+// and one batch of receives held in the server, as on epoll, however much
+// it sends; the rest waits in the kernel's buffers.
+func TestRingHoldsLittleOfANonReader(t *testing.T) {
+	useRing(t)
+	ts := startServer(t, model.Config{}, nil)
+	c := testkit.Dial(t, ts.Addr)
+	batch := bytes.Repeat([]byte(testkit.Get("/plaintext")), 1000)
+	for sent := 0; sent < 64<<20; {
+		c.Conn.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+		n, err := c.Conn.Write(batch)
+		sent += n
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Reset()
+	ts.Stop(t)
+	// A batch of receives is what one enter delivers before the
+	// cancellation takes effect: a few dozen 2 KiB buffers.
+	if got, bound := ts.s.loops[0].maxIn, readBufSize+256*recvBufSize; got > bound {
+		t.Errorf("the server held %d bytes of requests it could not serve, bound %d", got, bound)
+	}
+}
+
+// TestRingStarvedListenerDoesNotSpin: out of descriptors, an io_uring
+// accept fails at once whether a connection is pending or not; the
+// listener then polls for one instead of accepting again and again.
+func TestRingStarvedListenerDoesNotSpin(t *testing.T) {
+	useRing(t)
+	var logs testkit.SyncBuffer
+	log.SetOutput(&logs)
+	defer log.SetOutput(os.Stderr)
+	ts := startServer(t, model.Config{}, nil)
+	served := testkit.Dial(t, ts.Addr)
+	served.Get(t, "/plaintext")
+	awaitServerConns(t, ts.s.port, 1)
+	x := ringOf(t, ts)
+	waiting := clientSockets(t, 1)
+	restore := exhaustDescriptors(t)
+	if err := unix.Connect(waiting[0], &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: ts.s.port}); err != nil {
+		t.Fatal(err)
+	}
+	pfd := []unix.PollFd{{Fd: int32(waiting[0]), Events: unix.POLLIN}}
+	for n, err := unix.Poll(pfd, 10000); n != 1; n, err = unix.Poll(pfd, 10000) {
+		if err != unix.EINTR {
+			t.Fatalf("no answer while out of descriptors (%v)", err)
+		}
+	}
+	before := x.accepts.Load()
+	time.Sleep(200 * time.Millisecond) // out of descriptors, nothing pending
+	if a := served.Get(t, "/plaintext"); a.Status != 200 {
+		t.Errorf("an existing connection while out of descriptors: %v", a)
+	}
+	spun := x.accepts.Load() - before
+	restore()
+	if a := testkit.Dial(t, ts.Addr).Get(t, "/json"); a.Status != 200 {
+		t.Errorf("a connection after the descriptors came back: %v", a)
+	}
+	ts.Stop(t)
+	if spun > 5 {
+		t.Errorf("the listener was armed %d times in 200 ms while out of descriptors: it spins", spun)
+	}
+}
+
 // TestRingFiles checks /file on the ring: a file larger than the first
 // read (it grows the buffer and reads on), a missing one, and symbolic
 // links inside and out of the data directory, answered as os.Root answers
