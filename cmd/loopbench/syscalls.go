@@ -197,6 +197,8 @@ type syscallsRow struct {
 	// counted alone, and "other" for the calls not counted alone.
 	PerRequest float64            `json:"per_request"`
 	ByCall     map[string]float64 `json:"by_call"`
+	// NotCounted are calls perf could not count alone: in "other".
+	NotCounted []string `json:"not_counted,omitempty"`
 }
 
 func (p *syscallsPlan) run(stderr io.Writer) (*syscallsReport, error) {
@@ -268,6 +270,7 @@ func (p *syscallsPlan) count(e servers.Entry, s servers.Variant, lv syscallsLeve
 		row.ByCall[call], other = per(n), other-n
 	}
 	row.ByCall["other"] = per(max(other, 0))
+	row.NotCounted = counts.NotCounted
 	row.Backend = srv.backend()
 	return row, nil
 }

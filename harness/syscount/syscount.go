@@ -28,10 +28,9 @@ const Total = "raw_syscalls:sys_enter"
 // tracepoint: the data path of the models (reads, writes, sends and
 // receives, their waits) and what their runtimes and thread handoffs add.
 var Calls = []string{
-	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg",
-	"epoll_wait", "epoll_pwait", "epoll_ctl", "io_uring_enter", "poll", "ppoll",
-	"accept4", "close", "setsockopt", "getrlimit", "shutdown",
-	"futex", "nanosleep", "sched_yield", "tgkill", "rt_sigreturn", "madvise", "mmap",
+	"read", "write", "writev", "recvfrom", "sendto",
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "io_uring_enter",
+	"accept4", "close", "setsockopt", "futex", "nanosleep", "sched_yield",
 }
 
 // Counts is what a window counted: every call, and the calls of Calls the
@@ -39,6 +38,9 @@ var Calls = []string{
 type Counts struct {
 	Total int64
 	By    map[string]int64
+	// NotCounted names the calls perf could not count (a thread that ended
+	// while perf attached to it, say); they are in Total, not in By.
+	NotCounted []string
 }
 
 // Counter is a perf stat process counting one process's calls.
@@ -140,7 +142,8 @@ func (c *Counter) Stop() (Counts, error) {
 }
 
 // Parse reads perf stat's CSV output (-x ,): value,unit,event,... per line.
-// An event perf could not count is an error naming it.
+// Total not counted is an error naming it; a call not counted is listed in
+// NotCounted.
 func Parse(b []byte) (Counts, error) {
 	counts := Counts{Total: -1, By: map[string]int64{}}
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -154,14 +157,16 @@ func Parse(b []byte) (Counts, error) {
 			continue
 		}
 		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
+		call, isCall := strings.CutPrefix(f[2], "syscalls:sys_enter_")
+		switch {
+		case err != nil && isCall:
+			counts.NotCounted = append(counts.NotCounted, call)
+		case err != nil:
 			return Counts{}, fmt.Errorf("syscount: perf could not count %s: %q", f[2], f[0])
-		}
-		switch event := f[2]; {
-		case event == Total:
+		case f[2] == Total:
 			counts.Total = n
-		case strings.HasPrefix(event, "syscalls:sys_enter_"):
-			counts.By[strings.TrimPrefix(event, "syscalls:sys_enter_")] = n
+		case isCall:
+			counts.By[call] = n
 		}
 	}
 	if counts.Total < 0 {

@@ -23,10 +23,15 @@ func TestParse(t *testing.T) {
 				"0,,syscalls:sys_enter_write,307563196,100.00,,Events disabled\nEvents enabled\n",
 			total: 4608, by: map[string]int64{"read": 97, "write": 0},
 		},
-		{ // an event perf could not count names itself
+		{ // the total not counted is an error naming it
 			name:    "not counted",
 			in:      "<not counted>,,raw_syscalls:sys_enter,0,0.00,,\n",
 			wantErr: "could not count raw_syscalls:sys_enter",
+		},
+		{ // a call not counted is only left out
+			name:  "call not counted",
+			in:    "10,,raw_syscalls:sys_enter,1,100.00,,\n<not counted>,,syscalls:sys_enter_futex,0,0.00,,\n",
+			total: 10, by: map[string]int64{},
 		},
 		{ // no total at all
 			name:    "empty",
