@@ -2,6 +2,7 @@ package eventloop
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"loopbench/app"
@@ -157,11 +158,15 @@ func (c *conn) flushAnswers(l *loop) {
 	if c.closed {
 		return
 	}
-	out, k := l.wbuf[:0], 0
-	for k < len(c.q) && c.q[k].ready && len(out)+c.unsent() < l.srv.unsent {
-		out = append(out, c.q[k].buf...)
-		l.freeAnswer(c.q[k])
+	size, k := 0, 0
+	for k < len(c.q) && c.q[k].ready && size+c.unsent() < l.srv.unsent {
+		size += len(c.q[k].buf)
 		k++
+	}
+	out := slices.Grow(l.wbuf[:0], size) // one allocation at most, for a large answer
+	for _, a := range c.q[:k] {
+		out = append(out, a.buf...)
+		l.freeAnswer(a)
 	}
 	n := copy(c.q, c.q[k:])
 	clear(c.q[n:])

@@ -14,14 +14,23 @@ import (
 // linked to a read into the answer's buffer, then a close. With the file
 // in the page cache, all three complete inline in the enter that submits
 // them; a read that must wait for the disk goes to the kernel's io-wq
-// threads, bounded by the pool's size (start).
+// threads, bounded by the pool's size (start). The read's buffer is as
+// large as the file, whose size the loop learns from a statx the first
+// time, so that reading a large file allocates one buffer on the loop's
+// thread, not one after another.
 type ringFiles struct {
 	dir     int   // the data directory, O_PATH; -1 with dirErr
 	dirErr  error // why it could not be opened: every read reports it
 	slots   [fileSlots]fileSlot
 	free    []int     // slots with no file
 	waiting []*answer // reads waiting for a free slot, in order
+	// sizes is the size each file had when last read whole, so the next
+	// read of it needs no statx; at most maxKnownSizes names, since names
+	// come from clients.
+	sizes map[string]int
 }
+
+const maxKnownSizes = 64
 
 // fileSlot is one read in flight: what the open and the read point at
 // stays here until their completions. The open's and the read's
@@ -29,6 +38,7 @@ type ringFiles struct {
 type fileSlot struct {
 	a        *answer
 	path     []byte // the name, NUL-terminated
+	stat     unix.Statx_t
 	how      unix.OpenHow
 	err      error // the open's failure
 	want     int   // the bytes the read in flight asked for
@@ -38,11 +48,11 @@ type fileSlot struct {
 	readDone bool
 }
 
-// minFileRead is the buffer a first read gets: a file of up to 64 KiB is
-// read whole by one read that comes back short, which says it reached the
-// end (for a regular file, io_uring retries short reads itself). A larger
-// file needs more reads, each into a buffer twice as large, after which
-// the answer keeps the larger buffer for the next.
+// minFileRead is the smallest buffer a read gets. A read into a buffer one
+// byte larger than the file comes back short, which says it reached the
+// end (for a regular file, io_uring retries short reads itself); a file
+// that grew since its size was learnt fills the buffer, and is read on
+// into one twice as large.
 const minFileRead = 64<<10 + 1
 
 // init opens the data directory and registers the fixed-file slots.
@@ -53,6 +63,7 @@ func (f *ringFiles) init(r *ring, dir string) error {
 	} else {
 		f.dir = fd
 	}
+	f.sizes = make(map[string]int)
 	f.free = make([]int, fileSlots)
 	for i := range f.free {
 		f.free[i] = fileSlots - 1 - i
@@ -74,14 +85,42 @@ func (x *ringIO) readFile(l *loop, a *answer) bool {
 	return true
 }
 
-// openAndRead queues the open of a's file into a free slot, linked to its
-// first read.
+// openAndRead starts a's read in a free slot: with the file's size known,
+// its open and first read at once, else a statx first (statted).
 func (x *ringIO) openAndRead(a *answer) {
 	f := &x.files
 	i := f.free[len(f.free)-1]
 	f.free = f.free[:len(f.free)-1]
 	sl := &f.slots[i]
 	*sl = fileSlot{a: a, path: append(append(sl.path[:0], a.action.Name...), 0)}
+	if size, ok := f.sizes[a.action.Name]; ok {
+		x.openRead(i, size)
+		return
+	}
+	s := x.r.next()
+	s.opcode, s.fd, s.addr, s.len = opcodeStatx, int32(f.dir), addrOf(sl.path), unix.STATX_SIZE
+	s.off = uint64(uintptr(unsafe.Pointer(&sl.stat)))
+	s.userData = ud(udStat, i)
+	x.inflight++
+}
+
+// statted takes the statx's completion: the size, if it says one, sizes
+// the read's buffer. A failed statx leaves the answer to the open, which
+// alone confines the name to the data directory.
+func (x *ringIO) statted(i int, res int32) {
+	sl := &x.files.slots[i]
+	size := 0
+	if res == 0 {
+		size = int(sl.stat.Size)
+	}
+	x.openRead(i, size)
+}
+
+// openRead queues the open of slot i's file into the slot, linked to its
+// first read into a buffer of size+1 bytes at least.
+func (x *ringIO) openRead(i int, size int) {
+	f := &x.files
+	sl := &f.slots[i]
 	sl.how = unix.OpenHow{Flags: unix.O_RDONLY, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
 	s := x.r.next()
 	s.opcode, s.fd, s.addr, s.len = opcodeOpenat2, int32(f.dir), addrOf(sl.path), uint32(unix.SizeofOpenHow)
@@ -90,8 +129,9 @@ func (x *ringIO) openAndRead(a *answer) {
 	s.flags = sqeIOLink
 	s.userData = ud(udOpen, i)
 	x.inflight++
-	if cap(a.scratch) < minFileRead {
-		a.scratch = make([]byte, 0, minFileRead)
+	a := sl.a
+	if want := max(size+1, minFileRead); cap(a.scratch) < want {
+		a.scratch = make([]byte, 0, want)
 	}
 	a.scratch = a.scratch[:0]
 	x.read(i)
@@ -118,10 +158,12 @@ func (x *ringIO) closeSlot(i int) {
 	x.inflight++
 }
 
-// done takes a completion of slot i's open, read or close.
+// done takes a completion of slot i's statx, open, read or close.
 func (f *ringFiles) done(l *loop, x *ringIO, op uint8, i int, res int32) {
 	sl := &f.slots[i]
 	switch op {
+	case udStat:
+		x.statted(i, res)
 	case udOpen:
 		sl.openDone, sl.opened = true, res >= 0
 		if res < 0 {
@@ -159,12 +201,20 @@ func (x *ringIO) settle(l *loop, i int) {
 		l.complete(a, nil, errnoOf("read", res))
 	default:
 		a.scratch = a.scratch[:len(a.scratch)+int(res)]
+		x.files.learn(a.action.Name, len(a.scratch))
 		l.complete(a, a.scratch, nil)
 	}
 	if sl.opened {
 		x.closeSlot(i)
 	} else {
 		x.freeSlot(l, i)
+	}
+}
+
+// learn notes the size of the file name.
+func (f *ringFiles) learn(name string, size int) {
+	if _, ok := f.sizes[name]; ok || len(f.sizes) < maxKnownSizes {
+		f.sizes[name] = size
 	}
 }
 

@@ -70,6 +70,7 @@ const (
 	opcodeAsyncCancel = 14
 	opcodeConnect     = 16
 	opcodeClose       = 19
+	opcodeStatx       = 21
 	opcodeRead        = 22
 	opcodeSend        = 26
 	opcodeRecv        = 27
@@ -80,7 +81,7 @@ const (
 // which one a kernel lacks.
 var opcodeNames = map[uint8]string{
 	opcodePollAdd: "IORING_OP_POLL_ADD", opcodeTimeout: "IORING_OP_TIMEOUT", opcodeAccept: "IORING_OP_ACCEPT", opcodeAsyncCancel: "IORING_OP_ASYNC_CANCEL",
-	opcodeConnect: "IORING_OP_CONNECT", opcodeClose: "IORING_OP_CLOSE", opcodeRead: "IORING_OP_READ",
+	opcodeConnect: "IORING_OP_CONNECT", opcodeClose: "IORING_OP_CLOSE", opcodeStatx: "IORING_OP_STATX", opcodeRead: "IORING_OP_READ",
 	opcodeSend: "IORING_OP_SEND", opcodeRecv: "IORING_OP_RECV", opcodeOpenat2: "IORING_OP_OPENAT2",
 }
 

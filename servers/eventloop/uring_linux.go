@@ -44,7 +44,8 @@ const (
 	udConnect        // a backend connection's connect
 	udUpSend         // its request line
 	udUpRecv         // its receive
-	udOpen           // a /file open (only failures complete)
+	udStat           // a /file statx, for its size
+	udOpen           // a /file open
 	udRead           // a /file read
 	udClose          // a /file close
 )
@@ -181,7 +182,7 @@ func (x *ringIO) complete(l *loop, op uint8, idx int, res int32, flags uint32) {
 		if b, ok := l.handleAt(idx).(*backend); ok {
 			x.upstreamDone(l, b, op, res)
 		}
-	case udOpen, udRead, udClose:
+	case udStat, udOpen, udRead, udClose:
 		x.files.done(l, x, op, idx, res)
 	}
 }
