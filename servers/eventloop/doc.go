@@ -59,19 +59,26 @@
 // ring itself; uring_linux.go and *_uring_linux.go) the loop queues
 // requests and the kernel performs them; one io_uring_enter per iteration
 // submits them all and runs their completions:
-//   - a multishot accept per listener, and a multishot receive per
-//     connection into a ring of provided buffers (2 KiB each): a
-//     connection holds no buffer while it waits. A receive the kernel ends
-//     (ENOBUFS when the buffers ran out, a cancellation) is armed again
-//     once wanted; a connection whose answers the unsent bound holds back
-//     has its receive cancelled, so its requests wait in the kernel as on
-//     epoll;
+//   - a multishot accept per listener (a poll instead while the process
+//     is out of descriptors: an io_uring accept would fail at once, again
+//     and again), and a multishot receive per connection into a ring of
+//     provided buffers (2 KiB each): a connection holds no buffer while it
+//     waits. A receive the kernel ends (ENOBUFS when the buffers ran out, a
+//     cancellation) is armed again once wanted; a connection that holds
+//     64 KiB of requests it cannot serve yet (the unsent bound holds its
+//     answers back) has its receive cancelled, so the rest wait in the
+//     kernel as on epoll;
 //   - one send in flight per connection, from a buffer that stays put
 //     until its completion; a short send goes again from where it stopped;
 //   - the backend's connect, request line and reply receive;
 //   - /file opened (openat2 beneath the data directory, into a fixed-file
 //     slot) and read on the ring instead of the pool, as libuv does since
-//     1.45; the pool keeps the CPU work (/cpu with --cpu-offload);
+//     1.45, into a buffer of the file's size (a statx tells it the first
+//     time); the pool keeps the CPU work (/cpu with --cpu-offload). The
+//     file's buffer is allocated, and its pages faulted in, on the loop's
+//     thread, where the pool's workers did that on theirs: many large
+//     answers at once (torture's slow-reader) cost the loop more than on
+//     epoll;
 //   - the eventfd's read and the lag monitor's absolute timeout.
 //
 // The ring has a single issuer, the loop's thread, and runs completions
