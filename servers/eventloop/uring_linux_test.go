@@ -254,6 +254,20 @@ func TestRingFiles(t *testing.T) {
 	}
 }
 
+// TestRingRunsPoolWork: with --cpu-offload, /cpu runs on the pool and its
+// completion comes back through the eventfd, read on the ring.
+func TestRingRunsPoolWork(t *testing.T) {
+	useRing(t)
+	ts := startServer(t, model.Config{CPUOffload: true}, nil)
+	c := testkit.Dial(t, ts.Addr)
+	for range 3 {
+		want := testkit.Want(t, testkit.Get("/cpu?iter=1000"), "")
+		if a := c.Get(t, "/cpu?iter=1000"); a.Status != 200 || !bytes.Equal(a.Body, want.Body) {
+			t.Fatalf("GET /cpu?iter=1000 = %v, want %v", a, want)
+		}
+	}
+}
+
 // TestRingFallsBackToEpoll: where io_uring cannot be set up, the server
 // says why once, serves with epoll, and its stats file says so.
 func TestRingFallsBackToEpoll(t *testing.T) {
