@@ -16,6 +16,7 @@
 #   scripts/iouring-vs-epoll.sh                      # 6 pairs, 1.5 s windows
 #   PAIRS=10 DURATION=3s scripts/iouring-vs-epoll.sh
 #   LEVELS="64" PIPELINED= SKIP_FILE=1 scripts/iouring-vs-epoll.sh   # one level
+#   LEVELS= PIPELINED= scripts/iouring-vs-epoll.sh                   # /file only
 #
 # A thin wrapper: `loopbench run` starts, pins, measures and stops every
 # process itself; this script writes the workload files and takes the lock.
@@ -24,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 PAIRS=${PAIRS:-6}
 DURATION=${DURATION:-1500ms}
-LEVELS=${LEVELS:-"16 64 256 1024"}
+LEVELS=${LEVELS-"16 64 256 1024"}
 PIPELINED=${PIPELINED-256}
 FILE_CONNS=${FILE_CONNS:-64}
 SKIP_FILE=${SKIP_FILE:-}
