@@ -25,7 +25,7 @@ FUZZ_DIRS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Fuzz' .))
 
 .DEFAULT_GOAL := build
 
-.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare compare-stored baseline ab torture bisect-check
+.PHONY: help build test bench bench-quick bench-go fuzz lint clean compare compare-stored baseline ab torture bisect-check syscalls
 
 # What `make baseline` measures (and `make compare-stored` again): short,
 # with enough repetitions for the U test and for intervals.
@@ -55,6 +55,7 @@ help:
 	@echo 'make bench-go     the Go benchmarks of the application and the models, with -benchmem'
 	@echo 'make fuzz         each fuzz target for FUZZTIME (default $(FUZZTIME))'
 	@echo 'make torture      every hostile-client scenario, slowhttptest attack and HTTP check against every model (loopbench torture); fails if threaded or eventloop does'
+	@echo 'make syscalls     system calls per request of each model and backend (loopbench syscalls, perf) into results/syscalls.json'
 	@echo 'make lint         go vet, staticcheck and actionlint'
 	@echo 'make clean        remove build outputs'
 
@@ -123,6 +124,10 @@ fuzz:
 torture: build
 	./scripts/install-slowhttptest.sh
 	./$(BIN) torture
+
+syscalls: build
+	scripts/install-perf.sh
+	./$(BIN) syscalls --out results/syscalls.json
 
 lint:
 	$(GO) vet ./...

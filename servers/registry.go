@@ -65,6 +65,8 @@ var (
 	CPUOffload = Variant{"cpu-offload", []string{"--cpu-offload"}, func(c *model.Config) { c.CPUOffload = true }}
 	// TwoLoops runs two event loops, each with its own SO_REUSEPORT listener.
 	TwoLoops = Variant{"loops-2", []string{"--loops", "2"}, func(c *model.Config) { c.Loops = 2 }}
+	// IOUring runs the homemade loop on io_uring instead of epoll.
+	IOUring = Variant{"io-uring", []string{"--io-uring"}, func(c *model.Config) { c.IOUring = true }}
 )
 
 // Role is a part a model plays in the argument loopbench measures.
@@ -117,7 +119,7 @@ var table = []Entry{
 	},
 	{
 		Name: "eventloop", Description: "homemade libuv: epoll loop on one OS thread + thread pool",
-		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: []Variant{CPUOffload, TwoLoops},
+		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: []Variant{CPUOffload, TwoLoops, IOUring},
 		Roles: []Role{RoleEventLoop, RoleHomemade}, Style: Style{color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, "circle"},
 	},
 	{

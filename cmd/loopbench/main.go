@@ -35,6 +35,7 @@ var commands = []command{
 	{"plot", "draw the charts of a results directory", runPlot},
 	{"report", "write REPORT.md from a results directory, or two side by side", runReport},
 	{"pairs", "paired ratios of two series of a run, with confidence intervals", runPairs},
+	{"syscalls", "count the system calls each model makes per answered request (perf)", runSyscalls},
 	{"compare", "compare two runs point by point; exit 1 on a significant regression", runCompare},
 	{"ab", "measure two builds against each other, interleaved on this machine; exit 1 on a regression", runAB},
 	{"history", "benchmark figures over commits: append a run, find change points, plot", runHistory},

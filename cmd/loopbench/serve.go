@@ -49,6 +49,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.IntVar(&o.cfg.Pool, "pool", 0, "worker pool size, for models with a pool (0: the model's default)")
 	fs.IntVar(&o.cfg.Loops, "loops", 0, "number of event loops, for models with loops (0: one)")
 	fs.BoolVar(&o.cfg.CPUOffload, "cpu-offload", false, "run /cpu on the worker pool instead of the event loop")
+	fs.BoolVar(&o.cfg.IOUring, "io-uring", false, "eventloop: run the loop on io_uring instead of epoll, /file reads on the ring instead of the pool (where the kernel refuses io_uring, the server says why and serves with epoll)")
 	fs.IntVar(&o.cfg.MaxThreads, "max-threads", 0, "OS thread limit of the thread-per-connection model (0: the model's default)")
 	fs.StringVar(&o.cfg.StatsFile, "stats-file", "", "`file` the model writes its statistics (loop lag) to as JSON on shutdown")
 	fs.DurationVar(&o.cfg.HeadTimeout, "head-timeout", model.DefaultHeadTimeout, "how long a request head may take to arrive once it has begun; past it the connection gets 408 and is closed")

@@ -18,7 +18,7 @@ const (
 )
 
 // serveFlags are the `loopbench serve` flags a variant may set.
-var serveFlags = []string{"--cpu-offload", "--pool", "--loops", "--max-threads"}
+var serveFlags = []string{"--cpu-offload", "--pool", "--loops", "--max-threads", "--io-uring"}
 
 // validate checks every field and fills defaults. The first problem found is
 // returned.

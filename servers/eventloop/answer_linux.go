@@ -2,6 +2,7 @@ package eventloop
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"loopbench/app"
@@ -81,7 +82,8 @@ func (a *answer) bigBytes() int {
 }
 
 // startOp starts the deferred operation of a: a timer for /sleep, the
-// backend for /upstream, the pool for /file and offloaded /cpu.
+// backend for /upstream, the pool for offloaded /cpu, and for /file the
+// ring (io_uring) or the pool (epoll).
 func (l *loop) startOp(a *answer) {
 	switch a.action.Op {
 	case app.OpSleep:
@@ -91,6 +93,9 @@ func (l *loop) startOp(a *answer) {
 		l.backend.call(l, a)
 	default:
 		a.inflight = true
+		if a.action.Op == app.OpFile && l.io.readFile(l, a) {
+			return
+		}
 		if !l.srv.pool.submit(&a.req) {
 			l.complete(a, nil, errPoolClosed)
 		}
@@ -153,11 +158,15 @@ func (c *conn) flushAnswers(l *loop) {
 	if c.closed {
 		return
 	}
-	out, k := l.wbuf[:0], 0
-	for k < len(c.q) && c.q[k].ready && len(out)+len(c.out) < l.srv.unsent {
-		out = append(out, c.q[k].buf...)
-		l.freeAnswer(c.q[k])
+	size, k := 0, 0
+	for k < len(c.q) && c.q[k].ready && size+c.unsent() < l.srv.unsent {
+		size += len(c.q[k].buf)
 		k++
+	}
+	out := slices.Grow(l.wbuf[:0], size) // one allocation at most, for a large answer
+	for _, a := range c.q[:k] {
+		out = append(out, a.buf...)
+		l.freeAnswer(a)
 	}
 	n := copy(c.q, c.q[k:])
 	clear(c.q[n:])
@@ -166,9 +175,10 @@ func (c *conn) flushAnswers(l *loop) {
 	if len(out) > 0 {
 		c.send(l, out)
 	}
-	if !c.closed && len(c.out) == 0 && len(c.q) > 0 && c.q[0].ready {
+	if !c.closed && c.unsent() == 0 && len(c.q) > 0 && c.q[0].ready {
 		// The bound stopped this batch and the kernel took all of it, so no
-		// EPOLLOUT will come: flush the rest in the next check phase.
+		// EPOLLOUT or send completion will come: flush the rest in the next
+		// check phase.
 		l.markCheck(c)
 	}
 	c.resume(l)

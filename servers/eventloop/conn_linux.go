@@ -1,8 +1,6 @@
 package eventloop
 
 import (
-	"errors"
-
 	"golang.org/x/sys/unix"
 
 	"loopbench/app"
@@ -29,10 +27,18 @@ const (
 type conn struct {
 	l    *loop
 	fd   int
-	mask uint32    // events currently registered
+	mask uint32    // events currently registered (epoll)
 	in   []byte    // received bytes not yet parsed
-	out  []byte    // bytes the kernel has not yet taken
+	out  []byte    // bytes not yet taken by the kernel (epoll) or not yet in a send (io_uring)
 	q    []*answer // answers not yet written, in request order
+
+	// io_uring: the send in flight, which the kernel reads until it
+	// completes, and the state of the connection's multishot receive.
+	sending      []byte
+	sendOff      int  // bytes of sending the kernel has taken
+	recvArmed    bool // a receive is armed (until its last completion)
+	recvCanceled bool // and its cancellation is on its way
+	inflight
 
 	lastRequest bool // a request asked to close the connection: parse no further
 	eof         bool // the peer closed its side
@@ -51,10 +57,10 @@ func (l *loop) addConn(fd int) {
 	if l.srv.sndbuf > 0 {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, l.srv.sndbuf)
 	}
-	c := &conn{l: l, fd: fd, mask: unix.EPOLLIN}
+	c := &conn{l: l, fd: fd}
 	c.t.cb = c
 	c.active = l.now
-	if err := l.add(fd, c.mask, c); err != nil {
+	if err := l.io.startConn(l, c); err != nil {
 		unix.Close(fd)
 		return
 	}
@@ -62,49 +68,18 @@ func (l *loop) addConn(fd int) {
 	c.arm(l) // a client that never sends a byte is idle from the start
 }
 
-func (c *conn) onEvent(l *loop, ev uint32) {
-	if c.closed {
-		return
-	}
-	if c.draining {
-		c.drain(l)
-		return
-	}
-	if ev&unix.EPOLLOUT != 0 {
-		c.flush(l)
-	}
-	switch {
-	case c.closed:
-	case ev&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 && c.reading():
-		c.read(l)
-	case ev&(unix.EPOLLHUP|unix.EPOLLERR) != 0:
-		c.close(l)
-	}
-}
-
 // reading reports whether the connection wants more requests now.
 func (c *conn) reading() bool {
-	return !c.eof && !c.lastRequest && len(c.out) < c.l.srv.unsent && len(c.q) < maxAnswers
+	return !c.eof && !c.lastRequest && c.unsent() < c.l.srv.unsent && len(c.q) < maxAnswers
 }
 
-// read takes one read's worth of bytes (fairness: one read per connection
-// per iteration) and answers every complete request in them.
-func (c *conn) read(l *loop) {
-	n, err := unix.Read(c.fd, l.rbuf)
-	switch {
-	case n > 0:
-		c.active = l.now
-	case err == nil:
-		c.eof = true
-		c.finishOrWait(l)
-		return
-	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
-		return
-	default:
-		c.close(l)
-		return
-	}
-	data := l.rbuf[:n]
+// unsent is the number of answer bytes written but not yet taken by the
+// kernel: queued, or in a send in flight (io_uring).
+func (c *conn) unsent() int { return len(c.out) + len(c.sending) - c.sendOff }
+
+// received serves the bytes one read or receive brought.
+func (c *conn) received(l *loop, data []byte) {
+	c.active = l.now
 	if len(c.in) > 0 {
 		c.in = append(c.in, data...)
 		data = c.in
@@ -146,7 +121,7 @@ func (c *conn) serve(l *loop, data []byte) []byte {
 		c.unread = c.unread || (c.lastRequest && (l.req.BodyUnread || len(data) > 0))
 		if len(out) >= l.srv.unsent {
 			c.send(l, out)
-			out = out[:0]
+			out = l.wbuf[:0] // io_uring's send may have taken out's buffer
 		}
 	}
 	l.wbuf = out[:0]
@@ -210,74 +185,25 @@ func (c *conn) refuse(l *loop, out []byte, err error) []byte {
 	return out
 }
 
-// send writes b directly and queues in c.out whatever the kernel does not
-// take; only then does the connection wait for EPOLLOUT.
-func (c *conn) send(l *loop, b []byte) {
-	if len(c.out) > 0 {
-		c.out = append(c.out, b...)
-	} else if rest := c.write(l, b); len(rest) > 0 {
-		c.out = append(c.out[:0], rest...)
+// send writes b, or queues what the kernel does not take at once.
+func (c *conn) send(l *loop, b []byte) { l.io.send(l, c, b) }
+
+// drained runs once the kernel has taken every byte written: answers the
+// bound held back may go, and requests left unparsed may be served.
+func (c *conn) drained(l *loop) {
+	if cap(c.out) > keepBuffer {
+		c.out = nil
 	}
-	l.maxOut = max(l.maxOut, len(c.out))
+	if len(c.q) > 0 && c.q[0].ready {
+		l.markCheck(c)
+	}
+	c.resume(l)
 }
 
-// write writes b until the kernel refuses more and returns the rest. A
-// failed write (EPIPE, ECONNRESET: the peer is gone) closes the connection.
-func (c *conn) write(l *loop, b []byte) []byte {
-	for len(b) > 0 {
-		n, err := unix.Write(c.fd, b)
-		switch {
-		case err == nil:
-			b = b[n:]
-			c.active = l.now
-		case errors.Is(err, unix.EINTR):
-		case errors.Is(err, unix.EAGAIN):
-			return b
-		default:
-			c.close(l)
-			return nil
-		}
-	}
-	return nil
-}
-
-// flush writes the queued bytes when the socket is writable again.
-func (c *conn) flush(l *loop) {
-	c.out = append(c.out[:0], c.write(l, c.out)...)
-	if c.closed {
-		return
-	}
-	if len(c.out) == 0 {
-		if cap(c.out) > keepBuffer {
-			c.out = nil
-		}
-		if len(c.q) > 0 && c.q[0].ready {
-			l.markCheck(c) // answers held back by the bound can go now
-		}
-		c.resume(l)
-	}
-	c.finishOrWait(l)
-}
-
-// updateMask registers for exactly the events the connection waits for:
-// EPOLLIN while it reads, EPOLLOUT only while bytes are queued.
+// updateMask has the backend wait for what the connection waits for now.
 func (c *conn) updateMask(l *loop) {
-	if c.closed {
-		return
-	}
-	var want uint32
-	if c.reading() {
-		want |= unix.EPOLLIN
-	}
-	if len(c.out) > 0 {
-		want |= unix.EPOLLOUT
-	}
-	if want != c.mask {
-		if err := l.modify(c.fd, want); err != nil {
-			c.close(l)
-			return
-		}
-		c.mask = want
+	if !c.closed {
+		l.io.watch(l, c)
 	}
 }
 
@@ -322,7 +248,7 @@ func (c *conn) finishOrWait(l *loop) {
 }
 
 // idle reports whether nothing is owed to the peer.
-func (c *conn) idle() bool { return len(c.q) == 0 && len(c.out) == 0 }
+func (c *conn) idle() bool { return len(c.q) == 0 && c.unsent() == 0 }
 
 // close unregisters the connection and cancels its answers; the descriptor
 // is released in the close phase.
@@ -332,7 +258,7 @@ func (c *conn) close(l *loop) {
 	}
 	c.closed = true
 	l.timers.stop(&c.t)
-	l.remove(c.fd)
+	l.io.unwatch(l, c.fd, &c.inflight)
 	for i, ans := range c.q {
 		c.q[i] = nil
 		l.cancel(ans)
@@ -341,9 +267,13 @@ func (c *conn) close(l *loop) {
 	l.closing = append(l.closing, c)
 }
 
+// release closes the descriptor, once the kernel holds no request on it.
 func (c *conn) release(l *loop) {
+	if c.hold() {
+		return
+	}
 	unix.Close(c.fd)
 	l.forget(c.fd)
-	c.in, c.out = nil, nil
+	c.in, c.out, c.sending = nil, nil, nil
 	l.conns--
 }

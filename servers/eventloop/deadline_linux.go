@@ -25,7 +25,7 @@ type deadlines struct {
 // is idle, whatever else it sent.
 func (c *conn) deadline(l *loop) int64 {
 	switch {
-	case len(c.out) > 0:
+	case c.unsent() > 0:
 		c.heading = false
 		return c.active + l.srv.idle
 	case len(c.q) > 0:

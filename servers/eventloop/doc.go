@@ -1,6 +1,6 @@
 // Package eventloop is the homemade event loop: libuv's design written out in
-// Go, on epoll through golang.org/x/sys/unix, with no net package on the data
-// path and no goroutine per connection.
+// Go, on epoll (or, with --io-uring, io_uring) through golang.org/x/sys/unix,
+// with no net package on the data path and no goroutine per connection.
 //
 // A server runs one or more loops (--loops N, each with its own SO_REUSEPORT
 // listener) and one shared thread pool. Each loop runs on one goroutine,
@@ -18,10 +18,13 @@
 //  3. Pending callbacks run: I/O work the previous iteration deferred, such as
 //     a connection that may read again after its answers drained, or pool
 //     completions beyond the per-iteration bound.
-//  4. The loop polls for I/O (epoll_wait). The timeout is the time to the
-//     next timer, or 0 when pending, check or close work is waiting, so the
-//     loop never sleeps on work it already has. Ready handles run their I/O
-//     callbacks here: accept, read-parse-answer-write, upstream replies and
+//  4. The loop polls for I/O: epoll_wait, or on io_uring one
+//     io_uring_enter that submits every request the iteration queued and
+//     collects what completed. The timeout is the time to the next timer,
+//     or 0 when pending, check or close work is waiting, so the loop never
+//     sleeps on work it already has. Handles run their I/O callbacks here:
+//     accept, read-parse-answer-write (on io_uring: receive-parse-answer and
+//     a queued send), upstream replies, /file reads done on the ring, and
 //     the eventfd through which the pool hands back finished work.
 //  5. Check callbacks run: connections whose deferred answers completed in
 //     this iteration are flushed, with one write for all of them.
@@ -41,6 +44,61 @@
 // the pool (as libuv does file-system work), /cpu inline on the loop (as
 // crypto.pbkdf2Sync blocks Node's loop) or on the pool with CPUOffload (as
 // crypto.pbkdf2 does).
+//
+// # Two backends: epoll and io_uring
+//
+// What differs between them is behind one small interface, ioBackend
+// (io_linux.go), as libuv keeps uv__io_poll per platform: how phase 4 waits,
+// and how a handle asks for I/O. Everything else, the phases, the timers,
+// the connections' parsing, ordering, bounds and deadlines, lingering
+// closes, the EMFILE refusal, the pool and the application, is shared.
+//
+// On epoll (epoll_linux.go and *_epoll_linux.go) the kernel says a
+// descriptor is ready and the callback makes the call: a read and a write
+// per request, an accept4 per connection. On io_uring (ring_linux.go, the
+// ring itself; uring_linux.go and *_uring_linux.go) the loop queues
+// requests and the kernel performs them; one io_uring_enter per iteration
+// submits them all and runs their completions:
+//   - a multishot accept per listener (a poll instead while the process
+//     is out of descriptors: an io_uring accept would fail at once, again
+//     and again), and a multishot receive per connection into a ring of
+//     provided buffers (2 KiB each): a connection holds no buffer while it
+//     waits. A receive the kernel ends (ENOBUFS when the buffers ran out, a
+//     cancellation) is armed again once wanted; a connection that holds
+//     64 KiB of requests it cannot serve yet (the unsent bound holds its
+//     answers back) has its receive cancelled, so the rest wait in the
+//     kernel as on epoll;
+//   - one send in flight per connection, from a buffer that stays put
+//     until its completion; a short send goes again from where it stopped;
+//   - the backend's connect, request line and reply receive;
+//   - /file opened (openat2 beneath the data directory, into a fixed-file
+//     slot) and read on the ring instead of the pool, as libuv does since
+//     1.45, into a buffer of the file's size (a statx tells it the first
+//     time); the pool keeps the CPU work (/cpu with --cpu-offload). The
+//     file's buffer is allocated, and its pages faulted in, on the loop's
+//     thread, where the pool's workers did that on theirs: many large
+//     answers at once (torture's slow-reader) cost the loop more than on
+//     epoll;
+//   - the eventfd's read and the lag monitor's absolute timeout.
+//
+// The ring has a single issuer, the loop's thread, and runs completions
+// only when that thread enters the kernel (SINGLE_ISSUER, DEFER_TASKRUN),
+// so the io_uring loop's goroutine is locked to its thread, and yields
+// less often (lockedYieldEvery). Where io_uring is unavailable (an old
+// kernel, kernel.io_uring_disabled, a seccomp filter), the server logs one
+// line naming the cause and the fix and serves with epoll; the stats file
+// records the backend that served. LOOPBENCH_USE_IO_URING=1 asks for
+// io_uring as --io-uring does, for harnesses that start the server
+// themselves. scripts/iouring-vs-epoll.sh measures the two backends and
+// gnet by server CPU per request, paired, and `loopbench syscalls` counts
+// each model's system calls per request.
+//
+// Ideas read and not taken on io_uring, not measured: send with
+// MSG_ZEROCOPY (send-zc), which pins pages and posts a second completion
+// per send, and which the kernel's documentation finds worth it only for
+// writes above about 10 KB, where answers here are a few hundred bytes
+// (only /file's are larger); SQPOLL, a kernel thread spinning on the
+// submission queue, which would take the server's one CPU from the loop.
 //
 // # CPU per request, against gnet
 //

@@ -1,7 +1,6 @@
 package eventloop
 
 import (
-	"errors"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,12 +30,9 @@ func (c *conn) linger(l *loop) {
 		return
 	}
 	c.draining = true
-	if c.mask != unix.EPOLLIN {
-		if err := l.modify(c.fd, unix.EPOLLIN); err != nil {
-			c.close(l)
-			return
-		}
-		c.mask = unix.EPOLLIN
+	l.io.watch(l, c) // read, to discard, and nothing else
+	if c.closed {
+		return
 	}
 	q := &l.lingering
 	q.conns = append(q.conns, c)
@@ -46,15 +42,6 @@ func (c *conn) linger(l *loop) {
 		q.t.cb = q
 		l.timers.start(&q.t, q.deadlines[0])
 	}
-}
-
-// drain discards input until the peer's EOF or an error, then closes.
-func (c *conn) drain(l *loop) {
-	n, err := unix.Read(c.fd, l.rbuf)
-	if n > 0 || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-		return
-	}
-	c.close(l)
 }
 
 // onTimer closes the connections whose lingering time is over.

@@ -23,6 +23,9 @@ type listener struct {
 	spare   int           // a descriptor held in reserve for refusing (see refuseAll); -1 when none
 	t       timer         // resumes accepting after a pause
 	l       *loop
+	armed   bool // io_uring: an accept or poll is armed (until its last completion)
+	starved bool // io_uring: out of descriptors, the listener polls instead of accepting
+	inflight
 }
 
 // errNoRoom is the answer to a connection the server has no descriptor for.
@@ -78,11 +81,11 @@ func boundPort(fd int) (int, error) {
 	return 0, errors.New("eventloop: listener has no TCP address")
 }
 
-// startListener registers the listening socket fd on l.
+// startListener starts accepting on the listening socket fd.
 func (l *loop) startListener(fd int) error {
 	ln := &listener{fd: fd, l: l}
 	ln.t.cb = ln
-	if err := l.add(fd, unix.EPOLLIN, ln); err != nil {
+	if err := l.io.listen(l, ln); err != nil {
 		return err
 	}
 	ln.spare = openSpare()
@@ -90,34 +93,23 @@ func (l *loop) startListener(fd int) error {
 	return nil
 }
 
-// onEvent accepts up to maxAccepts connections.
-func (ln *listener) onEvent(l *loop, _ uint32) {
-	for range maxAccepts {
-		if ln.closed || ln.paused {
-			return
-		}
-		fd, _, err := unix.Accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		switch {
-		case err == nil:
-			ln.backoff = 0
-			l.addConn(fd)
-		case errors.Is(err, unix.EAGAIN):
-			return
-		case errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
-		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
-			if !ln.refuseAll(l, err) {
-				ln.pause(l, err)
-			}
-			return
-		case errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+// acceptFailed handles a failed accept other than EAGAIN and reports
+// whether accepting may go on at once.
+func (ln *listener) acceptFailed(l *loop, err error) bool {
+	switch {
+	case errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
+		return true
+	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
+		if !ln.refuseAll(l, err) {
 			ln.pause(l, err)
-			return
-		default:
-			log.Printf("eventloop: %v", os.NewSyscallError("accept4", err))
-			ln.pause(l, err)
-			return
 		}
+	case errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+		ln.pause(l, err)
+	default:
+		log.Printf("eventloop: %v", os.NewSyscallError("accept4", err))
+		ln.pause(l, err)
 	}
+	return false
 }
 
 // openSpare opens the descriptor a listener keeps in reserve, or returns -1.
@@ -141,11 +133,7 @@ func (ln *listener) refuseAll(l *loop, cause error) bool {
 		ln.spare = openSpare()
 		return false
 	}
-	if !ln.logged {
-		ln.logged = true
-		log.Printf("eventloop: %v: refusing new connections with 503 while existing connections are served; logged once",
-			os.NewSyscallError("accept4", cause))
-	}
+	ln.sayRefusing(cause)
 	unix.Close(ln.spare)
 	ok := true
 	for range maxAccepts {
@@ -154,12 +142,27 @@ func (ln *listener) refuseAll(l *loop, cause error) bool {
 			ok = errors.Is(err, unix.EAGAIN)
 			break
 		}
-		_, _ = unix.Write(fd, l.srv.noRoom)
-		unix.Close(fd)
-		ln.refused++
+		ln.refuse(l, fd, cause)
 	}
 	ln.spare = openSpare()
 	return ok && ln.spare >= 0
+}
+
+// refuse answers the connection fd 503 and closes it.
+func (ln *listener) refuse(l *loop, fd int, cause error) {
+	ln.sayRefusing(cause)
+	_, _ = unix.Write(fd, l.srv.noRoom)
+	unix.Close(fd)
+	ln.refused++
+}
+
+// sayRefusing says, once, that connections are being refused.
+func (ln *listener) sayRefusing(cause error) {
+	if !ln.logged {
+		ln.logged = true
+		log.Printf("eventloop: %v: refusing new connections with 503 while existing connections are served; logged once",
+			os.NewSyscallError("accept4", cause))
+	}
 }
 
 func (ln *listener) closeSpare() {
@@ -180,7 +183,7 @@ func (ln *listener) pause(l *loop, err error) {
 	ln.backoff = min(max(2*ln.backoff, minAcceptBackoff), maxAcceptBackoff)
 	ln.paused = true
 	ln.pauses++
-	_ = l.modify(ln.fd, 0)
+	l.io.setAccepting(l, ln, false)
 	l.timers.start(&ln.t, l.now+int64(ln.backoff))
 }
 
@@ -190,7 +193,7 @@ func (ln *listener) onTimer(_ *timer, _ int64) {
 		return
 	}
 	ln.paused = false
-	_ = ln.l.modify(ln.fd, unix.EPOLLIN)
+	ln.l.io.setAccepting(ln.l, ln, true)
 }
 
 // close stops accepting; the descriptor is released in the close phase.
@@ -200,11 +203,15 @@ func (ln *listener) close(l *loop) {
 	}
 	ln.closed = true
 	l.timers.stop(&ln.t)
-	l.remove(ln.fd)
+	l.io.unwatch(l, ln.fd, &ln.inflight)
 	l.closing = append(l.closing, ln)
 }
 
+// release closes the descriptor, once the kernel holds no accept on it.
 func (ln *listener) release(l *loop) {
+	if ln.hold() {
+		return
+	}
 	unix.Close(ln.fd)
 	ln.closeSpare()
 	l.forget(ln.fd)

@@ -16,13 +16,14 @@ import (
 // it has, and a burst of finished pool jobs cannot delay I/O by more than
 // maxDonePerIteration callbacks (libuv bounds idle callbacks the same way).
 const (
-	maxEvents           = 512 // events one epoll_wait returns; the rest wait for the next iteration
-	maxAccepts          = 64  // accept4 calls per listener event
+	maxAccepts          = 64 // accept4 calls per listener event
 	maxDonePerIteration = 1024
 	readBufSize         = 64 << 10 // one read per ready connection per iteration, into the loop's buffer
 )
 
-// handle is anything registered on the loop's epoll, found by its fd.
+// handle is anything of the loop's with a descriptor, found by its fd;
+// onEvent is its callback on epoll (on io_uring, completions name the
+// request, see uring_linux.go).
 type handle interface {
 	onEvent(l *loop, events uint32)
 }
@@ -37,14 +38,14 @@ type deferred interface {
 // touched only by the loop's own thread.
 type loop struct {
 	srv     *server
-	epfd    int
-	wakefd  int // eventfd: pool completions and stop requests
+	io      ioBackend // epoll or io_uring: how phase 4 waits and how I/O is asked for
+	wakefd  int       // eventfd: pool completions and stop requests
 	base    time.Time
 	now     int64 // cached loop time, in ns since base
 	yielded int64 // loop time of the last yield to the scheduler
+	every   int64 // how often the loop yields: yieldEvery, or lockedYieldEvery
 
 	handles []handle // by fd
-	events  [maxEvents]unix.EpollEvent
 	timers  timerHeap
 	lag     *lagMonitor
 
@@ -70,7 +71,10 @@ type loop struct {
 	stopT    timer
 	conns    int // open connections
 	maxOut   int // largest write queue seen, for tests of the bound
+	maxIn    int // largest input held on io_uring, for tests of the bound
 	timeouts int // connections answered 408, for tests of the head timeout
+	// shortSends counts sends the kernel took only part of (io_uring), for tests.
+	shortSends int
 }
 
 // closer is a handle whose descriptor is released in the close phase.
@@ -78,24 +82,27 @@ type closer interface {
 	release(l *loop)
 }
 
-// newLoop creates the loop's epoll instance and eventfd.
+// newLoop creates the loop's eventfd and its I/O backend, epoll or
+// io_uring as the server chose.
 func newLoop(srv *server) (*loop, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
 	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		unix.Close(epfd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	l := &loop{srv: srv, epfd: epfd, wakefd: wakefd, base: time.Now(),
+	l := &loop{srv: srv, wakefd: wakefd, base: time.Now(),
 		rbuf: make([]byte, readBufSize), wbuf: make([]byte, 0, readBufSize), lag: newLagMonitor()}
 	l.done.wake = l.wake
 	l.backend.addr = cloneSockaddr(srv.backendAddr)
 	l.stopT.cb = stopDeadline{l}
-	if err := l.add(wakefd, unix.EPOLLIN, wakeHandle{}); err != nil {
-		l.closeFDs()
+	l.every = yieldEvery
+	if srv.ioName == backendIOUring {
+		l.io, err = newRingIO(l)
+		l.every = lockedYieldEvery
+	} else {
+		l.io, err = newEpollIO(l)
+	}
+	if err != nil {
+		unix.Close(wakefd)
 		return nil, err
 	}
 	return l, nil
@@ -105,7 +112,7 @@ func newLoop(srv *server) (*loop, error) {
 // has stopped and has nothing left to finish.
 func (l *loop) run() error {
 	l.updateTime()
-	if err := l.lag.begin(l); err != nil {
+	if err := l.io.start(l); err != nil {
 		l.abort()
 		return err
 	}
@@ -135,12 +142,19 @@ func (l *loop) updateTime() { l.now = int64(time.Since(l.base)) }
 // call, with a thread handoff each time.
 const yieldEvery = int64(2 * time.Millisecond)
 
+// lockedYieldEvery is the same for a loop locked to its thread (the
+// io_uring backend's, see ringIO.start). There a yield is a thread handoff:
+// the locked thread gives its processor to another thread and sleeps until
+// that one hands it back. So the loop yields just often enough that sysmon
+// never needs to preempt it, which would cost the same handoff and a signal.
+const lockedYieldEvery = int64(8 * time.Millisecond)
+
 // yield gives the scheduler its turn once per yieldEvery, as gnet's loop
 // does before each blocking wait; it costs a few hundred nanoseconds, since
 // the loop's goroutine is not locked to its thread and no other goroutine
 // is usually runnable.
 func (l *loop) yield() {
-	if l.now-l.yielded >= yieldEvery {
+	if l.now-l.yielded >= l.every {
 		l.yielded = l.now
 		runtime.Gosched()
 	}
@@ -179,24 +193,8 @@ func (l *loop) timeout() int {
 	return int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
 }
 
-// poll waits for I/O and runs the ready handles' callbacks.
-func (l *loop) poll(timeout int) error {
-	n, err := unix.EpollWait(l.epfd, l.events[:], timeout)
-	if err != nil {
-		if errors.Is(err, unix.EINTR) {
-			return nil
-		}
-		return os.NewSyscallError("epoll_wait", err)
-	}
-	l.updateTime()
-	for i := range n {
-		ev := &l.events[i]
-		if fd := int(ev.Fd); fd < len(l.handles) && l.handles[fd] != nil {
-			l.handles[fd].onEvent(l, ev.Events)
-		}
-	}
-	return nil
-}
+// poll waits for I/O and runs the callbacks of what is ready or done.
+func (l *loop) poll(timeout int) error { return l.io.poll(l, timeout) }
 
 // runCheck flushes the connections whose deferred answers completed.
 func (l *loop) runCheck() {
@@ -217,29 +215,12 @@ func (l *loop) runClosing() {
 	l.closing = l.closing[:0]
 }
 
-// add registers fd for events with h as its handle.
-func (l *loop) add(fd int, events uint32, h handle) error {
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		return os.NewSyscallError("epoll_ctl", err)
-	}
+// track makes h the handle of fd.
+func (l *loop) track(fd int, h handle) {
 	for fd >= len(l.handles) {
 		l.handles = append(l.handles, nil)
 	}
 	l.handles[fd] = h
-	return nil
-}
-
-// modify changes the events fd is registered for.
-func (l *loop) modify(fd int, events uint32) error {
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
-	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, fd, &ev))
-}
-
-// remove unregisters fd. Its handle stays in the table until the close
-// phase, so late events in this iteration's results still find it, closed.
-func (l *loop) remove(fd int) {
-	_ = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
 }
 
 // forget drops fd's handle once its descriptor is closed.
@@ -266,18 +247,9 @@ func (l *loop) requestStop() {
 	l.wake()
 }
 
-// wakeHandle is the eventfd's handle: it runs finished pool work and
-// notices stop requests.
-type wakeHandle struct{}
-
-func (wakeHandle) onEvent(l *loop, _ uint32) {
-	var b [8]byte
-	for {
-		_, err := unix.Read(l.wakefd, b[:])
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+// woken runs once the loop's eventfd has been read: it notices a stop
+// request and runs finished pool work.
+func (l *loop) woken() {
 	if l.srv.stopRequested.Load() && !l.stopping {
 		l.beginStop()
 	}
@@ -346,13 +318,13 @@ func (l *loop) abort() {
 	}
 	l.backend.closeAll(l)
 	l.runClosing()
+	l.io.finish(l)
 	l.stopped = true
 }
 
-// closeFDs closes the epoll instance and the eventfd; the server calls it
-// after the pool has stopped, so no worker can write to a reused eventfd.
+// closeFDs closes the backend and the eventfd; the server calls it after
+// the pool has stopped, so no worker can write to a reused eventfd.
 func (l *loop) closeFDs() {
-	l.lag.close()
-	unix.Close(l.epfd)
+	l.io.close(l)
 	unix.Close(l.wakefd)
 }

@@ -24,9 +24,11 @@ type Model struct{}
 func New() *Model { return &Model{} }
 
 // Serve runs cfg.Loops loops (default 1) and a pool of cfg.Pool worker
-// threads until ctx is cancelled. It then stops accepting, lets answers in
-// flight finish for a short while, closes every connection and returns
-// model.ErrServerClosed, after writing the loop lag to cfg.StatsFile if set.
+// threads until ctx is cancelled, on epoll, or on io_uring with
+// cfg.IOUring where the kernel allows it. It then stops accepting, lets
+// answers in flight finish for a short while, closes every connection and
+// returns model.ErrServerClosed, after writing the loop lag and the
+// backend that served to cfg.StatsFile if set.
 func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	s, err := newServer(cfg)
 	if err != nil {
@@ -34,7 +36,9 @@ func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	}
 	err = s.run(ctx)
 	if cfg.StatsFile != "" {
-		if werr := model.WriteStats(cfg.StatsFile, lagStats(s.lagHistograms())); err == nil {
+		st := lagStats(s.lagHistograms())
+		st.Backend = s.backendName()
+		if werr := model.WriteStats(cfg.StatsFile, st); err == nil {
 			err = werr
 		}
 	}
@@ -44,7 +48,8 @@ func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	return model.ErrServerClosed
 }
 
-// Check reports why the model cannot run on this host: it needs epoll.
+// Check reports why the model cannot run on this host: it needs epoll
+// (io_uring is optional: without it, the loop serves with epoll).
 func Check() error {
 	if runtime.GOOS != "linux" {
 		return fmt.Errorf("eventloop needs Linux (epoll), not %s: %w", runtime.GOOS, errors.ErrUnsupported)

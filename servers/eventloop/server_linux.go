@@ -24,6 +24,7 @@ type server struct {
 
 	files *dataDir // /file's directory, opened once and read by the workers
 
+	ioName        string // the loops' backend: backendEpoll or backendIOUring
 	stopRequested atomic.Bool
 	sndbuf        int // SO_SNDBUF of accepted sockets; 0 keeps the kernel's (tests make it tiny)
 
@@ -48,6 +49,7 @@ func newServer(cfg model.Config) (*server, error) {
 		}
 	}
 	s.files = openDataDir(cfg.DataDir)
+	s.ioName = chooseBackend(cfg)
 	for range max(cfg.Loops, 1) {
 		if err := s.addLoop(sa); err != nil {
 			s.closeLoops()
@@ -140,6 +142,9 @@ func (s *server) lagHistograms() []*hdrhistogram.Histogram {
 	}
 	return h
 }
+
+// backendName is the backend the loops served with.
+func (s *server) backendName() string { return s.ioName }
 
 // resolve turns a host:port into a socket address, once, at startup: the
 // data path never touches the net package.

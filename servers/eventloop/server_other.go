@@ -19,3 +19,5 @@ func newServer(model.Config) (*server, error) { return nil, errors.ErrUnsupporte
 func (*server) run(context.Context) error { return errors.ErrUnsupported }
 
 func (*server) lagHistograms() []*hdrhistogram.Histogram { return nil }
+
+func (*server) backendName() string { return "" }

@@ -33,16 +33,26 @@ const (
 	backendIdle
 )
 
-// backend is a non-blocking connection to the backend on the loop's epoll.
+// backend is a connection to the backend service, on the loop's backend:
+// non-blocking on epoll, a connect, sends and a receive on io_uring.
 type backend struct {
-	fd     int
-	state  int
-	closed bool
-	ans    *answer // the call in flight
-	t      timer   // the call's deadline
-	l      *loop
-	n      int // bytes in buf
-	buf    [128]byte
+	fd      int
+	state   int
+	closed  bool
+	ans     *answer // the call in flight
+	t       timer   // the call's deadline
+	l       *loop
+	n       int // bytes in buf
+	buf     [128]byte
+	line    []byte // the call's request line, in lineBuf
+	lineBuf [16]byte
+
+	// io_uring: the socket address connect reads, and whether a receive
+	// is armed (one always is once connected: a reply, or the end of an
+	// idle connection).
+	sa        [unix.SizeofSockaddrInet6]byte
+	recvArmed bool
+	inflight
 }
 
 // call sends a's /upstream request on an idle connection, or a new one.
@@ -53,8 +63,9 @@ func (p *backendPool) call(l *loop, a *answer) {
 	}
 	b := p.take()
 	if b == nil {
-		var err error
-		if b, err = dialBackend(l); err != nil {
+		b = &backend{state: backendConnecting, l: l}
+		b.t.cb = b
+		if err := l.io.dial(l, b); err != nil {
 			l.complete(a, nil, err)
 			return
 		}
@@ -77,87 +88,28 @@ func (p *backendPool) take() *backend {
 	return b
 }
 
-// dialBackend starts a non-blocking connect; the socket reports writable
-// once connected.
-func dialBackend(l *loop) (*backend, error) {
-	fd, err := unix.Socket(domainOf(l.backend.addr), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	err = unix.Connect(fd, l.backend.addr)
-	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("connect", err)
-	}
-	b := &backend{fd: fd, state: backendConnecting, l: l}
-	b.t.cb = b
-	if err := l.add(fd, unix.EPOLLOUT|unix.EPOLLIN, b); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	return b, nil
-}
-
-// send writes the request line. It is a few bytes on a connection with
-// nothing else outstanding, so the kernel takes it whole; a short write
-// means the connection is broken.
+// send sends the call's request line.
 func (b *backend) send(l *loop) {
-	var line [16]byte
-	req := app.AppendUpstreamRequest(line[:0], b.ans.action.Millis)
-	n, err := unix.Write(b.fd, req)
-	for errors.Is(err, unix.EINTR) {
-		n, err = unix.Write(b.fd, req)
-	}
-	if err != nil || n != len(req) {
-		b.fail(l, errBackendClosed)
-		return
-	}
+	b.line = app.AppendUpstreamRequest(b.lineBuf[:0], b.ans.action.Millis)
 	b.state = backendBusy
+	l.io.sendUpstream(l, b)
 }
 
-func (b *backend) onEvent(l *loop, ev uint32) {
-	if b.closed {
-		return
-	}
-	if b.state == backendConnecting {
-		b.connected(l)
-		return
-	}
-	if ev&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		b.read(l)
-	}
-}
-
-// connected finishes a non-blocking connect and sends the waiting request.
-func (b *backend) connected(l *loop) {
-	soerr, err := unix.GetsockoptInt(b.fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err == nil && soerr != 0 {
-		err = unix.Errno(soerr)
-	}
+// connected finishes a connect that ended with err, and sends the waiting
+// request.
+func (b *backend) connected(l *loop, err error) {
 	if err != nil {
 		b.fail(l, os.NewSyscallError("connect", err))
-		return
-	}
-	if err := l.modify(b.fd, unix.EPOLLIN); err != nil {
-		b.fail(l, err)
 		return
 	}
 	b.state = backendIdle
 	b.send(l)
 }
 
-// read takes the reply; bytes arriving on an idle connection, or its EOF,
-// end it.
-func (b *backend) read(l *loop) {
-	n, err := unix.Read(b.fd, b.buf[b.n:])
-	switch {
-	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
-		return
-	case err != nil:
-		b.fail(l, os.NewSyscallError("read", err))
-		return
-	case n == 0 || b.state != backendBusy:
+// got takes n more bytes of reply (0: the backend closed the connection);
+// bytes arriving on an idle connection, or its EOF, end it.
+func (b *backend) got(l *loop, n int) {
+	if n == 0 || b.state != backendBusy {
 		b.fail(l, errBackendClosed)
 		return
 	}
@@ -205,7 +157,7 @@ func (b *backend) close(l *loop) {
 	}
 	b.closed = true
 	l.timers.stop(&b.t)
-	l.remove(b.fd)
+	l.io.unwatch(l, b.fd, &b.inflight)
 	for i, x := range l.backend.idle {
 		if x == b {
 			l.backend.idle = append(l.backend.idle[:i], l.backend.idle[i+1:]...)
@@ -215,7 +167,11 @@ func (b *backend) close(l *loop) {
 	l.closing = append(l.closing, b)
 }
 
+// release closes the descriptor, once the kernel holds no request on it.
 func (b *backend) release(l *loop) {
+	if b.hold() {
+		return
+	}
 	unix.Close(b.fd)
 	l.forget(b.fd)
 }

@@ -43,6 +43,10 @@ type Config struct {
 	Loops int
 	// CPUOffload moves /cpu off the event loop onto the worker pool.
 	CPUOffload bool
+	// IOUring runs the homemade event loop on io_uring instead of epoll
+	// where the kernel allows it; where it does not, the loop says why and
+	// serves with epoll (Stats.Backend records which one served).
+	IOUring bool
 	// MaxThreads bounds the OS threads of the thread-per-connection model (0: default).
 	MaxThreads int
 	// StatsFile, when set, is where the model writes its Stats as JSON on shutdown.

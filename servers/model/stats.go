@@ -14,6 +14,10 @@ type Stats struct {
 	LoopLag LoopLag `json:"loop_lag"`
 	// Loops is the number of loops whose lag was merged (0: not said).
 	Loops int `json:"loops,omitempty"`
+	// Backend is how the loops waited for I/O, "epoll" or "io_uring" (""
+	// for a model with one way only): a server asked for io_uring serves
+	// with epoll where the kernel refuses io_uring.
+	Backend string `json:"backend,omitempty"`
 }
 
 // LoopLag is how late an event loop's repeating timer fired, in
@@ -53,6 +57,7 @@ func ReadStats(path string) (s Stats, ok bool, err error) {
 	var raw struct {
 		LoopLag *LoopLag `json:"loop_lag"`
 		Loops   int      `json:"loops"`
+		Backend string   `json:"backend"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return Stats{}, false, fmt.Errorf("stats file %s: %w", path, err)
@@ -60,5 +65,5 @@ func ReadStats(path string) (s Stats, ok bool, err error) {
 	if raw.LoopLag == nil {
 		return Stats{}, false, fmt.Errorf("stats file %s: no loop_lag object", path)
 	}
-	return Stats{LoopLag: *raw.LoopLag, Loops: raw.Loops}, true, nil
+	return Stats{LoopLag: *raw.LoopLag, Loops: raw.Loops, Backend: raw.Backend}, true, nil
 }
