@@ -2,7 +2,7 @@
 // raw TCP connections that drives one server with a weighted mix of routes
 // and measures every answer.
 //
-// It has four modes:
+// It has five modes:
 //
 //  1. closed, like wrk: each connection sends its next request when the
 //     answer arrives; with Pipeline N it sends N requests in one write and
@@ -31,6 +31,14 @@
 //     requests while a light probe load runs (closed at Connections, or
 //     open at Rate when Rate is set); the probe's warm-up starts once they
 //     are open and answered.
+//  5. burst: Connections clients arrive at once, each dialled at the same
+//     moment with one request, and held until every one is answered or
+//     Timeout passes: how a server takes thousands of arrivals.
+//
+// Whatever the mode, every connection's dial and first answer are recorded
+// over the whole run (Result.Establishment), and an open loop records how
+// it kept its schedule (its send lag and, by quarter of the window, its
+// latency), so a point accounts for its whole life, not only its window.
 //
 // Every answer's status and body are checked against what the route must
 // answer (Expect). Correct answers go into per-route HDR histograms in

@@ -18,6 +18,9 @@ const (
 	ModeOpen   = "open"
 	ModeReplay = "replay"
 	ModeIdle   = "idle"
+	// ModeBurst dials every connection at once, each sending one request
+	// (the accept burst: burst.go).
+	ModeBurst = "burst"
 )
 
 // The engines of a closed loop (Config.Engine).
@@ -54,7 +57,7 @@ type TraceEntry struct {
 type Config struct {
 	Addr string // host:port
 	Mix  []Route
-	Mode string // ModeClosed, ModeOpen, ModeReplay or ModeIdle
+	Mode string // ModeClosed, ModeOpen, ModeReplay, ModeIdle or ModeBurst
 	// Connections is the number of concurrent connections of a closed loop,
 	// or the pool of connections that carries open, replay and probe requests.
 	Connections int
@@ -197,6 +200,9 @@ func setDefaults(cfg *Config) {
 	if cfg.Pipeline == 0 {
 		cfg.Pipeline = 1
 	}
+	if cfg.Mode == ModeBurst && cfg.Duration == 0 {
+		cfg.Duration = cfg.Timeout // a burst lasts until it is answered, or its timeout
+	}
 	if cfg.Mode == ModeReplay && cfg.Duration == 0 && len(cfg.Trace) > 0 {
 		cfg.Duration = cfg.Trace[len(cfg.Trace)-1].At + time.Millisecond
 	}
@@ -222,13 +228,18 @@ func validateMode(cfg *Config) error {
 		return nil
 	case ModeReplay:
 		return validateTrace(cfg)
+	case ModeBurst:
+		if cfg.Engine == EngineEpoll {
+			return fmt.Errorf("loadgen: engine %q drives closed loops only; leave the engine empty for mode %s", cfg.Engine, cfg.Mode)
+		}
+		return nil
 	case ModeIdle:
 		if cfg.IdleConnections < 1 || cfg.Rate < 0 {
 			return fmt.Errorf("loadgen: idle connections %d, probe rate %v: want at least 1 idle connection and a rate of 0 (closed probe) or more", cfg.IdleConnections, cfg.Rate)
 		}
 		return nil
 	}
-	return fmt.Errorf("loadgen: mode %q: want %s, %s, %s or %s", cfg.Mode, ModeClosed, ModeOpen, ModeReplay, ModeIdle)
+	return fmt.Errorf("loadgen: mode %q: want %s, %s, %s, %s or %s", cfg.Mode, ModeClosed, ModeOpen, ModeReplay, ModeIdle, ModeBurst)
 }
 
 func validateEngine(cfg *Config) error {

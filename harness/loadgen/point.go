@@ -70,7 +70,7 @@ func (r *Result) schedule() *results.Schedule {
 		s.Offered, s.Completed = float64(r.Offered)/d, float64(r.Completed)/d
 	}
 	for _, q := range r.Quarters {
-		s.Quarters = append(s.Quarters, results.Quarter{Requests: q.Requests, Latency: q.MeanLatency(), SendLag: q.MeanSendLag()})
+		s.Quarters = append(s.Quarters, results.Quarter{Requests: q.Requests, Latency: q.MedianLatency(), SendLag: q.MedianSendLag()})
 	}
 	return s
 }

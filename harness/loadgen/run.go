@@ -135,7 +135,11 @@ func (r *run) execute(parent context.Context) (*Result, error) {
 		defer idle.close()
 	}
 	r.start()
-	r.drive()
+	if r.cfg.Mode == ModeBurst {
+		r.burst()
+	} else {
+		r.drive()
+	}
 	res := r.result()
 	if r.cfg.Mode == ModeIdle {
 		res.IdleOpened, res.IdleHeld = len(idle.conns), idle.held()

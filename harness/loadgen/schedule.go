@@ -1,28 +1,35 @@
 package loadgen
 
+import hdr "github.com/HdrHistogram/hdrhistogram-go"
+
 // QuarterResult is one quarter of an open loop's window: the requests
-// scheduled in it, and their mean latency (correct answers) and mean send
-// lag, in µs.
+// scheduled in it, with the median latency of the correct answers and the
+// median send lag, in µs.
 type QuarterResult struct {
-	Requests     int64
-	answered     int64
-	latency, lag int64
+	Requests int64
+	lat, lag *hdr.Histogram
 }
 
-// MeanLatency is the quarter's mean latency of correct answers (µs).
-func (q QuarterResult) MeanLatency() float64 {
-	if q.answered == 0 {
-		return 0
+func (q *QuarterResult) add(t *quarterTally) {
+	if q.lat == nil {
+		q.lat, q.lag = newQuarterTally().lat, newQuarterTally().lag
 	}
-	return float64(q.latency) / float64(q.answered)
+	q.Requests += t.n
+	q.lat.Merge(t.lat)
+	q.lag.Merge(t.lag)
 }
 
-// MeanSendLag is the quarter's mean send lag (µs).
-func (q QuarterResult) MeanSendLag() float64 {
-	if q.Requests == 0 {
+// MedianLatency is the quarter's median latency of correct answers (µs).
+func (q QuarterResult) MedianLatency() float64 { return median(q.lat) }
+
+// MedianSendLag is the quarter's median send lag (µs).
+func (q QuarterResult) MedianSendLag() float64 { return median(q.lag) }
+
+func median(h *hdr.Histogram) float64 {
+	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}
-	return float64(q.lag) / float64(q.Requests)
+	return float64(h.ValueAtQuantile(50))
 }
 
 // quarter is the quarter of the window [start, end) that scheduled time at

@@ -42,23 +42,35 @@ type shard struct {
 
 // scheduleTally is, per quarter of an open loop's window (by scheduled
 // time), its requests' latency and send lag: what tells a queue that grew
-// through the window from a steady one.
+// through the window from a steady one. Medians, not means: one stalled
+// request must not raise a quarter. Two significant digits are enough for
+// a median that is compared with others by a factor of two.
 type scheduleTally struct {
-	quarters [4]struct{ n, nLat, lat, lag int64 }
+	quarters [4]*quarterTally
+}
+
+type quarterTally struct {
+	n        int64
+	lat, lag *hdr.Histogram
+}
+
+func newQuarterTally() *quarterTally {
+	return &quarterTally{lat: hdr.New(results.HistMin, results.HistMax, 2), lag: hdr.New(results.HistMin, results.HistMax, 2)}
 }
 
 func (st *scheduleTally) add(x *sample) {
 	if x.quarter < 0 || x.quarter > 3 {
 		return
 	}
-	q := &st.quarters[x.quarter]
-	q.n += int64(x.n)
-	if x.lag > 0 {
-		q.lag += x.lag * int64(x.n)
+	q := st.quarters[x.quarter]
+	if q == nil {
+		q = newQuarterTally()
+		st.quarters[x.quarter] = q
 	}
+	q.n += int64(x.n)
+	q.lag.RecordValues(min(max(x.lag, results.HistMin), results.HistMax), int64(x.n))
 	if x.class == classOK {
-		q.nLat++
-		q.lat += x.us
+		q.lat.RecordValue(min(max(x.us, results.HistMin), results.HistMax))
 	}
 }
 
@@ -161,12 +173,10 @@ func (t *tally) fill(res *Result, routes []route) {
 	for i := range t.shards {
 		s := &t.shards[i]
 		res.SendLag.Merge(s.lag)
-		for q := range s.sched.quarters {
-			sq := &s.sched.quarters[q]
-			res.Quarters[q].Requests += sq.n
-			res.Quarters[q].answered += sq.nLat
-			res.Quarters[q].latency += sq.lat
-			res.Quarters[q].lag += sq.lag
+		for q, sq := range s.sched.quarters {
+			if sq != nil {
+				res.Quarters[q].add(sq)
+			}
 		}
 		for code, n := range s.status {
 			res.Status[code] += n

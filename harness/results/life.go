@@ -42,9 +42,10 @@ type Schedule struct {
 	// SendLag is how late requests were sent after their scheduled time,
 	// µs: waiting for a free connection, or the client's timers.
 	SendLag Latency `json:"send_lag"`
-	// Quarters are the mean latency and mean send lag (µs) of the requests
-	// scheduled in each quarter of the window, in order: a queue that grew
-	// through the window shows as a rise.
+	// Quarters are the median latency and median send lag (µs) of the
+	// requests scheduled in each quarter of the window, in order: a queue
+	// that grew through the window shows as a rise, one stalled request
+	// does not.
 	Quarters []Quarter `json:"quarters,omitempty"`
 	// Held reports that the point kept its schedule; Reason says why not.
 	Held   bool   `json:"held"`
@@ -54,6 +55,6 @@ type Schedule struct {
 // Quarter is one quarter of an open loop's window.
 type Quarter struct {
 	Requests int64   `json:"requests"`
-	Latency  float64 `json:"latency_mean_us"`
-	SendLag  float64 `json:"send_lag_mean_us"`
+	Latency  float64 `json:"latency_p50_us"`
+	SendLag  float64 `json:"send_lag_p50_us"`
 }

@@ -12,11 +12,13 @@ const (
 	// MinCompletion is the share of its offered rate an open loop must
 	// complete within its window.
 	MinCompletion = 0.95
-	// RiseFactor and RiseFloor say when a mean that grew through the
+	// RiseFactor and RiseFloor say when a median that grew through the
 	// window grew enough to count: its last quarter at least RiseFactor
-	// times its first, and RiseFloor µs above it.
+	// times its first, and RiseFloor µs above it. A queue that grows does
+	// so by hundreds of milliseconds over a window; a busy host's jitter
+	// moves a median by a few.
 	RiseFactor = 2.0
-	RiseFloor  = 1000.0
+	RiseFloor  = 10_000.0
 )
 
 // point is the counters as a point keeps them.
@@ -104,10 +106,9 @@ func holdsRate(p *results.Point, _ *results.Validity) string {
 	return "did not hold its rate: " + s.Reason + "; its throughput is the rate it completed"
 }
 
-// rose reports whether a mean rose through the quarters: never falling
+// rose reports whether a median rose through the quarters: never falling
 // from one quarter to the next, and its last at least RiseFactor times its
-// first and RiseFloor µs above it. A single stall raises one quarter, not
-// all of them in turn.
+// first and RiseFloor µs above it.
 func rose(qs []results.Quarter, f func(results.Quarter) float64) bool {
 	for i := 1; i < len(qs); i++ {
 		if f(qs[i]) < f(qs[i-1]) {

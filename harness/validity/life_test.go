@@ -36,7 +36,7 @@ func TestHoldsRate(t *testing.T) {
 		// through the window, and no request timed out.
 		{"a queue that grows", "open", schedule(985, [4]float64{300_000, 900_000, 1_500_000, 2_100_000}, [4]float64{}), "latency rose"},
 		{"completions short", "open", schedule(900, steady, [4]float64{}), "completed 900 req/s of the 1000 offered"},
-		{"send lag grows", "open", schedule(1000, steady, [4]float64{100, 2000, 6000, 9000}), "send lag rose"},
+		{"send lag grows", "open", schedule(1000, steady, [4]float64{100, 8000, 20000, 40000}), "send lag rose"},
 		{"a trace may rise", "replay", schedule(1000, [4]float64{300_000, 900_000, 1_500_000, 2_100_000}, [4]float64{}), ""},
 		{"a trace must complete", "replay", schedule(800, steady, [4]float64{}), "completed 800"},
 	}
