@@ -5,7 +5,7 @@ BIN         := bin/loopbench
 # The pthread model's C server, built beside loopbench with the machine's
 # C compiler ($(CC), cc by default); servers/pthread's CFlags are the same.
 PTHREAD_BIN    := bin/loopbench-pthread
-PTHREAD_SRC    := servers/pthread/csrc/server.c servers/pthread/csrc/http.c
+PTHREAD_SRC    := servers/pthread/csrc/body.c servers/pthread/csrc/conn.c servers/pthread/csrc/header.c servers/pthread/csrc/http.c servers/pthread/csrc/request.c servers/pthread/csrc/server.c
 PTHREAD_CFLAGS := -std=c11 -O2 -Wall -Wextra -pthread
 FUZZTIME    ?= 30s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

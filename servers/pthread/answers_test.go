@@ -25,7 +25,7 @@ var appRoutes = []string{"/plaintext", "/json", "/sleep", "/upstream", "/file", 
 // involves.
 type expected struct {
 	answers []byte        // app's answers, byte for byte but the Date
-	send    int           // how much of the input to send: up to the request whose answer closes
+	send    int           // how much of the input to send: up to the request whose answer closes (all read by then if the server lingers), else all
 	closes  bool          // the answers end with a close (else the server waits for more)
 	sleeps  time.Duration // the /sleep waits among the requests
 }
@@ -62,7 +62,11 @@ func expectReading(raw []byte, first, limit int) expected {
 		}
 		n := min(capacity-(read-e.send), len(raw)-read)
 		if n == 0 {
-			return e // the client sends no more: the server closes
+			// The client sends no more: the server has read it all, waits
+			// for the rest of an unfinished request, and closes when the
+			// client does.
+			e.send = read
+			return e
 		}
 		read += n
 		if done := e.answer(raw[:read]); done {
@@ -96,6 +100,11 @@ func (e *expected) answer(buf []byte) (closes bool) {
 		}
 		e.answers = out
 		if !a.KeepAlive {
+			if r.BodyUnread {
+				// The server lingers, reading and dropping the body
+				// and what follows it, as after a refusal.
+				e.send = len(buf)
+			}
 			e.closes = true
 			return true
 		}
@@ -169,15 +178,30 @@ func checkInput(addr string, raw []byte) error {
 	return nil
 }
 
+// host is the Host line HTTP/1.1 requires (RFC 9112 §3.2).
+const host = "Host: loopbench\r\n"
+
+// post is a POST of /plaintext (405) with the header lines h and body b.
+func post(h, b string) string { return "POST /plaintext HTTP/1.1\r\n" + host + h + "\r\n" + b }
+
+// chunked is post with a chunked body b.
+func chunked(b string) string { return post("Transfer-Encoding: chunked\r\n", b) }
+
+// headOf is a GET of /plaintext whose head is size bytes long.
+func headOf(size int) string {
+	const lines = "GET /plaintext HTTP/1.1\r\n" + host + "X: \r\n\r\n"
+	return "GET /plaintext HTTP/1.1\r\n" + host + "X: " + strings.Repeat("a", size-len(lines)) + "\r\n\r\n"
+}
+
 // inputs are requests with the answers the shared application gives, and
 // the bad inputs of the conformance suite.
 var inputs = []struct{ name, raw string }{
 	{"plaintext", testkit.Get("/plaintext")},
 	{"query-on-plaintext", testkit.Get("/plaintext?x=1")},
-	{"head-plaintext", "HEAD /plaintext HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
+	{"head-plaintext", "HEAD /plaintext HTTP/1.1\r\n" + host + "\r\n"},
 	{"sleep-0", testkit.Get("/sleep?ms=0")},
 	{"sleep-5", testkit.Get("/sleep?ms=5")},
-	{"head-sleep", "HEAD /sleep?ms=5 HTTP/1.1\r\n\r\n"},
+	{"head-sleep", "HEAD /sleep?ms=5 HTTP/1.1\r\n" + host + "\r\n"},
 	{"sleep-repeated-ms", testkit.Get("/sleep?ms=3&ms=x")},
 	{"sleep-after-another-parameter", testkit.Get("/sleep?x=1&ms=2")},
 	{"sleep-ten-digits", testkit.Get("/sleep?ms=0000000001")},
@@ -191,54 +215,119 @@ var inputs = []struct{ name, raw string }{
 	{"json", testkit.Get("/json")},
 	{"upstream", testkit.Get("/upstream?ms=1")},
 	{"file", testkit.Get("/file?name=small.bin")},
-	{"cpu", "HEAD /cpu?iter=1 HTTP/1.1\r\n\r\n"},
+	{"cpu", "HEAD /cpu?iter=1 HTTP/1.1\r\n" + host + "\r\n"},
 	{"unknown-path", testkit.Get("/nope")},
 	{"encoded-path", testkit.Get("/plain%74ext")},
 	{"trailing-slash", testkit.Get("/plaintext/")},
-	{"method-post", "POST /plaintext HTTP/1.1\r\nContent-Length: 0\r\n\r\n"},
-	{"method-post-with-body", "POST /plaintext HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"},
-	{"method-delete-json", "DELETE /json HTTP/1.1\r\n\r\n"},
-	{"lowercase-get", "get /plaintext HTTP/1.1\r\n\r\n"},
-	{"get-with-body", "GET /plaintext HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"},
+	{"method-post", post("Content-Length: 0\r\n", "")},
+	{"method-post-with-body", post("Content-Length: 3\r\n", "abc")},
+	{"method-delete-json", "DELETE /json HTTP/1.1\r\n" + host + "\r\n"},
+	{"lowercase-get", "get /plaintext HTTP/1.1\r\n" + host + "\r\n"},
+	{"get-with-body", "GET /plaintext HTTP/1.1\r\n" + host + "Content-Length: 5\r\n\r\nhello"},
 	{"http-1.0", "GET /plaintext HTTP/1.0\r\n\r\n"},
 	{"http-1.0-keep-alive", "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"},
 	{"http-1.0-keep-alive-and-close", "GET /plaintext HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"},
-	{"connection-close", "GET /plaintext HTTP/1.1\r\nConnection: Close\r\n\r\n"},
-	{"connection-close-among-options", "GET /sleep?ms=1 HTTP/1.1\r\nConnection: upgrade ,\tclose\r\n\r\n"},
+	{"connection-close", "GET /plaintext HTTP/1.1\r\n" + host + "Connection: Close\r\n\r\n"},
+	{"connection-close-among-options", "GET /sleep?ms=1 HTTP/1.1\r\nConnection: upgrade ,\tclose\r\n" + host + "\r\n"},
+	// Host: one, valid, required in HTTP/1.1 (RFC 9112 §3.2).
+	{"no-host", "GET /plaintext HTTP/1.1\r\n\r\n"},
+	{"two-hosts", "GET /plaintext HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
+	{"invalid-host", "GET /plaintext HTTP/1.1\r\nHost: loop/bench\r\n\r\n"},
+	{"empty-host", "GET /plaintext HTTP/1.1\r\nHost:\r\n\r\n"},
+	{"host-ip-literal-and-port", "GET /plaintext HTTP/1.1\r\nhOST: [::1]:8080\r\n\r\n"},
+	{"http-1.0-two-hosts", "GET /plaintext HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"},
+	// Target forms (RFC 9112 §3.2).
+	{"absolute-target", "GET http://loopbench/plaintext HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-https-upper-case", "GET HTTPS://loopbench:8080/sleep?ms=1 HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-without-path", "GET http://loopbench HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-query-without-path", "GET http://loopbench?ms=1 HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-fragment", "GET http://loopbench#x HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-userinfo", "GET http://u@loopbench/plaintext HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-no-authority", "GET http:///plaintext HTTP/1.1\r\n" + host + "\r\n"},
+	{"absolute-target-other-scheme", "GET ftp://loopbench/plaintext HTTP/1.1\r\n" + host + "\r\n"},
+	{"asterisk-options", "OPTIONS * HTTP/1.1\r\n" + host + "\r\n"},
+	{"asterisk-get", "GET * HTTP/1.1\r\n" + host + "\r\n"},
+	{"authority-connect", "CONNECT loopbench:443 HTTP/1.1\r\n" + host + "\r\n"},
+	{"authority-get", "GET loopbench:443 HTTP/1.1\r\n" + host + "\r\n"},
+	// Empty lines before a request line are skipped (RFC 9112 §2.2).
+	{"empty-lines-before", "\r\n\r\n" + testkit.Get("/plaintext")},
+	{"empty-line-after-body", post("Content-Length: 3\r\n", "abc") + "\r\n" + testkit.Get("/plaintext")},
+	{"only-empty-lines", "\r\n\r\n\r\n"},
 	// Bad input: the status, then close.
 	{"garbage", "GARBAGE\r\n\r\n"},
 	{"empty-line", "\r\n\r\n"},
 	{"no-version", "GET /plaintext\r\n\r\n"},
 	{"bare-lf", "GET /plaintext HTTP/1.1\nHost: loopbench\n\n"},
-	{"bare-lf-in-headers", "GET /plaintext HTTP/1.1\r\nA: b\n\r\n"},
-	{"header-without-colon", "GET /plaintext HTTP/1.1\r\nNoColon\r\n\r\n"},
-	{"header-empty-name", "GET /plaintext HTTP/1.1\r\n: x\r\n\r\n"},
+	{"bare-lf-in-headers", "GET /plaintext HTTP/1.1\r\n" + host + "A: b\n\r\n"},
+	{"header-without-colon", "GET /plaintext HTTP/1.1\r\n" + host + "NoColon\r\n\r\n"},
+	{"header-empty-name", "GET /plaintext HTTP/1.1\r\n" + host + ": x\r\n\r\n"},
 	{"header-space-before-colon", "GET /plaintext HTTP/1.1\r\nHost : x\r\n\r\n"},
-	{"header-control-byte", "GET /plaintext HTTP/1.1\r\nX: a\x01b\r\n\r\n"},
-	{"header-block-over-8KiB", "GET /plaintext HTTP/1.1\r\nX-Big: " + strings.Repeat("a", 9000) + "\r\n\r\n"},
-	{"header-block-of-8KiB", "GET /plaintext HTTP/1.1\r\nX: " + strings.Repeat("a", app.MaxHeaderBytes-len("GET /plaintext HTTP/1.1\r\nX: \r\n\r\n")) + "\r\n\r\n"},
-	{"header-block-8KiB-and-1", "GET /plaintext HTTP/1.1\r\nX: " + strings.Repeat("a", app.MaxHeaderBytes+1-len("GET /plaintext HTTP/1.1\r\nX: \r\n\r\n")) + "\r\n\r\n"},
-	{"target-over-8KiB", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\n\r\n"},
-	{"version-2.0", "GET /plaintext HTTP/2.0\r\n\r\n"},
-	{"version-1.2", "GET /plaintext HTTP/1.2\r\n\r\n"},
-	{"version-garbage", "GET /plaintext HTTP/x.y\r\n\r\n"},
-	{"absolute-target", "GET http://loopbench/plaintext HTTP/1.1\r\n\r\n"},
-	{"length-and-encoding", "GET /plaintext HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
-	{"same-lengths", "GET /plaintext HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nxx"},
-	{"differing-lengths", "GET /plaintext HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx"},
-	{"invalid-length", "GET /plaintext HTTP/1.1\r\nContent-Length: abc\r\n\r\n"},
-	{"length-of-13-digits", "GET /plaintext HTTP/1.1\r\nContent-Length: 1000000000000\r\n\r\n"},
-	{"obs-fold", "GET /plaintext HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n"},
-	{"nul-in-header", "GET /plaintext HTTP/1.1\r\nX-A: a\x00b\r\n\r\n"},
-	{"nul-in-target", "GET /plain\x00text HTTP/1.1\r\n\r\n"},
-	{"high-bytes-in-target", "GET /plain\xfftext HTTP/1.1\r\n\r\n"},
-	{"no-host", "GET /plaintext HTTP/1.1\r\n\r\n"},
-	{"body-over-64KiB", "POST /plaintext HTTP/1.1\r\nContent-Length: 70000\r\n\r\n" + strings.Repeat("b", 70000)},
-	{"body-of-64KiB", "POST /plaintext HTTP/1.1\r\nContent-Length: 65536\r\n\r\n" + strings.Repeat("b", 65536) + testkit.Get("/plaintext")},
-	{"chunked-body", "POST /plaintext HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+	{"header-control-byte", "GET /plaintext HTTP/1.1\r\n" + host + "X: a\x01b\r\n\r\n"},
+	{"header-block-over-8KiB", "GET /plaintext HTTP/1.1\r\n" + host + "X-Big: " + strings.Repeat("a", 9000) + "\r\n\r\n"},
+	{"header-block-of-8KiB", headOf(app.MaxHeaderBytes)},
+	{"header-block-8KiB-and-1", headOf(app.MaxHeaderBytes + 1)},
+	// The empty lines count towards the limit: seen whole, once the
+	// buffer has grown for a body, the head is too large with them.
+	{"empty-lines-then-8KiB-head", "\r\n" + headOf(app.MaxHeaderBytes)},
+	{"empty-lines-then-8KiB-head-after-a-body", post("Content-Length: 65536\r\n", strings.Repeat("b", 65536)) + "\r\n" + headOf(app.MaxHeaderBytes)},
+	{"target-over-8KiB", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\n" + host + "\r\n"},
+	{"empty-lines-then-target-over-8KiB", "\r\nGET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\n" + host + "\r\n"},
+	{"version-2.0", "GET /plaintext HTTP/2.0\r\n" + host + "\r\n"},
+	{"version-1.2", "GET /plaintext HTTP/1.2\r\n" + host + "\r\n"},
+	{"version-1.9-with-close", "GET /plaintext HTTP/1.9\r\n" + host + "Connection: close\r\n\r\n"},
+	{"version-1.2-without-host", "GET /plaintext HTTP/1.2\r\n\r\n"},
+	{"version-garbage", "GET /plaintext HTTP/x.y\r\n" + host + "\r\n"},
+	{"length-and-encoding", "GET /plaintext HTTP/1.1\r\n" + host + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+	{"same-lengths", "GET /plaintext HTTP/1.1\r\n" + host + "Content-Length: 2\r\nContent-Length: 2\r\n\r\nxx"},
+	{"differing-lengths", "GET /plaintext HTTP/1.1\r\n" + host + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nxx"},
+	{"invalid-length", "GET /plaintext HTTP/1.1\r\n" + host + "Content-Length: abc\r\n\r\n"},
+	{"length-of-13-digits", "GET /plaintext HTTP/1.1\r\n" + host + "Content-Length: 1000000000000\r\n\r\n"},
+	{"obs-fold", "GET /plaintext HTTP/1.1\r\n" + host + "X-A: a\r\n b\r\n\r\n"},
+	{"nul-in-header", "GET /plaintext HTTP/1.1\r\n" + host + "X-A: a\x00b\r\n\r\n"},
+	{"nul-in-target", "GET /plain\x00text HTTP/1.1\r\n" + host + "\r\n"},
+	{"high-bytes-in-target", "GET /plain\xfftext HTTP/1.1\r\n" + host + "\r\n"},
+	{"body-over-64KiB", post("Content-Length: 70000\r\n", strings.Repeat("b", 70000))},
+	{"body-of-64KiB", post("Content-Length: 65536\r\n", strings.Repeat("b", 65536)) + testkit.Get("/plaintext")},
+	// Transfer-Encoding: chunked last, once, and no other coding (RFC 9112
+	// §6.1, §6.3, §7); HTTP/1.0 has none.
+	{"encoding-not-chunked", post("Transfer-Encoding: gzip\r\n", "xx")},
+	{"encoding-chunked-twice", post("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n")},
+	{"encoding-chunked-then-gzip", post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n")},
+	{"encoding-gzip-then-chunked", post("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n")},
+	{"encoding-over-two-lines", post("Transfer-Encoding: gzip\r\nTransfer-Encoding: CHUNKED\r\n", "0\r\n\r\n")},
+	{"encoding-chunked-with-parameter", post("Transfer-Encoding: chunked;q=1\r\n", "0\r\n\r\n")},
+	{"encoding-empty-elements", post("Transfer-Encoding: , chunked ,\r\n", "0\r\n\r\n") + testkit.Get("/plaintext")},
+	{"encoding-empty", post("Transfer-Encoding:\r\n", "0\r\n\r\n")},
+	{"encoding-in-http-1.0", "GET /plaintext HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+	{"encoding-in-http-1.0-bad-chunk", "GET /plaintext HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"},
+	// Chunked bodies (RFC 9112 §7.1), read up to 8 KiB.
+	{"chunked-body", chunked("3\r\nabc\r\n0\r\n\r\n")},
+	{"chunked-body-then-pipelined", "GET /plaintext HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\n" + testkit.Get("/sleep?ms=1")},
+	{"chunked-extension-and-trailer", chunked("3 ;x=\"y\"\r\nabc\r\n0;z\r\nT: v\r\n\r\n") + testkit.Get("/plaintext")},
+	{"chunked-size-not-hex", chunked("x\r\nabc\r\n0\r\n\r\n")},
+	{"chunked-size-then-garbage", chunked("3x\r\nabc\r\n0\r\n\r\n")},
+	{"chunked-size-of-9-digits", chunked("000000003\r\nabc\r\n0\r\n\r\n")},
+	{"chunked-nul-in-extension", chunked("3;\x00\r\nabc\r\n0\r\n\r\n")},
+	{"chunked-data-without-crlf", chunked("3\r\nabcd\r\n0\r\n\r\n")},
+	{"chunked-data-then-lf", chunked("3\r\nabcd\n0\r\n\r\n")},
+	{"chunked-data-without-its-lf-yet", chunked("3\r\nabc\r")},
+	{"chunked-bare-lf", chunked("3\nabc\r\n0\r\n\r\n")},
+	{"chunked-bad-trailer", chunked("0\r\nno colon\r\n\r\n")},
+	{"chunked-body-over-8KiB", chunked("2400\r\n" + strings.Repeat("c", 9216) + "\r\n0\r\n\r\n")},
+	{"chunked-trailers-over-8KiB", chunked("0\r\n" + strings.Repeat("T: "+strings.Repeat("t", 60)+"\r\n", 140) + "\r\n")},
+	{"chunked-line-over-8KiB", chunked("1;" + strings.Repeat("e", 9000) + "\r\nx\r\n0\r\n\r\n")},
+	{"chunked-line-over-8KiB-unfinished", chunked("1;" + strings.Repeat("e", 9000))},
+	{"chunked-incomplete", chunked("3\r\nab")},
+	// Expect: 100-continue is answered without waiting for the body
+	// (RFC 9110 §10.1.1); a body that came with the head is read.
+	{"expect-continue-without-body", post("Content-Length: 5\r\nExpect: 100-Continue\r\n", "")},
+	{"expect-continue-with-body", post("Expect: 100-continue\r\nContent-Length: 5\r\n", "hello") + testkit.Get("/plaintext")},
+	{"expect-continue-chunked", post("Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n", "3\r\nab")},
+	{"expect-other", post("Content-Length: 5\r\nExpect: 200-ok\r\n", "")},
+	{"expect-continue-then-other", post("Content-Length: 5\r\nExpect: 100-continue\r\nExpect: 200-ok\r\n", "")},
 	// Incomplete: no answer, and the server closes when the client does.
 	{"incomplete-head", "GET /plaintext HTTP/1.1\r\nHost: loop"},
-	{"incomplete-body", "POST /plaintext HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"},
+	{"incomplete-body", post("Content-Length: 10\r\n", "abc")},
 	// Pipelined, a refusal among them: the answers before it, then its own.
 	{"pipelined-then-refused", testkit.Get("/plaintext") + testkit.Get("/sleep?ms=1") + "GARBAGE\r\n\r\n" + testkit.Get("/plaintext")},
 	{"pipelined-then-close", testkit.Get("/plaintext") + "GET /plaintext HTTP/1.0\r\n\r\n"},

@@ -24,15 +24,23 @@ func TestBuildWarnsNothing(t *testing.T) {
 }
 
 // TestMakefileFlags: the Makefile compiles the server with CFlags and the
-// sources Build compiles.
+// sources Build compiles, every embedded C file.
 func TestMakefileFlags(t *testing.T) {
 	b, err := os.ReadFile("../../Makefile")
 	if err != nil {
 		t.Skip("no Makefile here:", err)
 	}
+	files, err := writeSources(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src []string
+	for _, f := range files {
+		src = append(src, "servers/pthread/csrc/"+f)
+	}
 	for name, want := range map[string]string{
 		"PTHREAD_CFLAGS": strings.Join(CFlags, " "),
-		"PTHREAD_SRC":    "servers/pthread/csrc/server.c servers/pthread/csrc/http.c",
+		"PTHREAD_SRC":    strings.Join(src, " "),
 		"PTHREAD_BIN":    "bin/" + BinaryName,
 	} {
 		m := regexp.MustCompile(`(?m)^` + name + `\s*:=\s*(.*)$`).FindSubmatch(b)

@@ -157,10 +157,12 @@ func startBinary(t *testing.T, bin string) (addr string, pid int, stderr *testki
 }
 
 // tokens are what mutate inserts: the bytes and pieces a parser decides on.
-var tokens = []string{"\r", "\n", "\r\n", "\r\n\r\n", " ", "\t", ":", "\x00", "\x7f", "\xff", "?", "&", "=", "%", "/",
-	"ms=", "0", "9", "99999", "HTTP/1.0", "HTTP/1.1", "HEAD", "Content-Length: 3\r\n", "Content-Length: 70000\r\n",
-	"Transfer-Encoding: chunked\r\n", "Connection: close\r\n", "Connection: keep-alive\r\n",
-	"GET /sleep?ms=1 HTTP/1.1\r\n\r\n", "GET /plaintext HTTP/1.0\r\n\r\n"}
+var tokens = []string{"\r", "\n", "\r\n", "\r\n\r\n", " ", "\t", ":", ";", ",", "@", "#", "*", "\x00", "\x7f", "\xff", "?", "&", "=", "%", "/",
+	"ms=", "0", "9", "a", "99999", "HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HEAD", "OPTIONS", "CONNECT", "http://loopbench",
+	"Host: loopbench\r\n", "Host: a b\r\n", "Content-Length: 3\r\n", "Content-Length: 70000\r\n",
+	"Transfer-Encoding: chunked\r\n", "Transfer-Encoding: gzip, chunked\r\n", "Expect: 100-continue\r\n",
+	"3\r\nabc\r\n", "0\r\n\r\n", "Connection: close\r\n", "Connection: keep-alive\r\n",
+	"GET /sleep?ms=1 HTTP/1.1\r\nHost: loopbench\r\n\r\n", "GET /plaintext HTTP/1.0\r\n\r\n"}
 
 // mutate returns a seed changed one to four times at random.
 func mutate(rng *rand.Rand, seeds [][]byte) []byte {

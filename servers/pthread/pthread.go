@@ -1,8 +1,8 @@
-// Package pthread is the pthread model: a small C server (csrc/server.c
-// and csrc/http.c) with one pthread per connection, blocking reads
-// and writes and the default thread stack. It is the reference beside the
-// threaded model, which emulates that design with goroutines locked to OS
-// threads: the difference between the two is what Go adds to each thread.
+// Package pthread is the pthread model: a small C server (csrc/*.c) with
+// one pthread per connection, blocking reads and writes and the default
+// thread stack. It is the reference beside the threaded model, which
+// emulates that design with goroutines locked to OS threads: the
+// difference between the two is what Go adds to each thread.
 //
 // It serves /plaintext and /sleep only (Routes), with the shared
 // application's bytes and its answers to bad input; every other path is
@@ -53,7 +53,7 @@ var CFlags = []string{"-std=c11", "-O2", "-Wall", "-Wextra", "-pthread"}
 // sources are the server's C files, embedded so that Build works without
 // the repository's tree (a test binary, a copied loopbench).
 //
-//go:embed csrc/server.c csrc/http.c csrc/http.h
+//go:embed csrc/*.c csrc/*.h
 var sources embed.FS
 
 // stopTimeout bounds how long the server may take to exit after SIGTERM
@@ -158,21 +158,16 @@ func Build(bin string, extra ...string) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
-	for _, name := range []string{"server.c", "http.c", "http.h"} {
-		b, err := sources.ReadFile("csrc/" + name)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name), b, 0o644)
-		}
-		if err != nil {
-			return "", err
-		}
+	files, err := writeSources(dir)
+	if err != nil {
+		return "", err
 	}
 	if bin, err = filepath.Abs(bin); err != nil {
 		return "", err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	args := slices.Concat(cc[1:], CFlags, extra, []string{"-o", bin, "server.c", "http.c"})
+	args := slices.Concat(cc[1:], CFlags, extra, []string{"-o", bin}, files)
 	cmd := exec.CommandContext(ctx, cc[0], args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -180,6 +175,29 @@ func Build(bin string, extra ...string) (string, error) {
 		return string(out), fmt.Errorf("%s %s: %w", cc[0], strings.Join(args, " "), err)
 	}
 	return string(out), nil
+}
+
+// writeSources writes the embedded sources into dir and returns the names
+// of the C files among them, the ones to compile, in order.
+func writeSources(dir string) ([]string, error) {
+	entries, err := sources.ReadDir("csrc")
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		b, err := sources.ReadFile("csrc/" + e.Name())
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasSuffix(e.Name(), ".c") {
+			files = append(files, e.Name())
+		}
+	}
+	return files, nil
 }
 
 // argv is the server's command line for cfg: the bounds it honours, in

@@ -1,7 +1,8 @@
 /*
  * http.h is the pthread model's HTTP/1.1: a parser with the rules of
- * app/request.go and the answers of app/render.go, byte for byte, for the
- * routes the model serves. Like app/, it does no I/O.
+ * app/request.go, header.go, target.go and body.go (request.c, header.c,
+ * body.c) and the answers of app/route.go and render.go (http.c), byte
+ * for byte, for the routes the model serves. Like app/, it does no I/O.
  */
 #ifndef LOOPBENCH_PTHREAD_HTTP_H
 #define LOOPBENCH_PTHREAD_HTTP_H
@@ -36,9 +37,12 @@ struct frame {
 };
 
 /* http_parse parses one request from the start of b[0:n], as app.Parse
- * does: it returns the bytes the request occupies (head and body) once it
- * is complete, 0 when more bytes are needed, or minus the status of a
- * refusal (400, 414, 431 or 505), after which the connection closes. */
+ * does: it returns the bytes the request occupies (empty lines before it,
+ * head and body) once it is complete, 0 when more bytes are needed, or
+ * minus the status of a refusal (400, 414, 431, 501 or 505), after which
+ * the connection closes. A request expecting 100-continue does not wait
+ * for its body (RFC 9110 §10.1.1): a body not all there with the head is
+ * left unread (body_unread), as one over the limits is. */
 long http_parse(const char *b, size_t n, struct request *r);
 
 /* http_route decides the answer to r: it sets *f, and returns the status
