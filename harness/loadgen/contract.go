@@ -40,6 +40,9 @@ func (c *Config) Args() []string {
 	if c.Engine != EngineAuto {
 		args = append(args, "--engine", c.Engine)
 	}
+	if c.Mode == ModeBurst {
+		args = append(args, "--burst")
+	}
 	for _, r := range c.Mix {
 		args = append(args, "--route", r.String())
 	}
@@ -58,6 +61,10 @@ func (c *Config) DefineFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Pipeline, "pipeline", 1, "requests per connection sent together in a closed loop (1: no pipelining)")
 	fs.Float64Var(&c.Rate, "rate", 0, "open loop: requests per second, uniformly spaced (0: closed loop)")
 	fs.IntVar(&c.IdleConnections, "idle", 0, "hold `N` idle connections open while the probe load runs")
+	fs.BoolFunc("burst", "dial every connection at once, each with one request, and hold them until all are answered or --timeout passes (the accept burst)", func(string) error {
+		c.Mode = ModeBurst
+		return nil
+	})
 	fs.Float64Var(&c.ConnectRate, "connect-rate", DefaultConnectRate, "new connections per second at most")
 	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured `time`")
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before it")
@@ -67,13 +74,15 @@ func (c *Config) DefineFlags(fs *flag.FlagSet) {
 }
 
 // Complete gives a Config read from flags what they imply: the route
-// /plaintext when none was given, and the mode: a replay with a trace,
-// idle with idle connections, an open loop with a rate, else a closed loop.
+// /plaintext when none was given, and the mode: a burst when asked for, a
+// replay with a trace, idle with idle connections, an open loop with a
+// rate, else a closed loop.
 func (c *Config) Complete() {
 	if len(c.Mix) == 0 {
 		c.Mix = []Route{{Target: "/plaintext", Weight: 1}}
 	}
 	switch {
+	case c.Mode == ModeBurst:
 	case len(c.Trace) > 0:
 		c.Mode = ModeReplay
 	case c.IdleConnections > 0:

@@ -64,6 +64,10 @@ func Points(parts []Part) (results.Point, []string, error) {
 	if err := histograms(&p, parts); err != nil {
 		return results.Point{}, nil, err
 	}
+	if err := connect(&p, parts); err != nil {
+		return results.Point{}, nil, err
+	}
+	schedule(&p, parts)
 	start, end, reasons := simultaneity(parts)
 	p.Duration = end.Sub(start).Seconds()
 	return p, reasons, nil

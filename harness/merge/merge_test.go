@@ -130,3 +130,31 @@ func TestUnmergeable(t *testing.T) {
 		t.Errorf("a part without its window: %v", err)
 	}
 }
+
+// TestConnectAndScheduleAdd: the parts' connection establishments and
+// open-loop schedules add up.
+func TestConnectAndScheduleAdd(t *testing.T) {
+	a, _ := part(t, "a", 0, time.Second, 100, 200)
+	b, _ := part(t, "b", 0, time.Second, 300)
+	for i, pt := range []*Part{&a, &b} {
+		h := results.NewHistogram()
+		h.RecordValue(int64(50 * (i + 1)))
+		l, err := results.Summarize(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt.Point.Connect = &results.Connect{Dials: 2, Established: 1, Failed: map[string]int64{"refused": 1}, Latency: l, FirstAnswer: l, Settled: float64(i + 1)}
+		pt.Point.Schedule = &results.Schedule{Offered: 100, Completed: 90, Quarters: []results.Quarter{{Requests: 10, Latency: float64(i)}}}
+	}
+	m, _, err := Points([]Part{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, s := m.Connect, m.Schedule
+	if c == nil || c.Dials != 4 || c.Established != 2 || c.Failed["refused"] != 2 || c.Latency.Count != 2 || c.Latency.Max < 100 || c.Settled != 2 {
+		t.Errorf("connect %+v", c)
+	}
+	if s == nil || s.Offered != 200 || s.Completed != 180 || s.Quarters[0].Requests != 20 || s.Quarters[0].Latency != 1 {
+		t.Errorf("schedule %+v", s)
+	}
+}

@@ -57,6 +57,12 @@ func (w *Workload) Levels() []Level {
 		return []Level{{Connections: w.Replay.Connections, Pipeline: 1}}
 	case ModeIdle:
 		return []Level{{Connections: w.Idle.ProbeConnections, Pipeline: 1, Rate: w.Idle.ProbeRate, IdleConnections: w.Idle.Connections}}
+	case ModeBurst:
+		levels := make([]Level, len(w.Burst.Connections))
+		for i, c := range w.Burst.Connections {
+			levels[i] = Level{Connections: c, Pipeline: 1}
+		}
+		return levels
 	}
 	return nil
 }
@@ -105,6 +111,7 @@ func (w *Workload) Quick() *Workload {
 	}
 	if len(o.Connections) > 0 {
 		q.Closed.Connections = o.Connections
+		q.Burst.Connections = o.Connections
 	}
 	if len(o.Rates) > 0 {
 		q.Open.Rates, q.Open.Sweep = o.Rates, nil
@@ -146,6 +153,9 @@ func (w *Workload) Runs(models []string) []Run {
 // more to close them and stop the server (measured with 10,000 connections
 // on the 2-core reference host).
 func (w *Workload) PointTime(l Level) time.Duration {
+	if w.Mode == ModeBurst {
+		return w.Timeout.Duration / 2 // a burst ends when answered, its timeout at the latest
+	}
 	t := w.Warmup.Duration + w.Duration.Duration
 	if l.IdleConnections > 0 {
 		t += time.Duration(1.4 * float64(l.IdleConnections) / w.connectRate() * float64(time.Second))

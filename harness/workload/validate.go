@@ -91,8 +91,10 @@ func (w *Workload) checkMode() error {
 		return w.checkReplay()
 	case ModeIdle:
 		return w.checkIdle()
+	case ModeBurst:
+		return w.checkBurst()
 	}
-	return w.errorf("mode", fmt.Sprintf("unknown mode %q", w.Mode), `choose "closed", "open", "replay" or "idle"`)
+	return w.errorf("mode", fmt.Sprintf("unknown mode %q", w.Mode), `choose "closed", "open", "replay", "idle" or "burst"`)
 }
 
 func (w *Workload) checkClosed() error {
@@ -106,6 +108,13 @@ func (w *Workload) checkClosed() error {
 		return w.errorf("closed.pipeline", fmt.Sprintf("must be 0..%d, got %d", MaxPipeline, w.Closed.Pipeline), "use 1 (or leave it out) for no pipelining")
 	}
 	return nil
+}
+
+func (w *Workload) checkBurst() error {
+	if len(w.Burst.Connections) == 0 {
+		return w.errorf("burst.connections", "missing", "list how many clients arrive at once, e.g. [1000, 4000]")
+	}
+	return w.checkCounts("burst.connections", w.Burst.Connections)
 }
 
 func (w *Workload) checkCounts(field string, counts []int) error {
@@ -322,8 +331,8 @@ func (w *Workload) checkQuick() error {
 	switch {
 	case q.Duration.Duration < 0 || q.Warmup.Duration < 0 || q.Repetitions < 0:
 		return w.errorf("quick", "durations and repetitions must not be negative", "use positive values, or leave a field out to keep the workload's")
-	case len(q.Connections) > 0 && w.Mode != ModeClosed:
-		return w.errorf("quick.connections", "only a closed loop sweeps connections", "remove it")
+	case len(q.Connections) > 0 && w.Mode != ModeClosed && w.Mode != ModeBurst:
+		return w.errorf("quick.connections", "only a closed loop or a burst sweeps connections", "remove it")
 	case len(q.Rates) > 0 && w.Mode != ModeOpen:
 		return w.errorf("quick.rates", "only an open loop sweeps rates", "remove it")
 	case q.IdleConnections != 0 && w.Mode != ModeIdle:

@@ -24,6 +24,7 @@ const (
 	ModeOpen   = "open"   // fixed request rate, latency from the scheduled time (wrk2)
 	ModeReplay = "replay" // a trace's requests at its own timing
 	ModeIdle   = "idle"   // many idle connections held open plus a light probe
+	ModeBurst  = "burst"  // every connection dialled at once, one request each
 )
 
 // DefaultVariant is the name of the variant every workload runs: the model
@@ -40,6 +41,7 @@ type Workload struct {
 	Open        Open     `toml:"open"`
 	Replay      Replay   `toml:"replay"`
 	Idle        Idle     `toml:"idle"`
+	Burst       Burst    `toml:"burst"`
 	Duration    Duration `toml:"duration"`
 	Warmup      Duration `toml:"warmup"`
 	Timeout     Duration `toml:"timeout"`
@@ -104,6 +106,12 @@ type Idle struct {
 	ProbeConnections int     `toml:"probe_connections"`
 	ProbeRate        float64 `toml:"probe_rate"` // 0: the probe is a closed loop
 	ConnectRate      float64 `toml:"connect_rate"`
+}
+
+// Burst configures the accept burst: one level per number of clients
+// arriving at once.
+type Burst struct {
+	Connections []int `toml:"connections"`
 }
 
 // Variant runs some models with extra `loopbench serve` flags: one of the
