@@ -1,0 +1,128 @@
+package capacity
+
+import (
+	"math"
+	"slices"
+)
+
+// The logistic fit behind a search's answer.
+//
+// Every probe is a pass (1) or a fail (0) at x = ln(rate). The model is
+//
+//	P(pass | x) = 1 / (1 + exp(s·(x − mid)))
+//
+// with mid the log rate at which a probe passes half the time, the
+// capacity, and s > 0 the steepness of the step from passing to failing.
+// mid is estimated by maximum likelihood and its 95% interval by profile
+// likelihood: every mid whose best fit (over s) is within χ²₁(0.95)/2 of
+// the overall best. On a quiet host the probes separate perfectly (every
+// pass below every fail) and the likelihood would let s grow without bound
+// and the interval shrink to nothing; s is therefore capped so that the
+// step from 90% to 10% passing is at least one resolution wide, and the
+// interval of separated probes comes out about as wide as the gap between
+// the highest pass and the lowest fail, widened by the resolution, which is
+// all such probes can say.
+
+// chi2_95 is the 95% quantile of the χ² distribution with one degree of
+// freedom.
+const chi2_95 = 3.841458820694124
+
+// fitted is a fit's midpoint and interval, in log rate.
+type fitted struct{ mid, low, high float64 }
+
+// obs is one probe as the fit sees it.
+type obs struct {
+	x    float64
+	pass bool
+}
+
+// fit fits the probes; width is the resolution in log rate.
+func fit(probes []Probe, width float64) fitted {
+	os := make([]obs, 0, len(probes))
+	for _, p := range probes {
+		if p.ClientBound && !p.Pass() {
+			continue // says nothing of the server
+		}
+		os = append(os, obs{math.Log(p.Rate), p.Pass()})
+	}
+	if len(os) == 0 {
+		return fitted{math.NaN(), math.NaN(), math.NaN()}
+	}
+	xs := make([]float64, len(os))
+	for i, o := range os {
+		xs[i] = o.x
+	}
+	lo, hi := slices.Min(xs)-4*width, slices.Max(xs)+4*width
+	sMax := 2 * math.Log(9) / width
+	sMin := 2 * math.Log(9) / (hi - lo + 8*width)
+	const steps = 800
+	profile := make([]float64, steps+1)
+	best, at := math.Inf(-1), 0
+	for i := range profile {
+		mid := lo + (hi-lo)*float64(i)/steps
+		profile[i] = bestSteepness(os, mid, sMin, sMax)
+		if profile[i] > best {
+			best, at = profile[i], i
+		}
+	}
+	// Ties (a flat top between separated probes) take the middle of the top.
+	top := at
+	for top+1 <= steps && profile[top+1] >= best-1e-9 {
+		top++
+	}
+	mid := lo + (hi-lo)*float64(at+top)/2/steps
+	in := func(i int) bool { return 2*(best-profile[i]) <= chi2_95 }
+	first, last := at, top
+	for first > 0 && in(first-1) {
+		first--
+	}
+	for last < steps && in(last+1) {
+		last++
+	}
+	return fitted{mid: mid, low: lo + (hi-lo)*float64(first)/steps, high: lo + (hi-lo)*float64(last)/steps}
+}
+
+// bestSteepness is the log-likelihood at mid, maximised over s in
+// [sMin, sMax] by golden-section search: for a fixed mid the
+// log-likelihood is concave in s, so the search finds its maximum.
+func bestSteepness(os []obs, mid, sMin, sMax float64) float64 {
+	const phi = 0.6180339887498949
+	a, b := math.Log(sMin), math.Log(sMax)
+	ll := func(logS float64) float64 { return logLik(os, mid, math.Exp(logS)) }
+	c, d := b-phi*(b-a), a+phi*(b-a)
+	fc, fd := ll(c), ll(d)
+	for range 40 {
+		if fc >= fd {
+			b, d, fd = d, c, fc
+			c = b - phi*(b-a)
+			fc = ll(c)
+		} else {
+			a, c, fc = c, d, fd
+			d = a + phi*(b-a)
+			fd = ll(d)
+		}
+	}
+	return max(fc, fd, ll(a), ll(b))
+}
+
+// logLik is the Bernoulli log-likelihood of the observations.
+func logLik(os []obs, mid, s float64) float64 {
+	var sum float64
+	for _, o := range os {
+		z := s * (o.x - mid) // P(pass) = 1/(1+e^z)
+		if o.pass {
+			sum -= softplus(z)
+		} else {
+			sum -= softplus(-z)
+		}
+	}
+	return sum
+}
+
+// softplus is ln(1 + e^z), computed without overflow.
+func softplus(z float64) float64 {
+	if z > 30 {
+		return z
+	}
+	return math.Log1p(math.Exp(z))
+}
