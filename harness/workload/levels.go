@@ -56,7 +56,11 @@ func (w *Workload) Levels() []Level {
 	case ModeReplay:
 		return []Level{{Connections: w.Replay.Connections, Pipeline: 1}}
 	case ModeIdle:
-		return []Level{{Connections: w.Idle.ProbeConnections, Pipeline: 1, Rate: w.Idle.ProbeRate, IdleConnections: w.Idle.Connections}}
+		levels := make([]Level, len(w.Idle.Connections))
+		for i, n := range w.Idle.Connections {
+			levels[i] = Level{Connections: w.Idle.ProbeConnections, Pipeline: 1, Rate: w.Idle.ProbeRate, IdleConnections: n}
+		}
+		return levels
 	case ModeBurst:
 		levels := make([]Level, len(w.Burst.Connections))
 		for i, c := range w.Burst.Connections {
@@ -118,7 +122,7 @@ func (w *Workload) Quick() *Workload {
 	}
 	q.Open.ShapeRates = nil // a smoke test draws no curves
 	if o.IdleConnections > 0 {
-		q.Idle.Connections = o.IdleConnections
+		q.Idle.Connections = Counts{o.IdleConnections}
 	}
 	return &q
 }

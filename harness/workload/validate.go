@@ -177,9 +177,13 @@ func (w *Workload) checkReplay() error {
 
 func (w *Workload) checkIdle() error {
 	i := w.Idle
+	if len(i.Connections) == 0 {
+		return w.errorf("idle.connections", "missing", "set how many idle connections to hold, or a list of counts for a slope, e.g. [1000, 4000, 10000]")
+	}
+	if err := w.checkCounts("idle.connections", i.Connections); err != nil {
+		return err
+	}
 	switch {
-	case i.Connections < 1 || i.Connections > MaxConnections:
-		return w.errorf("idle.connections", fmt.Sprintf("must be 1..%d, got %d", MaxConnections, i.Connections), "set how many idle connections to hold")
 	case i.ProbeConnections < 1:
 		return w.errorf("idle.probe_connections", fmt.Sprintf("must be >= 1, got %d", i.ProbeConnections), "set the connections of the light probe load, e.g. 4")
 	case i.ProbeRate < 0:

@@ -100,9 +100,11 @@ type Replay struct {
 	Connections int    `toml:"connections"`
 }
 
-// Idle configures held idle connections plus a light probe load.
+// Idle configures held idle connections plus a light probe load: one
+// level per count of idle connections (several counts give the memory a
+// connection costs as a slope).
 type Idle struct {
-	Connections      int     `toml:"connections"`
+	Connections      Counts  `toml:"connections"`
 	ProbeConnections int     `toml:"probe_connections"`
 	ProbeRate        float64 `toml:"probe_rate"` // 0: the probe is a closed loop
 	ConnectRate      float64 `toml:"connect_rate"`
@@ -141,6 +143,31 @@ type Quick struct {
 	Connections     []int     `toml:"connections"`
 	Rates           []float64 `toml:"rates"`
 	IdleConnections int       `toml:"idle_connections"`
+}
+
+// Counts is a list of counts that a file may write as one number
+// (connections = 10000) or as a list (connections = [1000, 10000]).
+type Counts []int
+
+// UnmarshalTOML reads one integer or a list of integers.
+func (c *Counts) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*c = Counts{int(x)}
+		return nil
+	case []any:
+		out := make(Counts, 0, len(x))
+		for _, e := range x {
+			n, ok := e.(int64)
+			if !ok {
+				return fmt.Errorf("want whole numbers, got %v", e)
+			}
+			out = append(out, int(n))
+		}
+		*c = out
+		return nil
+	}
+	return fmt.Errorf("want a whole number or a list of them, got %v", v)
 }
 
 // Duration is a time.Duration written as a Go duration string ("5s").

@@ -260,3 +260,33 @@ func TestShapeRates(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsErrors: idle counts and burst counts are refused with the
+// file, the field and the fix.
+func TestCountsErrors(t *testing.T) {
+	head := "name = \"w\"\ndescription = \"d\"\nduration = \"1s\"\nwarmup = \"0s\"\nrepetitions = 1\nmodels = \"all\"\n[[mix]]\ntarget = \"/plaintext\"\nweight = 1\n"
+	for _, tt := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"idle count word", "mode = \"idle\"\n" + head + "[idle]\nconnections = \"many\"\nprobe_connections = 4\n", []string{"w.toml", "connections", "whole number"}},
+		{"idle count zero", "mode = \"idle\"\n" + head + "[idle]\nconnections = [1000, 0]\nprobe_connections = 4\n", []string{`field "idle.connections"`, "got 0"}},
+		{"burst counts", "mode = \"burst\"\n" + head + "[burst]\n", []string{`field "burst.connections"`, "missing"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeWorkload(t, "w", tt.src))
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not contain %q", err, s)
+				}
+			}
+		})
+	}
+	w, err := Load(writeWorkload(t, "w", "mode = \"idle\"\n"+head+"[idle]\nconnections = [1000, 4000]\nprobe_connections = 4\n"))
+	if err != nil || len(w.Levels()) != 2 || w.Levels()[1].IdleConnections != 4000 {
+		t.Errorf("a list of idle counts: %v, %v", err, w)
+	}
+}
