@@ -14,6 +14,5 @@ func (r *Runner) recordModels() {
 
 // loopLag is the loop lag in a model's statistics, as the results keep it.
 func loopLag(s model.Stats) *results.LoopLag {
-	l := results.LoopLag(s.LoopLag)
-	return &l
+	return &results.LoopLag{P50: s.LoopLag.P50, P99: s.LoopLag.P99, Max: s.LoopLag.Max}
 }
