@@ -122,8 +122,15 @@ type Point struct {
 	// point shows the client's limit, not the server's.
 	ClientBound bool `json:"client_bound"`
 
-	// LoopLag is the event loop's timer lateness, for models that measure it.
+	// LoopLag is the event loop's timer lateness over the measured window,
+	// for models that measure it (over the server's whole life in runs
+	// stored before servers kept their readings: see LoopLag.Samples).
 	LoopLag *LoopLag `json:"loop_lag,omitempty"`
+	// Backend is how the server's event loops waited for I/O, "epoll" or
+	// "io_uring", as the server said on stop: a server asked for io_uring
+	// serves with epoll where the kernel refuses it. Empty for models with
+	// one way only.
+	Backend string `json:"backend,omitempty"`
 	// Samples are the server's /proc figures every 100 ms.
 	Samples []Sample `json:"samples,omitempty"`
 
@@ -265,14 +272,20 @@ type Client struct {
 	Utilization float64 `json:"utilization"`
 }
 
-// LoopLag is how late an event loop's timers fired, in milliseconds, as the
-// model wrote it on shutdown (servers/model.Stats, whose loop_lag object has
-// these fields and names; the results keep a type of their own so that their
-// readers depend on no server package).
+// LoopLag is how late an event loop's timer fired, in milliseconds, over
+// the point's measured window: the runner takes the readings the server
+// wrote on shutdown (servers/model.Stats) that fall in the window, through
+// an HDR histogram as the other latencies. Samples is the number of
+// readings behind the figures (one every 10 ms per loop), so a
+// percentile's support shows; 0 means the figures are the server's own
+// over its whole life, start-up included, as in runs stored before servers
+// kept their readings. (The results keep a type of their own so that their
+// readers depend on no server package.)
 type LoopLag struct {
-	P50 float64 `json:"p50_ms"`
-	P99 float64 `json:"p99_ms"`
-	Max float64 `json:"max_ms"`
+	P50     float64 `json:"p50_ms"`
+	P99     float64 `json:"p99_ms"`
+	Max     float64 `json:"max_ms"`
+	Samples int     `json:"samples,omitempty"`
 }
 
 // Sample is one /proc reading of the server, T seconds after the measured

@@ -83,7 +83,7 @@ func TestWriteRead(t *testing.T) {
 		Env:     Env{Host: "host", Cores: 2, ServerCPUs: "1", ClientCPUs: "0"},
 		Points: []Point{
 			{Workload: "plaintext", Model: "eventloop", Variant: "default", Mode: "closed", Connections: 64, Requests: 10, Throughput: 5,
-				Errors: map[string]int64{"timeout": 2}, LoopLag: &LoopLag{P50: 1, P99: 2, Max: 3}},
+				Errors: map[string]int64{"timeout": 2}, LoopLag: &LoopLag{P50: 1, P99: 2, Max: 3, Samples: 150}, Backend: "io_uring"},
 			{Workload: "plaintext", Model: "threaded", Variant: "default", Mode: "closed", Connections: 64, Failed: true, FailReason: "exited"},
 		},
 	}
@@ -94,7 +94,8 @@ func TestWriteRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Schema != SchemaVersion || len(got.Points) != 2 || got.Points[0].LoopLag.P99 != 2 || !got.Points[1].Failed {
+	if got.Schema != SchemaVersion || len(got.Points) != 2 || *got.Points[0].LoopLag != *run.Points[0].LoopLag ||
+		got.Points[0].Backend != "io_uring" || !got.Points[1].Failed {
 		t.Errorf("read back %+v", got)
 	}
 	csv, err := os.ReadFile(filepath.Join(dir, CSVFile))
@@ -249,5 +250,26 @@ func TestMeasureLeavesPartialPointsOut(t *testing.T) {
 	g.Points = g.Points[1:]
 	if s := g.Measure(tput); s.N != 1 || s.Median != 10 || !s.Partial {
 		t.Errorf("partial points only: %+v, want them, marked partial", s)
+	}
+}
+
+// TestOldLoopLag: a point stored before the loop lag was taken over the
+// window reads as it was written, its figures the server's whole life's
+// (no samples), without a backend, and writes back unchanged.
+func TestOldLoopLag(t *testing.T) {
+	const old = `{"workload":"w","model":"eventloop","loop_lag":{"p50_ms":0.1,"p99_ms":2,"max_ms":30}}`
+	var p Point
+	if err := json.Unmarshal([]byte(old), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.LoopLag == nil || *p.LoopLag != (LoopLag{P50: 0.1, P99: 2, Max: 30}) || p.Backend != "" {
+		t.Errorf("old point read as loop lag %+v, backend %q", p.LoopLag, p.Backend)
+	}
+	b, err := json.Marshal(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(b); !strings.Contains(s, `"loop_lag":{"p50_ms":0.1,"p99_ms":2,"max_ms":30}`) || strings.Contains(s, `"backend"`) {
+		t.Errorf("old point written back as %s", s)
 	}
 }

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,11 +12,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"loopbench/app"
 	"loopbench/harness/results"
+	"loopbench/servers/model"
 )
 
 // fakeEnv makes the test binary act as loopbench for the runner's children:
@@ -26,7 +27,7 @@ const fakeEnv = "RUNNER_TEST_FAKE_LOOPBENCH"
 
 // The fake models.
 const (
-	modelGood   = "good"   // answers /plaintext until SIGTERM, then writes its loop lag
+	modelGood   = "good"   // answers /plaintext until SIGTERM, then writes its loop lag (fakeStats)
 	modelCrashy = "crashy" // answers for 700 ms, then exits with status 3
 	modelBroken = "broken" // exits at once with status 1, as a stub model does
 	modelMute   = "mute"   // answers for 700 ms, then closes its listener but stays alive
@@ -36,8 +37,61 @@ const (
 // flakyEnv names the directory where the flaky model marks its first start.
 const flakyEnv = "RUNNER_TEST_FLAKY_DIR"
 
-// fakeLag is the loop lag the good model reports.
-var fakeLag = results.LoopLag{P50: 1, P99: 2, Max: 3}
+// fakeLag is the loop lag the good model reports over its whole life;
+// over any window in which it served, its readings say fakeServingLag.
+var (
+	fakeLag        = results.LoopLag{P50: 1, P99: 2, Max: 3}
+	fakeServingLag = results.LoopLag{P50: 2, P99: 2, Max: 2}
+)
+
+// fakeBackend is the backend the good model says it used.
+const fakeIOBackend = "epoll"
+
+// fakeReadings takes lag readings as a loop would, every 10 ms and each
+// fakeServingLag.Max late, from its start until stopped, with a reading of
+// a 400 ms stall seen at the start (start-up's) and one of 600 ms seen
+// 700 ms after the stop: readings of neither stall fall in a window.
+type fakeReadings struct {
+	mu   sync.Mutex
+	rs   []model.LagReading
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startFakeReadings() *fakeReadings {
+	f := &fakeReadings{stop: make(chan struct{}), done: make(chan struct{})}
+	f.add(time.Now(), 400*time.Millisecond)
+	go func() {
+		defer close(f.done)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case now := <-tick.C:
+				f.add(now, time.Duration(fakeServingLag.Max*float64(time.Millisecond)))
+			case <-f.stop:
+				return
+			}
+		}
+	}()
+	return f
+}
+
+func (f *fakeReadings) add(at time.Time, late time.Duration) {
+	f.mu.Lock()
+	f.rs = append(f.rs, model.LagReading{UnixNano: at.UnixNano(), LateUs: late.Microseconds()})
+	f.mu.Unlock()
+}
+
+// write stops the readings and writes the stats file.
+func (f *fakeReadings) write(path string) error {
+	close(f.stop)
+	<-f.done
+	f.add(time.Now().Add(700*time.Millisecond), 600*time.Millisecond)
+	l := model.LoopLag{P50: fakeLag.P50, P99: fakeLag.P99, Max: fakeLag.Max}
+	return model.WriteStats(path, model.Stats{LoopLag: l, Loops: 1, Backend: fakeIOBackend,
+		Readings: model.PackLagReadings(10*time.Millisecond, f.rs, 0)})
+}
 
 func fakeMain(args []string) int {
 	if len(args) == 0 {
@@ -73,6 +127,7 @@ func fakeServe(model, addr, stats string) int {
 		fmt.Fprintln(os.Stderr, "loopbench: serve: model broken: unsupported")
 		return 1
 	}
+	readings := startFakeReadings()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -103,8 +158,7 @@ func fakeServe(model, addr, stats string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	b, _ := json.Marshal(map[string]any{"loop_lag": fakeLag})
-	if err := os.WriteFile(stats, b, 0o644); err != nil {
+	if err := readings.write(stats); err != nil {
 		return 1
 	}
 	return 0

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"loopbench/harness/cgroup"
 	"loopbench/harness/meter"
@@ -173,15 +174,16 @@ func (ls *localServer) removeGroup() {
 	}
 }
 
-// result reads the loop lag the server wrote on stop, if it measures one.
-func (ls *localServer) result() (*results.LoopLag, error) {
+// result reads the statistics the server wrote on stop, if it measures
+// any. Its readings are stamped on this host's clock.
+func (ls *localServer) result() (*model.Stats, time.Duration, error) {
 	defer os.Remove(ls.stats)
 	stats, ok, err := model.ReadStats(ls.stats)
 	if errors.Is(err, os.ErrNotExist) || (err == nil && !ok) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return loopLag(stats), nil
+	return &stats, 0, nil
 }

@@ -12,8 +12,8 @@ func (r *Runner) recordModels() {
 	r.run.Models = append([]results.Model(nil), r.cfg.ModelTable...)
 }
 
-// loopLag is the loop lag in a model's statistics, as the results keep it.
+// loopLag is the loop lag in a model's statistics, over the server's whole
+// life, as the results keep it.
 func loopLag(s model.Stats) *results.LoopLag {
-	l := results.LoopLag(s.LoopLag)
-	return &l
+	return &results.LoopLag{P50: s.LoopLag.P50, P99: s.LoopLag.P99, Max: s.LoopLag.Max}
 }

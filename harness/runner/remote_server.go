@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -138,22 +136,16 @@ func (rs *remoteServer) stop() error {
 	return err
 }
 
-// result reads the loop lag the server wrote on stop, which the
-// supervisor's last line carries.
-func (rs *remoteServer) result() (*results.LoopLag, error) {
-	if rs.exit.Result == "" {
-		return nil, nil
-	}
-	f := filepath.Join(rs.h.r.tmp, "stats-remote.json")
-	if err := os.WriteFile(f, []byte(rs.exit.Result), 0o644); err != nil {
-		return nil, err
-	}
-	defer os.Remove(f)
-	stats, ok, err := model.ReadStats(f)
+// result reads the statistics the server wrote on stop, which the
+// supervisor's last line carries. Its readings are stamped on the server
+// host's clock, which is the offset measured at the run's start ahead of
+// this one's, as the sample stream's.
+func (rs *remoteServer) result() (*model.Stats, time.Duration, error) {
+	stats, ok, err := model.ParseStats([]byte(rs.exit.Result), "of "+rs.name)
 	if err != nil || !ok {
-		return nil, err
+		return nil, 0, err
 	}
-	return loopLag(stats), nil
+	return &stats, rs.h.clocks[rs.h.cfg.ServerHost].offset, nil
 }
 
 func isDone(c <-chan struct{}) bool {

@@ -272,7 +272,7 @@ func (r *Runner) setUp() error {
 	r.note(r.cpuNotes()...)
 	r.note(r.plan.Skipped...)
 	r.note(r.fileLimitNotes()...)
-	r.note(fmt.Sprintf("every point is a fresh server process (its peak memory and loop lag are its own, warm-up included); repetitions are interleaved in randomized blocks, one repetition of every model and variant per workload and level in an order drawn from seed %d", r.plan.Seed))
+	r.note(fmt.Sprintf("every point is a fresh server process (its peak memory is its own, warm-up included; its loop lag is over the measured window, from the readings it kept with their times); repetitions are interleaved in randomized blocks, one repetition of every model and variant per workload and level in an order drawn from seed %d", r.plan.Seed))
 	r.note(fmt.Sprintf("the servers run with loopbench serve's default bounds: a request head must arrive within %v of its first byte, an idle connection is closed after %v, and a connection stops being read with %d bytes of answers unsent", model.DefaultHeadTimeout, model.DefaultIdleTimeout, model.DefaultMaxUnsent))
 	for _, side := range r.cfg.Sides {
 		r.note(fmt.Sprintf("A/B side %s: %s%s", side.Name, side.About, flagsNote(side.Flags)))

@@ -118,9 +118,7 @@ func checkPoint(t *testing.T, p *results.Point) {
 		if p.Failed || p.Requests == 0 || p.Server.PeakRSS == 0 || p.Server.Threads == 0 || len(p.Samples) == 0 || p.CPUPerRequest <= 0 {
 			t.Errorf("good point: %+v", p)
 		}
-		if p.LoopLag == nil || *p.LoopLag != fakeLag {
-			t.Errorf("good point: loop lag %v, want %v", p.LoopLag, fakeLag)
-		}
+		checkGoodLag(t, p)
 	case modelCrashy:
 		if !p.Failed || !strings.Contains(p.FailReason, "exit status 3") || !strings.Contains(p.Stderr, "about to crash") {
 			t.Errorf("crashy point rep %d: failed %v, reason %q, stderr %q", p.Rep, p.Failed, p.FailReason, p.Stderr)
@@ -135,6 +133,25 @@ func checkPoint(t *testing.T, p *results.Point) {
 		}
 	default:
 		t.Errorf("unexpected model %q", p.Model)
+	}
+}
+
+// checkGoodLag checks that a good point's loop lag is over its window
+// alone, without the stalls its server saw before and after, and records
+// the backend the server used.
+func checkGoodLag(t *testing.T, p *results.Point) {
+	t.Helper()
+	if p.Backend != fakeIOBackend {
+		t.Errorf("good point: backend %q, want %q", p.Backend, fakeIOBackend)
+	}
+	l := p.LoopLag
+	if l == nil {
+		t.Fatalf("good point: no loop lag")
+	}
+	// One reading every 10 ms, one more for each edge of the window.
+	most := int(p.Duration*100) + 2
+	if got := (results.LoopLag{P50: l.P50, P99: l.P99, Max: l.Max}); got != fakeServingLag || l.Samples < 1 || l.Samples > most {
+		t.Errorf("good point: loop lag %+v over a %.2f s window, want %+v of 1 to %d readings", *l, p.Duration, fakeServingLag, most)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"loopbench/harness/results"
 	"loopbench/harness/validity"
 	"loopbench/harness/workload"
+	"loopbench/servers/model"
 )
 
 // readyTimeout bounds how long a server may take to answer its first
@@ -99,8 +100,10 @@ type serverProcess interface {
 	output() string
 	// stop stops the server, and what samples it.
 	stop() error
-	// result is the loop lag the server wrote on stop, nil if it wrote none.
-	result() (*results.LoopLag, error)
+	// result is the statistics the server wrote on stop (its loop lag
+	// and readings, its backend), nil if it wrote none, and how far the
+	// clock that stamped its readings is ahead of this host's.
+	result() (*model.Stats, time.Duration, error)
 }
 
 // lostError is a sample error that fails the point: the server, or what

@@ -35,8 +35,8 @@ func (r *Runner) runStep(ctx context.Context, s Step) {
 		r.record(s, r.failed(s, err))
 		return
 	}
-	p, ok := r.measure(ctx, srv, s)
-	r.stopServer(srv, p)
+	p, w, ok := r.measure(ctx, srv, s)
+	r.stopServer(srv, p, w)
 	if ok {
 		r.record(s, p)
 	}
@@ -45,19 +45,24 @@ func (r *Runner) runStep(ctx context.Context, s Step) {
 // slowStop is the stop time from which the terminal mentions it.
 const slowStop = 500 * time.Millisecond
 
-// stopServer stops a point's server and gives its loop lag to the point.
-func (r *Runner) stopServer(srv *server, p *results.Point) {
+// stopServer stops a point's server and gives the point the backend the
+// server used and its loop lag over the window w.
+func (r *Runner) stopServer(srv *server, p *results.Point, w *window) {
 	t0 := time.Now()
 	err := srv.proc.stop()
 	if d := time.Since(t0); d > slowStop {
 		fmt.Fprintf(r.cfg.Log, "note: %s took %v to stop after SIGTERM\n", srv.name, d.Round(10*time.Millisecond))
 	}
-	lag, rerr := srv.proc.result()
+	st, offset, rerr := srv.proc.result()
 	if err := errors.Join(err, rerr); err != nil {
 		fmt.Fprintf(r.cfg.Log, "note: %s: %v\n", srv.name, err)
 	}
-	if lag != nil && !p.Failed {
-		p.LoopLag = lag
+	if st == nil {
+		return
+	}
+	p.Backend = st.Backend
+	if !p.Failed {
+		p.LoopLag = r.pointLag(srv.name, st, offset, w)
 	}
 }
 
@@ -114,9 +119,9 @@ func (r *Runner) failed(s Step, err error) *results.Point {
 
 // measure runs one point: the load (from here, or from the client hosts),
 // the server's figures over the load's window, the validity from the
-// kernel counters of the server's host. It returns false if ctx was
-// cancelled: the point is then dropped.
-func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, bool) {
+// kernel counters of the server's host. It returns the point and its
+// window, and false if ctx was cancelled: the point is then dropped.
+func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Point, *window, bool) {
 	p := r.newPoint(s)
 	w := &window{m: srv.proc.meter()}
 	req := LoadRequest{Addr: srv.addr, Workload: s.Workload, Level: s.Level, Seed: int64(s.Rep + 1),
@@ -128,11 +133,11 @@ func (r *Runner) measure(ctx context.Context, srv *server, s Step) (*results.Poi
 	cancel()
 	kernel, figErr := srv.proc.sample(p, w)
 	if ctx.Err() != nil {
-		return p, false
+		return p, w, false
 	}
 	r.judge(p, srv, loadErr, figErr)
 	validity.Validate(p, kernel, reasons...)
-	return p, true
+	return p, w, true
 }
 
 // load drives the point: from the client hosts of a remote run, each its

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"loopbench/app"
+	"loopbench/servers/model"
 )
 
 // Bounds on the work of one iteration, so one busy source cannot starve the
@@ -90,7 +91,8 @@ func newLoop(srv *server) (*loop, error) {
 		return nil, os.NewSyscallError("eventfd", err)
 	}
 	l := &loop{srv: srv, wakefd: wakefd, base: time.Now(),
-		rbuf: make([]byte, readBufSize), wbuf: make([]byte, 0, readBufSize), lag: newLagMonitor()}
+		rbuf: make([]byte, readBufSize), wbuf: make([]byte, 0, readBufSize)}
+	l.lag = newLagMonitor(l.base, model.MaxLagReadings/max(srv.cfg.Loops, 1))
 	l.done.wake = l.wake
 	l.backend.addr = cloneSockaddr(srv.backendAddr)
 	l.stopT.cb = stopDeadline{l}

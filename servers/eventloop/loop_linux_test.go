@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -74,19 +75,79 @@ func TestLoopLagShowsABlockedLoop(t *testing.T) {
 	ts := startServer(t, model.Config{}, nil)
 	c := testkit.Dial(t, ts.Addr)
 	time.Sleep(50 * time.Millisecond) // some unblocked lag samples first
+	sent := time.Now()
 	if a := c.Get(t, "/cpu?iter="+strconv.Itoa(iter)); a.Status != 200 {
 		t.Fatalf("GET /cpu = %v", a)
 	}
+	answered := time.Now()
 	time.Sleep(30 * time.Millisecond) // the lag timer fires once the loop is free again
 	ts.Stop(t)
-	lag := lagStats(ts.s.lagHistograms()).LoopLag
+	st := ts.s.lagStats()
+	lag := st.LoopLag
 	// The loop thread spent about cpu of its own CPU time on the request,
 	// so it was blocked at least that long on the wall clock (longer on a
 	// busy host), and its timer was at least that late, less one interval.
-	if want := float64(cpu-lagInterval) / 1e6; lag.Max < want/2 {
+	want := float64(cpu-lagInterval) / 1e6
+	if lag.Max < want/2 {
 		t.Errorf("max loop lag %.1f ms after blocking the loop for %v of CPU time", lag.Max, cpu)
 	}
 	t.Logf("blocked for %v of CPU: lag p50 %.2f ms, p99 %.2f ms, max %.2f ms", cpu, lag.P50, lag.P99, lag.Max)
+	checkBlockedReading(t, st.Readings, sent, answered, want/2)
+}
+
+// checkBlockedReading checks that the latest reading at least minMs late
+// was taken once the request sent at sent had blocked the loop, and no
+// later than a little after its answer: the loop sees its timer when it
+// polls again, right after writing the answer.
+func checkBlockedReading(t *testing.T, r *model.LagReadings, sent, answered time.Time, minMs float64) {
+	t.Helper()
+	if r == nil || r.Len() == 0 {
+		t.Fatalf("no lag readings: %+v", r)
+	}
+	var late model.LagReading
+	for i := range r.Len() {
+		if rd := r.Reading(i); float64(rd.LateUs) >= minMs*1000 {
+			late = rd
+		}
+	}
+	at := time.Unix(0, late.UnixNano)
+	// Readings' times are whole milliseconds.
+	if late.LateUs == 0 || at.Before(sent.Truncate(time.Millisecond)) || at.After(answered.Add(time.Second)) {
+		t.Errorf("the reading at least %.1f ms late was taken at %v (%+v); the request was sent at %v and answered at %v",
+			minMs, at.Format(time.StampMicro), late, sent.Format(time.StampMicro), answered.Format(time.StampMicro))
+	}
+	if due := at.Add(-time.Duration(late.LateUs) * time.Microsecond); due.Before(sent.Add(-lagInterval - time.Millisecond)) {
+		t.Errorf("the late timer was due at %v, more than an interval before the request was sent at %v", due.Format(time.StampMicro), sent.Format(time.StampMicro))
+	}
+}
+
+// TestLagLogKeepsTheNewest: past its bound, the log overwrites its oldest
+// readings and counts them.
+func TestLagLogKeepsTheNewest(t *testing.T) {
+	tests := []struct {
+		keep, add   int
+		kept        []int64 // the times kept, in any order
+		wantDropped int64
+	}{
+		{keep: 3, add: 2, kept: []int64{0, 1}},
+		{keep: 3, add: 3, kept: []int64{0, 1, 2}},
+		{keep: 3, add: 7, kept: []int64{4, 5, 6}, wantDropped: 4},
+		{keep: 0, add: 2, kept: nil, wantDropped: 2}, // more loops than readings to share
+	}
+	for _, tt := range tests {
+		g := lagLog{keep: tt.keep}
+		for i := range tt.add {
+			g.add(lagReading{at: int64(i), late: 1})
+		}
+		var kept []int64
+		for _, r := range g.buf {
+			kept = append(kept, r.at)
+		}
+		slices.Sort(kept)
+		if !slices.Equal(kept, tt.kept) || g.dropped != tt.wantDropped {
+			t.Errorf("keep %d, add %d: kept %v, dropped %d; want %v, %d", tt.keep, tt.add, kept, g.dropped, tt.kept, tt.wantDropped)
+		}
+	}
 }
 
 // cpuIterations calibrates /cpu to take about d of CPU time on this
@@ -120,8 +181,13 @@ func TestServeWritesStatsFileAndStops(t *testing.T) {
 	if !errors.Is(err, model.ErrServerClosed) {
 		t.Fatalf("Serve = %v, want model.ErrServerClosed", err)
 	}
-	if _, ok, err := model.ReadStats(stats); err != nil || !ok {
+	st, ok, err := model.ReadStats(stats)
+	if err != nil || !ok {
 		t.Fatalf("stats file %s: ok %v, %v", stats, ok, err)
+	}
+	// Both loops served 100 ms, with a reading every 10 ms each.
+	if r := st.Readings; r == nil || r.Len() < 2 || r.IntervalMs != 10 {
+		t.Errorf("stats file %s: readings %+v, want some of both loops every 10 ms", stats, r)
 	}
 }
 

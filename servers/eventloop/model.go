@@ -27,7 +27,8 @@ func New() *Model { return &Model{} }
 // threads until ctx is cancelled, on epoll, or on io_uring with
 // cfg.IOUring where the kernel allows it. It then stops accepting, lets
 // answers in flight finish for a short while, closes every connection and
-// returns model.ErrServerClosed, after writing the loop lag and the
+// returns model.ErrServerClosed, after writing the loop lag (its figures
+// over the server's life and its readings with their times) and the
 // backend that served to cfg.StatsFile if set.
 func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	s, err := newServer(cfg)
@@ -36,7 +37,7 @@ func (*Model) Serve(ctx context.Context, cfg model.Config) error {
 	}
 	err = s.run(ctx)
 	if cfg.StatsFile != "" {
-		st := lagStats(s.lagHistograms())
+		st := s.lagStats()
 		st.Backend = s.backendName()
 		if werr := model.WriteStats(cfg.StatsFile, st); err == nil {
 			err = werr

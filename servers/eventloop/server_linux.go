@@ -134,13 +134,18 @@ func (s *server) closeLoops() {
 	}
 }
 
-// lagHistograms returns each loop's lag histogram; call it after run.
-func (s *server) lagHistograms() []*hdrhistogram.Histogram {
-	h := make([]*hdrhistogram.Histogram, len(s.loops))
+// lagStats is the loops' lag over the server's life, with every loop's
+// readings; call it after run.
+func (s *server) lagStats() model.Stats {
+	hists := make([]*hdrhistogram.Histogram, len(s.loops))
+	var rs []model.LagReading
+	var dropped int64
 	for i, l := range s.loops {
-		h[i] = l.lag.hist
+		hists[i] = l.lag.hist
+		rs = append(rs, l.lag.readings()...)
+		dropped += l.lag.log.dropped
 	}
-	return h
+	return lagStats(hists, rs, dropped)
 }
 
 // backendName is the backend the loops served with.

@@ -7,8 +7,6 @@ import (
 	"errors"
 
 	"loopbench/servers/model"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // server exists only on Linux, where the loop runs on epoll.
@@ -18,6 +16,6 @@ func newServer(model.Config) (*server, error) { return nil, errors.ErrUnsupporte
 
 func (*server) run(context.Context) error { return errors.ErrUnsupported }
 
-func (*server) lagHistograms() []*hdrhistogram.Histogram { return nil }
+func (*server) lagStats() model.Stats { return model.Stats{} }
 
 func (*server) backendName() string { return "" }

@@ -16,15 +16,18 @@ const lagInterval = 10 * time.Millisecond
 // values are recorded as this.
 const maxLagMicros = 60_000_000
 
-// lagStats summarizes histograms in microseconds.
-func lagStats(hists []*hdrhistogram.Histogram) model.Stats {
+// lagStats summarizes the loops' lag monitors: their histograms (in
+// microseconds) merged over the server's whole life, and their readings,
+// with the number dropped.
+func lagStats(hists []*hdrhistogram.Histogram, rs []model.LagReading, dropped int64) model.Stats {
 	all := hdrhistogram.New(1, maxLagMicros, 3)
 	for _, h := range hists {
 		all.Merge(h)
 	}
-	ms := func(us int64) float64 { return float64(us) / 1000 }
+	milli := func(us int64) float64 { return float64(us) / 1000 }
 	return model.Stats{
-		LoopLag: model.LoopLag{P50: ms(all.ValueAtQuantile(50)), P99: ms(all.ValueAtQuantile(99)), Max: ms(all.Max())},
-		Loops:   len(hists),
+		LoopLag:  model.LoopLag{P50: milli(all.ValueAtQuantile(50)), P99: milli(all.ValueAtQuantile(99)), Max: milli(all.Max())},
+		Loops:    len(hists),
+		Readings: model.PackLagReadings(lagInterval, rs, dropped),
 	}
 }

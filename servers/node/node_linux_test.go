@@ -72,23 +72,68 @@ func TestNoLeakedChild(t *testing.T) {
 }
 
 // TestStatsFile: an inline /cpu blocks the loop; the stats file written on
-// stop shows a lag of about that long.
+// stop shows a lag of about that long, over the server's life and in a
+// reading taken while the request was served, among readings stamped
+// within the server's life.
 func TestStatsFile(t *testing.T) {
 	stats := filepath.Join(t.TempDir(), "stats.json")
+	life0 := time.Now()
 	srv := start(t, model.Config{StatsFile: stats})
+	time.Sleep(50 * time.Millisecond) // some unblocked readings first
 	began := time.Now()
 	if r, err := get(srv.Addr, "/cpu?iter=300000"); err != nil || r.Status != 200 {
 		t.Fatalf("/cpu: %v %v", r, err)
 	}
-	blocked := time.Since(began)
+	answered := time.Now()
+	blocked := answered.Sub(began)
+	time.Sleep(30 * time.Millisecond) // the lag timer fires once the loop is free again
 	srv.Stop(t)
-	lag := readLag(t, stats)
+	life1 := time.Now()
+	st := readStats(t, stats)
+	lag := st.LoopLag
 	t.Logf("/cpu?iter=300000 took %v; loop lag %+v", blocked, lag)
 	if lag.P50 < 0 || lag.P50 > lag.P99 || lag.P99 > lag.Max {
 		t.Errorf("implausible lag %+v", lag)
 	}
-	if floor := float64(blocked.Milliseconds())/2 - LagResolutionMillis; lag.Max < floor {
+	floor := float64(blocked.Milliseconds())/2 - LagResolutionMillis
+	if lag.Max < floor {
 		t.Errorf("max lag %.1f ms after a loop blocked for %v, want at least %.1f", lag.Max, blocked, floor)
+	}
+	checkReadings(t, st.Readings, life0, life1)
+	checkBlocked(t, st.Readings, began, answered, floor)
+}
+
+// checkReadings checks that the readings, one every LagResolutionMillis,
+// were all taken within the server's life, in order.
+func checkReadings(t *testing.T, r *model.LagReadings, life0, life1 time.Time) {
+	t.Helper()
+	if r == nil || r.Len() < 2 || r.IntervalMs != LagResolutionMillis || r.Dropped != 0 {
+		t.Fatalf("readings %+v: want several, every %d ms, none dropped", r, LagResolutionMillis)
+	}
+	life0 = life0.Truncate(time.Millisecond) // readings' times are whole milliseconds
+	for i := range r.Len() {
+		at := time.Unix(0, r.Reading(i).UnixNano)
+		if at.Before(life0) || at.After(life1) || (i > 0 && r.AtMs[i] < r.AtMs[i-1]) {
+			t.Fatalf("reading %d of %d taken at %v, out of order or outside the server's life %v to %v",
+				i, r.Len(), at.Format(time.StampMicro), life0.Format(time.StampMicro), life1.Format(time.StampMicro))
+		}
+	}
+}
+
+// checkBlocked checks that the latest reading at least minMs late was taken
+// between the blocking request's send and a little after its answer.
+func checkBlocked(t *testing.T, r *model.LagReadings, sent, answered time.Time, minMs float64) {
+	t.Helper()
+	var late model.LagReading
+	for i := range r.Len() {
+		if rd := r.Reading(i); float64(rd.LateUs) >= minMs*1000 {
+			late = rd
+		}
+	}
+	at := time.Unix(0, late.UnixNano)
+	if late.LateUs == 0 || at.Before(sent.Truncate(time.Millisecond)) || at.After(answered.Add(time.Second)) {
+		t.Errorf("the reading at least %.1f ms late was taken at %v (%+v); the request was sent at %v and answered at %v",
+			minMs, at.Format(time.StampMicro), late, sent.Format(time.StampMicro), answered.Format(time.StampMicro))
 	}
 }
 
@@ -97,11 +142,16 @@ const LagResolutionMillis = 10
 
 func readLag(t *testing.T, path string) model.LoopLag {
 	t.Helper()
+	return readStats(t, path).LoopLag
+}
+
+func readStats(t *testing.T, path string) model.Stats {
+	t.Helper()
 	s, ok, err := model.ReadStats(path)
 	if err != nil || !ok {
 		t.Fatalf("stats file %s: ok %v, %v", path, ok, err)
 	}
-	return s.LoopLag
+	return s
 }
 
 // TestExec runs the test binary as `loopbench serve --model node` would:

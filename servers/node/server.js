@@ -13,15 +13,16 @@
 // Flags: --addr HOST:PORT, --data-dir DIR, --backend HOST:PORT, --pool N
 // (informational; the pool size comes from UV_THREADPOOL_SIZE),
 // --cpu-offload, --stats-file PATH. On SIGTERM or SIGINT the server writes
-// the event loop's lag to the stats file, stops accepting, closes idle
-// connections, gives requests in flight a short grace period and exits 0.
+// the event loop's lag to the stats file (over its whole life, and each
+// reading with its time), stops accepting, closes idle connections, gives
+// requests in flight a short grace period and exits 0.
 
 const http = require('http');
 const net = require('net');
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
-const { monitorEventLoopDelay } = require('perf_hooks');
+const { monitorEventLoopDelay, performance } = require('perf_hooks');
 
 // The limits and fixed inputs of app/ops.go and app/request.go.
 const MAX_MILLIS = 60000;
@@ -43,6 +44,9 @@ const MAX_IDLE_UPSTREAM = 65536;
 // histogram holds the time between firings, so the resolution is subtracted
 // to report how late the timer was.
 const LAG_RESOLUTION_MS = 10;
+// LAG_KEEP is how many lag readings the server keeps (model.MaxLagReadings):
+// past it the oldest, start-up's, are overwritten and counted as dropped.
+const LAG_KEEP = 50000;
 // HEAD_TIMEOUT_MS bounds how long a request head (and body) may take to
 // arrive, IDLE_TIMEOUT_MS how long a connection may wait on its client; the
 // defaults of model.Config, which the Go side passes as flags.
@@ -365,11 +369,66 @@ function lagStats(h) {
   return { p50_ms: late(h.percentile(50)), p99_ms: late(h.percentile(99)), max_ms: late(h.max) };
 }
 
-function writeStats(file, h) {
+// LagLog measures the loop's lag as monitorEventLoopDelay does, a repeating
+// timer every LAG_RESOLUTION_MS whose lateness is the time between firings
+// less the interval, and keeps each reading with the wall-clock time the
+// loop saw the timer (the time origin plus the monotonic clock), so that the
+// harness can take the lag over a point's measured window: the newest
+// LAG_KEEP of them, in two rings.
+class LagLog {
+  constructor() {
+    this.at = []; // ms since the Unix epoch
+    this.late = []; // µs
+    this.next = 0; // once full, the oldest reading, overwritten next
+    this.dropped = 0;
+    this.last = performance.now();
+    this.timer = setInterval(() => this.tick(), LAG_RESOLUTION_MS);
+    this.timer.unref();
+  }
+
+  tick() {
+    const now = performance.now();
+    const late = Math.max(0, now - this.last - LAG_RESOLUTION_MS);
+    this.last = now;
+    this.add(Math.floor(performance.timeOrigin + now), Math.round(late * 1000));
+  }
+
+  add(at, lateUs) {
+    if (this.at.length < LAG_KEEP) {
+      this.at.push(at);
+      this.late.push(lateUs);
+      return;
+    }
+    this.at[this.next] = at;
+    this.late[this.next] = lateUs;
+    this.next = (this.next + 1) % LAG_KEEP;
+    this.dropped++;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+
+  // readings packs the readings, oldest first, as model.LagReadings.
+  readings() {
+    const n = this.at.length;
+    const start = n > 0 ? this.at[this.next] : 0;
+    const atMs = new Array(n);
+    const lateUs = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = (this.next + i) % n;
+      atMs[i] = this.at[j] - start;
+      lateUs[i] = this.late[j];
+    }
+    return { interval_ms: LAG_RESOLUTION_MS, start_unix_ms: start, at_ms: atMs, late_us: lateUs, dropped: this.dropped };
+  }
+}
+
+function writeStats(file, h, log) {
   if (!file) return;
   const tmp = `${file}.tmp${process.pid}`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify({ loop_lag: lagStats(h) }) + '\n');
+    fs.writeFileSync(tmp, JSON.stringify({ loop_lag: lagStats(h), lag_readings: log.readings() }) + '\n');
     fs.renameSync(tmp, file);
   } catch (err) {
     process.stderr.write(`node model: writing stats file ${file}: ${err.message}\n`);
@@ -404,13 +463,14 @@ function newServer(application, cfg) {
 // stopOnSignal stops gracefully on SIGTERM or SIGINT: the stats first, then
 // no new connections, idle ones closed at once, busy ones after STOP_GRACE_MS;
 // the process exits 0 when the last connection is gone.
-function stopOnSignal(server, application, lag, statsFile) {
+function stopOnSignal(server, application, lag, log, statsFile) {
   let stopping = false;
   const stop = (signal) => {
     if (stopping) return;
     stopping = true;
     lag.disable();
-    writeStats(statsFile, lag);
+    log.stop();
+    writeStats(statsFile, lag, log);
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     application.upstream.close();
@@ -428,7 +488,7 @@ function main() {
   const server = newServer(application, cfg);
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
-  stopOnSignal(server, application, lag, cfg.statsFile);
+  stopOnSignal(server, application, lag, new LagLog(), cfg.statsFile);
   server.on('error', (err) => {
     process.stderr.write(`node model: listen ${cfg.addr}: ${err.message}\n`);
     process.exit(1);
