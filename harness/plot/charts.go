@@ -27,7 +27,7 @@ const (
 
 // Kinds lists every kind of chart in report order.
 var Kinds = []string{KindScorecard, KindThroughput, KindLatency, KindRouteLatency, KindSpectrum, KindMemory,
-	KindBytesPerConn, KindThreads, KindCPU, KindTimeline, KindLoopLag}
+	KindBytesPerConn, KindThreads, KindCPU, KindTimeline, KindLoopLag, KindConnect}
 
 // msAxis is the value axis of latency.
 var msAxis = Axis{Label: "latency (ms, log scale)", Log: true, Format: trim}
@@ -75,6 +75,7 @@ func charts(ws []analysis.Workload, w *analysis.Workload, sh sheet) (map[string]
 		{KindThreads, func() (*Chart, error) { return threadsChart(w, sh) }},
 		{KindCPU, func() (*Chart, error) { return cpuChart(w, sh) }},
 		{KindTimeline, func() (*Chart, error) { return timelineChart(w, sh) }},
+		{KindConnect, func() (*Chart, error) { return connectChart(w, sh) }},
 	}
 	for _, st := range steps {
 		c, err := st.build()

@@ -80,6 +80,10 @@ type view struct {
 	// Design names the event-loop side of the argument and Threads the
 	// thread-per-connection model it is held against.
 	Design, Threads string
+	// LifePartial counts the points partial for what happened in their
+	// windows outside the server's service (retransmits, a rate not held);
+	// LifeMarks lists what the kernel counted outside the windows.
+	LifePartial, LifeMarks []string
 }
 
 // claimView is a claim with links to the charts that exist of those it
@@ -97,7 +101,9 @@ type workloadView struct {
 	Routes                   []routeRow
 	// Partial lists the workload's partial points and their reasons.
 	Partial []string
-	Plots   []image
+	// Connects is how each configuration's connections were established.
+	Connects []connectRow
+	Plots    []image
 }
 
 // hostRow is one machine of a run over remote hosts and the part it played.
@@ -137,6 +143,7 @@ func build(a *analysis.Analysis, opts Options) view {
 		v.Title, v.Placement, v.Hosts = machines.Placement(run.Env), machines.Placement(run.Env), hostRows(run.Env)
 	}
 	v.Design, v.Threads = a.Design, a.Threads
+	v.LifePartial, v.LifeMarks = lifeNotes(run)
 	v.Scorecard = scorecard(a.Claims)
 	if card := images(opts, "", plot.KindScorecard); len(card) > 0 {
 		v.Card = &card[0]
@@ -156,7 +163,7 @@ func build(a *analysis.Analysis, opts Options) view {
 		w := &a.Workloads[i]
 		desc, file := describe(run, w.Name)
 		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
-			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Partial: partials(w), Plots: images(opts, w.Name)})
+			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Partial: partials(w), Connects: connectRows(w), Plots: images(opts, w.Name)})
 	}
 	v.RunPlots = images(opts, "", slices.DeleteFunc(slices.Clone(plot.Kinds), func(k string) bool { return k == plot.KindScorecard })...)
 	return v
