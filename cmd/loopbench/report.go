@@ -67,6 +67,7 @@ func reportOne(arg, out, torture string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	opts.Commit = reportCommit()
 	var b bytes.Buffer
 	if err := report.Write(&b, analysis.Analyze(run), opts); err != nil {
 		return err
@@ -142,6 +143,7 @@ func reportTwo(a, b, out string, stdout, stderr io.Writer) error {
 			return err
 		}
 		sides[i].Options = opts
+		sides[i].Options.Commit = reportCommit()
 	}
 	var buf bytes.Buffer
 	if err := report.WriteSideBySide(&buf, sides[0], sides[1]); err != nil {
@@ -165,6 +167,16 @@ func reportRun(arg string, stderr io.Writer) (string, *results.Run, error) {
 		fmt.Fprintf(stderr, "loopbench: warning: %s was measured at commit %s and this checkout is at %s: the report describes the code as it was measured\n", arg, run.Env.Commit, now)
 	}
 	return dir, run, nil
+}
+
+// reportCommit is the commit of the checkout the report is written from,
+// recorded as the runner records a run's (runner.GitCommit); "" when it is
+// not a git checkout.
+func reportCommit() string {
+	if c := runner.GitCommit(); c != "unknown" {
+		return c
+	}
+	return ""
 }
 
 // chartOptions finds the charts of the run in dir for a report at out,

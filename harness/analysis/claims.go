@@ -156,6 +156,10 @@ type Reading struct {
 	// Ratio is the paired ratio the reading grades (N is 0 for a reading
 	// that is no ratio, such as a model failing where the other served).
 	Ratio results.Stat
+	// ClientBound names each side of the ratio some of whose repetitions
+	// were client-bound, with how many: "eventloop 4 of 6". The load
+	// generator, not the server, set the load of those repetitions.
+	ClientBound []string
 }
 
 // HasRatio reports whether the reading is a paired ratio.
@@ -231,12 +235,33 @@ func (c *Claim) add(v Verdict, label, format string, args ...any) {
 	c.Readings = append(c.Readings, Reading{Text: fmt.Sprintf(format, args...), Verdict: v, Label: label})
 }
 
-// addPaired adds a reading of a paired ratio, labelled label: head names
-// the comparison, the ratio follows with its interval, then tail and the
-// repetitions left out.
-func (c *Claim) addPaired(v Verdict, pr pairs.Paired, label, head, tail string) {
+// addPaired adds a reading of a paired ratio of the configurations sides,
+// labelled label: head names the comparison, the ratio follows with its
+// interval, then tail and the repetitions left out.
+func (c *Claim) addPaired(v Verdict, pr pairs.Paired, label, head, tail string, sides ...*results.Group) {
 	c.Readings = append(c.Readings, Reading{Text: fmt.Sprintf("%s: %s%s%s", head, figures.Interval(pr.Ratio), tail, leftOut(pr.LeftOut)),
-		Verdict: v, Label: label, Ratio: pr.Ratio})
+		Verdict: v, Label: label, Ratio: pr.Ratio, ClientBound: boundSides(sides...)})
+}
+
+// boundSides names each configuration some of whose usable repetitions
+// were client-bound, with how many of them: "eventloop 4 of 6".
+func boundSides(gs ...*results.Group) []string {
+	var out []string
+	for _, g := range gs {
+		bound, usable := 0, 0
+		for _, p := range g.Points {
+			if p.Usable() {
+				usable++
+				if p.ClientBound {
+					bound++
+				}
+			}
+		}
+		if bound > 0 {
+			out = append(out, fmt.Sprintf("%s %d of %d", g.Key.Series(), bound, usable))
+		}
+	}
+	return out
 }
 
 // pair compares two configurations on figure f, repetition by repetition.

@@ -60,6 +60,14 @@ func TestClaims(t *testing.T) {
 		}, 4, Refuted, "eventloop 30 µs per request"},
 		// A failed threaded point at the top level is a reading for claim 2.
 		{"threaded fails", nil, 1, Inconclusive, "threaded failed"},
+		// A p99 of fewer than 1000 requests a repetition is no figure: the
+		// reading of claim 3 cannot decide, however far its ratio lies.
+		{"p99 unresolved", func(p *results.Point) bool {
+			for i := range p.Routes {
+				p.Routes[i].Latency.Count = 800
+			}
+			return true
+		}, 2, Inconclusive, "of 800 requests or more: too few to resolve a p99"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,5 +154,28 @@ func TestGrade(t *testing.T) {
 		if got, text := tt.rule.grade(r), figures.Interval(r); got != tt.want || !strings.Contains(text, tt.text) {
 			t.Errorf("%s: %s %q, want %s %q", tt.name, got, text, tt.want, tt.text)
 		}
+	}
+}
+
+// TestClientBoundReadings names, on each reading, the sides whose
+// repetitions were client-bound and how many, for the scorecard's mark.
+func TestClientBoundReadings(t *testing.T) {
+	want := map[string]string{
+		"plaintext 1024: eventloop ÷ gnet": "gnet 6 of 6", // gnet is client-bound at 256 and above
+		"plaintext 1024: eventloop ÷ evio": "evio 6 of 6",
+		"plaintext 1024: eventloop ÷ node": "", // neither side
+		"c10k: eventloop ÷ threaded":       "",
+	}
+	for _, c := range Analyze(plottest.Run()).Claims {
+		for _, r := range c.Readings {
+			w, ok := want[r.Label]
+			if got := strings.Join(r.ClientBound, ", "); ok && got != w {
+				t.Errorf("%s: client-bound %q, want %q", r.Label, got, w)
+			}
+			delete(want, r.Label)
+		}
+	}
+	for label := range want {
+		t.Errorf("no reading %q", label)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -113,15 +114,36 @@ func Measured(g *results.Group) []*results.Point {
 // alike) where they carry one, else the median of the repetitions' own;
 // Reps is the repetitions' own values of it, for their spread.
 type Percentile struct {
-	Ms   float64
-	Reps results.Stat
+	// Q is the percentile (50, 99, 99.9).
+	Q  float64
+	Ms float64
+	// Samples counts the requests Ms is read from: the merged histogram's,
+	// or without one the median repetition's.
+	Samples int64
+	// Merged says Ms is read from the merged histogram, not a median of
+	// the repetitions' own.
+	Merged bool
+	Reps   results.Stat
+	// RepSamples is the fewest requests any repetition's own value of Reps
+	// was read from.
+	RepSamples int64
 }
+
+// Resolved reports whether Ms is a figure by the percentile rule
+// (figures.Resolved): at least ten requests lie at or beyond it.
+func (p Percentile) Resolved() bool { return figures.Resolved(p.Q, p.Samples) }
+
+// RepsResolved reports whether every repetition's own value of the
+// percentile (Reps) is resolved.
+func (p Percentile) RepsResolved() bool { return figures.Resolved(p.Q, p.RepSamples) }
+
+// Quantiles are the percentiles the tables and latency charts show.
+var Quantiles = [3]float64{50, 99, 99.9}
 
 // Percentiles are p50, p99 and p99.9 of the latency of route ("": every
 // route) of configuration g of w, in ms; NaN where no repetition has it.
 func (w *Workload) Percentiles(g *results.Group, route string) ([3]Percentile, error) {
 	var out [3]Percentile
-	qs := [3]float64{50, 99, 99.9}
 	picks := [3]func(*results.Latency) float64{
 		func(l *results.Latency) float64 { return l.P50 },
 		func(l *results.Latency) float64 { return l.P99 },
@@ -132,17 +154,36 @@ func (w *Workload) Percentiles(g *results.Group, route string) ([3]Percentile, e
 		return out, err
 	}
 	f := LatencyOf(route)
+	median, fewest := counts(g, f)
 	for i := range out {
+		out[i].Q = Quantiles[i]
 		out[i].Reps = g.Measure(func(p *results.Point) float64 {
 			if l := f(p); l != nil && l.Count > 0 {
 				return picks[i](l) / 1000
 			}
 			return math.NaN()
 		})
-		out[i].Ms = out[i].Reps.Median
+		out[i].Ms, out[i].Samples, out[i].RepSamples = out[i].Reps.Median, median, fewest
 		if h != nil && h.TotalCount() > 0 {
-			out[i].Ms = float64(h.ValueAtQuantile(qs[i])) / 1000
+			out[i].Ms = float64(h.ValueAtQuantile(Quantiles[i])) / 1000
+			out[i].Samples, out[i].Merged = h.TotalCount(), true
 		}
 	}
 	return out, nil
+}
+
+// counts are the median and the fewest requests timed per repetition of
+// g that Measured chooses, of the latency f picks, over those that have it.
+func counts(g *results.Group, f func(*results.Point) *results.Latency) (median, fewest int64) {
+	var ns []int64
+	for _, p := range Measured(g) {
+		if l := f(p); l != nil && l.Count > 0 {
+			ns = append(ns, l.Count)
+		}
+	}
+	if len(ns) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ns)
+	return ns[len(ns)/2], ns[0]
 }

@@ -23,8 +23,6 @@ type Stats struct {
 	// (Workload.Percentiles); LatencyErr says why they could not be read.
 	Latency    [3]Percentile
 	LatencyErr error
-	// P99Reps is the repetitions' own p99 in ms, for their spread.
-	P99Reps results.Stat
 	// Errors counts the failed requests over the repetitions.
 	Errors int64
 	// Reps counts the repetitions; Bound, Partial and Failed those that
@@ -69,7 +67,6 @@ func (w *Workload) statsOf(g *results.Group) *Stats {
 		PeakRSS:       g.Measure(func(p *results.Point) float64 { return float64(p.Server.PeakRSS) }),
 		Threads:       g.Measure(func(p *results.Point) float64 { return float64(p.Server.Threads) }),
 		LagP99:        g.Measure(LagP99),
-		P99Reps:       g.Measure(func(p *results.Point) float64 { return p.Latency.P99 / 1000 }),
 	}
 	s.Latency, s.LatencyErr = w.Percentiles(g, "")
 	for _, p := range g.Points {

@@ -30,7 +30,7 @@ func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
 			default:
 				pr := pair(pc.Group, th.Group, perConnOf(pc, th))
 				c.addPaired(memoryRule.grade(pr.Ratio), pr, "c10k: "+s+" ÷ "+k.threads, fmt.Sprintf("c10k: %s %s KiB per connection at %s against %s %s KiB at %s",
-					s, figures.KiB(pr.A.Median), figures.Num(float64(pc.Conns)), k.threads, figures.KiB(pr.B.Median), figures.Num(float64(th.Conns))), "")
+					s, figures.KiB(pr.A.Median), figures.Num(float64(pc.Conns)), k.threads, figures.KiB(pr.B.Median), figures.Num(float64(th.Conns))), "", pc.Group, th.Group)
 				c.noteMemory("c10k", pc, th)
 				sources[pc.Source], sources[th.Source] = true, true
 			}
@@ -48,7 +48,7 @@ func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
 			}
 			pr := pair(a.Group, b.Group, perConnOf(a, b))
 			c.addPaired(memoryRule.grade(pr.Ratio), pr, fmt.Sprintf("io-sleep %s: %s ÷ %s", figures.Num(l), s, k.threads), fmt.Sprintf("io-sleep at %s connections: %s %s KiB per connection against %s %s KiB",
-				figures.Num(l), s, figures.KiB(pr.A.Median), k.threads, figures.KiB(pr.B.Median)), "")
+				figures.Num(l), s, figures.KiB(pr.A.Median), k.threads, figures.KiB(pr.B.Median)), "", a.Group, b.Group)
 			c.noteMemory("io-sleep", a, b)
 			sources[a.Source], sources[b.Source] = true, true
 			if fl, why, ok := failedAbove(w, k.threads, s, l); ok {
@@ -60,7 +60,7 @@ func (k cast) claimMemory(ws map[string]*Workload, all []Workload) Claim {
 	c.Rule = fmt.Sprintf("For each event-loop model (%s) against %s, the paired ratio of memory per held connection: %s. Readings: c10k, and io-sleep at the highest connection count both were measured at, each less the memory of the model's lightest point (see the notes). %s",
 		sentence(k.loops), k.threads, memoryRule, memorySource(sources, k.threads))
 	if len(c.Readings) > 0 {
-		c.caveat("favours the event loops", fmt.Sprintf("%s's memory includes Go's cost per scheduler slot, sized to its connections (about 15 KB a slot, roughly 20 KB per connection at 10,000 idle connections, servers/%s/doc.go), a cost of Go, not of threads.", k.threads, k.threads))
+		c.caveat("favours the event loops", fmt.Sprintf("%s's memory includes Go's cost per scheduler slot, sized to its connections (about 15 KiB a slot, roughly 20 KiB per connection at 10,000 idle connections, servers/%s/doc.go), a cost of Go, not of threads.", k.threads, k.threads))
 		c.referenceCaveat(k, "memory includes V8's heap and node's HTTP layer, not only libuv's")
 	}
 	return c
@@ -168,7 +168,7 @@ func (k cast) readIO(c *Claim, w *Workload, s string) bool {
 	if gs.ClientBound() && gt.ClientBound() {
 		v = Inconclusive
 	}
-	c.addPaired(v, pr, fmt.Sprintf("%s %s: %s ÷ %s", w.Name, figures.Num(l), s, k.threads), fmt.Sprintf("%s at %s connections: %s %s req/s against %s %s", w.Name, figures.Num(l), s, figures.Num(pr.A.Median), k.threads, figures.Num(pr.B.Median)), boundNote(gs, gt))
+	c.addPaired(v, pr, fmt.Sprintf("%s %s: %s ÷ %s", w.Name, figures.Num(l), s, k.threads), fmt.Sprintf("%s at %s connections: %s %s req/s against %s %s", w.Name, figures.Num(l), s, figures.Num(pr.A.Median), k.threads, figures.Num(pr.B.Median)), boundNote(gs, gt), gs, gt)
 	if fl, why, ok := failedAbove(w, k.threads, s, l); ok {
 		c.add(Confirmed, fmt.Sprintf("%s %s: %s failed, %s served", w.Name, figures.Num(fl), k.threads, s), "%s at %s connections: %s failed (%s), %s served %s req/s", w.Name, figures.Num(fl), k.threads, why, s,
 			figures.Num(median(group(w, s, "default", fl), tput)))
@@ -216,14 +216,39 @@ func (k cast) claimBlocking(ws map[string]*Workload) Claim {
 		}
 		gi, goff := group(w, m, "default", l), group(w, m, "cpu-offload", l)
 		pr := pair(gi, goff, p99)
-		c.addPaired(blockingRule.grade(pr.Ratio), pr, fmt.Sprintf("mixed %s/s: %s inline ÷ cpu-offload", figures.Num(l), m), fmt.Sprintf("mixed at %s req/s: %s %s p99 %s ms inline against %s ms with cpu-offload",
-			figures.Num(l), m, route, figures.Num(pr.A.Median/1000), figures.Num(pr.B.Median/1000)), lagNote(gi, goff))
+		v, n := blockingRule.grade(pr.Ratio), fewest(route, gi, goff)
+		if !figures.Resolved(99, n) {
+			v = Inconclusive // a p99 of too few requests is no figure
+		}
+		c.addPaired(v, pr, fmt.Sprintf("mixed %s/s: %s inline ÷ cpu-offload", figures.Num(l), m), fmt.Sprintf("mixed at %s req/s: %s %s p99 %s ms inline against %s ms with cpu-offload (%s)",
+			figures.Num(l), m, route, figures.Num(pr.A.Median/1000), figures.Num(pr.B.Median/1000), p99Basis(n)), lagNote(gi, goff), gi, goff)
 		c.poolCaveat(gi)
 	}
 	if th := group(w, k.threads, "default", w.Chosen()); usable(th) {
-		c.note(fmt.Sprintf("%s, for reference, at %s req/s: %s p99 %s ms.", k.threads, figures.Num(w.Chosen()), route, figures.Num(median(th, p99)/1000)))
+		c.note(fmt.Sprintf("%s, for reference, at %s req/s: %s p99 %s ms (%s).", k.threads, figures.Num(w.Chosen()), route, figures.Num(median(th, p99)/1000), p99Basis(fewest(route, th))))
 	}
 	return c
+}
+
+// fewest is the fewest requests to route timed by a repetition of any of
+// gs that their figures come from.
+func fewest(route string, gs ...*results.Group) int64 {
+	n := int64(math.MaxInt64)
+	for _, g := range gs {
+		_, f := counts(g, LatencyOf(route))
+		n = min(n, f)
+	}
+	return n
+}
+
+// p99Basis says what the p99s of a reading rest on: each repetition's own,
+// of at least n requests, and whether n resolves them.
+func p99Basis(n int64) string {
+	s := "each repetition's own p99, of " + figures.Num(float64(n)) + " requests or more"
+	if !figures.Resolved(99, n) {
+		s += fmt.Sprintf(": too few to resolve a p99, which needs %s (a reading of them is inconclusive)", figures.Num(float64(figures.NeedSamples(99))))
+	}
+	return s
 }
 
 // poolCaveat says what the server's CPUs let the thread pool do.
@@ -291,7 +316,7 @@ func (k cast) claimCores(ws map[string]*Workload) Claim {
 		}
 		pr := pair(gt, gs, Cores)
 		c.addPaired(coresRule.grade(pr.Ratio), pr, fmt.Sprintf("cpu %s: %s ÷ %s", figures.Num(l), k.threads, s), fmt.Sprintf("cpu at %s connections on %s CPUs: %s used %s cores (%s req/s), %s inline %s cores (%s req/s)",
-			figures.Num(l), gt.Points[0].ServerCPUs, k.threads, figures.Num(pr.A.Median), figures.Num(median(gt, tput)), s, figures.Num(pr.B.Median), figures.Num(median(gs, tput))), "")
+			figures.Num(l), gt.Points[0].ServerCPUs, k.threads, figures.Num(pr.A.Median), figures.Num(median(gt, tput)), s, figures.Num(pr.B.Median), figures.Num(median(gs, tput))), "", gt, gs)
 		if off := group(w, s, "cpu-offload", l); usable(off) {
 			c.note(fmt.Sprintf("%s cpu-offload at %s connections used %s cores (%s req/s).",
 				s, figures.Num(l), figures.Num(median(off, Cores)), figures.Num(median(off, tput))))
@@ -326,7 +351,7 @@ func (k cast) claimHomemade(ws map[string]*Workload, all []Workload) Claim {
 		ge, gother := group(w, k.homemade, "default", l), group(w, o, "default", l)
 		pr := pair(ge, gother, cpu)
 		c.addPaired(homemadeRule.grade(pr.Ratio), pr, fmt.Sprintf("plaintext %s: %s ÷ %s", figures.Num(l), k.homemade, o), fmt.Sprintf("plaintext at %s connections: %s %s µs per request against %s %s µs", figures.Num(l), k.homemade, figures.Num(pr.A.Median), o, figures.Num(pr.B.Median)),
-			fmt.Sprintf("; throughput %s against %s req/s%s", figures.Num(median(ge, tput)), figures.Num(median(gother, tput)), boundNote(ge, gother)))
+			fmt.Sprintf("; throughput %s against %s req/s%s", figures.Num(median(ge, tput)), figures.Num(median(gother, tput)), boundNote(ge, gother)), ge, gother)
 		if o == k.reference {
 			c.caveat("favours "+k.homemade, fmt.Sprintf("%s's CPU per request includes V8 and node's HTTP layer, not only libuv, so the comparison with the real libuv is of whole servers.", o))
 		}

@@ -72,11 +72,24 @@ func WithInterval(s results.Stat, f func(float64) string) string {
 	return fmt.Sprintf("%s (%s–%s, n=%d)", f(s.Median), f(s.Min), f(s.Max), s.N)
 }
 
-// MiB writes bytes in MiB.
+// MiB writes bytes in MiB, the unit of every memory column and axis
+// (binary units throughout: KiB, MiB, GiB, never KB or MB).
 func MiB(b float64) string { return Num(b / (1 << 20)) }
 
 // KiB writes bytes in KiB.
 func KiB(b float64) string { return Num(b / 1024) }
+
+// Bytes writes bytes with the binary unit that suits them: "512 B",
+// "4.24 KiB", "21.9 MiB", "23.5 GiB".
+func Bytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for math.Abs(b) >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	return Sig3(b) + " " + units[i]
+}
 
 // Plural writes "1 point", "2 points".
 func Plural(n int, noun string) string {

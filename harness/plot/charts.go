@@ -32,11 +32,21 @@ var Kinds = []string{KindScorecard, KindThroughput, KindLatency, KindRouteLatenc
 // msAxis is the value axis of latency.
 var msAxis = Axis{Label: "latency (ms, log scale)", Log: true, Format: trim}
 
-// The whiskers of the dot plots, for their notes.
+// What the points of a chart are, the first of its notes: a median of
+// the repetitions, or a percentile of their histograms merged. The two are
+// told apart on every chart, as in the tables.
 const (
-	ciWhisker   = "the median's 95% confidence interval over the repetitions (their range below 6)"
-	repsWhisker = "the range of the repetitions' own percentile; the dot is the percentile of their merged histograms, as in the tables"
+	medianBasis = "Medians of the repetitions. Whiskers: the 95% interval (solid), or the range of 2 to 5 repetitions (dashed). Small marker: measured once (n=1)."
+	mergedBasis = "Percentiles of the repetitions' histograms merged, as in the tables. Dashed whiskers: the range of the repetitions' own. Small marker: measured once (n=1)."
 )
+
+// withBasis puts what the chart's points are first among its notes.
+func withBasis(c *Chart, err error, basis string) (*Chart, error) {
+	if c != nil {
+		c.Notes = append([]string{basis}, c.Notes...)
+	}
+	return c, err
+}
 
 // sheet is what every chart of one run shares: the host its titles name
 // and the palette of the model table the run was measured with.
@@ -120,11 +130,12 @@ func throughputChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 		return nil, nil
 	}
 	if multi(w) {
-		y := Axis{Label: "throughput (requests/s)", Format: formatCount}
-		return Lines(title("throughput", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, throughput, true)})
+		y := Axis{Label: "throughput (requests/s, median)", Format: formatCount}
+		c, err := Lines(title("throughput", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, throughput, true)})
+		return withBasis(c, err, medianBasis)
 	}
 	l := w.Chosen()
-	return Dots(title("throughput at "+w.LevelWords(l), w.Name, sh.host), figures.Num, ciWhisker,
+	return Dots(title("throughput at "+w.LevelWords(l), w.Name, sh.host), figures.Num, medianBasis,
 		DotPanel{X: Axis{Label: "throughput (requests/s, median of repetitions)", Format: formatCount}, Dots: sh.dotsAt(w, l, throughput, true)})
 }
 
@@ -161,7 +172,8 @@ func latencyChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 			}
 			panels = append(panels, Panel{Title: n, X: x, Y: msAxis, Series: ss})
 		}
-		return Lines(title("latency (all routes) against load", w.Name, sh.host), false, panels...)
+		c, err := Lines(title("latency (all routes, repetitions merged) against load", w.Name, sh.host), false, panels...)
+		return withBasis(c, err, mergedBasis)
 	}
 	l := w.Chosen()
 	var panels []DotPanel
@@ -172,11 +184,12 @@ func latencyChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 		}
 		panels = append(panels, DotPanel{Title: n, X: Axis{Label: "ms (log scale)", Log: true, Format: trim}, Dots: ds})
 	}
-	return Dots(title("latency (all routes) at "+w.LevelWords(l), w.Name, sh.host), figures.Num, repsWhisker, panels...)
+	return Dots(title("latency (all routes, repetitions merged) at "+w.LevelWords(l), w.Name, sh.host), figures.Num, mergedBasis, panels...)
 }
 
 // percentileDots are percentile i of route's latency at level, a dot per
-// series: the merged histograms' figure, whiskered by the repetitions' own.
+// series: the merged histograms' figure, whiskered by the repetitions' own
+// where each resolves it, or marked unresolved.
 func (sh sheet) percentileDots(w *analysis.Workload, level float64, route string, i int) ([]Dot, error) {
 	var out []Dot
 	for _, g := range w.At(level) {
@@ -184,9 +197,13 @@ func (sh sheet) percentileDots(w *analysis.Workload, level float64, route string
 		if err != nil {
 			return nil, err
 		}
-		d := sh.dotOf(g, ps[i].Reps, true)
-		d.Value = ps[i].Ms
-		d.Lo, d.Hi = ps[i].Reps.Min, ps[i].Reps.Max
+		pc := ps[i]
+		d := sh.dotOf(g, pc.Reps, true)
+		d.Value, d.Samples, d.Unresolved, d.CI = pc.Ms, pc.Samples, !pc.Resolved(), false
+		d.Lo, d.Hi = 0, 0
+		if pc.RepsResolved() {
+			d.Lo, d.Hi = pc.Reps.Min, pc.Reps.Max
+		}
 		out = append(out, d)
 	}
 	return out, nil
@@ -194,7 +211,9 @@ func (sh sheet) percentileDots(w *analysis.Workload, level float64, route string
 
 // percentileSeries draws percentile i of route's latency against the
 // level, one series per model and variant: the merged histograms' figure,
-// as the tables give it, with the range of the repetitions' own.
+// as the tables give it, with the range of the repetitions' own where each
+// resolves it; a percentile its requests do not resolve is marked so, and
+// not drawn.
 func (sh sheet) percentileSeries(w *analysis.Workload, route string, i int) ([]Series, error) {
 	ss := sh.seriesOf(w, percentileOf(route, i), true)
 	for si := range ss {
@@ -208,7 +227,12 @@ func (sh sheet) percentileSeries(w *analysis.Workload, route string, i int) ([]S
 			if err != nil {
 				return nil, err
 			}
-			q.Y = ps[i].Ms
+			pc := ps[i]
+			q.Y, q.Samples, q.Unresolved, q.CI = pc.Ms, pc.Samples, !pc.Resolved(), false
+			q.Lo, q.Hi = 0, 0
+			if pc.RepsResolved() {
+				q.Lo, q.Hi = pc.Reps.Min, pc.Reps.Max
+			}
 		}
 	}
 	return ss, nil
@@ -234,7 +258,8 @@ func routeLatencyChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 			}
 			panels = append(panels, Panel{Title: r, X: x, Y: Axis{Label: "p99 latency (ms, log scale)", Log: true, Format: trim}, Series: ss})
 		}
-		return Lines(title("p99 latency per route against load", w.Name, sh.host), false, panels...)
+		c, err := Lines(title("p99 latency per route (repetitions merged) against load", w.Name, sh.host), false, panels...)
+		return withBasis(c, err, mergedBasis)
 	}
 	l := w.Chosen()
 	var panels []DotPanel
@@ -245,7 +270,7 @@ func routeLatencyChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 		}
 		panels = append(panels, DotPanel{Title: r, X: Axis{Label: "p99 (ms, log scale)", Log: true, Format: trim}, Dots: ds})
 	}
-	return Dots(title("p99 latency per route at "+w.LevelWords(l), w.Name, sh.host), figures.Num, repsWhisker, panels...)
+	return Dots(title("p99 latency per route (repetitions merged) at "+w.LevelWords(l), w.Name, sh.host), figures.Num, mergedBasis, panels...)
 }
 
 func peakRSSMiB(p *results.Point) float64 { return float64(p.Server.PeakRSS) / (1 << 20) }
@@ -259,10 +284,11 @@ func memoryChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	}
 	if multi(w) {
 		y := Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}
-		return Lines(title("memory", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, peakRSSMiB, false)})
+		c, err := Lines(title("memory", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, peakRSSMiB, false)})
+		return withBasis(c, err, medianBasis)
 	}
 	l := w.Chosen()
-	return Dots(title("peak RSS at "+w.LevelWords(l), w.Name, sh.host), figures.Num, ciWhisker,
+	return Dots(title("peak RSS at "+w.LevelWords(l), w.Name, sh.host), figures.Num, medianBasis,
 		DotPanel{X: Axis{Label: "server peak RSS (MiB, log scale)", Log: true, Format: trim}, Dots: sh.dotsAt(w, l, peakRSSMiB, false)})
 }
 
@@ -271,7 +297,8 @@ func threadsChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 		return nil, nil
 	}
 	y := Axis{Label: "server threads (most seen, log scale)", Log: true, Format: formatCount}
-	return Lines(title("threads", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, threads, false)})
+	c, err := Lines(title("threads", w.Name, sh.host), false, Panel{X: levelAxis(w), Y: y, Series: sh.seriesOf(w, threads, false)})
+	return withBasis(c, err, medianBasis)
 }
 
 // perRequestUS is the server's CPU per answered request, in µs.
@@ -295,7 +322,7 @@ func cpuChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if len(w.At(l)) == 0 {
 		return nil, nil
 	}
-	return Dots(title("server CPU at "+w.LevelWords(l), w.Name, sh.host), figures.Num, ciWhisker,
+	return Dots(title("server CPU at "+w.LevelWords(l), w.Name, sh.host), figures.Num, medianBasis,
 		DotPanel{Title: "CPU per request", X: Axis{Label: "µs (log scale)", Log: true, Format: trim}, Dots: sh.dotsAt(w, l, perRequestUS, false)},
 		DotPanel{Title: "cores used", X: Axis{Label: "CPU time ÷ wall time", Format: trim}, Dots: sh.dotsAt(w, l, analysis.Cores, false)},
 		DotPanel{Title: "requests/s per core", X: Axis{Label: "req/s (log scale)", Log: true, Format: formatCount}, Dots: sh.dotsAt(w, l, perCore, false)})
@@ -315,11 +342,11 @@ func (sh sheet) dotsAt(w *analysis.Workload, level float64, f func(*results.Poin
 }
 
 // dotOf is the dot of configuration g, its figure st, with the marks a
-// reader needs: client-bound, partial, failed, the partial repetitions
-// left out, and (where errs) the errors.
+// reader needs: client-bound, partial, failed, measured once, the partial
+// repetitions left out, and (where errs) the errors.
 func (sh sheet) dotOf(g *results.Group, st results.Stat, errs bool) Dot {
 	d := Dot{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), ClientBound: g.ClientBound(), Partial: st.Partial,
-		Failed: g.Failed() || st.N == 0 || math.IsNaN(st.Median), N: len(g.Points)}
+		Failed: g.Failed() || st.N == 0 || math.IsNaN(st.Median), N: len(g.Points), Reps: st.N, CI: st.HasCI()}
 	if !st.Partial {
 		for _, p := range g.Points {
 			if !p.Failed && !p.Usable() {
@@ -333,9 +360,10 @@ func (sh sheet) dotOf(g *results.Group, st results.Stat, errs bool) Dot {
 	return d
 }
 
-// seriesOf draws figure f (the median over repetitions, with their range)
-// against the level, one series per model and variant, errors counted
-// where errs. Points where f is not defined (NaN) are left out.
+// seriesOf draws figure f (the median over repetitions, with its 95%
+// interval, or below 6 repetitions their range) against the level, one
+// series per model and variant, errors counted where errs. Points where f
+// is not defined (NaN) are left out.
 func (sh sheet) seriesOf(w *analysis.Workload, f func(*results.Point) float64, errs bool) []Series {
 	var out []Series
 	for i := range w.Groups {
@@ -347,7 +375,8 @@ func (sh sheet) seriesOf(w *analysis.Workload, f func(*results.Point) float64, e
 		if !g.Failed() && math.IsNaN(st.Median) {
 			continue
 		}
-		q := XY{X: analysis.Level(g), Y: st.Median, Min: st.Min, Max: st.Max, ClientBound: g.ClientBound(), Failed: g.Failed(), Partial: st.Partial}
+		q := XY{X: analysis.Level(g), Y: st.Median, Lo: st.Lo, Hi: st.Hi, CI: st.HasCI(), N: st.N,
+			ClientBound: g.ClientBound(), Failed: g.Failed(), Partial: st.Partial}
 		if errs {
 			q.Errors = g.Errors()
 		}

@@ -2,19 +2,36 @@ package plot
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"loopbench/harness/figures"
 )
 
 // Dot is one row of a dot plot: a series' figure with its interval.
 type Dot struct {
 	Model, Variant string
-	// Value is the figure; Lo and Hi bound its whisker (both 0: none).
+	// Row names the dot's row where it is not the series' name (a chart
+	// of several workloads names each row by workload and series).
+	Row string
+	// Value is the figure; Lo and Hi bound its whisker (both 0: none), a
+	// 95% confidence interval where CI (drawn solid), else a range (dashed).
 	Value, Lo, Hi float64
+	CI            bool
+	// Reps counts the repetitions the figure comes from: one is drawn as
+	// a small dot, without a whisker.
+	Reps int
+	// Samples counts the requests a percentile was read from (0: not a
+	// percentile); an Unresolved one (figures.Resolved) is not drawn, its
+	// row saying so.
+	Samples    int64
+	Unresolved bool
 	// ClientBound dots are drawn hollow, Partial ones (figures from
 	// partial repetitions, none being usable) ringed; a Failed dot (or one
 	// without a value) is a cross at the axis' start, labelled failed.
@@ -31,11 +48,25 @@ type Dot struct {
 // Name is the dot's series name.
 func (d Dot) Name() string { return Series{Model: d.Model, Variant: d.Variant}.Name() }
 
+// row names the dot's row: Row, or the series' name.
+func (d Dot) row() string {
+	if d.Row != "" {
+		return d.Row
+	}
+	return d.Name()
+}
+
 func (d Dot) style() Style { return d.Style.or(d.Model) }
 
 // drawn reports whether the dot has a value an axis of that kind can show.
 func (d Dot) drawn(log bool) bool {
-	return !d.Failed && !math.IsNaN(d.Value) && (!log || d.Value > 0)
+	return !d.Failed && !d.Unresolved && !math.IsNaN(d.Value) && (!log || d.Value > 0)
+}
+
+// whiskered reports whether the dot has a whisker an axis of that kind
+// can show: more than one repetition, and a range.
+func (d Dot) whiskered(log bool) bool {
+	return d.Reps != 1 && d.Hi > d.Lo && (!log || d.Lo > 0)
 }
 
 // DotPanel is one set of axes of a dot plot: the value axis, and a dot per
@@ -50,14 +81,16 @@ type DotPanel struct {
 // order the panels first name them), the value on the x axis with its
 // whisker and written beside it by format, as the tables write it. Dot
 // plots replace bars wherever an axis is logarithmic, where a bar's length
-// means nothing. whisker says what the whiskers are, for the notes.
-func Dots(title string, format func(float64) string, whisker string, panels ...DotPanel) (*Chart, error) {
+// means nothing. basis says what the dots and whiskers are (a median of
+// the repetitions, a percentile of their merged histograms): the first
+// note.
+func Dots(title string, format func(float64) string, basis string, panels ...DotPanel) (*Chart, error) {
 	c := newChart(title)
 	var rows []string
 	for _, pn := range panels {
 		for _, d := range pn.Dots {
-			if !slices.Contains(rows, d.Name()) {
-				rows = append(rows, d.Name())
+			if !slices.Contains(rows, d.row()) {
+				rows = append(rows, d.row())
 			}
 		}
 	}
@@ -79,7 +112,28 @@ func Dots(title string, format func(float64) string, whisker string, panels ...D
 	for _, pn := range panels {
 		all = append(all, pn.Dots...)
 	}
-	addDotLegend(c, all, whisker)
+	addDotLegend(c, all, basis)
+	var unresolved []string
+	for _, pn := range panels {
+		var names []string
+		for _, d := range pn.Dots {
+			if d.Unresolved && !d.Failed {
+				names = append(names, d.row())
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		who := strings.Join(names, ", ")
+		if len(names) == len(pn.Dots) && len(names) > 1 {
+			who = "every series"
+		}
+		if pn.Title != "" {
+			who = pn.Title + " (" + who + ")"
+		}
+		unresolved = append(unresolved, who)
+	}
+	addNote(c, unresolvedHead(), unresolved, "; ")
 	return c, nil
 }
 
@@ -126,7 +180,11 @@ func (dp *dotPlot) xRange() (lo, hi float64) {
 		if !d.drawn(dp.log) {
 			continue
 		}
-		for _, v := range []float64{d.Value, d.Lo, d.Hi} {
+		vs := []float64{d.Value}
+		if d.whiskered(dp.log) {
+			vs = append(vs, d.Lo, d.Hi)
+		}
+		for _, v := range vs {
 			if v > 0 || !dp.log && v != 0 {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
@@ -148,16 +206,23 @@ func (dp *dotPlot) Plot(c draw.Canvas, p *plot.Plot) {
 	sty.Font.Size = vg.Points(8)
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
 	for _, d := range dp.dots {
-		y := trY(dp.y(slices.Index(dp.rows, d.Name())))
+		y := trY(dp.y(slices.Index(dp.rows, d.row())))
+		if d.Unresolved && !d.Failed {
+			grey := sty
+			grey.Color = color.Gray{0x70}
+			c.FillText(grey, vg.Point{X: c.Min.X + vg.Points(3), Y: y}, "not resolved ("+figures.Num(float64(d.Samples))+" requests)")
+			continue
+		}
 		if !d.drawn(dp.log) {
 			c.DrawGlyphNoClip(failStyle(d.style()), vg.Point{X: c.Min.X, Y: y})
 			c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(7), Y: y}, "failed")
 			continue
 		}
-		line := draw.LineStyle{Color: d.style().Color, Width: vg.Points(1.1), Dashes: Dashes(d.Variant)}
 		right := d.Value
-		if d.Hi > d.Lo && (!dp.log || d.Lo > 0) {
+		if d.whiskered(dp.log) {
 			cap := vg.Points(3)
+			line := whiskerStyle(d.style().Color, d.CI)
+			line.Width = vg.Points(1.1)
 			x0, x1 := trX(d.Lo), trX(d.Hi)
 			c.StrokeLine2(line, x0, y, x1, y)
 			line.Dashes = nil
@@ -169,7 +234,7 @@ func (dp *dotPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		if d.Partial {
 			c.DrawGlyph(partialGlyph, pt)
 		}
-		c.DrawGlyph(glyphStyle(d.style(), d.ClientBound), pt)
+		c.DrawGlyph(pointGlyph(d.style(), d.Variant, XY{N: d.Reps, ClientBound: d.ClientBound}), pt)
 		label := dp.format(d.Value)
 		if d.LeftOut > 0 {
 			label += "*"
@@ -185,27 +250,34 @@ func (dp *dotPlot) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// addDotLegend names each model once, the marks drawn, and what the
-// whiskers are.
-func addDotLegend(c *Chart, dots []Dot, whisker string) {
+// addDotLegend names each model once, the marks drawn, and, first, what
+// the dots and whiskers are (basis).
+func addDotLegend(c *Chart, dots []Dot, basis string) {
 	seen := map[string]bool{}
 	var bound, partial, failed, leftOut, errs []string
-	whiskered := false
+	once := false
+	var fewest, most int64
 	for _, d := range dots {
-		whiskered = whiskered || d.drawn(false) && d.Hi > d.Lo
-		name := d.Name()
+		name := d.row()
 		if !seen[d.Model] {
 			// A row names its variant; the legend names each model once.
 			seen[d.Model] = true
 			c.Legend.Add(d.Model, glyphThumb{glyphStyle(d.style(), false)})
 		}
 		switch {
+		case d.Unresolved && !d.Failed:
 		case !d.drawn(false):
 			failed = append(failed, name)
 		case d.Partial:
 			partial = append(partial, name)
 		case d.LeftOut > 0:
 			leftOut = append(leftOut, fmt.Sprintf("%s %d of %d", name, d.LeftOut, d.N))
+		}
+		if d.drawn(false) {
+			once = once || d.Reps == 1
+			if d.Samples > 0 {
+				fewest, most = minPositive(fewest, d.Samples), max(most, d.Samples)
+			}
 		}
 		if d.ClientBound && d.drawn(false) {
 			bound = append(bound, name)
@@ -214,11 +286,17 @@ func addDotLegend(c *Chart, dots []Dot, whisker string) {
 			errs = append(errs, name)
 		}
 	}
+	if basis != "" {
+		c.Notes = append(c.Notes, basis)
+	}
 	addMarkNotes(c, bound, failed)
+	if once {
+		c.Legend.Add("measured once (n=1)", glyphThumb{draw.GlyphStyle{Color: color.Gray{0x60}, Radius: onceRadius, Shape: glyph{shape: Circle, hollow: false}}})
+	}
 	addPartialNote(c, "Partial (ringed: every repetition was partial, so the figure is theirs; the report says why)", partial, ", ")
+	if most > 0 {
+		c.Notes = append(c.Notes, "Requests per percentile: "+span(fewest, most)+".")
+	}
 	addNote(c, "* Partial repetitions left out of the figure", leftOut, ", ")
 	addNote(c, `Errors ("err" beside the value: failed requests over the repetitions)`, errs, ", ")
-	if whisker != "" && whiskered {
-		c.Notes = append(c.Notes, "Whiskers: "+whisker+".")
-	}
 }

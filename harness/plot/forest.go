@@ -43,13 +43,17 @@ func Forest(title string, groups []ForestGroup) (*Chart, error) {
 	setAxis(&p.X, Axis{Log: true, Format: figures.Num}, logTicks{format: figures.Num})
 	c.Panels = []*plot.Plot{p}
 	for _, v := range []analysis.Verdict{analysis.Confirmed, analysis.Refuted, analysis.Inconclusive} {
-		c.Legend.Add(string(v), glyphThumb{verdictGlyph(v)})
+		c.Legend.Add(string(v), glyphThumb{verdictGlyph(v, false)})
 	}
 	c.Legend.Add("confirms", boxThumb{confirmBand, false})
 	c.Legend.Add("refutes", boxThumb{refuteBand, false})
 	c.Notes = append(c.Notes, "Each row is one reading: a paired ratio of repetitions measured in the same randomized block, its median with the 95% interval (x/perf benchmath).",
 		"A dashed whisker is the bare range of fewer than 6 pairs: too few for an interval, so inconclusive.",
 		"A reading confirms only when its whole interval lies in the green band, refutes only in the red.")
+	if fp.bound {
+		c.Notes = append(c.Notes, "Hollow, "+boundMark+": client-bound. The load generator's CPU was saturated in some repetitions compared, so the client, not the server, set their load: a throughput ratio is then a lower bound of the difference.")
+		c.Legend.Add("client-bound "+boundMark, glyphThumb{draw.GlyphStyle{Color: color.Gray{0x60}, Radius: vg.Points(3.6), Shape: glyph{shape: Circle, hollow: true}}})
+	}
 	for _, g := range groups {
 		if g.Unplotted > 0 {
 			c.Notes = append(c.Notes, fmt.Sprintf("%s: %s without a ratio, in the table.", g.Name, figures.Plural(g.Unplotted, "reading")))
@@ -71,14 +75,25 @@ type forestPlot struct {
 	labels []string
 	at     []*analysis.Reading
 	of     []int
+	// bound says some reading is client-bound (its label marked).
+	bound bool
 }
+
+// boundMark marks the label of a client-bound reading, as the report's
+// scorecard does.
+const boundMark = "†"
 
 func (fp *forestPlot) layout() {
 	for gi, g := range fp.groups {
 		fp.labels = append(fp.labels, fmt.Sprintf("%d. %s: %s", gi+1, g.Name, g.Verdict))
 		fp.at, fp.of = append(fp.at, nil), append(fp.of, gi)
 		for i := range g.Readings {
-			fp.labels = append(fp.labels, g.Readings[i].Label)
+			label := g.Readings[i].Label
+			if len(g.Readings[i].ClientBound) > 0 {
+				label += " " + boundMark
+				fp.bound = true
+			}
+			fp.labels = append(fp.labels, label)
 			fp.at, fp.of = append(fp.at, &g.Readings[i]), append(fp.of, gi)
 		}
 	}
@@ -149,7 +164,7 @@ func (fp *forestPlot) Plot(c draw.Canvas, p *plot.Plot) {
 			c.StrokeLine2(line, trX(r.Ratio.Lo), y, trX(r.Ratio.Hi), y)
 			right = r.Ratio.Hi
 		}
-		c.DrawGlyph(verdictGlyph(r.Verdict), vg.Point{X: trX(r.Ratio.Median), Y: y})
+		c.DrawGlyph(verdictGlyph(r.Verdict, len(r.ClientBound) > 0), vg.Point{X: trX(r.Ratio.Median), Y: y})
 		c.FillText(sty, vg.Point{X: trX(right) + vg.Points(5), Y: y}, figures.Ratio(r.Ratio.Median))
 	}
 }
@@ -164,15 +179,16 @@ func fillRect(c draw.Canvas, x0, x1, y0, y1 vg.Length, col color.Color) {
 }
 
 // verdictGlyph marks a reading by its verdict: a green disc confirms, a
-// red square refutes, a grey diamond is inconclusive.
-func verdictGlyph(v analysis.Verdict) draw.GlyphStyle {
+// red square refutes, a grey diamond is inconclusive; hollow for a
+// client-bound reading.
+func verdictGlyph(v analysis.Verdict, hollow bool) draw.GlyphStyle {
 	switch v {
 	case analysis.Confirmed:
-		return draw.GlyphStyle{Color: color.NRGBA{0x1E, 0x7B, 0x45, 0xFF}, Radius: vg.Points(4), Shape: glyph{Circle, false}}
+		return draw.GlyphStyle{Color: color.NRGBA{0x1E, 0x7B, 0x45, 0xFF}, Radius: vg.Points(4), Shape: glyph{shape: Circle, hollow: hollow}}
 	case analysis.Refuted:
-		return draw.GlyphStyle{Color: color.NRGBA{0xB0, 0x28, 0x1C, 0xFF}, Radius: vg.Points(3.6), Shape: glyph{Square, false}}
+		return draw.GlyphStyle{Color: color.NRGBA{0xB0, 0x28, 0x1C, 0xFF}, Radius: vg.Points(3.6), Shape: glyph{shape: Square, hollow: hollow}}
 	}
-	return draw.GlyphStyle{Color: color.Gray{0x60}, Radius: vg.Points(3.6), Shape: glyph{Diamond, false}}
+	return draw.GlyphStyle{Color: color.Gray{0x60}, Radius: vg.Points(3.6), Shape: glyph{shape: Diamond, hollow: hollow}}
 }
 
 // confirmBand and refuteBand shade a claim's confirming and refuting

@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -13,12 +12,25 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// XY is one point of a line: a load level and the median of a figure over
-// the repetitions, with its range.
+// XY is one point of a line: a load level and a figure there (the median
+// over the repetitions, or a percentile of their merged histograms), with
+// its whisker.
 type XY struct {
 	X, Y float64
-	// Min and Max are the range over repetitions; both zero when unknown.
-	Min, Max float64
+	// Lo and Hi bound the whisker (both zero: none); CI says it is the
+	// median's 95% confidence interval (drawn solid) rather than a range
+	// (drawn dashed: of fewer than 6 repetitions, or of the repetitions'
+	// own percentile).
+	Lo, Hi float64
+	CI     bool
+	// N counts the repetitions behind the point (0: unknown); one
+	// repetition is drawn as a small marker, without a whisker.
+	N int
+	// Samples counts the requests a percentile was read from (0: not a
+	// percentile); Unresolved percentiles (figures.Resolved) are not
+	// drawn, only named in the notes.
+	Samples    int64
+	Unresolved bool
 	// ClientBound points are drawn hollow; Failed points are drawn as a
 	// cross on the x axis, never as data; Partial points (measured, but not
 	// what their level says: see results.Validity) are ringed.
@@ -71,11 +83,19 @@ type Panel struct {
 
 // Lines draws panels side by side (or stacked when vertical) with one line
 // per series, the shared legend, and notes naming client-bound and failed
-// points.
+// points. On a log x axis a series with fewer than minTrendLevels levels is
+// drawn as points, not a line (joined).
 func Lines(title string, vertical bool, panels ...Panel) (*Chart, error) {
 	c := newChart(title)
 	c.Vertical = vertical
 	var all []Series
+	lined := map[string]bool{}
+	apart := false
+	var unresolved []string
+	for _, pn := range panels {
+		unresolved = append(unresolved, unresolvedIn(pn)...)
+	}
+	panels = drawnPanels(panels)
 	for _, pn := range panels {
 		p, err := linePanel(pn)
 		if err != nil {
@@ -83,13 +103,59 @@ func Lines(title string, vertical bool, panels ...Panel) (*Chart, error) {
 		}
 		c.Panels = append(c.Panels, p)
 		all = append(all, pn.Series...)
+		for _, s := range pn.Series {
+			switch {
+			case joined(pn, s):
+				lined[s.Name()] = true
+			case len(drawable(s.Points, pn.X.Log, pn.Y.Log)) > 0:
+				apart = true
+			}
+		}
 	}
 	shareY(c.Panels, panels)
 	if vertical {
 		shareX(c.Panels)
 	}
-	addLegend(c, all)
+	addLegend(c, all, lined)
+	addNote(c, unresolvedHead(), unresolved, "; ")
+	if apart {
+		c.Notes = append(c.Notes, fmt.Sprintf("Fewer than %d levels on a log axis: points side by side, not a line.", minTrendLevels))
+	}
 	return c, nil
+}
+
+// drawnPanels leaves out the panels with nothing to draw, no point
+// measured and resolved nor failed (a route whose every percentile is
+// unresolved: the notes say so), unless no panel has any.
+func drawnPanels(panels []Panel) []Panel {
+	var out []Panel
+	for _, pn := range panels {
+		if slices.ContainsFunc(pn.Series, func(s Series) bool {
+			return len(drawable(s.Points, pn.X.Log, pn.Y.Log)) > 0 || len(failedXs(s.Points, pn.X.Log)) > 0
+		}) {
+			out = append(out, pn)
+		}
+	}
+	if len(out) == 0 {
+		return panels
+	}
+	return out
+}
+
+// minTrendLevels is the fewest levels a series needs on a log x axis to
+// be joined by a line. Two levels a decade apart joined by a straight line
+// pretend a trend between them that nothing measured; three at least show
+// a shape.
+const minTrendLevels = 3
+
+// joined reports whether panel pn draws series s as a line: always on a
+// linear x axis (samples over time) and for a plain series, on a log axis
+// only when minTrendLevels of its points or more are drawn.
+func joined(pn Panel, s Series) bool {
+	if s.Plain || !pn.X.Log {
+		return true
+	}
+	return len(drawable(s.Points, pn.X.Log, pn.Y.Log)) >= minTrendLevels
 }
 
 // shareX gives stacked panels the same x range, so a moment lines up
@@ -115,6 +181,35 @@ func shareY(ps []*plot.Plot, panels []Panel) {
 	}
 }
 
+// dodgeStep is how far apart, side by side, the points of the series of a
+// level are drawn where they are not joined by lines, so that they do not
+// hide one another: at most, and less where levels lie close.
+const dodgeStep = 5
+
+// dodge spreads the points of n series drawn apart around each of the
+// levels of a panel.
+type dodge struct {
+	levels []float64
+	n      int
+}
+
+// offset is the place of the slot-th series beside its level: steps of
+// dodgeStep points, narrower where the levels lie too close for n of
+// them, so that a level's points never reach its neighbour's.
+func (d *dodge) offset(slot int, trX func(float64) vg.Length) vg.Length {
+	step := vg.Points(dodgeStep)
+	for i := 1; i < len(d.levels); i++ {
+		if gap := trX(d.levels[i]) - trX(d.levels[i-1]); d.n > 1 {
+			step = min(step, gap*0.8/vg.Length(d.n))
+		}
+	}
+	return (vg.Length(slot) - vg.Length(d.n-1)/2) * step
+}
+
+// dodgeMargin widens a log x axis each way where points are drawn side
+// by side, so those beside the first and last levels stay on the chart.
+const dodgeMargin = 1.6
+
 func linePanel(pn Panel) (*plot.Plot, error) {
 	p := newPanel(pn.Title, pn.X.Label, pn.Y.Label)
 	p.Add(pn.Under...)
@@ -127,7 +222,7 @@ func linePanel(pn Panel) (*plot.Plot, error) {
 		p.X.Tick.Label.Font.Size = vg.Points(8.5)
 	}
 	var xs []float64
-	var marks []plot.Plotter
+	var marks, apart []*seriesMarks
 	for _, s := range pn.Series {
 		pts := drawable(s.Points, pn.X.Log, pn.Y.Log)
 		for _, q := range s.Points {
@@ -135,113 +230,80 @@ func linePanel(pn Panel) (*plot.Plot, error) {
 				xs = append(xs, q.X)
 			}
 		}
-		m, err := addSeries(p, s, pts, pn.X.Log)
-		if err != nil {
-			return nil, err
+		m := &seriesMarks{pts: pts, style: s.style(), variant: s.Variant, logY: pn.Y.Log}
+		if joined(pn, s) {
+			if err := addLine(p, s, pts); err != nil {
+				return nil, err
+			}
+		} else if len(pts) > 0 {
+			apart = append(apart, m)
 		}
-		marks = append(marks, m...)
-	}
-	p.Add(marks...)
-	for _, s := range pn.Series {
-		if err := addRinged(p, drawable(s.Points, pn.X.Log, pn.Y.Log)); err != nil {
-			return nil, err
+		if !s.Plain {
+			marks = append(marks, m)
 		}
-		if err := addHollow(p, s, drawable(s.Points, pn.X.Log, pn.Y.Log)); err != nil {
-			return nil, err
+		if f := failedXs(s.Points, pn.X.Log); len(f) > 0 {
+			p.Add(&failMarks{f, s.style()})
 		}
-		p.Add(&errMarks{drawable(s.Points, pn.X.Log, pn.Y.Log)})
 	}
 	slices.Sort(xs)
 	xs = slices.Compact(xs)
+	// The series drawn as points stand side by side, centred on each level.
+	d := &dodge{levels: xs, n: len(apart)}
+	for i, m := range apart {
+		m.dodge, m.slot = d, i
+	}
+	for _, m := range marks {
+		w := *m
+		w.whiskers = true
+		p.Add(&w)
+	}
+	for _, m := range marks {
+		p.Add(m, &errMarks{m})
+	}
+	if len(apart) > 1 && pn.X.Log {
+		// Room at both ends for the points drawn beside the first and
+		// last levels.
+		p.X.Min, p.X.Max = p.X.Min/dodgeMargin, p.X.Max*dodgeMargin
+	}
 	setAxis(&p.X, pn.X, levelTicks{xs})
 	setAxis(&p.Y, pn.Y, logTicks{format: pn.Y.Format})
 	if !pn.Y.Log && p.Y.Min > 0 {
 		p.Y.Min = 0
 	}
+	if !pn.Y.Log && p.Y.Max > p.Y.Min {
+		// Headroom, so the highest marker is drawn whole.
+		p.Y.Max += 0.04 * (p.Y.Max - p.Y.Min)
+	}
 	return p, nil
 }
 
-// drawable keeps the points that can be drawn as data: measured, and
-// positive on a log axis.
+// drawable keeps the points that can be drawn as data: measured, resolved,
+// and positive on a log axis.
 func drawable(points []XY, logX, logY bool) []XY {
 	var out []XY
 	for _, q := range points {
-		if !q.Failed && (!logX || q.X > 0) && (!logY || q.Y > 0) && !math.IsNaN(q.Y) {
+		if !q.Failed && !q.Unresolved && (!logX || q.X > 0) && (!logY || q.Y > 0) && !math.IsNaN(q.Y) {
 			out = append(out, q)
 		}
 	}
 	return out
 }
 
-// addSeries adds a series' line and spread bars, and returns its markers
-// and failure crosses, which go on top of every line.
-func addSeries(p *plot.Plot, s Series, pts []XY, logX bool) ([]plot.Plotter, error) {
-	var marks []plot.Plotter
+// addLine draws the line joining a series' points.
+func addLine(p *plot.Plot, s Series, pts []XY) error {
+	if len(pts) == 0 {
+		return nil
+	}
 	xys := make(plotter.XYs, len(pts))
 	for i, q := range pts {
 		xys[i] = plotter.XY{X: q.X, Y: q.Y}
 	}
-	if len(xys) > 0 {
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, err
-		}
-		line.LineStyle = lineStyle(s.style(), s.Variant)
-		sc, err := plotter.NewScatter(xys)
-		if err != nil {
-			return nil, err
-		}
-		sc.GlyphStyle = glyphStyle(s.style(), false)
-		p.Add(&spread{pts, s.style().Color}, line)
-		if !s.Plain {
-			marks = append(marks, sc)
-		}
-	}
-	if f := failedXs(s.Points, logX); len(f) > 0 {
-		marks = append(marks, &failMarks{f, s.style()})
-	}
-	return marks, nil
-}
-
-// addHollow draws the client-bound points of a series hollow, last, so no
-// other marker hides them.
-func addHollow(p *plot.Plot, s Series, pts []XY) error {
-	var xys plotter.XYs
-	for _, q := range pts {
-		if q.ClientBound {
-			xys = append(xys, plotter.XY{X: q.X, Y: q.Y})
-		}
-	}
-	if len(xys) == 0 || s.Plain {
-		return nil
-	}
-	sc, err := plotter.NewScatter(xys)
+	line, err := plotter.NewLine(xys)
 	if err != nil {
 		return err
 	}
-	sc.GlyphStyle = glyphStyle(s.style(), true)
-	p.Add(sc)
-	return nil
-}
-
-// addRinged rings the partial points of a series in grey, so a point that
-// did not hold its load cannot pass for one that did.
-func addRinged(p *plot.Plot, pts []XY) error {
-	var xys plotter.XYs
-	for _, q := range pts {
-		if q.Partial {
-			xys = append(xys, plotter.XY{X: q.X, Y: q.Y})
-		}
-	}
-	if len(xys) == 0 {
-		return nil
-	}
-	sc, err := plotter.NewScatter(xys)
-	if err != nil {
-		return err
-	}
-	sc.GlyphStyle = partialGlyph
-	p.Add(sc)
+	line.LineStyle = lineStyle(s.style(), s.Variant)
+	p.Add(line)
 	return nil
 }
 
@@ -300,65 +362,3 @@ func nice(v float64, round func(float64) float64) float64 {
 	}
 	return v
 }
-
-// addLegend adds one entry per series drawn (its line, and its marker
-// unless it is plain) and, when some point was client-bound, partial or
-// failed or had errors, an entry explaining the mark and a note listing
-// those points.
-func addLegend(c *Chart, series []Series) {
-	seen := map[string]bool{}
-	var bound, failed, partial, errs []string
-	for _, s := range series {
-		if !seen[s.Name()] && len(s.Points) > 0 {
-			seen[s.Name()] = true
-			thumbs := []plot.Thumbnailer{lineThumb{lineStyle(s.style(), s.Variant)}}
-			if !s.Plain {
-				thumbs = append(thumbs, glyphThumb{glyphStyle(s.style(), false)})
-			}
-			c.Legend.Add(s.Name(), thumbs...)
-		}
-		for _, q := range s.Points {
-			if q.Errors > 0 {
-				errs = append(errs, fmt.Sprintf("%s at %s: %d", s.Name(), formatCount(q.X), q.Errors))
-			}
-		}
-		if xs := levels(s.Points, func(q XY) bool { return q.ClientBound && !q.Failed && !s.Plain }); xs != "" {
-			bound = append(bound, s.Name()+" at "+xs)
-		}
-		if xs := levels(s.Points, func(q XY) bool { return q.Failed }); xs != "" {
-			failed = append(failed, s.Name()+" at "+xs)
-		}
-		if xs := levels(s.Points, func(q XY) bool { return q.Partial && !q.Failed }); xs != "" {
-			partial = append(partial, s.Name()+" at "+xs)
-		}
-	}
-	addMarkNotes(c, bound, failed)
-	addPartialNote(c, "Partial (ringed: the point did not hold the load its level names; the report says why)", partial, "; ")
-	addNote(c, `Errors ("err" beside the point) over the repetitions`, errs, "; ")
-}
-
-// levels lists the x values of the points keep selects.
-func levels(points []XY, keep func(XY) bool) string {
-	var xs []string
-	for _, q := range points {
-		if keep(q) {
-			xs = append(xs, formatCount(q.X))
-		}
-	}
-	return strings.Join(xs, ", ")
-}
-
-// lineThumb draws a legend line.
-type lineThumb struct{ sty draw.LineStyle }
-
-// Thumbnail implements plot.Thumbnailer.
-func (t lineThumb) Thumbnail(c *draw.Canvas) {
-	y := c.Center().Y
-	c.StrokeLine2(t.sty, c.Min.X, y, c.Max.X, y)
-}
-
-// glyphThumb draws a legend marker.
-type glyphThumb struct{ sty draw.GlyphStyle }
-
-// Thumbnail implements plot.Thumbnailer.
-func (t glyphThumb) Thumbnail(c *draw.Canvas) { c.DrawGlyph(t.sty, c.Center()) }

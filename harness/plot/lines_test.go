@@ -17,7 +17,7 @@ import (
 func TestChartsFromTinySeries(t *testing.T) {
 	series := []Series{
 		{Model: "threaded", Points: []XY{{X: 16, Y: 100}, {X: 64, Y: 50, Failed: true}}},
-		{Model: "gnet", Points: []XY{{X: 16, Y: 200, Min: 190, Max: 210}, {X: 64, Y: 220, ClientBound: true}}},
+		{Model: "gnet", Points: []XY{{X: 16, Y: 200, Lo: 190, Hi: 210, N: 3}, {X: 64, Y: 220, ClientBound: true}}},
 		{Model: "newmodel", Variant: "loops-2", Points: []XY{{X: 16, Y: 150}}},
 	}
 	y := Axis{Label: "throughput (requests/s)", Format: formatCount}
@@ -47,7 +47,7 @@ func TestChartsFromTinySeries(t *testing.T) {
 		// A dot plot on a log axis, values decades apart, with a failed,
 		// a partial, a client-bound dot and one with errors.
 		{"dots", func() (*Chart, error) {
-			return Dots("t", trim, "their range", DotPanel{X: Axis{Label: "ms", Log: true}, Dots: []Dot{
+			return Dots("t", trim, "Whiskers: their range", DotPanel{X: Axis{Label: "ms", Log: true}, Dots: []Dot{
 				{Model: "gnet", Value: 0.2, Lo: 0.1, Hi: 0.3, ClientBound: true},
 				{Model: "threaded", Value: 40, LeftOut: 2, N: 6, Errors: 12},
 				{Model: "node", Value: 4000, Partial: true},
@@ -172,14 +172,24 @@ func TestUnknownFormat(t *testing.T) {
 	}
 }
 
-// TestLevelTicksApart wants levels too close for their labels to keep the
-// tick but lose the label, the highest level keeping its own.
+// TestLevelTicksApart wants levels too close for their labels on the
+// axis drawn to keep the tick but lose the label, the highest level
+// keeping its own, and levels far enough apart on it to keep both.
 func TestLevelTicksApart(t *testing.T) {
-	var labels []string
-	for _, tk := range (levelTicks{values: []float64{400, 1000, 1600}}).Ticks(400, 1600) {
-		labels = append(labels, tk.Label)
+	tests := []struct {
+		min, max float64
+		want     []string
+	}{
+		{100, 10_000, []string{"400", "", "1600"}},   // 1000 and 1600: a tenth of two decades
+		{200, 2000, []string{"400", "1000", "1600"}}, // a fifth of one decade: room for both
 	}
-	if want := []string{"400", "", "1600"}; !slices.Equal(labels, want) {
-		t.Errorf("labels %q, want %q", labels, want)
+	for _, tt := range tests {
+		var labels []string
+		for _, tk := range (levelTicks{values: []float64{400, 1000, 1600}}).Ticks(tt.min, tt.max) {
+			labels = append(labels, tk.Label)
+		}
+		if !slices.Equal(labels, tt.want) {
+			t.Errorf("axis %g–%g: labels %q, want %q", tt.min, tt.max, labels, tt.want)
+		}
 	}
 }

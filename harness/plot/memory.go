@@ -58,6 +58,7 @@ func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, sh sheet) (
 	if err != nil {
 		return nil, err
 	}
+	c.Notes = append(c.Notes, "Medians of the repetitions.")
 	if sources[analysis.SourceCgroup] {
 		c.Notes = append(c.Notes, "cgroup memory, stacked: user memory, the kernel's share (thread stacks, page tables, slab) and socket buffers (sockets); page cache excluded. The label is the median of the whole.")
 	}

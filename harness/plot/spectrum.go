@@ -1,14 +1,17 @@
 package plot
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
 	"loopbench/harness/analysis"
+	"loopbench/harness/figures"
 	"loopbench/harness/results"
 )
 
@@ -19,6 +22,8 @@ type Curve struct {
 	// Percentiles (0..100, exclusive of 100) and the latency at each, in ms.
 	Percentiles []float64
 	Millis      []float64
+	// Samples counts the requests the curve is read from.
+	Samples int64
 	// ClientBound curves carry hollow markers at each nine, Partial ones
 	// (from partial repetitions, none being usable) grey rings.
 	ClientBound, Partial bool
@@ -38,11 +43,11 @@ type SpectrumPanel struct {
 // 99.9% -> 3, so each extra nine takes the same width.
 func nines(pct float64) float64 { return -math.Log10(1 - pct/100) }
 
-// curveOf samples h every tenth of a nine up to the last whole nine its
-// count resolves (beyond it fewer than ten requests decide the figure), at
-// most five nines.
+// curveOf samples h every tenth of a nine up to the last its count
+// resolves (figures.ResolvedNines: beyond it fewer than ten requests
+// would decide the figure), at most five nines.
 func curveOf(h *hdr.Histogram) (pcts, ms []float64) {
-	top := math.Min(5, math.Floor(math.Log10(float64(h.TotalCount()))+1e-9))
+	top := math.Min(5, math.Floor(10*figures.ResolvedNines(h.TotalCount())+1e-6)/10)
 	for x := 0.0; x <= top+1e-9; x += 0.1 {
 		pct := 100 * (1 - math.Pow(10, -x))
 		pcts = append(pcts, pct)
@@ -52,15 +57,33 @@ func curveOf(h *hdr.Histogram) (pcts, ms []float64) {
 }
 
 // Spectrum draws latency (log ms) against percentile on the nines axis,
-// one curve per series, a panel per route; each x axis ends at the last
-// nine its data resolves.
+// one curve per series, a panel per route; each curve ends at the last
+// percentile its requests resolve. More than two panels are stacked, so
+// that each axis has the width its labels need.
 func Spectrum(title string, panels ...SpectrumPanel) (*Chart, error) {
 	c := newChart(title)
+	c.Vertical = len(panels) > 2
+	if c.Vertical {
+		c.Height = ForestHeight
+	}
 	var series []Series
-	var bound, partial []string
-	for _, pn := range panels {
-		p := newPanel(pn.Title, "percentile (each step adds a nine)", "latency (ms, log scale)")
+	var bound, partial, counts []string
+	for i, pn := range panels {
+		xlabel, ylabel := "percentile (each step adds a nine)", "latency (ms, log scale)"
+		var ticks plot.Ticker = ninesTicks{}
+		if c.Vertical {
+			// Stacked panels share the nines axis, labelled once at the
+			// bottom, and have room for a short value label only.
+			ylabel = "ms (log)"
+			if i < len(panels)-1 {
+				xlabel, ticks = "", unlabelled{ticks}
+			}
+		}
+		p := newPanel(pn.Title, xlabel, ylabel)
 		maxX := 1.0
+		if n := curveCounts(pn.Curves); n != "" {
+			counts = append(counts, strings.TrimPrefix(pn.Title+" ", " ")+n)
+		}
 		for _, cv := range pn.Curves {
 			xys, marks := spectrumXYs(cv)
 			if len(xys) == 0 {
@@ -86,15 +109,36 @@ func Spectrum(title string, panels ...SpectrumPanel) (*Chart, error) {
 			}
 		}
 		p.X.Min, p.X.Max = 0, math.Round(maxX*10)/10
-		p.X.Tick.Marker = ninesTicks{}
+		p.X.Tick.Marker = ticks
 		setAxis(&p.Y, Axis{Log: true, Format: trim}, logTicks{format: trim})
 		c.Panels = append(c.Panels, p)
 	}
 	shareY(c.Panels, make([]Panel, len(c.Panels)))
-	addLegend(c, series)
+	if c.Vertical {
+		shareX(c.Panels)
+	}
+	addLegend(c, series, nil)
 	addMarkNotes(c, bound, nil)
 	addPartialNote(c, "Partial (ringed at each nine: every repetition was partial; the report says why)", partial, ", ")
+	if len(counts) > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("Each curve ends where fewer than %d of its requests lie beyond. Requests per curve: %s.", figures.MinBeyond, strings.Join(counts, "; ")))
+	}
 	return c, nil
+}
+
+// curveCounts writes the requests behind the curves of a panel: "3065",
+// or "1911 to 2010" when they differ; "" when no curve says.
+func curveCounts(cs []Curve) string {
+	var lo, hi int64
+	for _, cv := range cs {
+		if cv.Samples > 0 {
+			lo, hi = minPositive(lo, cv.Samples), max(hi, cv.Samples)
+		}
+	}
+	if hi == 0 {
+		return ""
+	}
+	return span(lo, hi)
 }
 
 // spectrumXYs are a curve's points on the nines axis, and those at whole
@@ -138,6 +182,19 @@ func markCurve(p *plot.Plot, cv Curve, at plotter.XYs) error {
 	return nil
 }
 
+// unlabelled is a ticker's ticks without their labels, for an axis a
+// panel below labels.
+type unlabelled struct{ plot.Ticker }
+
+// Ticks implements plot.Ticker.
+func (u unlabelled) Ticks(min, max float64) []plot.Tick {
+	ts := u.Ticker.Ticks(min, max)
+	for i := range ts {
+		ts[i].Label = ""
+	}
+	return ts
+}
+
 // ninesTicks labels the nines axis: 50%, 90%, 99%, 99.9%, ... (0%, too
 // close to 50% for two labels, is a bare tick).
 type ninesTicks struct{}
@@ -178,7 +235,7 @@ func spectrumChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 			n := len(analysis.Measured(g))
 			merged, single = merged || n > 1, single || n == 1
 			pcts, ms := curveOf(h)
-			pn.Curves = append(pn.Curves, Curve{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), Percentiles: pcts, Millis: ms,
+			pn.Curves = append(pn.Curves, Curve{Model: g.Key.Model, Variant: g.Key.Variant, Style: sh.palette.Of(g.Key.Model), Percentiles: pcts, Millis: ms, Samples: h.TotalCount(),
 				ClientBound: g.ClientBound(), Partial: !slices.ContainsFunc(g.Points, (*results.Point).Usable)})
 		}
 		if len(pn.Curves) > 0 {

@@ -112,7 +112,15 @@ func lineStyle(s Style, variant string) draw.LineStyle {
 // glyphStyle is the marker of a point in style s: filled when measured
 // normally, hollow when the client was the bottleneck.
 func glyphStyle(s Style, clientBound bool) draw.GlyphStyle {
-	return draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.6), Shape: glyph{s.Shape, clientBound}}
+	return draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.6), Shape: glyph{shape: s.Shape, hollow: clientBound}}
+}
+
+// variantGlyph is glyphStyle for a variant of the model: pierced for any
+// but the default.
+func variantGlyph(s Style, variant string, clientBound bool) draw.GlyphStyle {
+	g := glyphStyle(s, clientBound)
+	g.Shape = glyph{shape: s.Shape, hollow: clientBound, pierced: Dashes(variant) != nil}
+	return g
 }
 
 // failStyle marks a failed point: a cross in the colour of style s.
@@ -149,10 +157,13 @@ func ShapeNamed(name string) (Shape, bool) {
 }
 
 // glyph draws a Shape, filled or hollow (a white inside with a thick
-// outline, so a hollow point stands out against a line of filled ones).
+// outline, so a hollow point stands out against a line of filled ones),
+// or filled and pierced (a white bar across: a variant, such as
+// cpu-offload, told from the model's default where no line shows it).
 type glyph struct {
-	shape  Shape
-	hollow bool
+	shape   Shape
+	hollow  bool
+	pierced bool
 }
 
 // DrawGlyph implements draw.GlyphDrawer.
@@ -173,6 +184,12 @@ func (g glyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	}
 	c.SetColor(sty.Color)
 	c.Fill(p)
+	if g.pierced {
+		// A white bar across the middle: a variant, never mistaken for
+		// the white inside of a hollow (client-bound) point.
+		bar := draw.LineStyle{Color: color.White, Width: sty.Radius * 0.4}
+		c.StrokeLine2(bar, pt.X-sty.Radius*0.65, pt.Y, pt.X+sty.Radius*0.65, pt.Y)
+	}
 }
 
 // outline returns the shape's corners around pt; a circle is a 20-gon.

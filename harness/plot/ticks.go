@@ -17,13 +17,15 @@ func (t levelTicks) Ticks(min, max float64) []plot.Tick {
 	if len(t.values) == 0 || len(t.values) > 10 {
 		return logTicks{format: formatCount}.Ticks(min, max)
 	}
-	// Levels closer than minLabelRatio on the log axis would run their
-	// labels together (1000 and 1600): the nearer one to the last level
-	// keeps its tick but loses its label, so the highest level is named.
-	const minLabelRatio = 1.8
+	// Levels closer than minLabelShare of the log axis' width would run
+	// their labels together in a narrow panel (1000 and 1600 on an axis
+	// of four decades): the nearer one to the last level keeps its tick
+	// but loses its label, so the highest level is named.
+	const minLabelShare = 0.15
+	width := math.Log(max / min)
 	var ticks []plot.Tick
 	for _, v := range t.values {
-		if n := len(ticks); n > 0 && v/ticks[n-1].Value < minLabelRatio {
+		if n := len(ticks); n > 0 && math.Log(v/ticks[n-1].Value) < minLabelShare*width {
 			ticks[n-1].Label = ""
 		}
 		ticks = append(ticks, plot.Tick{Value: v, Label: formatCount(v)})

@@ -76,7 +76,7 @@ func timelineChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if len(tput) == 0 {
 		return nil, nil
 	}
-	win := &window{from: -w.Warmup, to: end}
+	win := warmupStrip(w.Warmup, end)
 	under := []plot.Plotter{win}
 	t := Axis{Label: "time since the measured window opened (s)", Format: trim}
 	c, err := Lines(title("over time at "+w.LevelWords(level)+" (median repetition, 100 ms samples)", w.Name, sh.host), true,
@@ -86,33 +86,61 @@ func timelineChart(w *analysis.Workload, sh sheet) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Legend.Add("measured window", boxThumb{windowColor, false})
 	if w.Warmup > 0 {
-		c.Notes = append(c.Notes, "Before 0: the warm-up ("+figures.Num(w.Warmup)+" s), not sampled. A last sample cut short by the window's end is left out.")
+		c.Legend.Add("warm-up", boxThumb{warmupColor, false})
+		c.Notes = append(c.Notes, win.note())
 	}
+	c.Notes = append(c.Notes, "A last sample cut short by the window's end is left out.")
 	return c, nil
 }
 
-// windowColor shades the measured window.
-var windowColor = color.NRGBA{0x4A, 0x90, 0xD9, 0x26}
+// warmupShare is the most of a timeline's width the warm-up takes: its
+// end, shaded, says it was there without crowding the window measured.
+const warmupShare = 0.08
 
-// window shades the measured window [0, to] of a timeline, and spans the
-// warm-up before it on the x axis.
-type window struct{ from, to float64 }
+// warmupColor shades the warm-up.
+var warmupColor = color.Gray{0xDC}
+
+// warmupStrip is the shaded warm-up before a window of end seconds: the
+// whole warm-up of warmup seconds where it fits in warmupShare of the
+// width, else its last part.
+func warmupStrip(warmup, end float64) *window {
+	return &window{from: -math.Min(warmup, warmupShare*end), to: end, warmup: warmup}
+}
+
+// window shades the warm-up before a timeline's measured window, from
+// (negative) to 0: all of it or its end, warmup seconds in all; the
+// window itself runs from 0 to to.
+type window struct{ from, to, warmup float64 }
+
+// cut reports whether the strip shows only the warm-up's end.
+func (wn *window) cut() bool { return -wn.from < wn.warmup }
+
+// note says what the strip is.
+func (wn *window) note() string {
+	if wn.cut() {
+		return "Grey: the end of the warm-up (" + figures.Num(wn.warmup) + " s in all, not sampled); the measured window starts at 0."
+	}
+	return "Grey: the warm-up (" + figures.Num(wn.warmup) + " s, not sampled); the measured window starts at 0."
+}
 
 // Plot implements plot.Plotter.
 func (wn *window) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, _ := p.Transforms(&c)
-	fillRect(c, trX(0), trX(wn.to), c.Min.Y, c.Max.Y, windowColor)
-	if wn.from < 0 {
-		sty := p.X.Tick.Label
-		sty.Font.Size = vg.Points(7.5)
-		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
-		c.FillText(sty, vg.Point{X: (trX(wn.from) + trX(0)) / 2, Y: c.Max.Y - vg.Points(3)}, "warm-up")
+	if wn.from >= 0 {
+		return
 	}
+	trX, _ := p.Transforms(&c)
+	fillRect(c, trX(wn.from), trX(0), c.Min.Y, c.Max.Y, warmupColor)
+	sty := p.X.Tick.Label
+	sty.Font.Size = vg.Points(7)
+	sty.Color = color.Gray{0x50}
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	sty.Rotation = math.Pi / 2
+	sty.XAlign, sty.YAlign = draw.XRight, draw.YCenter
+	c.FillText(sty, vg.Point{X: (trX(wn.from) + trX(0)) / 2, Y: c.Max.Y - vg.Points(3)}, "warm-up")
 }
 
-// DataRange implements plot.DataRanger: the x axis spans the warm-up and
+// DataRange implements plot.DataRanger: the x axis spans the strip and
 // the window; the y axis is left to the data.
 func (wn *window) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return math.Min(wn.from, 0), wn.to, math.Inf(1), math.Inf(-1)

@@ -27,14 +27,43 @@ import (
 //go:embed report.tmpl
 var reportTemplate string
 
+//go:embed tables.tmpl
+var tablesTemplate string
+
 // funcs are the functions both templates call.
 var funcs = template.FuncMap{
-	"cell": cell,
-	"inc":  func(i int) int { return i + 1 },
-	"gib":  func(b int64) float64 { return float64(b) / (1 << 30) },
+	"cell":           cell,
+	"inc":            func(i int) int { return i + 1 },
+	"bytes":          func(b int64) string { return figures.Bytes(float64(b)) },
+	"commit":         commitWords,
+	"unresolvedNote": figures.UnresolvedNote,
+	"percentileRule": percentileRule,
 }
 
-var tmpl = template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
+var tmpl = parse("report", reportTemplate)
+
+// parse parses a report template with the pieces both share (tables.tmpl).
+func parse(name, text string) *template.Template {
+	return template.Must(template.Must(template.New(name).Funcs(funcs).Parse(text)).Parse(tablesTemplate))
+}
+
+// commitWords writes a commit as the runner records it (runner.GitCommit):
+// "`908189e`", or "`908189e` with uncommitted changes" for "-dirty".
+func commitWords(c string) string {
+	if base, ok := strings.CutSuffix(c, "-dirty"); ok {
+		return "`" + base + "` with uncommitted changes"
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return "`" + c + "`"
+}
+
+// percentileRule states, once per report, when a percentile is a figure.
+func percentileRule() string {
+	return fmt.Sprintf("A percentile is given only where at least %d requests lie beyond it (p99 needs %s requests, p99.9 %s); elsewhere it reads %s, not resolved.",
+		figures.MinBeyond, figures.Num(float64(figures.NeedSamples(99))), figures.Num(float64(figures.NeedSamples(99.9))), figures.Unresolved)
+}
 
 // Options say where the report will live relative to the charts.
 type Options struct {
@@ -45,6 +74,11 @@ type Options struct {
 	// Plots are the base names of the charts that exist (plot.Name), each
 	// as .png and .svg; only those are linked.
 	Plots []string
+	// Commit is the commit of the loopbench that writes the report, as
+	// runner.GitCommit gives it ("" when unknown); the report names it
+	// beside the run's own where the two differ, since the analysis that
+	// reads the run is the writer's.
+	Commit string
 }
 
 // Write renders the report of a run, from its analysis, to w.
@@ -70,9 +104,12 @@ type view struct {
 	Hosts            []hostRow
 	Status           string
 	Measured         []string
+	// ReportCommit is the commit that wrote the report, where it is not
+	// the run's (Options.Commit).
+	ReportCommit string
 	// Scorecard is the verdict table the report opens with, under the
 	// forest plot Card (nil when it was not drawn).
-	Scorecard []scoreRow
+	Scorecard scorecardView
 	Card      *image
 	Claims    []claimView
 	Workloads []workloadView
@@ -97,8 +134,10 @@ type claimView struct {
 type workloadView struct {
 	Name, Description, Level string
 	File, CPUs               string
-	Rows                     []row
+	Table                    table
 	Routes                   []routeRow
+	// RoutesUnresolved says a percentile of Routes is not resolved.
+	RoutesUnresolved bool
 	// Partial lists the workload's partial points and their reasons.
 	Partial []string
 	// Connects is how each configuration's connections were established.
@@ -144,6 +183,9 @@ func build(a *analysis.Analysis, opts Options) view {
 	}
 	v.Design, v.Threads = a.Design, a.Threads
 	v.LifePartial, v.LifeMarks = lifeNotes(run)
+	if opts.Commit != "" && opts.Commit != run.Env.Commit {
+		v.ReportCommit = opts.Commit
+	}
 	v.Scorecard = scorecard(a.Claims)
 	if card := images(opts, "", plot.KindScorecard); len(card) > 0 {
 		v.Card = &card[0]
@@ -162,8 +204,12 @@ func build(a *analysis.Analysis, opts Options) view {
 	for i := range a.Workloads {
 		w := &a.Workloads[i]
 		desc, file := describe(run, w.Name)
-		v.Workloads = append(v.Workloads, workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
-			Level: w.LevelName(), Rows: rows(w), Routes: routeRows(w), Partial: partials(w), Connects: connectRows(w), Plots: images(opts, w.Name)})
+		wv := workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
+			Level: w.LevelName(), Table: tableOf(w.LevelName(), false, rows(w)), Routes: routeRows(w), Partial: partials(w), Connects: connectRows(w), Plots: images(opts, w.Name)}
+		for _, r := range wv.Routes {
+			wv.RoutesUnresolved = wv.RoutesUnresolved || r.Unresolved
+		}
+		v.Workloads = append(v.Workloads, wv)
 	}
 	v.RunPlots = images(opts, "", slices.DeleteFunc(slices.Clone(plot.Kinds), func(k string) bool { return k == plot.KindScorecard })...)
 	return v

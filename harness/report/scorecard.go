@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 
 	"loopbench/harness/analysis"
 	"loopbench/harness/figures"
@@ -13,6 +14,14 @@ type scoreRow struct {
 	Mark, Claim, Reading, Ratio, Confirms, Refutes string
 }
 
+// scorecardView is the scorecard table and, under it, the readings whose
+// repetitions were client-bound (marked † in the table), each with the
+// sides that were.
+type scorecardView struct {
+	Rows  []scoreRow
+	Bound []string
+}
+
 // marks are the scorecard's symbols, the way k6 prints its thresholds.
 var marks = map[analysis.Verdict]string{
 	analysis.Confirmed:    "✓",
@@ -21,16 +30,26 @@ var marks = map[analysis.Verdict]string{
 	analysis.NotMeasured:  "–",
 }
 
+// boundMark marks a client-bound reading in the scorecard; the note under
+// the table says why.
+const boundMark = " †"
+
 // scorecard is the verdict table: per claim, a heading with its verdict
-// and thresholds, then each reading with its mark and paired ratio.
-func scorecard(claims []analysis.Claim) []scoreRow {
-	var out []scoreRow
+// and thresholds, then each reading with its mark and paired ratio, a
+// client-bound one marked, with its sides in the notes.
+func scorecard(claims []analysis.Claim) scorecardView {
+	var out scorecardView
 	for i := range claims {
 		c := &claims[i]
-		out = append(out, scoreRow{Mark: marks[c.Verdict], Claim: fmt.Sprintf("%d. %s", i+1, c.Short),
+		out.Rows = append(out.Rows, scoreRow{Mark: marks[c.Verdict], Claim: fmt.Sprintf("%d. %s", i+1, c.Short),
 			Reading: string(c.Verdict) + ": " + c.Summary(), Confirms: c.Threshold.Confirms(), Refutes: c.Threshold.Refutes()})
 		for _, r := range c.Readings {
-			out = append(out, scoreRow{Mark: marks[r.Verdict], Reading: r.Label, Ratio: shortRatio(r)})
+			row := scoreRow{Mark: marks[r.Verdict], Reading: r.Label, Ratio: shortRatio(r)}
+			if len(r.ClientBound) > 0 {
+				row.Reading += boundMark
+				out.Bound = append(out.Bound, fmt.Sprintf("Claim %d, %s: client-bound repetitions of %s.", i+1, r.Label, strings.Join(r.ClientBound, ", ")))
+			}
+			out.Rows = append(out.Rows, row)
 		}
 	}
 	return out

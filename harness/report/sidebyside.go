@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/template"
 
 	"loopbench/harness/analysis"
 	"loopbench/harness/machines"
@@ -16,7 +15,7 @@ import (
 //go:embed sidebyside.tmpl
 var sideBySideTemplate string
 
-var sideBySideTmpl = template.Must(template.New("sidebyside").Funcs(funcs).Parse(sideBySideTemplate))
+var sideBySideTmpl = parse("sidebyside", sideBySideTemplate)
 
 // Side is one of the two runs a report sets side by side: its analysis,
 // and where its charts are, as for Write.
@@ -65,6 +64,9 @@ type sideBySideView struct {
 	Workloads []pairWorkload
 	Design    string
 	Threads   string
+	// ReportCommit is the commit that wrote the report, where it is
+	// neither run's (Options.Commit).
+	ReportCommit string
 }
 
 // runSide is one run of the two: its name (A or B) and its own figures.
@@ -72,7 +74,7 @@ type runSide struct {
 	Name              string
 	Run               *results.Run
 	Placement, Status string
-	Scorecard         []scoreRow
+	Scorecard         scorecardView
 	Card              *image
 }
 
@@ -86,13 +88,7 @@ type claimPair struct {
 type pairWorkload struct {
 	Name, Description, File, Level string
 	CPUs, Partial, Charts          []string
-	Rows                           []pairRow
-}
-
-// pairRow is one run's row of a configuration.
-type pairRow struct {
-	row
-	Run string
+	Table                          table
 }
 
 // buildSideBySide gathers the view of a and b. The claims' introduction
@@ -117,6 +113,9 @@ func buildSideBySide(a, b Side) sideBySideView {
 	v.Settings = settings(a.Analysis, b.Analysis)
 	v.Claims = claimPairs(a.Analysis.Claims, b.Analysis.Claims)
 	v.Workloads = pairWorkloads(a, b)
+	if c := b.Options.Commit; c != "" && c != ea.Commit && c != eb.Commit {
+		v.ReportCommit = c
+	}
 	return v
 }
 
@@ -163,7 +162,7 @@ func settings(a, b *analysis.Analysis) []machines.Row {
 		}
 		values := []string{"`" + r.ID + "`", r.Started.UTC().Format("2006-01-02 15:04:05 MST") + ", " + status(r),
 			fmt.Sprintf("server `%s`, load generator `%s` (load generator GOMAXPROCS %d)", e.ServerCPUs, e.ClientCPUs, e.GOMAXPROCS),
-			fmt.Sprintf("%s, loopbench %s, commit `%s`", soft, e.Version, e.Commit), m[0], m[1], m[2], notes(e)}
+			fmt.Sprintf("%s, loopbench %s, commit %s", soft, e.Version, commitWords(e.Commit)), m[0], m[1], m[2], notes(e)}
 		for i := range rows {
 			rows[i].Values = append(rows[i].Values, cell(values[i]))
 		}

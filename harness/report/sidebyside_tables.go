@@ -34,7 +34,7 @@ func pairWorkloads(a, b Side) []pairWorkload {
 // pairWorkloadOf is one workload's table: its description from the first
 // run that has it, each run's CPU sets, partial points and charts.
 func pairWorkloadOf(name string, ws [2]*analysis.Workload, sides [2]Side) pairWorkload {
-	pw := pairWorkload{Name: name, Rows: pairRows(ws)}
+	pw := pairWorkload{Name: name}
 	for i, w := range ws {
 		run := sides[i].Analysis.Run
 		if w == nil {
@@ -57,12 +57,13 @@ func pairWorkloadOf(name string, ws [2]*analysis.Workload, sides [2]Side) pairWo
 			pw.Charts = append(pw.Charts, sideNames[i]+": "+strings.Join(links, ", "))
 		}
 	}
+	pw.Table = tableOf(pw.Level, true, pairRows(ws))
 	return pw
 }
 
 // pairRows are a workload's configurations, each with A's row then B's
 // ("not measured" where a run lacks it), in A's order, then B's others.
-func pairRows(ws [2]*analysis.Workload) []pairRow {
+func pairRows(ws [2]*analysis.Workload) []row {
 	groups := [2]map[results.Key]*results.Group{{}, {}}
 	var keys []results.Key
 	for i, w := range ws {
@@ -77,10 +78,12 @@ func pairRows(ws [2]*analysis.Workload) []pairRow {
 			}
 		}
 	}
-	var out []pairRow
+	var out []row
 	for _, k := range keys {
 		for i := range ws {
-			out = append(out, pairRow{row: rowOrMissing(ws[i], groups[i][k], groups[1-i][k]), Run: sideNames[i]})
+			r := rowOrMissing(ws[i], groups[i][k], groups[1-i][k])
+			r.Run = sideNames[i]
+			out = append(out, r)
 		}
 	}
 	return out

@@ -11,14 +11,42 @@ import (
 	"loopbench/harness/results"
 )
 
+// table is a workload's table: its rows, and whether a percentile of
+// them is not resolved (so the notes say what figures.Unresolved means).
+type table struct {
+	// Level names the load level column; Runs says the rows are of two
+	// runs, each naming its own (Run).
+	Level      string
+	Runs       bool
+	Rows       []row
+	Unresolved bool
+}
+
+// tableOf is the table of rows.
+func tableOf(level string, runs bool, rows []row) table {
+	t := table{Level: level, Runs: runs, Rows: rows}
+	for _, r := range rows {
+		t.Unresolved = t.Unresolved || r.Unresolved
+	}
+	return t
+}
+
 // row is one configuration in a workload's table, every figure already
 // written as text.
 type row struct {
+	// Run names the run of a row in a report of two (A or B).
+	Run                        string
 	Series, Level              string
 	ReqS                       string
-	P50, P99, P999, P99Reps    string
 	PeakRSS, Threads, CPU, Lag string
-	Errors, Flags              string
+	// Requests counts the answers timed in the merged histograms that
+	// P50, P99 and P999 are read from; P99Reps is the range of the
+	// repetitions' own p99.
+	Requests                string
+	P50, P99, P999, P99Reps string
+	Errors, Flags           string
+	// Unresolved says a percentile of the row is figures.Unresolved.
+	Unresolved bool
 }
 
 // rows are the table of a workload: one row per configuration, in series
@@ -40,8 +68,9 @@ func rowOf(k results.Key, s *analysis.Stats) row {
 		return r
 	}
 	r.ReqS = figures.WithInterval(s.Throughput, figures.Num)
-	r.P50, r.P99, r.P999 = percentiles(s.Latency, s.LatencyErr)
-	r.P99Reps = span(s.P99Reps)
+	r.Requests, r.P50, r.P99, r.P999, r.Unresolved = percentiles(s.Latency, s.LatencyErr)
+	r.P99Reps = span(s.Latency[1])
+	r.Unresolved = r.Unresolved || r.P99Reps == figures.Unresolved
 	r.PeakRSS = figures.MiB(s.PeakRSS.Median)
 	r.Threads = figures.Num(s.Threads.Median)
 	r.CPU = figures.WithInterval(s.CPUPerRequest, figures.Num)
@@ -52,23 +81,39 @@ func rowOf(k results.Key, s *analysis.Stats) row {
 	return r
 }
 
-// percentiles writes p50, p99 and p99.9 in ms, from the repetitions'
-// histograms merged (analysis.Workload.Percentiles), so every request
-// weighs alike, as the charts draw them; "–" where they could not be read.
-func percentiles(ps [3]analysis.Percentile, err error) (p50, p99, p999 string) {
+// percentiles writes the requests timed and p50, p99 and p99.9 in ms, from
+// the repetitions' histograms merged (analysis.Workload.Percentiles), so
+// every request weighs alike, as the charts draw them: figures.Unresolved
+// (and unresolved true) where too few requests lie beyond a percentile,
+// "–" where they could not be read.
+func percentiles(ps [3]analysis.Percentile, err error) (requests, p50, p99, p999 string, unresolved bool) {
 	if err != nil {
-		return "–", "–", "–"
+		return "–", "–", "–", "–", false
 	}
-	return figures.Num(ps[0].Ms), figures.Num(ps[1].Ms), figures.Num(ps[2].Ms)
+	out := [3]string{}
+	for i, p := range ps {
+		out[i] = figures.Percentile(p.Ms, p.Q, p.Samples, figures.Num)
+		unresolved = unresolved || out[i] == figures.Unresolved
+	}
+	requests = "–"
+	if ps[0].Samples > 0 {
+		requests = figures.Num(float64(ps[0].Samples))
+	}
+	return requests, out[0], out[1], out[2], unresolved
 }
 
-// span writes the range of the repetitions' values, "6.2–7.1", apart from
-// the figure: "–" for a single repetition.
-func span(s results.Stat) string {
-	if s.N < 2 {
+// span writes the range of the repetitions' own values of a percentile,
+// "6.2–7.1", apart from the figure: "–" for a single repetition,
+// figures.Unresolved when a repetition timed too few requests to resolve
+// its own.
+func span(p analysis.Percentile) string {
+	switch {
+	case p.Reps.N < 2:
 		return "–"
+	case !p.RepsResolved():
+		return figures.Unresolved
 	}
-	return figures.Num(s.Min) + "–" + figures.Num(s.Max)
+	return figures.Num(p.Reps.Min) + "–" + figures.Num(p.Reps.Max)
 }
 
 // flags lists what a reader must know about a configuration: client-bound
@@ -110,8 +155,11 @@ func partials(w *analysis.Workload) []string {
 // routeRow is the latency of one route of one configuration.
 type routeRow struct {
 	Series, Level, Route string
-	Requests             string
-	P50, P99, P999       string
+	// Requests counts the answers to the route timed over the
+	// repetitions, which the percentiles are read from.
+	Requests       string
+	P50, P99, P999 string
+	Unresolved     bool
 }
 
 // routeRows break the latency of a workload with several routes down by
@@ -129,8 +177,8 @@ func routeRows(w *analysis.Workload) []routeRow {
 			continue
 		}
 		for _, rs := range s.Routes {
-			r := routeRow{Series: g.Key.Series(), Level: figures.Num(s.Level), Route: rs.Route, Requests: figures.Num(rs.Requests.Median)}
-			r.P50, r.P99, r.P999 = percentiles(rs.Latency, rs.LatencyErr)
+			r := routeRow{Series: g.Key.Series(), Level: figures.Num(s.Level), Route: rs.Route}
+			r.Requests, r.P50, r.P99, r.P999, r.Unresolved = percentiles(rs.Latency, rs.LatencyErr)
 			out = append(out, r)
 		}
 	}
