@@ -66,7 +66,7 @@ func TestABTwoBuildsOfOneSource(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ab")
 			args := append([]string{"ab", "--base", bin, "--head", other, "--workloads", "../../workloads", "--workload", "plaintext",
-				"--models", "eventloop", "--reps", "8", "--duration", "300ms", "--threshold", "50%", "--metric", "cpu", "--out", out}, c.extra...)
+				"--models", "eventloop", "--reps", "8", "--duration", "600ms", "--threshold", "50%", "--metric", "cpu", "--out", out}, c.extra...)
 			cmd := exec.Command(bin, args...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

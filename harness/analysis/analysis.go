@@ -24,6 +24,9 @@ type Analysis struct {
 	// homemade libuv) and node (the real one)") and Threads the
 	// thread-per-connection model it is held against.
 	Design, Threads string
+	// Facts are the parts of the argument that are facts of design, not
+	// measurements: stated, never scored.
+	Facts []string
 }
 
 // Analyze computes the analysis of run.
@@ -33,6 +36,7 @@ func Analyze(run *results.Run) *Analysis {
 	k := castOf(a.Models)
 	a.Claims = k.claims(a.Workloads)
 	a.Design, a.Threads = k.design(), k.threads
+	a.Facts = k.facts()
 	return a
 }
 

@@ -27,34 +27,37 @@ const (
 	NotMeasured  Verdict = "not measured"
 )
 
-// The thresholds of the verdicts, as paired ratios from the same run.
+// The thresholds of the verdicts.
 const (
-	// MemoryFarLess: an event loop's memory at most this fraction of the
-	// thread-per-connection model's confirms "far less memory"; above MemoryNotLess
-	// refutes it.
+	// MemoryFarLess: an event loop's memory per held connection (the
+	// slope of c10k's memory against connections) at most this fraction
+	// of a thread per connection's confirms "far less memory"; above
+	// MemoryNotLess refutes it.
 	MemoryFarLess = 0.5
 	MemoryNotLess = 1.0
-	// KeepsUp: an event loop's I/O throughput at least this fraction of
-	// the thread-per-connection model's confirms "keeps up with or beats"; below
-	// FallsBehind refutes it. The gap allows for the run-to-run noise of a
-	// shared host (±5–15%).
-	KeepsUp     = 0.9
-	FallsBehind = 0.75
+	// KeepsUp is the share of the ideal throughput of pure waiting
+	// (connections ÷ wait) a model must reach at a connection count to
+	// keep up there; the first count where it does not is its knee.
+	KeepsUp = 0.9
 	// Blocked: the main route's p99 with CPU work inline at least this
 	// multiple of its p99 with the work on the pool confirms "blocks, and
 	// the pool fixes it"; below Unblocked refutes it.
 	Blocked   = 2.0
 	Unblocked = 1.2
-	// MoreCores: the thread-per-connection model using at least this
-	// multiple of the event loop's cores (CPU time / wall time) confirms "threads use more
-	// cores"; below SameCores refutes it.
-	MoreCores = 1.5
-	SameCores = 1.1
-	// AsEfficient: the homemade loop's CPU per request at most this
-	// multiple of another loop's confirms "as efficient"; above Heavier
-	// refutes it.
-	AsEfficient = 1.25
-	Heavier     = 1.5
+	// PoolLow and PoolHigh bound what a pool's throughput may be, as a
+	// share of what its size predicts (pool ÷ wait for blocking work, the
+	// cores for CPU work), for "the pool bounds it" to hold at that size.
+	PoolLow, PoolHigh = 0.8, 1.15
+	// MoreScaling: the thread per connection's scaling efficiency (the
+	// throughput at 2 CPUs ÷ twice that at 1) at least this multiple of a
+	// single loop's confirms "threads use the cores they are given, one
+	// loop uses one"; below SameScaling refutes it.
+	MoreScaling = 1.5
+	SameScaling = 1.1
+	// Equivalent: the homemade loop's CPU per request within ±10% of
+	// gnet's is "as efficient"; wholly below 1-Equivalent is cheaper (the
+	// claim holds all the more); wholly above 1+Equivalent refutes it.
+	Equivalent = 0.10
 )
 
 // cast is who plays each part of the argument, read from the roles of the
@@ -73,6 +76,9 @@ type cast struct {
 	peers    []string
 	// reference is the real libuv.
 	reference string
+	// threadRef is a thread per connection without Go's runtime (the C
+	// pthread server), held beside threads.
+	threadRef string
 }
 
 // castOf reads the cast from a model table.
@@ -93,7 +99,7 @@ func castOf(table []results.Model) cast {
 		return ""
 	}
 	k := cast{threads: first(results.RoleThreadPerConn), loops: withRole(results.RoleEventLoop),
-		homemade: first(results.RoleHomemade), reference: first(results.RoleReference)}
+		homemade: first(results.RoleHomemade), reference: first(results.RoleReference), threadRef: first(results.RoleThreadReference)}
 	for i := range table {
 		if m := &table[i]; m.Name != k.homemade && (m.HasRole(results.RoleLoopLibrary) || m.HasRole(results.RoleReference)) {
 			k.peers = append(k.peers, m.Name)
@@ -279,11 +285,14 @@ type Threshold struct {
 // The thresholds of the claims.
 var (
 	memoryRule   = Threshold{MemoryFarLess, MemoryNotLess, true}
-	ioRule       = Threshold{KeepsUp, FallsBehind, false}
 	blockingRule = Threshold{Blocked, Unblocked, false}
-	coresRule    = Threshold{MoreCores, SameCores, false}
-	homemadeRule = Threshold{AsEfficient, Heavier, true}
+	scalingRule  = Threshold{MoreScaling, SameScaling, false}
+	homemadeRule = Threshold{1 + Equivalent, 1 + Equivalent, true}
 )
+
+// Ratio reports whether the threshold is one on a ratio; a claim read
+// otherwise (by where each model stops keeping up) has none.
+func (t Threshold) Ratio() bool { return t.Good > 0 && t.Bad > 0 }
 
 // String states the threshold as a rule on the interval.
 func (t Threshold) String() string {
@@ -292,6 +301,9 @@ func (t Threshold) String() string {
 
 // Confirms is the confirming side of the threshold: "≥ 0.9".
 func (t Threshold) Confirms() string {
+	if !t.Ratio() {
+		return "see rule"
+	}
 	if t.Lower {
 		return fmt.Sprintf("≤ %g", t.Good)
 	}
@@ -300,6 +312,9 @@ func (t Threshold) Confirms() string {
 
 // Refutes is the refuting side of the threshold: "< 0.75".
 func (t Threshold) Refutes() string {
+	if !t.Ratio() {
+		return "see rule"
+	}
 	if t.Lower {
 		return fmt.Sprintf("> %g", t.Bad)
 	}
@@ -335,7 +350,7 @@ func (k cast) claims(all []Workload) []Claim {
 	for i := range all {
 		ws[all[i].Name] = &all[i]
 	}
-	cs := []Claim{k.claimMemory(ws, all), k.claimIO(ws), k.claimBlocking(ws), k.claimCores(ws), k.claimHomemade(ws, all)}
+	cs := []Claim{k.claimMemory(ws), k.claimIO(ws), k.claimBlocking(ws), k.claimCores(ws), k.claimHomemade(ws)}
 	for i := range cs {
 		cs[i].decide()
 	}

@@ -115,7 +115,9 @@ func (fp *forestPlot) ticks() plot.ConstantTicks {
 func (fp *forestPlot) xRange() (lo, hi float64) {
 	lo, hi = 1.0, 1.0
 	for _, g := range fp.groups {
-		lo, hi = math.Min(lo, math.Min(g.Threshold.Good, g.Threshold.Bad)), math.Max(hi, math.Max(g.Threshold.Good, g.Threshold.Bad))
+		if g.Threshold.Ratio() {
+			lo, hi = math.Min(lo, math.Min(g.Threshold.Good, g.Threshold.Bad)), math.Max(hi, math.Max(g.Threshold.Good, g.Threshold.Bad))
+		}
 		for _, r := range g.Readings {
 			for _, v := range []float64{r.Ratio.Lo, r.Ratio.Hi, r.Ratio.Median} {
 				if v > 0 && !math.IsInf(v, 0) {
@@ -138,6 +140,9 @@ func (fp *forestPlot) Plot(c draw.Canvas, p *plot.Plot) {
 			}
 		}
 		y0, y1 := trY(bottom-0.5), trY(top-0.5)
+		if !g.Threshold.Ratio() {
+			continue // a claim decided otherwise than by a ratio (claim 2's knees)
+		}
 		confirm, refute := [2]vg.Length{trX(g.Threshold.Good), c.Max.X}, [2]vg.Length{c.Min.X, trX(g.Threshold.Bad)}
 		if g.Threshold.Lower {
 			confirm, refute = [2]vg.Length{c.Min.X, trX(g.Threshold.Good)}, [2]vg.Length{trX(g.Threshold.Bad), c.Max.X}

@@ -8,77 +8,63 @@ import (
 	"loopbench/harness/figures"
 )
 
-// bytesPerConnChart answers c10k's question: what one held connection
-// costs each model, user and kernel memory (and socket buffers) stacked
-// where the cgroup splits them, with the models far below the tallest
-// again on a scale of their own.
-func bytesPerConnChart(ws []analysis.Workload, w *analysis.Workload, sh sheet) (*Chart, error) {
-	if w.Mode != "idle" {
+// bytesPerConnChart answers c10k's question: what one more held connection
+// costs each model, as the slope of its memory against the connections it
+// held (analysis.Slopes), with the slope's 95% interval: the cgroup's
+// whole charge, and apart its user memory, the kernel's share and the
+// process RSS, one panel each, on a log axis since the models lie orders
+// of magnitude apart.
+func bytesPerConnChart(_ []analysis.Workload, w *analysis.Workload, sh sheet) (*Chart, error) {
+	if w.Mode != "idle" || len(w.Levels()) < 2 {
 		return nil, nil
 	}
-	var bars []Bar
-	var methods []string
-	byMethod := map[string][]string{}
-	sources := map[string]bool{}
-	leftOut := map[string]int{}
-	var partial []string
-	for _, pc := range analysis.BytesPerConn(ws, w.Name) {
-		b := Bar{Model: pc.Model, Variant: pc.Variant, Style: sh.palette.Of(pc.Model), ClientBound: pc.ClientBound, Failed: pc.Conns == 0,
-			Parts: []float64{pc.Bytes / 1024}, Label: figures.Num(pc.Bytes / 1024)}
-		if pc.Source == analysis.SourceCgroup {
-			b.Parts = []float64{pc.User / 1024, pc.Kernel / 1024, pc.Sock / 1024}
-		}
-		bars = append(bars, b)
-		if pc.Conns == 0 {
-			continue
-		}
-		sources[pc.Source] = true
-		m := pc.Method()
-		if byMethod[m] == nil {
-			methods = append(methods, m)
-		}
-		byMethod[m] = append(byMethod[m], b.Name())
-		if pc.Partial {
-			partial = append(partial, b.Name())
-		}
-		for _, p := range pc.Group.Points {
-			if !p.Failed && !p.Usable() && !pc.Partial {
-				leftOut[b.Name()]++
+	slopes := analysis.Slopes(w, 0.95)
+	panels := []struct {
+		title string
+		fit   func(analysis.Slope) analysis.Fit
+		cg    bool // a part of the cgroup's charge
+	}{
+		{"user + kernel (cgroup)", func(s analysis.Slope) analysis.Fit { return s.Total }, false},
+		{"user memory", func(s analysis.Slope) analysis.Fit { return s.User }, true},
+		{"kernel's share", func(s analysis.Slope) analysis.Fit { return s.Kernel }, true},
+	}
+	var dps []DotPanel
+	var notes []string
+	for _, pn := range panels {
+		var ds []Dot
+		for _, s := range slopes {
+			f := pn.fit(s)
+			if pn.cg && s.Source != analysis.SourceCgroup {
+				continue
 			}
+			d := Dot{Model: s.Model, Variant: s.Variant, Style: sh.palette.Of(s.Model), ClientBound: s.ClientBound,
+				Failed: !f.OK(), Value: f.Slope / 1024, Lo: f.Lo / 1024, Hi: f.Hi / 1024, CI: f.OK(), Reps: f.N, N: f.N}
+			if d.Lo <= 0 || d.Hi <= d.Lo {
+				d.Lo, d.Hi = 0, 0 // no whisker a log axis can draw
+			}
+			ds = append(ds, d)
 		}
-		if n := leftOut[b.Name()]; n > 0 {
-			bars[len(bars)-1].Label += fmt.Sprintf(" (%d/%d partial)", n, len(pc.Group.Points))
-		}
-	}
-	ylabel, parts := "RSS per connection (KiB)", []string(nil)
-	if sources[analysis.SourceCgroup] {
-		ylabel, parts = "memory per held connection (KiB)", []string{"user", "kernel", "sockets"}
-	}
-	c, err := ZoomedBars(title("server memory per held connection at "+w.LevelWords(w.Chosen()), w.Name, sh.host), ylabel, parts, bars, figures.Num)
-	if err != nil {
-		return nil, err
-	}
-	c.Notes = append(c.Notes, "Medians of the repetitions.")
-	if sources[analysis.SourceCgroup] {
-		c.Notes = append(c.Notes, "cgroup memory, stacked: user memory, the kernel's share (thread stacks, page tables, slab) and socket buffers (sockets); page cache excluded. The label is the median of the whole.")
-	}
-	if sources[analysis.SourceRSS] || len(sources) == 0 {
-		c.Notes = append(c.Notes, "Process RSS only; kernel socket buffers and thread stacks are not included.")
-	}
-	var lo []string
-	for _, b := range bars {
-		if n := leftOut[b.Name()]; n > 0 {
-			lo = append(lo, b.Name()+" "+figures.Plural(n, "repetition"))
+		if len(ds) > 0 {
+			dps = append(dps, DotPanel{Title: pn.title, X: Axis{Label: "KiB per connection (log)", Log: true, Format: trim}, Dots: ds})
 		}
 	}
-	if len(lo) > 0 {
-		c.Notes = append(c.Notes, "Partial repetitions left out: "+strings.Join(lo, ", ")+".")
+	for _, s := range slopes {
+		if s.Partial+s.Failed > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d partial and %d failed points left out", s.Model, s.Partial, s.Failed))
+		}
 	}
-	if len(partial) > 0 {
-		c.Notes = append(c.Notes, "From partial repetitions only (none usable): "+strings.Join(partial, ", ")+".")
+	counts := make([]string, 0, len(w.Levels()))
+	for _, l := range w.Levels() {
+		counts = append(counts, figures.Num(l))
 	}
-	for _, m := range methods {
-		c.Notes = append(c.Notes, m+": "+strings.Join(byMethod[m], ", ")+".")
+	c, err := Dots(title("memory per held connection: the slope over "+strings.Join(counts, ", ")+" connections", w.Name, sh.host), figures.Num,
+		"the slope of memory against connections held, fitted through every usable repetition of every count, with its 95% interval (Student's t)", dps...)
+	if err != nil || c == nil {
+		return c, err
+	}
+	c.Notes = append(c.Notes, "Memory at the end of each window: the server cgroup's charge (user memory, the kernel's share: thread stacks, page tables, slab; socket buffers), page cache excluded; process RSS beside it, which leaves the kernel's share out.")
+	if len(notes) > 0 {
+		c.Notes = append(c.Notes, strings.Join(notes, "; ")+".")
 	}
 	return c, nil
 }

@@ -76,16 +76,16 @@ func TestChartData(t *testing.T) {
 	for i := range a.Workloads {
 		ws[a.Workloads[i].Name] = &a.Workloads[i]
 	}
-	// io-upstream: two levels, one repetition each.
-	up := sh.seriesOf(ws["io-upstream"], throughput, true)
+	// wait-upstream: two levels, one repetition each.
+	up := sh.seriesOf(ws["wait-upstream"], throughput, true)
 	for _, s := range up {
 		for _, q := range s.Points {
 			if q.N != 1 || q.CI || pointGlyph(s.style(), s.Variant, q).Radius != onceRadius {
-				t.Errorf("io-upstream %s at %g: n=%d ci=%v, want a small marker of n=1 without an interval", s.Name(), q.X, q.N, q.CI)
+				t.Errorf("wait-upstream %s at %g: n=%d ci=%v, want a small marker of n=1 without an interval", s.Name(), q.X, q.N, q.CI)
 			}
 		}
-		if joined(Panel{X: levelAxis(ws["io-upstream"]), Series: up}, s) {
-			t.Errorf("io-upstream %s: two levels on a log axis joined by a line", s.Name())
+		if joined(Panel{X: levelAxis(ws["wait-upstream"]), Series: up}, s) {
+			t.Errorf("wait-upstream %s: two levels on a log axis joined by a line", s.Name())
 		}
 	}
 	// plaintext: three levels, six repetitions each.
@@ -105,7 +105,7 @@ func TestChartData(t *testing.T) {
 	for _, tt := range []struct {
 		workload   string
 		unresolved bool
-	}{{"io-upstream", true}, {"plaintext", false}} {
+	}{{"wait-upstream", true}, {"plaintext", false}} {
 		ss, err := sh.percentileSeries(ws[tt.workload], allRoutes, 2)
 		if err != nil {
 			t.Fatal(err)

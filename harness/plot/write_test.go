@@ -15,7 +15,7 @@ import (
 )
 
 // TestWriteAll draws every chart of three workloads of the fixture run
-// (io-sleep with a failed point, mixed with routes and loop lag, c10k with
+// (wait-sleep with a failed point, mixed with routes and loop lag, c10k with
 // memory per connection; all of them with LOOPBENCH_PLOT_DIR set, which
 // also keeps the charts there to look at) and checks that each file
 // exists, decodes and shows something.
@@ -26,7 +26,7 @@ func TestWriteAll(t *testing.T) {
 		dir = t.TempDir()
 		var kept []results.Point
 		for _, p := range run.Points {
-			if p.Workload == "io-sleep" || p.Workload == "mixed" || p.Workload == "c10k" {
+			if p.Workload == "wait-sleep" || p.Workload == "mixed" || p.Workload == "c10k" || p.Workload == "accept-burst" {
 				kept = append(kept, p)
 			}
 		}

@@ -29,10 +29,10 @@ func TestModelAddedToTable(t *testing.T) {
 	}
 	a := analysis.Analyze(run)
 
-	svg := chartSVG(t, a, "io-sleep-"+plot.KindThroughput)
+	svg := chartSVG(t, a, "wait-sleep-"+plot.KindThroughput)
 	for _, want := range []string{">fakeloop<", fake.Style.Color} {
 		if !strings.Contains(svg, want) {
-			t.Errorf("the io-sleep throughput chart lacks %q", want)
+			t.Errorf("the wait-sleep throughput chart lacks %q", want)
 		}
 	}
 
@@ -41,10 +41,10 @@ func TestModelAddedToTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"\n| fakeloop | 64 |", // a row of the io-sleep table
-		"eventloop (the homemade libuv), node (the real one) and fakeloop",          // the claims' introduction
-		"For each event-loop model (eventloop, node and fakeloop) against threaded", // claim 1's rule
-		"io-sleep at 1024 connections: fakeloop ",                                   // one of claim 2's readings
+		"\n| fakeloop | 256 |", // a row of the wait-sleep table
+		"eventloop (the homemade libuv), node (the real one) and fakeloop",                            // the claims' introduction
+		"For each event-loop model (eventloop, node and fakeloop) against each thread per connection", // claim 1's rule
+		"wait-sleep: fakeloop kept up at every count",                                                 // one of claim 2's readings
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the report lacks %q", want)

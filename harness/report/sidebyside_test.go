@@ -51,11 +51,11 @@ func remoteHosts() []results.Host {
 }
 
 // twoRuns are the fixtures of the report of two runs side by side: A is the fixture run on
-// one machine (plaintext and io-sleep), B the same over two cloud VMs,
+// one machine (plaintext and wait-sleep), B the same over two cloud VMs,
 // half as fast again, without node's plaintext points.
 func twoRuns() (a, b *results.Run) {
-	a = only(plottest.Run(), "plaintext", "io-sleep")
-	b = only(plottest.Run(), "plaintext", "io-sleep")
+	a = only(plottest.Run(), "plaintext", "wait-sleep")
+	b = only(plottest.Run(), "plaintext", "wait-sleep")
 	b.ID, b.Env.Host, b.Env.Hosts = "20260105T060708Z-client-vm", "client-vm", remoteHosts()
 	b.Started, b.Finished = b.Started.Add(75*time.Hour+3*time.Minute+3*time.Second), b.Finished.Add(75*time.Hour)
 	b.Env.ServerCPUs, b.Env.Notes = "0-7", []string{"the servers and the backend run on ubuntu@10.0.0.5"}

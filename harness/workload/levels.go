@@ -164,6 +164,10 @@ func (w *Workload) PointTime(l Level) time.Duration {
 	if l.IdleConnections > 0 {
 		t += time.Duration(1.4 * float64(l.IdleConnections) / w.connectRate() * float64(time.Second))
 	}
+	if w.Mode == ModeClosed && l.Connections > 1000 {
+		// Opening the connections, and admission: each answered once.
+		t += time.Duration(float64(l.Connections)/w.connectRate()*float64(time.Second)) + w.Timeout.Duration/10
+	}
 	return t
 }
 
@@ -174,6 +178,9 @@ const DefaultConnectRate = 2000
 func (w *Workload) connectRate() float64 {
 	if w.Idle.ConnectRate > 0 {
 		return w.Idle.ConnectRate
+	}
+	if w.Closed.ConnectRate > 0 {
+		return w.Closed.ConnectRate
 	}
 	return DefaultConnectRate
 }

@@ -104,6 +104,9 @@ func (w *Workload) checkClosed() error {
 	if err := w.checkCounts("closed.connections", w.Closed.Connections); err != nil {
 		return err
 	}
+	if w.Closed.ConnectRate < 0 {
+		return w.errorf("closed.connect_rate", fmt.Sprintf("must be >= 0, got %g", w.Closed.ConnectRate), "use 0 for the default or connections per second")
+	}
 	if w.Closed.Pipeline < 0 || w.Closed.Pipeline > MaxPipeline {
 		return w.errorf("closed.pipeline", fmt.Sprintf("must be 0..%d, got %d", MaxPipeline, w.Closed.Pipeline), "use 1 (or leave it out) for no pipelining")
 	}

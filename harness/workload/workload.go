@@ -70,6 +70,9 @@ type Route struct {
 type Closed struct {
 	Connections []int `toml:"connections"`
 	Pipeline    int   `toml:"pipeline"` // requests in flight per connection; 0 or 1: none
+	// ConnectRate bounds how many connections a second the load generator
+	// opens (0: the default).
+	ConnectRate float64 `toml:"connect_rate"`
 }
 
 // Open configures an open loop: one level per rate, listed or swept.

@@ -196,7 +196,8 @@ func TestShippedWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"c10k", "cpu", "file", "io-sleep", "io-upstream", "mixed", "pipelined", "plaintext", "replay"}
+	// The workloads the report's claims read, at least.
+	want := []string{"accept-burst", "c10k", "mixed", "pipelined", "plaintext", "wait-sleep", "wait-upstream"}
 	var got []string
 	for _, w := range all {
 		got = append(got, w.Name)
@@ -210,8 +211,10 @@ func TestShippedWorkloads(t *testing.T) {
 			t.Errorf("%s: no [quick] section", w.Name)
 		}
 	}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("workloads: got %v, want %v", got, want)
+	for _, name := range want {
+		if !slices.Contains(got, name) {
+			t.Errorf("workloads: got %v, which lacks %s", got, name)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,13 +45,13 @@ func find(name string) model {
 	return models[0]
 }
 
-// Run returns the synthetic run: every workload kind, repetitions (6 or 7
-// where the report's verdicts need a 95% interval, fewer elsewhere), with
-// a drift shared by a block's points and noise of each point's own, one
-// failed configuration (threaded at io-sleep 4096), one partial point
-// (threaded's last repetition at io-sleep 1024), client-bound points (gnet
-// and evio at 256+ connections of plaintext), cgroup memory, loop lag,
-// routes and samples. Each call returns a copy of its own to change; the
+// Run returns the synthetic run: every workload kind, repetitions (6 where
+// the report's verdicts need a 95% interval, fewer elsewhere), with a
+// drift shared by a block's points and noise of each point's own, one
+// failed configuration (threaded at wait-sleep 16,000), one partial point
+// (fasthttp's last repetition at wait-sleep 4,000), client-bound points
+// (gnet and evio at 256+ connections of plaintext), cgroup memory, loop
+// lag, routes, samples, a pool sweep and an accept burst. Each call returns a copy of its own to change; the
 // run is built once, since encoding its histograms is slow.
 func Run() *results.Run { return clone(built()) }
 
@@ -94,6 +95,14 @@ func clone(r *results.Run) *results.Run {
 			p.LoopLag = &results.LoopLag{}
 			*p.LoopLag = *l
 		}
+		if c := p.Connect; c != nil {
+			p.Connect = &results.Connect{}
+			*p.Connect = *c
+		}
+		if l := p.Validity.Life; l != nil {
+			p.Validity.Life = &results.KernelCounters{}
+			*p.Validity.Life = *l
+		}
 	}
 	return &c
 }
@@ -123,13 +132,27 @@ var everyModel = []string{"threaded", "eventloop", "gnet", "evio", "fasthttp", "
 
 var workloads = []workload{
 	{"plaintext", "GET /plaintext, keep-alive", "closed", []float64{16, 256, 1024}, 6, all("default", everyModel...), fillPlaintext},
-	{"pipelined", "GET /plaintext, 16 deep", "closed", []float64{256}, 2, all("default", everyModel...), fillPipelined},
-	{"io-sleep", "GET /sleep?ms=10", "closed", []float64{64, 1024, 4096}, 7, all("default", "threaded", "eventloop", "fasthttp", "node"), fillIO(10)},
-	{"io-upstream", "GET /upstream?ms=5", "closed", []float64{64, 512}, 1, all("default", "threaded", "eventloop", "node"), fillIO(5)},
+	{"pipelined", "GET /plaintext, 16 deep", "closed", []float64{256}, 6, all("default", everyModel...), fillPipelined},
+	{"wait-sleep", "GET /sleep?ms=1000", "closed", []float64{256, 1000, 4000, 10000, 16000}, 2, all("default", "threaded", "eventloop", "fasthttp", "node"), fillWait(1000)},
+	{"wait-upstream", "GET /upstream?ms=1000", "closed", []float64{256, 1000}, 1, all("default", "threaded", "eventloop", "node"), fillWait(1000)},
 	{"file", "GET /file?name=4k", "closed", []float64{64, 256}, 1, all("default", "threaded", "eventloop", "node"), fillIO(0.2)},
 	{"cpu", "GET /cpu?iter=20000", "closed", []float64{64}, 2, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillCPU},
 	{"mixed", "95% /plaintext, 5% /cpu?iter=20000", "open", []float64{2000, 5000}, 6, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillMixed},
-	{"c10k", "idle connections plus a probe", "idle", []float64{10000}, 6, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
+	{"pool-wait", "GET /fifo?ms=20", "closed", []float64{128}, 3, pools("eventloop", "node"), fillPool(false)},
+	{"pool-cpu", "GET /cpu?iter=5000", "closed", []float64{128}, 3, pools("eventloop", "node"), fillPool(true)},
+	{"c10k", "idle connections plus a probe", "idle", []float64{1000, 4000, 10000}, 3, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
+	{"accept-burst", "clients arriving at once", "burst", []float64{1000, 4000}, 1, all("default", "threaded", "eventloop", "node"), fillBurst},
+}
+
+// pools are the pool-size variants of models, 1 to 64 threads.
+func pools(models ...string) []series {
+	var out []series
+	for _, m := range models {
+		for _, n := range []int{1, 2, 4, 8, 16, 64} {
+			out = append(out, series{m, fmt.Sprintf("pool-%d", n)})
+		}
+	}
+	return out
 }
 
 func (w workload) point(sv series, level float64, rep int, start time.Time) results.Point {
@@ -148,9 +171,12 @@ func (w workload) point(sv series, level float64, rep int, start time.Time) resu
 	drift := 1 + 0.03*float64(rep%3-1) // the host, alike for every point of a block
 	p.Throughput *= drift * (1 + 0.04*noise(&p, "throughput"))
 	finish(&p, m)
-	if w.name == "io-sleep" && sv.model == "threaded" && level == 1024 && rep == w.reps-1 {
+	if target, ok := strings.CutPrefix(w.desc, "GET "); ok && p.Routes == nil && !p.Failed {
+		p.Routes = []results.RouteStats{{Route: target, Requests: p.Requests, Latency: p.Latency}}
+	}
+	if w.name == "wait-sleep" && sv.model == "fasthttp" && level == 4000 && rep == w.reps-1 {
 		p.NotReady = 37
-		p.Validity = results.Validity{Status: results.Partial, Reasons: []string{"37 of 1024 connections never completed a request"}}
+		p.Validity = results.Validity{Status: results.Partial, Reasons: []string{"37 of 4000 connections never completed a request"}}
 	}
 	return p
 }
@@ -237,6 +263,59 @@ func fillIO(ms float64) func(*results.Point, model, string, float64) {
 		p.Throughput = math.Min(c/(ms/1000+0.0003), limit)
 		p.Latency = latency(p, c/p.Throughput*1e6, 0.15)
 		setLag(p, m, 0.1)
+	}
+}
+
+// fillWait is a pure-waiting workload whose requests wait ms: every model
+// keeps up (the ideal, connections ÷ wait) until threaded runs out of
+// threads at 10,000 connections (fewer than it holds keep up) and fails at
+// 16,000.
+func fillWait(ms float64) func(*results.Point, model, string, float64) {
+	return func(p *results.Point, m model, _ string, c float64) {
+		ideal := c / (ms / 1000)
+		switch {
+		case m.name == "threaded" && c >= 16000:
+			p.Failed, p.FailReason = true, "server exited: runtime: failed to create new OS thread"
+			return
+		case m.name == "threaded" && c >= 10000:
+			p.Throughput = ideal * 0.6
+		default:
+			p.Throughput = ideal * 0.985
+		}
+		p.Latency = latency(p, ms*1000*1.01, 0.02)
+		setLag(p, m, 0.1)
+	}
+}
+
+// fillPool is a pool-size sweep: blocking waits of 20 ms saturate at
+// pool ÷ 20 ms; CPU work of 1 ms at one CPU's worth.
+func fillPool(cpu bool) func(*results.Point, model, string, float64) {
+	return func(p *results.Point, m model, variant string, c float64) {
+		var n float64
+		fmt.Sscanf(variant, "pool-%g", &n)
+		if cpu {
+			p.Throughput = 950 * math.Min(n, 1)
+		} else {
+			p.Throughput = 0.97 * math.Min(n/0.020, c/0.020)
+		}
+		p.Latency = latency(p, c/p.Throughput*1e6, 0.1)
+	}
+}
+
+// fillBurst is a burst of connections: each model takes them, threaded
+// slowest, and at 4,000 clients it leaves some unanswered while the
+// kernel overflows its listen queue.
+func fillBurst(p *results.Point, m model, _ string, n float64) {
+	per := map[string]float64{"threaded": 300, "eventloop": 30, "node": 90}[m.name]
+	p.Duration = n * per / 1e6
+	p.Throughput = n / p.Duration
+	conn := latency(p, n*per/3, 0.3)
+	first := latency(p, n*per/2, 0.3)
+	p.Latency = first
+	p.Connect = &results.Connect{Dials: int64(n), Established: int64(n), Latency: conn, FirstAnswer: first, Settled: p.Duration, DialSpan: p.Duration / 10}
+	if m.name == "threaded" && n >= 4000 {
+		p.Connect.Unanswered = 300
+		p.Validity.Life = &results.KernelCounters{ListenOverflows: 900, ListenDrops: 900, SynRetrans: 400, RetransSegs: 400}
 	}
 }
 
