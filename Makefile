@@ -81,6 +81,8 @@ test: build
 
 bench: build
 	./$(BIN) run
+	scripts/install-perf.sh
+	./$(BIN) syscalls --duration 1s --out results/latest/syscalls.json
 	./$(BIN) plot results/latest
 	./$(BIN) report results/latest --out REPORT.md
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"loopbench/harness/report"
 	"loopbench/harness/results"
 	"loopbench/harness/runner"
+	"loopbench/harness/syscount"
 	"loopbench/harness/torture"
 )
 
@@ -68,6 +70,11 @@ func reportOne(arg, out, torture string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts.Commit = reportCommit()
+	if rep, err := syscount.ReadReport(filepath.Join(dir, syscount.ReportFile)); err == nil {
+		opts.Syscalls = rep
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	var b bytes.Buffer
 	if err := report.Write(&b, analysis.Analyze(run), opts); err != nil {
 		return err

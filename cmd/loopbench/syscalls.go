@@ -1,9 +1,7 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,15 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"loopbench/harness/loadgen"
 	"loopbench/harness/proc"
-	"loopbench/harness/results"
 	"loopbench/harness/syscount"
 	"loopbench/servers"
 	"loopbench/servers/model"
@@ -68,10 +63,10 @@ func runSyscalls(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeSyscalls(o.out, rep); err != nil {
+	if err := syscount.WriteReport(o.out, rep); err != nil {
 		return err
 	}
-	rep.table(stdout)
+	rep.Table(stdout)
 	fmt.Fprintf(stderr, "syscalls: counts in %s\n", o.out)
 	return nil
 }
@@ -174,34 +169,8 @@ func lookupSeries(s string) (servers.Entry, servers.Variant, error) {
 	return e, servers.Variant{}, fmt.Errorf("model %s has no variant %q", name, variant)
 }
 
-// syscallsReport is the JSON file: one row per series and level.
-type syscallsReport struct {
-	Schema   int           `json:"schema"`
-	Kernel   string        `json:"kernel"`
-	Route    string        `json:"route"`
-	Duration float64       `json:"duration_s"`
-	Rows     []syscallsRow `json:"rows"`
-}
-
-// syscallsRow is one series at one level.
-type syscallsRow struct {
-	Series      string `json:"series"`  // model or model/variant
-	Backend     string `json:"backend"` // the stats file's, for models with loops ("epoll", "io_uring")
-	Connections int    `json:"connections"`
-	Pipeline    int    `json:"pipeline"`
-	Requests    int64  `json:"requests"`
-	Errors      int64  `json:"errors"`
-	Syscalls    int64  `json:"syscalls"`
-	// PerRequest is Syscalls / Requests; ByCall the same for each call
-	// counted alone, and "other" for the calls not counted alone.
-	PerRequest float64            `json:"per_request"`
-	ByCall     map[string]float64 `json:"by_call"`
-	// NotCounted are calls perf could not count alone: in "other".
-	NotCounted []string `json:"not_counted,omitempty"`
-}
-
-func (p *syscallsPlan) run(stderr io.Writer) (*syscallsReport, error) {
-	rep := &syscallsReport{Schema: 1, Kernel: kernelRelease(), Route: p.o.route, Duration: p.o.duration.Seconds()}
+func (p *syscallsPlan) run(stderr io.Writer) (*syscount.Report, error) {
+	rep := &syscount.Report{Schema: 1, Kernel: kernelRelease(), Route: p.o.route, Duration: p.o.duration.Seconds()}
 	restore, err := p.pinSelf()
 	if err != nil {
 		return nil, err
@@ -231,20 +200,20 @@ func (p *syscallsPlan) pinSelf() (func(), error) {
 }
 
 // count serves one series, drives it and counts its calls over the window.
-func (p *syscallsPlan) count(e servers.Entry, s servers.Variant, lv syscallsLevel) (syscallsRow, error) {
+func (p *syscallsPlan) count(e servers.Entry, s servers.Variant, lv syscallsLevel) (syscount.Row, error) {
 	dir, err := os.MkdirTemp("", "loopbench-syscalls-")
 	if err != nil {
-		return syscallsRow{}, err
+		return syscount.Row{}, err
 	}
 	defer os.RemoveAll(dir)
 	srv, err := p.startServer(e, s, dir)
 	if err != nil {
-		return syscallsRow{}, err
+		return syscount.Row{}, err
 	}
 	defer srv.stop()
 	counter, err := syscount.Start(srv.child.PID(), syscount.Events(syscount.Calls), dir)
 	if err != nil {
-		return syscallsRow{}, err
+		return syscount.Row{}, err
 	}
 	var enableErr error
 	cfg := loadgen.Config{Addr: srv.addr, Mix: []loadgen.Route{{Target: p.o.route, Weight: 1}}, Mode: loadgen.ModeClosed,
@@ -253,9 +222,9 @@ func (p *syscallsPlan) count(e servers.Entry, s servers.Variant, lv syscallsLeve
 	res, lerr := loadgen.Run(context.Background(), cfg)
 	counts, cerr := counter.Stop()
 	if err := errors.Join(lerr, enableErr, cerr); err != nil {
-		return syscallsRow{}, err
+		return syscount.Row{}, err
 	}
-	row := syscallsRow{Series: s.Name, Connections: lv.conns, Pipeline: lv.pipeline, Requests: res.Requests, Syscalls: counts.Total, ByCall: map[string]float64{}}
+	row := syscount.Row{Series: s.Name, Connections: lv.conns, Pipeline: lv.pipeline, Requests: res.Requests, Syscalls: counts.Total, ByCall: map[string]float64{}}
 	for _, n := range res.Errors {
 		row.Errors += n
 	}
@@ -318,44 +287,4 @@ func (s *countedServer) backend() string {
 func kernelRelease() string {
 	b, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	return strings.TrimSpace(string(b))
-}
-
-func writeSyscalls(path string, rep *syscallsReport) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := results.WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("syscalls: --out %s: %w", path, err)
-	}
-	return nil
-}
-
-// table prints calls per request: in all, then each call that makes at
-// least 0.01 per request in some row, then the rest as "other".
-func (rep *syscallsReport) table(w io.Writer) {
-	var calls []string
-	for _, r := range rep.Rows {
-		for c, v := range r.ByCall {
-			if c != "other" && v >= 0.01 && !slices.Contains(calls, c) {
-				calls = append(calls, c)
-			}
-		}
-	}
-	slices.Sort(calls)
-	calls = append(calls, "other")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "series\tbackend\tlevel\trequests\tcalls/req\t%s\t\n", strings.Join(calls, "\t"))
-	for _, r := range rep.Rows {
-		level := strconv.Itoa(r.Connections)
-		if r.Pipeline > 1 {
-			level += "x" + strconv.Itoa(r.Pipeline)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.3f", r.Series, cmp.Or(r.Backend, "-"), level, r.Requests, r.PerRequest)
-		for _, c := range calls {
-			fmt.Fprintf(tw, "\t%.3f", r.ByCall[c])
-		}
-		fmt.Fprintln(tw, "\t")
-	}
-	tw.Flush()
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"loopbench/harness/syscount"
 )
 
 func TestParseSyscallsLevel(t *testing.T) {
@@ -50,13 +52,13 @@ func TestSyscallsRefusesBadFlags(t *testing.T) {
 }
 
 func TestSyscallsTable(t *testing.T) {
-	rep := &syscallsReport{Rows: []syscallsRow{
+	rep := &syscount.Report{Rows: []syscount.Row{
 		{Series: "eventloop", Backend: "epoll", Connections: 64, Pipeline: 1, Requests: 1000, PerRequest: 2.1,
 			ByCall: map[string]float64{"read": 1, "write": 1, "epoll_pwait": 0.1, "futex": 0.001, "other": 0}},
 		{Series: "eventloop/io-uring", Backend: "io_uring", Connections: 256, Pipeline: 16, Requests: 5000, PerRequest: 0.02,
 			ByCall: map[string]float64{"io_uring_enter": 0.015, "other": 0.005}},
 	}}
 	var b strings.Builder
-	rep.table(&b)
+	rep.Table(&b)
 	golden(t, "syscalls-table.golden", b.String())
 }

@@ -75,7 +75,7 @@ type Slope struct {
 	Model, Variant string
 	// Source is SourceCgroup when every point carries its cgroup's
 	// charge, else SourceRSS (Total is then the RSS fit).
-	Source                        string
+	Source                         string
 	Total, User, Kernel, Sock, RSS Fit
 	// Partial counts the points left out as partial; Failed those that
 	// failed. ClientBound is set when some point used was client-bound.

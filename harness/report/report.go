@@ -22,6 +22,7 @@ import (
 	"loopbench/harness/machines"
 	"loopbench/harness/plot"
 	"loopbench/harness/results"
+	"loopbench/harness/syscount"
 )
 
 //go:embed report.tmpl
@@ -79,6 +80,9 @@ type Options struct {
 	// beside the run's own where the two differ, since the analysis that
 	// reads the run is the writer's.
 	Commit string
+	// Syscalls are the counts of `loopbench syscalls` kept beside the run
+	// (syscount.ReportFile), nil when there are none.
+	Syscalls *syscount.Report
 }
 
 // Write renders the report of a run, from its analysis, to w.
@@ -121,6 +125,11 @@ type view struct {
 	// windows outside the server's service (retransmits, a rate not held);
 	// LifeMarks lists what the kernel counted outside the windows.
 	LifePartial, LifeMarks []string
+	// Syscalls is the table of system calls per request, when the run
+	// has its counts; Facts the parts of the argument that are facts of
+	// design.
+	Syscalls *syscallTable
+	Facts    []string
 }
 
 // claimView is a claim with links to the charts that exist of those it
@@ -183,6 +192,8 @@ func build(a *analysis.Analysis, opts Options) view {
 	}
 	v.Design, v.Threads = a.Design, a.Threads
 	v.LifePartial, v.LifeMarks = lifeNotes(run)
+	v.Syscalls = syscallRows(opts.Syscalls)
+	v.Facts = a.Facts
 	if opts.Commit != "" && opts.Commit != run.Env.Commit {
 		v.ReportCommit = opts.Commit
 	}
