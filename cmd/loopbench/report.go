@@ -21,6 +21,7 @@ import (
 
 const reportUsage = `report RESULTS_DIR [--out PATH]
 report RUN_A RUN_B [--out PATH]
+report --pool RUN... [--out PATH]
 
 Writes the report of a run: how it was measured, a table per workload, the
 charts that ` + "`loopbench plot`" + ` drew, and the verdict on each claim.
@@ -34,16 +35,31 @@ host ran which run, their machines side by side (CPU, cores, memory, kernel,
 virtualisation, DMI product, governor, huge pages, NIC, congestion control,
 sysctls), each run's scorecard and verdicts from its own numbers, and every
 workload's table with A's and B's figures one after the other. The default
---out is then RUN_B/REPORT-vs-<RUN_A's id>.md.`
+--out is then RUN_B/REPORT-vs-<RUN_A's id>.md.
+
+With --pool, the runs (several runs of one machine, oldest first) are read
+together with the run as the unit: the report is the newest run's, its
+claims' readings pooled over every run (the geometric mean of the runs'
+medians, its interval from the runs' own intervals and from how far the
+runs lie apart), with how often one run's median fell inside another's 95%
+interval, and every verdict that changed from run to run. The default
+--out is the newest run's REPORT.md.`
 
 // runReport writes REPORT.md from one results directory, or the report of
 // two side by side.
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", reportUsage, stderr)
 	out := fs.String("out", "", "where to write the report (default RESULTS_DIR/REPORT.md; - for stdout)")
+	pool := fs.Bool("pool", false, "read several runs of one machine together, the run as the unit (see above)")
 	torture := fs.String("torture", "", "a `directory` of loopbench torture results to add to the report (default: the newest results/torture-* beside the run; none to leave it out)")
 	if err := parseFlags(fs, reorder(args, "--out", "-out", "--torture", "-torture")); err != nil {
 		return err
+	}
+	if *pool {
+		if fs.NArg() < 2 {
+			return usagef("report --pool takes two or more results directories of one machine, oldest first; got %d", fs.NArg())
+		}
+		return reportPooled(fs.Args(), *out, *torture, stdout, stderr)
 	}
 	switch fs.NArg() {
 	case 1:
@@ -77,6 +93,47 @@ func reportOne(arg, out, torture string, stdout, stderr io.Writer) error {
 	}
 	var b bytes.Buffer
 	if err := report.Write(&b, analysis.Analyze(run), opts); err != nil {
+		return err
+	}
+	if err := appendTorture(&b, dir, out, torture); err != nil {
+		return err
+	}
+	return writeReport(out, b.Bytes(), stdout)
+}
+
+// reportPooled writes the report of several runs of one machine read
+// together: the newest's, with its claims pooled over every run.
+func reportPooled(args []string, out, torture string, stdout, stderr io.Writer) error {
+	var as []*analysis.Analysis
+	var dir string
+	for _, arg := range args {
+		d, run, err := reportRun(arg, stderr)
+		if err != nil {
+			return err
+		}
+		if len(as) > 0 && run.Env.Machine().CPUModel != as[0].Run.Env.Machine().CPUModel {
+			fmt.Fprintf(stderr, "loopbench: warning: %s ran on %s, not %s like %s: pooled runs should be of one machine\n", arg, run.Env.Machine().CPUModel, as[0].Run.Env.Machine().CPUModel, args[0])
+		}
+		dir = d
+		as = append(as, analysis.Analyze(run))
+	}
+	if out == "" {
+		out = filepath.Join(dir, "REPORT.md")
+	}
+	opts, err := chartOptions(args[len(args)-1], dir, out, stderr)
+	if err != nil {
+		return err
+	}
+	opts.Commit = reportCommit()
+	if rep, err := syscount.ReadReport(filepath.Join(dir, syscount.ReportFile)); err == nil {
+		opts.Syscalls = rep
+	}
+	pooled := analysis.Pool(as)
+	newest := *as[len(as)-1]
+	newest.Claims = pooled.Claims
+	opts.Pooled = pooled
+	var b bytes.Buffer
+	if err := report.Write(&b, &newest, opts); err != nil {
 		return err
 	}
 	if err := appendTorture(&b, dir, out, torture); err != nil {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"loopbench/harness/plot/plottest"
 	"loopbench/harness/results"
 )
 
@@ -138,5 +140,36 @@ func TestReportTorture(t *testing.T) {
 		if code != c.code || !strings.Contains(stdout+stderr, c.want) || (c.not != "" && strings.Contains(stdout, c.not)) {
 			t.Errorf("%v: exit %d, want %d with %q and without %q:\n%s%s", c.args, code, c.code, c.want, c.not, stdout, stderr)
 		}
+	}
+}
+
+// TestReportPooled reads two runs of one machine together: the report says
+// how often one run's median fell inside the other's interval and which
+// verdicts moved, and refuses a single run.
+func TestReportPooled(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for i, dir := range []string{a, b} {
+		run := plottest.Run()
+		run.ID = fmt.Sprintf("run-%d", i)
+		for j := range run.Points {
+			if p := &run.Points[j]; i == 1 && p.Model == "eventloop" && p.Workload == "plaintext" {
+				p.CPUPerRequest *= 1.2
+			}
+		}
+		if err := results.Write(dir, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, code := runCmd("report", "--pool", a, b, "--out", "-")
+	if code != 0 {
+		t.Fatalf("report --pool exited %d: %s", code, stderr)
+	}
+	for _, want := range []string{"## Across runs", "runs `run-0`, `run-1`", "fell inside another run's 95% interval", "between-run standard deviation", "over 2 runs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the pooled report lacks %q", want)
+		}
+	}
+	if _, stderr, code := runCmd("report", "--pool", a); code != 2 || !strings.Contains(stderr, "two or more") {
+		t.Errorf("one run pooled: exit %d, %q", code, stderr)
 	}
 }

@@ -83,6 +83,9 @@ type Options struct {
 	// Syscalls are the counts of `loopbench syscalls` kept beside the run
 	// (syscount.ReportFile), nil when there are none.
 	Syscalls *syscount.Report
+	// Pooled, when set, is the runs the report's claims were pooled over
+	// (analysis.Pool): the report says how they agreed.
+	Pooled *analysis.Pooled
 }
 
 // Write renders the report of a run, from its analysis, to w.
@@ -130,6 +133,8 @@ type view struct {
 	// design.
 	Syscalls *syscallTable
 	Facts    []string
+	// Pooled says how the runs the claims were pooled over agreed.
+	Pooled *pooledSummary
 }
 
 // claimView is a claim with links to the charts that exist of those it
@@ -193,6 +198,7 @@ func build(a *analysis.Analysis, opts Options) view {
 	v.Design, v.Threads = a.Design, a.Threads
 	v.LifePartial, v.LifeMarks = lifeNotes(run)
 	v.Syscalls = syscallRows(opts.Syscalls)
+	v.Pooled = pooledView(opts.Pooled)
 	v.Facts = a.Facts
 	if opts.Commit != "" && opts.Commit != run.Env.Commit {
 		v.ReportCommit = opts.Commit
