@@ -107,7 +107,7 @@ func (k cast) readPool(c *Claim, w *Workload, cpu bool) {
 	if w == nil {
 		return
 	}
-	wait := waitOf(w)
+	wait := WaitOf(w)
 	for _, m := range models(w) {
 		var sizes []int
 		byVariant := map[int]*results.Group{}

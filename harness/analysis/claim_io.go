@@ -121,9 +121,9 @@ func pct(v float64) string {
 	return fmt.Sprintf("%.0f%%", 100*v)
 }
 
-// waitOf is how long the route of a pure-waiting workload waits, in
+// WaitOf is how long the route of a pure-waiting workload waits, in
 // seconds (its ms parameter), or 0.
-func waitOf(w *Workload) float64 {
+func WaitOf(w *Workload) float64 {
 	for _, r := range w.Routes() {
 		if u, err := url.Parse(r); err == nil {
 			if ms, err := strconv.Atoi(u.Query().Get("ms")); err == nil && ms > 0 {
@@ -149,7 +149,7 @@ func (k cast) claimIO(ws map[string]*Workload) Claim {
 		if w == nil {
 			continue
 		}
-		wait := waitOf(w)
+		wait := WaitOf(w)
 		if wait == 0 {
 			c.note(name + ": its route names no wait (ms=), so there is no ideal to hold it to.")
 			continue

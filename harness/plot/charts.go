@@ -27,7 +27,7 @@ const (
 
 // Kinds lists every kind of chart in report order.
 var Kinds = []string{KindScorecard, KindThroughput, KindLatency, KindRouteLatency, KindSpectrum, KindMemory,
-	KindBytesPerConn, KindThreads, KindCPU, KindTimeline, KindLoopLag, KindConnect}
+	KindBytesPerConn, KindThreads, KindCPU, KindTimeline, KindLoopLag, KindConnect, KindIdeal}
 
 // msAxis is the value axis of latency.
 var msAxis = Axis{Label: "latency (ms, log scale)", Log: true, Format: trim}
@@ -86,6 +86,7 @@ func charts(ws []analysis.Workload, w *analysis.Workload, sh sheet) (map[string]
 		{KindCPU, func() (*Chart, error) { return cpuChart(w, sh) }},
 		{KindTimeline, func() (*Chart, error) { return timelineChart(w, sh) }},
 		{KindConnect, func() (*Chart, error) { return connectChart(w, sh) }},
+		{KindIdeal, func() (*Chart, error) { return idealChart(w, sh) }},
 	}
 	for _, st := range steps {
 		c, err := st.build()

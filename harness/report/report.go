@@ -182,11 +182,11 @@ type image struct{ Alt, PNG, SVG string }
 // claimCharts are, per claim (in the order of analysis.Analysis.Claims), the charts that
 // show its readings, by file name.
 var claimCharts = [][]string{
-	{plot.Name("c10k", plot.KindBytesPerConn), plot.Name("io-sleep", plot.KindMemory)},
-	{plot.Name("io-sleep", plot.KindThroughput), plot.Name("io-upstream", plot.KindThroughput), plot.Name("file", plot.KindThroughput)},
-	{plot.Name("mixed", plot.KindRouteLatency), plot.Name("", plot.KindLoopLag)},
-	{plot.Name("cpu", plot.KindCPU), plot.Name("cpu", plot.KindThroughput)},
-	{plot.Name("plaintext", plot.KindCPU), plot.Name("plaintext", plot.KindThroughput)},
+	{plot.Name("c10k", plot.KindBytesPerConn), plot.Name("c10k", plot.KindMemory)},
+	{plot.Name("wait-sleep", plot.KindIdeal), plot.Name("wait-upstream", plot.KindIdeal), plot.Name("wait-sleep", plot.KindThreads)},
+	{plot.Name("mixed", plot.KindRouteLatency), plot.Name("", plot.KindLoopLag), plot.Name("pool-wait", plot.KindThroughput), plot.Name("pool-cpu", plot.KindThroughput)},
+	{plot.Name("cores", plot.KindThroughput), plot.Name("cores", plot.KindCPU)},
+	{plot.Name("plaintext", plot.KindCPU), plot.Name("pipelined", plot.KindCPU)},
 }
 
 func build(a *analysis.Analysis, opts Options) view {
