@@ -83,8 +83,6 @@ func lifeNotes(run *results.Run) (partial, marks []string) {
 		for _, r := range p.Validity.Reasons {
 			var why string
 			switch {
-			case strings.Contains(r, "retransmitted"):
-				why = "segments retransmitted during the window"
 			case strings.HasPrefix(r, "did not hold its rate"):
 				why = "did not hold its rate"
 			default:

@@ -160,8 +160,20 @@ func PointLine(p *results.Point) string {
 	}
 	line := fmt.Sprintf("%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, peak RSS %.1f MiB, %d threads, %d errors, %.1f µs CPU/req",
 		head, p.Throughput, p.Latency.P50/1000, p.Latency.P99/1000, float64(p.Server.PeakRSS)/(1<<20), p.Server.Threads, p.ErrorCount(), p.CPUPerRequest)
+	if c := p.Connect; c != nil && c.Established > 0 {
+		line += fmt.Sprintf("; connect p99 %.2f ms, all answered after %.2f s", c.Latency.P99/1000, c.Settled)
+		if n := c.Unanswered + c.Dials - c.Established; n > 0 {
+			line += fmt.Sprintf(", %d connections never answered or established", n)
+		}
+	}
+	if s := p.Schedule; s != nil && s.Offered > 0 {
+		line += fmt.Sprintf("; completed %.0f of %.0f req/s offered", s.Completed, s.Offered)
+	}
 	if p.ClientBound {
 		line += " [client-bound]"
+	}
+	for _, m := range p.Validity.Marks {
+		line += " [" + m + "]"
 	}
 	if p.Validity.Status == results.Partial {
 		line += " [PARTIAL: " + strings.Join(p.Validity.Reasons, "; ") + "]"

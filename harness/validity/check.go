@@ -54,7 +54,7 @@ func Validate(p *results.Point, kernel Kernel, reasons ...string) {
 func Check(p *results.Point, k Counters) results.Validity {
 	v := results.Validity{Status: results.Valid, Kernel: k.point()}
 	checks := []func(*results.Point, *results.Validity) string{
-		notReady, heldConnections, littlesLaw, errorRate, admission, retransmits, steal, holdsRate,
+		notReady, heldConnections, littlesLaw, errorRate, admission, steal, holdsRate,
 	}
 	if p.Mode == "burst" {
 		// A burst measures admission itself: what the queues and the

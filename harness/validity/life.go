@@ -31,18 +31,21 @@ func (k Counters) point() *results.KernelCounters {
 	return kc
 }
 
-// retransmits checks that the kernel retransmitted nothing during the
-// window of a point on this host's loopback, which loses nothing by itself:
-// a retransmitted segment there is one a full queue dropped, and the
-// request behind it waited 200 ms or more for it, a wait that is the
-// queue's and not the server's service. (Over a real network a lost segment
-// may be the network's; a remote run is not judged by it.)
-func retransmits(p *results.Point, v *results.Validity) string {
+// retransmits marks a point on this host's loopback during whose window
+// the kernel retransmitted segments: loopback loses nothing by itself, so a
+// retransmitted segment there is one a full queue dropped, and the request
+// behind it waited 200 ms or more (a SYN, a second or more). The window's
+// figures stand, for the wait is the server's (its queues were full), and
+// the mark says where its tail comes from. The counters are the host's:
+// other traffic on it counts too, which is why a busy host must not run
+// beside a measurement. (Over a real network a lost segment may be the
+// network's; a remote run is not marked for it.)
+func retransmits(p *results.Point, v *results.Validity) {
 	k := v.Kernel
 	if p.ServerHost != "" || k == nil || (k.RetransSegs == 0 && k.SynRetrans == 0) {
-		return ""
+		return
 	}
-	return fmt.Sprintf("the kernel retransmitted %d segments (%d of them SYNs) during the window, on loopback: a queue dropped them, and the requests behind them waited for the retransmission", k.RetransSegs, k.SynRetrans)
+	v.Marks = append(v.Marks, fmt.Sprintf("during the window the kernel retransmitted %d segments (%d of them SYNs) on loopback: a full queue dropped them, and the requests behind them waited for the retransmission", k.RetransSegs, k.SynRetrans))
 }
 
 // judgeLife records the counters over the point's whole life and marks
@@ -51,6 +54,9 @@ func retransmits(p *results.Point, v *results.Validity) string {
 // segments. A mark leaves the window's figures valid; the report lists it.
 func judgeLife(p *results.Point, v *results.Validity, life Counters) {
 	v.Life = life.point()
+	if p.Mode != "burst" {
+		retransmits(p, v)
+	}
 	out := Counters{ListenOverflows: life.ListenOverflows, ListenDrops: life.ListenDrops, RetransSegs: life.RetransSegs, SynRetrans: life.SynRetrans}
 	if w := v.Kernel; w != nil {
 		out.ListenOverflows -= w.ListenOverflows

@@ -55,10 +55,10 @@ func TestHoldsRate(t *testing.T) {
 	}
 }
 
-// TestRetransmitsAndLife: retransmits in a loopback point's window make it
-// partial; what the kernel counted outside the window marks it and leaves
-// it valid; a remote point is not judged by retransmits; a burst is judged
-// by none of it.
+// TestRetransmitsAndLife: retransmits in a loopback point's window mark
+// it, and so does what the kernel counted outside the window, leaving it
+// valid; a remote point is not marked for retransmits; a burst is judged by
+// none of it.
 func TestRetransmitsAndLife(t *testing.T) {
 	tests := []struct {
 		name         string
@@ -68,7 +68,7 @@ func TestRetransmitsAndLife(t *testing.T) {
 		reason, mark string
 	}{
 		{"quiet", "closed", "", Counters{}, Counters{}, results.Valid, "", ""},
-		{"retransmits in the window", "closed", "", Counters{RetransSegs: 12}, Counters{RetransSegs: 12}, results.Partial, "retransmitted 12 segments", ""},
+		{"retransmits in the window", "closed", "", Counters{RetransSegs: 12}, Counters{RetransSegs: 12}, results.Valid, "", "retransmitted 12 segments"},
 		{"remote retransmits", "closed", "srv", Counters{RetransSegs: 12}, Counters{RetransSegs: 12}, results.Valid, "", ""},
 		{"overflows while admitting", "closed", "", Counters{}, Counters{ListenOverflows: 300, ListenDrops: 300, SynRetrans: 40, RetransSegs: 40}, results.Valid, "", "300 listen-queue overflows"},
 		{"a burst", "burst", "", Counters{ListenOverflows: 9, RetransSegs: 9}, Counters{ListenOverflows: 9, RetransSegs: 9}, results.Valid, "", ""},
