@@ -48,7 +48,8 @@ func (k cast) claimHomemade(ws map[string]*Workload) Claim {
 				}
 			}
 			if io := group(w, k.homemade, "io-uring", l); usable(io) {
-				c.note(fmt.Sprintf("%s at %s: %s on io_uring ÷ %s %s.", name, w.LevelWords(l), k.homemade, peer, figures.Interval(pair(io, gp, cpu).Ratio)))
+				c.note(fmt.Sprintf("%s at %s: %s on io_uring ÷ %s %s; ÷ %s on epoll %s (server CPU per request).", name, w.LevelWords(l), k.homemade, peer,
+					figures.Interval(pair(io, gp, cpu).Ratio), k.homemade, figures.Interval(pair(io, ge, cpu).Ratio)))
 			}
 		}
 	}
