@@ -46,7 +46,8 @@ connections = [8]
 var knownModels = func() []results.Model {
 	offload := results.Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}}
 	loops := results.Variant{Name: "loops-2", Flags: []string{"--loops", "2"}}
-	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops}},
+	uring := results.Variant{Name: "io-uring", Flags: []string{"--io-uring"}}
+	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops, uring}},
 		{Name: "gnet", Variants: []results.Variant{offload, loops}}, {Name: "evio", Variants: []results.Variant{offload, loops}},
 		{Name: "fasthttp"}, {Name: "node", Variants: []results.Variant{offload}}}
 }()
