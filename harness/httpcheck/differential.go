@@ -14,6 +14,10 @@ type DiffOptions struct {
 	Wait time.Duration
 	// Workers is how many requests are in flight at once (0: 16).
 	Workers int
+	// Serves reports whether the model serves a path (nil: every path). A
+	// model that serves only some of the application's routes answers 404
+	// on the others, which is then no disagreement with net/http.
+	Serves func(path string) bool
 }
 
 func (o DiffOptions) withDefaults() DiffOptions {
@@ -126,11 +130,12 @@ type DiffResult struct {
 // its outcomes with the references'.
 func Compare(ctx context.Context, modelName, addr string, refs *Refs, o DiffOptions) DiffResult {
 	got := Measure(ctx, addr, refs.Entries, o)
-	return judge(modelName, refs, got)
+	return judge(modelName, refs, got, o.Serves)
 }
 
-// judge compares a model's outcomes with the references'.
-func judge(modelName string, refs *Refs, got []Outcome) DiffResult {
+// judge compares a model's outcomes with the references'; serves, when
+// set, says which paths the model serves.
+func judge(modelName string, refs *Refs, got []Outcome, serves func(string) bool) DiffResult {
 	res := DiffResult{Entries: len(refs.Entries)}
 	for i, e := range refs.Entries {
 		g, ref := got[i], refs.NetHTTP[i]
@@ -153,7 +158,10 @@ func judge(modelName string, refs *Refs, got []Outcome) DiffResult {
 			n := refs.Node[i]
 			v.Node = &n
 		}
-		if k := justify(modelName, e, g, ref); k != nil {
+		if k := justify(modelName, e, g, ref); k != nil || notServed(serves, e, g) {
+			if k == nil {
+				k = &routeNotServed
+			}
 			v.Known = k
 			res.Justified = append(res.Justified, v)
 		} else {

@@ -99,3 +99,39 @@ var known = []Known{
 	{Kind: KindExpect, Ours: "none/waiting", Ref: "4xx/closed", Section: "RFC 9110 §10.1.1",
 		Why: "a server MAY answer 417 to an expectation other than 100-continue; we ignore it and wait for the body the request announced (the head timeout bounds the wait)"},
 }
+
+// routeNotServed justifies a 404 from a model that serves only some of the
+// application's routes, on a request for one it does not serve.
+var routeNotServed = Known{Ours: "4xx/kept", Section: "RFC 9110 §15.5.5",
+	Why: "the model serves only some of the application's routes (its Routes) and answers 404 on the others, keeping the connection"}
+
+// notServed reports whether a model that serves the paths serves reports
+// answered e with a 404 on a kept connection because it does not serve
+// e's path.
+func notServed(serves func(string) bool, e Entry, got Outcome) bool {
+	if serves == nil || got.Status != 404 || got.Conn != ConnKept {
+		return false
+	}
+	path, ok := targetPath(e.Raw)
+	return ok && !serves(path)
+}
+
+// targetPath returns the path of raw's request-target (origin-form or
+// absolute-form), without its query.
+func targetPath(raw []byte) (string, bool) {
+	line, _, _ := strings.Cut(string(raw), "\r\n")
+	_, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return "", false
+	}
+	target, _, _ := strings.Cut(rest, " ")
+	if after, ok := strings.CutPrefix(target, "http://"); ok {
+		_, path, found := strings.Cut(after, "/")
+		if !found {
+			return "", false
+		}
+		target = "/" + path
+	}
+	path, _, _ := strings.Cut(target, "?")
+	return path, strings.HasPrefix(path, "/")
+}

@@ -94,7 +94,7 @@ func TestModels(t *testing.T) {
 	for _, e := range servers.All() {
 		t.Run(e.Name, func(t *testing.T) {
 			addr := serveModel(t, e.Name)
-			res := Compare(context.Background(), e.Name, addr, refs, DiffOptions{})
+			res := Compare(context.Background(), e.Name, addr, refs, DiffOptions{Serves: e.Serves})
 			t.Log(res.Summary())
 			for _, v := range res.Unjustified {
 				t.Errorf("%s [%s]: %s answered %s (status %d), net/http %s (status %d)%s", v.Entry, v.Kind, e.Name, v.Got, v.Got.Status, v.Ref, v.Ref.Status, nodeSays(v))

@@ -10,6 +10,7 @@ import (
 	"loopbench/app"
 	"loopbench/harness/httpcheck"
 	"loopbench/harness/slowhttp"
+	"loopbench/servers"
 )
 
 // The checks of others' tools: slowhttptest's attacks, and the
@@ -97,7 +98,11 @@ func differential(ctx context.Context, env *Env) error {
 // would otherwise answer a request still waiting for bytes (408) before the
 // check calls it waiting; the references wait as long.
 func diffOptions(env *Env) httpcheck.DiffOptions {
-	return httpcheck.DiffOptions{Wait: min(2*time.Second, max(100*time.Millisecond, env.HeadTimeout*3/4))}
+	o := httpcheck.DiffOptions{Wait: min(2*time.Second, max(100*time.Millisecond, env.HeadTimeout*3/4))}
+	if e, err := servers.Lookup(env.Model); err == nil {
+		o.Serves = e.Serves
+	}
+	return o
 }
 
 // references measures the corpus on net/http and node once per process.
