@@ -34,7 +34,7 @@ func start(t testing.TB, r row) *subject {
 	t.Helper()
 	s := &subject{row: r, entry: lookup(t, r), fds: testkit.OpenFDs(t), before: goleak.IgnoreCurrent()}
 	s.dataDir = testkit.DataDir(t)
-	s.backend = testkit.StartBackend(t)
+	s.backend = testkit.StartBackendIn(t, s.dataDir)
 	cfg := s.config(testkit.FreeAddr(t))
 	s.srv = testkit.Start(t, s.entry.New(), cfg)
 	s.addr = cfg.Addr

@@ -55,11 +55,12 @@ func DataDir(t testing.TB) string {
 }
 
 // Config returns the configuration most tests serve a model with: a free
-// address, a data directory and the real backend, running until the test
-// ends.
+// address, a data directory and the real backend with its FIFOs in that
+// directory, running until the test ends.
 func Config(t testing.TB) model.Config {
 	t.Helper()
-	return model.Config{Addr: FreeAddr(t), DataDir: DataDir(t), Backend: StartBackend(t).Addr}
+	dir := DataDir(t)
+	return model.Config{Addr: FreeAddr(t), DataDir: dir, Backend: StartBackendIn(t, dir).Addr}
 }
 
 // Backend is the real upstream service (package backend) serving on a free
@@ -76,9 +77,22 @@ type Backend struct {
 // StartBackend serves the real backend until Stop or the test's end.
 func StartBackend(t testing.TB) *Backend {
 	t.Helper()
+	return StartBackendIn(t, "")
+}
+
+// StartBackendIn serves the real backend until Stop or the test's end, and
+// /fifo's FIFOs in dataDir's fifo/ subdirectory (none when dataDir is "").
+func StartBackendIn(t testing.TB, dataDir string) *Backend {
+	t.Helper()
 	s, err := backend.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if dataDir != "" {
+		if err := s.ServeFIFOs(dataDir); err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Backend{Addr: s.Addr(), cancel: cancel, done: make(chan error, 1)}
