@@ -38,14 +38,23 @@ type fifoSet struct {
 // countFunc adds one to a counter of the Server.
 type countFunc func()
 
-// ServeFIFOs makes the FIFO service's FIFOs in app.FIFODir(dataDir) and
-// opens them, so that Serve serves them beside the TCP listener until it
-// returns; they are removed then. FIFOs left by a backend that was killed
-// are replaced. It fails if another backend serves the same directory, and
-// on hosts without FIFOs (errors.ErrUnsupported). Call it once, before Serve.
-func (s *Server) ServeFIFOs(dataDir string) error {
-	if s.fifos != nil {
+// ServeFIFOs makes the FIFO service's FIFOs in app.FIFODir(dataDir), the
+// first slots of the app.FIFOSlots (all of them when slots is 0), and opens
+// them, so that Serve serves them beside the TCP listener until it returns;
+// they are removed then. A server hands out its lowest free slot, so the
+// first n slots serve n requests at once: tests that hold a few make only
+// a few FIFOs, which cost a goroutine and a descriptor each. FIFOs left by
+// a backend that was killed are replaced. It fails if another backend
+// serves the same directory, and on hosts without FIFOs
+// (errors.ErrUnsupported). Call it once, before Serve.
+func (s *Server) ServeFIFOs(dataDir string, slots int) error {
+	switch {
+	case s.fifos != nil:
 		return errors.New("backend: ServeFIFOs called twice")
+	case slots < 0 || slots > app.FIFOSlots:
+		return fmt.Errorf("backend: %d FIFO slots asked for; the protocol has %d", slots, app.FIFOSlots)
+	case slots == 0:
+		slots = app.FIFOSlots
 	}
 	dir := app.FIFODir(dataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -58,7 +67,7 @@ func (s *Server) ServeFIFOs(dataDir string) error {
 	}
 	set := &fifoSet{dataDir: dataDir, lock: lock,
 		waited: func() { s.fifoWaited.Add(1) }, malformed: func() { s.fifoMalformed.Add(1) }}
-	for i := range app.FIFOSlots {
+	for i := range slots {
 		f, err := makeFIFO(app.FIFOPath(dataDir, i))
 		if err != nil {
 			set.close()

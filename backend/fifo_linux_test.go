@@ -25,7 +25,7 @@ func startFIFOs(t *testing.T) (s *Server, dir string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ServeFIFOs(dir); err != nil {
+	if err := s.ServeFIFOs(dir, 0); err != nil {
 		s.Close()
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestFIFOOneBackendPerDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if err := other.ServeFIFOs(dir); err == nil || !strings.Contains(err.Error(), "another backend") {
+	if err := other.ServeFIFOs(dir, 1); err == nil || !strings.Contains(err.Error(), "another backend") {
 		t.Fatalf("a second backend on %s: %v; want refused", dir, err)
 	}
 	stop()
@@ -209,7 +209,7 @@ func TestFIFOOneBackendPerDirectory(t *testing.T) {
 	if err := os.WriteFile(app.FIFOPath(dir, 0), []byte("stale"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := other.ServeFIFOs(dir); err != nil {
+	if err := other.ServeFIFOs(dir, 1); err != nil {
 		t.Fatalf("over a stale directory: %v", err)
 	}
 	if st, err := os.Stat(app.FIFOPath(dir, 0)); err != nil || st.Mode()&os.ModeNamedPipe == 0 {

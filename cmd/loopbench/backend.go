@@ -30,7 +30,7 @@ func runBackend(args []string, stdout, stderr io.Writer) error {
 	if *data != "" {
 		dir, err := filepath.Abs(*data)
 		if err == nil {
-			err = s.ServeFIFOs(dir)
+			err = s.ServeFIFOs(dir, 0)
 		}
 		if err != nil {
 			s.Close()

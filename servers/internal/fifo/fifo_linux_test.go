@@ -35,7 +35,7 @@ func serveFIFOs(t *testing.T, dir string) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ServeFIFOs(dir); err != nil {
+	if err := s.ServeFIFOs(dir, 16); err != nil {
 		s.Close()
 		t.Fatal(err)
 	}
