@@ -46,9 +46,13 @@ connections = [8]
 var knownModels = func() []results.Model {
 	offload := results.Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}}
 	loops := results.Variant{Name: "loops-2", Flags: []string{"--loops", "2"}}
-	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops}},
+	var pools []results.Variant
+	for _, n := range []string{"1", "2", "4", "8", "16", "64"} {
+		pools = append(pools, results.Variant{Name: "pool-" + n, Flags: []string{"--pool", n, "--cpu-offload"}})
+	}
+	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: append([]results.Variant{offload, loops}, pools...)},
 		{Name: "gnet", Variants: []results.Variant{offload, loops}}, {Name: "evio", Variants: []results.Variant{offload, loops}},
-		{Name: "fasthttp"}, {Name: "node", Variants: []results.Variant{offload}}}
+		{Name: "fasthttp"}, {Name: "node", Variants: append([]results.Variant{offload}, pools...)}}
 }()
 
 func writeWorkload(t *testing.T, name, src string) string {
@@ -105,6 +109,12 @@ func TestValidationErrors(t *testing.T) {
 		{"needs backend", `target = "/json"`, `target = "/upstream?ms=5"`, []string{`field "mix[1].target"`, "backend = true"}},
 		// /file without the data files.
 		{"needs data", `target = "/json"`, `target = "/file?name=small.bin"`, []string{"data = true"}},
+		// /fifo without the backend and the data directory it makes its FIFOs in.
+		{"fifo needs backend", `target = "/json"`, `target = "/fifo?ms=20"`, []string{`field "mix[1].target"`, "backend = true and data = true"}},
+		// More /fifo requests in flight than a server has FIFO slots.
+		{"fifo beyond slots", "target = \"/json\"\nweight = 1\n\n[closed]\nconnections = [16, 64]",
+			"target = \"/fifo?ms=20\"\nweight = 1\n\n[server]\nbackend = true\ndata = true\n\n[closed]\nconnections = [16, 64]\npipeline = 10",
+			[]string{`field "closed.connections"`, "640 /fifo requests", "512 FIFO slots", "at or below 512"}},
 		// An unknown mode lists the valid ones.
 		{"unknown mode", `mode = "closed"`, `mode = "shut"`, []string{`field "mode"`, `"open"`}},
 		// A zero connection count.
@@ -196,7 +206,7 @@ func TestShippedWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"c10k", "cpu", "file", "io-sleep", "io-upstream", "mixed", "pipelined", "plaintext", "replay"}
+	want := []string{"c10k", "cpu", "file", "io-sleep", "io-upstream", "mixed", "pipelined", "plaintext", "pool-cpu", "pool-wait", "replay"}
 	var got []string
 	for _, w := range all {
 		got = append(got, w.Name)
