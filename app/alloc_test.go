@@ -34,11 +34,12 @@ func TestPlaintextAllocs(t *testing.T) {
 }
 
 // TestReplyAllocs keeps the structured answers free of allocations: Route
-// for an immediate answer, and a /sleep answer rendered into a stack
-// buffer, as Finish and a model calling FinishReply do.
+// for an immediate answer, and a /sleep (or /fifo) answer rendered into a
+// stack buffer, as Finish and a model calling FinishReply do.
 func TestReplyAllocs(t *testing.T) {
 	r := Request{Method: MethodGet, Path: []byte("/plaintext"), Minor: 1, KeepAlive: true}
 	sleep := Action{Op: OpSleep, Millis: 60000, KeepAlive: true}
+	fifo := Action{Op: OpFIFO, Millis: 60000, KeepAlive: true}
 	dst := make([]byte, 0, 4096)
 	tests := []struct {
 		name string
@@ -50,6 +51,7 @@ func TestReplyAllocs(t *testing.T) {
 			_ = FinishReply(scratch[:0], &sleep, nil, nil)
 		}},
 		{"Finish sleep", func() { dst = Finish(dst[:0], &sleep, nil, nil) }},
+		{"Finish fifo", func() { dst = Finish(dst[:0], &fifo, nil, nil) }},
 	}
 	for _, tt := range tests {
 		if allocs := testing.AllocsPerRun(1000, tt.run); allocs != 0 {

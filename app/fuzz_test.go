@@ -20,6 +20,9 @@ func FuzzParse(f *testing.F) {
 		request("HEAD", "/sleep?ms=5", "HTTP/1.0", "Connection: keep-alive"),
 		get("/upstream?ms=60000", "Connection: close"),
 		get("/cpu?iter=1"),
+		get("/fifo?ms=20"),
+		request("HEAD", "/fifo?ms=0", "HTTP/1.1"),
+		get("/fifo?ms=60001"),
 		get("/file?name=%73mall.bin"),
 		get("/file?name=..%2f..%2fetc%2fpasswd"),
 		request("POST", "/plaintext", "HTTP/1.1", "Content-Length: 3") + "abc",
@@ -90,7 +93,7 @@ func checkHandled(t *testing.T, r *Request) {
 	switch a.Op {
 	case OpNone:
 		checkResponse(t, out, a.Head)
-	case OpSleep, OpUpstream:
+	case OpSleep, OpUpstream, OpFIFO:
 		if a.Millis < 0 || a.Millis > MaxMillis || len(out) != 0 {
 			t.Fatalf("deferred %v with ms %d and %d bytes written", a.Op, a.Millis, len(out))
 		}
@@ -216,6 +219,7 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte(get("/plaintext")+get("/json")+request("POST", "/", "HTTP/1.1", "Content-Length: 2")+"ab"+get("/sleep?ms=1")), uint8(1))
 	f.Add([]byte(get("/plaintext")+get("/x", "A: b", " fold")), uint8(7))
 	f.Add([]byte(get("/plaintext")+"GET / HTTP/1.1\r\nA: \x00\r\n\r\n"), uint8(3))
+	f.Add([]byte(get("/fifo?ms=5")+get("/fifo?ms=x")+get("/json")), uint8(5))
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
 		if expectsContinue(data) {
 			return // answered before its body: how the bytes are split matters

@@ -58,6 +58,8 @@ func perform(out []byte, a *Action) []byte {
 		return Finish(out, a, []byte("file "+a.Name), nil)
 	case OpCPU:
 		return Finish(out, a, CPU(a.Iter), nil)
+	case OpFIFO:
+		return Finish(out, a, nil, nil)
 	}
 	return out
 }

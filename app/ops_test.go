@@ -149,3 +149,35 @@ func TestUpstreamProtocol(t *testing.T) {
 		t.Errorf("AppendUpstreamReply(42) = %q", got)
 	}
 }
+
+// TestFIFOBlock checks the block a model writes for /fifo: the upstream
+// request line, then zeros, FIFOBlock bytes in all, appended after what
+// dst holds; and that the header parses back with the upstream parser.
+func TestFIFOBlock(t *testing.T) {
+	for _, ms := range []int{0, 7, 20, MaxMillis} {
+		prefix := []byte("kept")
+		b := AppendFIFOBlock(prefix, ms)
+		if !bytes.Equal(b[:4], prefix) || len(b) != 4+FIFOBlock {
+			t.Fatalf("ms=%d: %d bytes after %q; want the prefix kept and %d more", ms, len(b), b[:4], FIFOBlock)
+		}
+		block := b[4:]
+		n, got, err := ParseUpstreamRequest(block)
+		if err != nil || got != ms || n == 0 {
+			t.Fatalf("ms=%d: the header parses as %d, %d, %v", ms, n, got, err)
+		}
+		if i := bytes.IndexFunc(block[n:], func(r rune) bool { return r != 0 }); i >= 0 {
+			t.Fatalf("ms=%d: a non-zero byte at %d of the padding", ms, n+i)
+		}
+	}
+	// A reused buffer full of other bytes is padded with zeros all the same.
+	dirty := bytes.Repeat([]byte{0xff}, 2*FIFOBlock)
+	if b := AppendFIFOBlock(dirty[:0], 5); bytes.Count(b, []byte{0}) != FIFOBlock-2 {
+		t.Fatalf("a reused buffer keeps %d non-zero bytes; want the 2 of \"5\\n\"", FIFOBlock-bytes.Count(b, []byte{0}))
+	}
+	if got := string(AppendFIFOBody(nil, 20)); got != "fifo 20 ms" {
+		t.Errorf("AppendFIFOBody(20) = %q", got)
+	}
+	if got, want := FIFOPath("/d", 7), filepath.Join("/d", "fifo", "7"); got != want || filepath.Dir(got) != FIFODir("/d") {
+		t.Errorf("FIFOPath = %q in %q; want %q in its FIFODir", got, FIFODir("/d"), want)
+	}
+}

@@ -39,13 +39,14 @@ type Reply struct {
 	Body   []byte
 }
 
-// maxSleepBody is the longest /sleep body, for any int: Finish renders it
-// into a stack array of this size, so a sleep's answer allocates nothing.
+// maxSleepBody is the longest /sleep body (and /fifo's, which is shorter),
+// for any int: Finish renders it into a stack array of this size, so a
+// sleep's answer allocates nothing.
 const maxSleepBody = len("slept  ms") + 20
 
 // Finish renders the answer of a deferred operation once the model has
 // performed it: result is the upstream reply body, the file's contents or the
-// CPU key (nil for sleep); err is the operation's failure, if any.
+// CPU key (nil for sleep and fifo); err is the operation's failure, if any.
 func Finish(dst []byte, a *Action, result []byte, err error) []byte {
 	var scratch [maxSleepBody]byte
 	status, ctype, body := finish(scratch[:0], a, result, err)
@@ -53,9 +54,9 @@ func Finish(dst []byte, a *Action, result []byte, err error) []byte {
 }
 
 // FinishReply is Finish for a model that frames responses itself: it returns
-// the Reply of a's answer. The /sleep body is rendered into scratch[:0],
-// which the Reply's Body then aliases; other bodies alias result or the
-// fixed status texts.
+// the Reply of a's answer. The /sleep and /fifo bodies are rendered into
+// scratch[:0], which the Reply's Body then aliases; other bodies alias
+// result or the fixed status texts.
 func FinishReply(scratch []byte, a *Action, result []byte, err error) Reply {
 	status, ctype, body := finish(scratch, a, result, err)
 	return Reply{Status: status, Type: ctype, Body: body}
@@ -67,7 +68,9 @@ func finish(scratch []byte, a *Action, result []byte, err error) (status int, ct
 	switch {
 	case err != nil && a.Op == OpFile && errors.Is(err, fs.ErrNotExist):
 		return statusAnswer(404)
-	case err != nil && a.Op == OpUpstream:
+	case err != nil && a.Op == OpFIFO && errors.Is(err, ErrFIFOBusy):
+		return statusAnswer(503)
+	case err != nil && (a.Op == OpUpstream || a.Op == OpFIFO):
 		return statusAnswer(502)
 	case err != nil:
 		return statusAnswer(500)
@@ -75,6 +78,8 @@ func finish(scratch []byte, a *Action, result []byte, err error) (status int, ct
 	switch a.Op {
 	case OpSleep:
 		return 200, typeText, AppendSleepBody(scratch[:0], a.Millis)
+	case OpFIFO:
+		return 200, typeText, AppendFIFOBody(scratch[:0], a.Millis)
 	case OpFile:
 		return 200, typeBinary, result
 	}

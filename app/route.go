@@ -14,9 +14,10 @@ const (
 	OpUpstream    // ask the backend, which answers after Millis: network I/O
 	OpFile        // read the data file Name: disk I/O
 	OpCPU         // PBKDF2 with Iter iterations: CPU
+	OpFIFO        // a blocking write to the backend's FIFO, drained after Millis: a pooled wait (fifo.go)
 )
 
-var opNames = [...]string{"none", "sleep", "upstream", "file", "cpu"}
+var opNames = [...]string{"none", "sleep", "upstream", "file", "cpu", "fifo"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) {
@@ -37,7 +38,7 @@ const (
 // it reads further requests.
 type Action struct {
 	Op     Op
-	Millis int    // OpSleep, OpUpstream
+	Millis int    // OpSleep, OpUpstream, OpFIFO
 	Iter   int    // OpCPU
 	Name   string // OpFile: a validated plain file name
 	// Head suppresses the body; KeepAlive and Minor frame the connection header.
@@ -116,6 +117,8 @@ func route(r *Request, a *Action) (status int, ctype string, body []byte) {
 		return routeCPU(r, a)
 	case "/file":
 		return routeFile(r, a)
+	case "/fifo":
+		return routeMillis(r, a, OpFIFO)
 	}
 	return statusAnswer(404)
 }

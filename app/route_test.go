@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -38,6 +39,17 @@ func TestRoutes(t *testing.T) {
 		{"sleep overflowing", "/sleep?ms=99999999999999999999", 400, "Bad Request", typeText},
 		{"upstream", "/upstream?ms=5", 200, "upstream 5 ms", typeText},
 		{"upstream 60001", "/upstream?ms=60001", 400, "Bad Request", typeText},
+		// /fifo: ms in 0..60000, as /sleep.
+		{"fifo 0", "/fifo?ms=0", 200, "fifo 0 ms", typeText},
+		{"fifo 20", "/fifo?ms=20", 200, "fifo 20 ms", typeText},
+		{"fifo 60000", "/fifo?ms=60000", 200, "fifo 60000 ms", typeText},
+		{"fifo leading zeros", "/fifo?ms=007", 200, "fifo 7 ms", typeText},
+		{"fifo 60001", "/fifo?ms=60001", 400, "Bad Request", typeText},
+		{"fifo negative", "/fifo?ms=-1", 400, "Bad Request", typeText},
+		{"fifo empty", "/fifo?ms=", 400, "Bad Request", typeText},
+		{"fifo missing", "/fifo", 400, "Bad Request", typeText},
+		{"fifo not a number", "/fifo?ms=2x", 400, "Bad Request", typeText},
+		{"fifo trailing slash", "/fifo/?ms=1", 404, "Not Found", typeText},
 		// /cpu: iter in 1..10000000; the key is PBKDF2-HMAC-SHA256 as hex.
 		{"cpu 1", "/cpu?iter=1", 200, cpu1, typeText},
 		{"cpu 0", "/cpu?iter=0", 400, "Bad Request", typeText},
@@ -125,7 +137,7 @@ func TestFileNames(t *testing.T) {
 
 // TestMethods checks HEAD (same headers, no body) and 405 for other methods.
 func TestMethods(t *testing.T) {
-	for _, target := range []string{"/plaintext", "/json", "/sleep?ms=3", "/upstream?ms=3", "/cpu?iter=2", "/file?name=small.bin", "/nowhere", "/sleep?ms=x"} {
+	for _, target := range []string{"/plaintext", "/json", "/sleep?ms=3", "/upstream?ms=3", "/cpu?iter=2", "/file?name=small.bin", "/fifo?ms=3", "/nowhere", "/sleep?ms=x"} {
 		getOut, _, _ := converse(t, []byte(get(target)))
 		headOut, _, closed := converse(t, []byte(request("HEAD", target, "HTTP/1.1")))
 		g, h := readResponses(t, getOut, false)[0], readResponses(t, headOut, true)
@@ -179,6 +191,8 @@ func TestFinishErrors(t *testing.T) {
 		{"unreadable file", Action{Op: OpFile, Name: "x", KeepAlive: true}, fs.ErrPermission, 500}, // any other failure
 		{"backend down", Action{Op: OpUpstream, Millis: 1, KeepAlive: true}, errors.New("refused"), 502},
 		{"sleep failed", Action{Op: OpSleep, Millis: 1, KeepAlive: true}, errors.New("x"), 500},
+		{"fifo without a backend", Action{Op: OpFIFO, Millis: 1, KeepAlive: true}, errors.New("no such device or address"), 502},
+		{"fifo slots all taken", Action{Op: OpFIFO, Millis: 1, KeepAlive: true}, fmt.Errorf("slot: %w", ErrFIFOBusy), 503},
 	}
 	for _, tt := range tests {
 		rs := readResponses(t, Finish(nil, &tt.a, nil, tt.err), false)

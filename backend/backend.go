@@ -11,6 +11,9 @@
 // is answered by the goroutine that read it, with no hand-off. Requests are
 // answered in order, so a short delay queued behind a long one waits for it,
 // as on any in-order protocol.
+//
+// With ServeFIFOs it also serves /fifo's FIFOs (fifo.go): it drains each
+// block a model writes once the block's delay has passed.
 package backend
 
 import (
@@ -33,6 +36,10 @@ type Server struct {
 	conns  map[*conn]struct{}
 	closed bool
 	wg     sync.WaitGroup
+
+	// fifos is the FIFO service (fifo.go), nil unless ServeFIFOs was called.
+	fifos                     *fifoSet
+	fifoWaited, fifoMalformed atomic.Int64
 }
 
 // Listen opens the listener, so that the caller can learn the address (port
@@ -60,11 +67,16 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Answered returns how many replies the server has written so far.
 func (s *Server) Answered() int64 { return s.answered.Load() }
 
-// Serve accepts connections until ctx is cancelled, then closes the listener
-// and every connection (requests still waiting are dropped), waits for their
-// goroutines and returns nil. It returns an error if accepting fails for
+// Serve accepts connections, and serves the FIFOs of ServeFIFOs, until ctx
+// is cancelled, then closes the listener, every connection and every FIFO
+// (requests still waiting are dropped), waits for their goroutines, removes
+// the FIFOs and returns nil. It returns an error if accepting fails for
 // another reason.
 func (s *Server) Serve(ctx context.Context) error {
+	if s.fifos != nil {
+		s.fifos.start(s)
+		defer s.fifos.remove()
+	}
 	stop := context.AfterFunc(ctx, s.shutdown)
 	defer stop()
 	err := s.acceptLoop()
@@ -74,6 +86,15 @@ func (s *Server) Serve(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// Close releases a server that will not be served: its listener and the
+// FIFOs of ServeFIFOs.
+func (s *Server) Close() {
+	s.shutdown()
+	if s.fifos != nil {
+		s.fifos.remove()
+	}
 }
 
 func (s *Server) acceptLoop() error {
@@ -130,5 +151,8 @@ func (s *Server) shutdown() {
 	s.ln.Close()
 	for c := range s.conns {
 		c.nc.Close()
+	}
+	if s.fifos != nil {
+		s.fifos.close()
 	}
 }

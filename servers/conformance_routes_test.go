@@ -34,6 +34,10 @@ var routes = []struct {
 	{name: "file-medium", request: testkit.Get("/file?name=medium.bin")},
 	{name: "file-large", request: testkit.Get("/file?name=large.bin")},
 	{name: "file-encoded-name", request: testkit.Get("/file?x=1&name=sm%61ll.bin")},
+	// Waits on the backend's FIFO, a blocking write on a pool's thread.
+	{name: "fifo-0", request: testkit.Get("/fifo?ms=0")},
+	{name: "fifo-20", request: testkit.Get("/fifo?ms=20")},
+	{name: "fifo-leading-zeros", request: testkit.Get("/fifo?ms=005")},
 	// CPU work.
 	{name: "cpu-1", request: testkit.Get("/cpu?iter=1")},
 	{name: "cpu-1000", request: testkit.Get("/cpu?iter=1000")},
@@ -45,6 +49,10 @@ var routes = []struct {
 	{name: "sleep-ms-not-a-number", request: testkit.Get("/sleep?ms=1e3")},
 	{name: "upstream-ms-over", request: testkit.Get("/upstream?ms=60001")},
 	{name: "upstream-ms-missing", request: testkit.Get("/upstream")},
+	{name: "fifo-ms-over", request: testkit.Get("/fifo?ms=60001")},
+	{name: "fifo-ms-negative", request: testkit.Get("/fifo?ms=-1")},
+	{name: "fifo-ms-missing", request: testkit.Get("/fifo")},
+	{name: "fifo-ms-not-a-number", request: testkit.Get("/fifo?ms=2x")},
 	{name: "cpu-iter-zero", request: testkit.Get("/cpu?iter=0")},
 	{name: "cpu-iter-over", request: testkit.Get("/cpu?iter=10000001")},
 	{name: "file-no-name", request: testkit.Get("/file")},
@@ -70,6 +78,7 @@ var routes = []struct {
 	{name: "head-json", request: "HEAD /json HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
 	{name: "head-sleep", request: "HEAD /sleep?ms=5 HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
 	{name: "head-cpu", request: "HEAD /cpu?iter=10 HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
+	{name: "head-fifo", request: "HEAD /fifo?ms=5 HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
 	{name: "head-file", request: "HEAD /file?name=medium.bin HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
 	{name: "head-file-missing", request: "HEAD /file?name=none.bin HTTP/1.1\r\nHost: loopbench\r\n\r\n"},
 	// Other methods are refused with 405, a body read and skipped.

@@ -34,7 +34,7 @@ func start(t testing.TB, r row) *subject {
 	t.Helper()
 	s := &subject{row: r, entry: lookup(t, r), fds: testkit.OpenFDs(t), before: goleak.IgnoreCurrent()}
 	s.dataDir = testkit.DataDir(t)
-	s.backend = testkit.StartBackend(t)
+	s.backend = testkit.StartBackendIn(t, s.dataDir)
 	cfg := s.config(testkit.FreeAddr(t))
 	s.srv = testkit.Start(t, s.entry.New(), cfg)
 	s.addr = cfg.Addr
@@ -74,13 +74,13 @@ func (s *subject) serveAnother(t *testing.T, edit func(*model.Config)) *testkit.
 
 // stop cancels the model and checks the graceful stop: Serve returns
 // model.ErrServerClosed within a bound, an idle keep-alive connection is
-// closed, requests in flight (a timer, a backend call) are answered or
-// dropped, and no goroutine or file descriptor is left behind.
+// closed, requests in flight (a timer, a backend call, a FIFO wait) are
+// answered or dropped, and no goroutine or file descriptor is left behind.
 func (s *subject) stop(t testing.TB) {
 	t.Helper()
 	idle := testkit.Dial(t, s.addr)
 	expect200(t, idle, "/plaintext", app.PlaintextBody())
-	inFlight := slices.DeleteFunc([]string{"/sleep?ms=300", "/upstream?ms=300"},
+	inFlight := slices.DeleteFunc([]string{"/sleep?ms=300", "/upstream?ms=300", "/fifo?ms=300"},
 		func(target string) bool { return len(s.unserved(testkit.Get(target))) > 0 })
 	busy := make([]*testkit.Client, len(inFlight))
 	for i, target := range inFlight {

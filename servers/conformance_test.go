@@ -24,7 +24,11 @@ type row struct {
 	model  string              // the name in the model table
 	config func(*model.Config) // the variant's flags
 	leakOK []goleak.Option     // goroutines the model knowingly leaves behind
+	cases  []string            // the cases that concern the row's variant (servers.Variant.Cases); nil: every case
 }
+
+// concerns reports whether the case named c is run against r.
+func (r row) concerns(c string) bool { return r.cases == nil || slices.Contains(r.cases, c) }
 
 func plain(*model.Config) {}
 
@@ -41,7 +45,7 @@ func tableRows() []row {
 		}
 		rs = append(rs, row{name: e.Name, model: e.Name, config: plain})
 		for _, v := range e.Variants {
-			rs = append(rs, row{name: e.Name + "-" + v.Name, model: e.Name, config: v.Edit})
+			rs = append(rs, row{name: e.Name + "-" + v.Name, model: e.Name, config: v.Edit, cases: v.Cases})
 		}
 	}
 	return rs
@@ -112,6 +116,7 @@ var cases = []suiteCase{
 	{name: "1000-connections", run: testManyConnections, beside: true},
 	{name: "sleeps-overlap", run: testSleepsOverlap, beside: true},
 	{name: "upstreams-overlap", run: testUpstreamsOverlap, beside: true, routes: []string{"/upstream"}},
+	{name: "fifo-waits", run: testFIFOWaits, beside: true, routes: []string{"/fifo"}},
 	{name: "backend-failures", run: testBackendFailures, beside: true, another: true, routes: []string{"/upstream", "/plaintext"}},
 	{name: "backend-reuse", run: testBackendReuse, beside: true, another: true, routes: []string{"/upstream"}},
 	{name: "accept-error", run: testAcceptError, beside: true},
@@ -130,6 +135,9 @@ func TestConformance(t *testing.T) {
 			s := start(t, r)
 			t.Cleanup(func() { s.stop(t) })
 			for _, c := range cases {
+				if !r.concerns(c.name) {
+					continue // the variant changes nothing this case exercises
+				}
 				t.Run(c.name, func(t *testing.T) {
 					skipKnownBug(t, s)
 					skipUnserved(t, s, c.routes...)
@@ -140,6 +148,24 @@ func TestConformance(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestVariantCasesNamed checks that every case a variant declares as its
+// concern (servers.Variant.Cases) is a case of the suite, so a misspelt
+// or renamed one cannot quietly leave the variant untested.
+func TestVariantCasesNamed(t *testing.T) {
+	for _, e := range servers.All() {
+		for _, v := range e.Variants {
+			for _, name := range v.Cases {
+				if !slices.ContainsFunc(cases, func(c suiteCase) bool { return c.name == name }) {
+					t.Errorf("%s's variant %s names case %q, which the suite does not have", e.Name, v.Name, name)
+				}
+			}
+			if v.Cases != nil && len(v.Cases) == 0 {
+				t.Errorf("%s's variant %s declares no case at all: the suite would only start and stop it", e.Name, v.Name)
+			}
+		}
 	}
 }
 
@@ -175,7 +201,7 @@ func skipKnownBug(t *testing.T, s *subject) {
 
 // appRoutes are the paths the shared application routes (app/route.go);
 // any other path is answered 404 by every model.
-var appRoutes = []string{"/plaintext", "/json", "/sleep", "/upstream", "/file", "/cpu"}
+var appRoutes = []string{"/plaintext", "/json", "/sleep", "/upstream", "/file", "/cpu", "/fifo"}
 
 // skipUnserved skips t, saying why, when the row's model does not serve
 // one of paths (see Entry.Routes).
@@ -250,6 +276,7 @@ func testPipelined(t *testing.T, s *subject) {
 			fmt.Sprintf("/cpu?iter=%d", i),
 			fmt.Sprintf("/upstream?ms=%d", 16-i),
 			"/file?name=medium.bin",
+			fmt.Sprintf("/fifo?ms=%d", 16-i),
 		}, func(target string) bool { return len(s.unserved(testkit.Get(target))) > 0 })
 		reqs[i] = testkit.Get(targets[i%len(targets)])
 	}
@@ -417,6 +444,23 @@ func testSleepsOverlap(t *testing.T, s *subject) {
 // testUpstreamsOverlap does the same with backend calls of 200 ms.
 func testUpstreamsOverlap(t *testing.T, s *subject) {
 	overlap(t, s, "/upstream?ms=200", "upstream 200 ms")
+}
+
+// testFIFOWaits makes 24 concurrent /fifo?ms=20 requests, each on its own
+// connection, more than any pool the suite runs but the largest has
+// threads: every one answered, on however many threads the model waits (a
+// pool of one takes 0.5 s, a thread per connection 20 ms), and in turn
+// with others on the same slots, which are handed out again as waits end.
+func testFIFOWaits(t *testing.T, s *subject) {
+	const n = 24
+	took, err := testkit.Concurrent(s.addr, "/fifo?ms=20", "fifo 20 ms", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d concurrent GET /fifo?ms=20 answered after %v to %v", n, took[0].Round(time.Millisecond), took[n-1].Round(time.Millisecond))
+	if took[0] < 20*time.Millisecond {
+		t.Errorf("a wait of 20 ms was answered after %v", took[0])
+	}
 }
 
 // overlap makes 200 concurrent requests for a 200 ms wait and checks that

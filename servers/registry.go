@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strconv"
 	"strings"
 
 	"loopbench/servers/eventloop"
@@ -57,17 +58,48 @@ type Variant struct {
 	Name  string
 	Flags []string
 	Edit  func(*model.Config)
+	// Cases names the conformance suite's cases that concern the variant,
+	// which the suite runs against it; nil means every case. A variant
+	// that changes one part of a model (the pool's size) declares the
+	// cases that exercise that part, so that a sweep of it does not run
+	// the whole suite once per step.
+	Cases []string
 }
 
 // The variants the models honour.
 var (
 	// CPUOffload moves /cpu off the event loop, onto the worker pool.
-	CPUOffload = Variant{"cpu-offload", []string{"--cpu-offload"}, func(c *model.Config) { c.CPUOffload = true }}
+	CPUOffload = Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}, Edit: func(c *model.Config) { c.CPUOffload = true }}
 	// TwoLoops runs two event loops, each with its own SO_REUSEPORT listener.
-	TwoLoops = Variant{"loops-2", []string{"--loops", "2"}, func(c *model.Config) { c.Loops = 2 }}
+	TwoLoops = Variant{Name: "loops-2", Flags: []string{"--loops", "2"}, Edit: func(c *model.Config) { c.Loops = 2 }}
 	// IOUring runs the homemade loop on io_uring instead of epoll.
-	IOUring = Variant{"io-uring", []string{"--io-uring"}, func(c *model.Config) { c.IOUring = true }}
+	IOUring = Variant{Name: "io-uring", Flags: []string{"--io-uring"}, Edit: func(c *model.Config) { c.IOUring = true }}
+	// PoolSizes sweep the worker pool's size (libuv's UV_THREADPOOL_SIZE),
+	// with /cpu offloaded to the pool, for the claim that the pool bounds
+	// the blocking work in progress (workloads/pool-cpu.toml and
+	// pool-wait.toml).
+	PoolSizes = poolSizes(1, 2, 4, 8, 16, 64)
 )
+
+// pooledCases are the conformance cases whose requests go to the pool: the
+// routes (/file, /cpu, /fifo among them), pipelined pooled answers, and
+// more /fifo waits at once than the pool has threads.
+var pooledCases = []string{"routes", "pipelined-16", "fifo-waits"}
+
+// poolSizes returns the variants "pool-N" for each size N: --pool N
+// --cpu-offload.
+func poolSizes(sizes ...int) []Variant {
+	vs := make([]Variant, len(sizes))
+	for i, n := range sizes {
+		vs[i] = Variant{
+			Name:  "pool-" + strconv.Itoa(n),
+			Flags: []string{"--pool", strconv.Itoa(n), "--cpu-offload"},
+			Edit:  func(c *model.Config) { c.Pool, c.CPUOffload = n, true },
+			Cases: pooledCases,
+		}
+	}
+	return vs
+}
 
 // Role is a part a model plays in the argument loopbench measures.
 type Role string
@@ -119,7 +151,7 @@ var table = []Entry{
 	},
 	{
 		Name: "eventloop", Description: "homemade libuv: epoll loop on one OS thread + thread pool",
-		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: []Variant{CPUOffload, TwoLoops, IOUring},
+		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: append([]Variant{CPUOffload, TwoLoops, IOUring}, PoolSizes...),
 		Roles: []Role{RoleEventLoop, RoleHomemade}, Style: Style{color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, "circle"},
 	},
 	{
@@ -139,7 +171,7 @@ var table = []Entry{
 	},
 	{
 		Name: "node", Description: "Node.js http module: the real libuv, as the reference",
-		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Bounds: node.Bounds, Variants: []Variant{CPUOffload},
+		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Bounds: node.Bounds, Variants: append([]Variant{CPUOffload}, PoolSizes...),
 		Roles: []Role{RoleEventLoop, RoleReference}, Style: Style{color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, "triangle-up"},
 	},
 	{

@@ -16,8 +16,8 @@ type Expectation struct {
 // Expect computes once what target must answer, by running the shared
 // application on the request and completing its deferred operation the way
 // every model must: "slept N ms" for /sleep, the backend's "upstream N ms"
-// for /upstream, the data file's deterministic contents for /file and the
-// PBKDF2 key for /cpu. A target the application does not answer with 200 OK
+// for /upstream, the data file's deterministic contents for /file, the
+// PBKDF2 key for /cpu and "fifo N ms" for /fifo. A target the application does not answer with 200 OK
 // is not part of the suite and is an error.
 func Expect(target string) (Expectation, error) {
 	if target == "" || target[0] != '/' || strings.ContainsAny(target, " \r\n\t") {
@@ -42,7 +42,7 @@ func Expect(target string) (Expectation, error) {
 		return Expectation{}, fmt.Errorf("loadgen: target %q: cannot read the application's own answer", target)
 	}
 	if h.status != 200 {
-		return Expectation{}, fmt.Errorf("loadgen: target %q: the application answers it with status %d; use a route of the suite (/plaintext, /json, /sleep?ms=N, /upstream?ms=N, /file?name=F, /cpu?iter=N)", target, h.status)
+		return Expectation{}, fmt.Errorf("loadgen: target %q: the application answers it with status %d; use a route of the suite (/plaintext, /json, /sleep?ms=N, /upstream?ms=N, /file?name=F, /cpu?iter=N, /fifo?ms=N)", target, h.status)
 	}
 	return Expectation{Status: h.status, Body: out[n:]}, nil
 }
@@ -57,6 +57,8 @@ func perform(a *app.Action) ([]byte, error) {
 		return reply[:len(reply)-1], nil
 	case app.OpCPU:
 		return app.CPU(a.Iter), nil
+	case app.OpFIFO:
+		return nil, nil
 	case app.OpFile:
 		for _, f := range app.DataFiles {
 			if f.Name == a.Name {

@@ -24,7 +24,9 @@ func TestExpect(t *testing.T) {
 		{"/upstream?ms=5", []byte("upstream 5 ms")},
 		{"/cpu?iter=10", app.CPU(10)},
 		{"/file?name=medium.bin", app.DataContent(64 << 10)},
+		{"/fifo?ms=20", []byte("fifo 20 ms")},
 		// Not routes of the suite.
+		{"/fifo?ms=60001", nil},
 		{"/nope", nil},
 		{"/sleep?ms=-1", nil},
 		{"/file?name=missing.bin", nil},

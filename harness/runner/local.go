@@ -52,7 +52,11 @@ func (h *localHost) setUp(data, backend bool) error {
 	if err != nil {
 		return err
 	}
-	c, err := proc.Start(proc.Spec{Name: "backend", Argv: []string{r.cfg.Binary, "backend", "--addr", addr}, CPUs: r.client, Taskset: r.taskset})
+	argv := []string{r.cfg.Binary, "backend", "--addr", addr}
+	if data {
+		argv = append(argv, "--data", h.dataDir) // /fifo's FIFOs, beside the servers' data files
+	}
+	c, err := proc.Start(proc.Spec{Name: "backend", Argv: argv, CPUs: r.client, Taskset: r.taskset})
 	if err != nil {
 		return err
 	}

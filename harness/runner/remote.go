@@ -239,6 +239,9 @@ func (h *remoteHost) startServices(ctx context.Context, data, backend bool) erro
 		return nil
 	}
 	argv := []string{bin, "supervise", "--port", "--cgroup=false", "--", bin, "backend", "--addr", "127.0.0.1:{port}"}
+	if data {
+		argv = append(argv, "--data", h.dataDir) // /fifo's FIFOs, beside the servers' data files
+	}
 	p, err := h.t.Start(host, argv, remoteStart)
 	if err != nil {
 		return fmt.Errorf("the backend did not start on %s: %w", host, err)

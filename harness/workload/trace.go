@@ -135,7 +135,7 @@ func (w *Workload) loadTrace() error {
 			return err
 		}
 	}
-	return nil
+	return w.checkFIFOSlots()
 }
 
 // TracePath is the replay's trace file path.

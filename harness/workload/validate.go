@@ -23,7 +23,7 @@ var serveFlags = []string{"--cpu-offload", "--pool", "--loops", "--max-threads",
 // validate checks every field and fills defaults. The first problem found is
 // returned.
 func (w *Workload) validate() error {
-	checks := []func() error{w.checkHeader, w.checkMix, w.checkMode, w.checkTiming, w.checkVariants, w.checkServer, w.checkQuick}
+	checks := []func() error{w.checkHeader, w.checkMix, w.checkMode, w.checkTiming, w.checkVariants, w.checkServer, w.checkQuick, w.checkFIFOSlots}
 	for _, c := range checks {
 		if err := c(); err != nil {
 			return err
@@ -77,6 +77,8 @@ func (w *Workload) checkNeeds(field, target string) error {
 		return w.errorf(field, fmt.Sprintf("%s needs the backend", target), "set backend = true in [server]")
 	case strings.HasPrefix(target, "/file") && !w.Server.Data:
 		return w.errorf(field, fmt.Sprintf("%s needs the data files", target), "set data = true in [server]")
+	case isFIFO(target) && !(w.Server.Backend && w.Server.Data):
+		return w.errorf(field, fmt.Sprintf("%s needs the backend and the data directory, where the backend makes its FIFOs", target), "set backend = true and data = true in [server]")
 	}
 	return nil
 }

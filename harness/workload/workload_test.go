@@ -47,9 +47,13 @@ var knownModels = func() []results.Model {
 	offload := results.Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}}
 	loops := results.Variant{Name: "loops-2", Flags: []string{"--loops", "2"}}
 	uring := results.Variant{Name: "io-uring", Flags: []string{"--io-uring"}}
-	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops, uring}},
+	var pools []results.Variant
+	for _, n := range []string{"1", "2", "4", "8", "16", "64"} {
+		pools = append(pools, results.Variant{Name: "pool-" + n, Flags: []string{"--pool", n, "--cpu-offload"}})
+	}
+	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: append([]results.Variant{offload, loops, uring}, pools...)},
 		{Name: "gnet", Variants: []results.Variant{offload, loops}}, {Name: "evio", Variants: []results.Variant{offload, loops}},
-		{Name: "fasthttp"}, {Name: "node", Variants: []results.Variant{offload}}}
+		{Name: "fasthttp"}, {Name: "node", Variants: append([]results.Variant{offload}, pools...)}}
 }()
 
 func writeWorkload(t *testing.T, name, src string) string {
@@ -106,6 +110,12 @@ func TestValidationErrors(t *testing.T) {
 		{"needs backend", `target = "/json"`, `target = "/upstream?ms=5"`, []string{`field "mix[1].target"`, "backend = true"}},
 		// /file without the data files.
 		{"needs data", `target = "/json"`, `target = "/file?name=small.bin"`, []string{"data = true"}},
+		// /fifo without the backend and the data directory it makes its FIFOs in.
+		{"fifo needs backend", `target = "/json"`, `target = "/fifo?ms=20"`, []string{`field "mix[1].target"`, "backend = true and data = true"}},
+		// More /fifo requests in flight than a server has FIFO slots.
+		{"fifo beyond slots", "target = \"/json\"\nweight = 1\n\n[closed]\nconnections = [16, 64]",
+			"target = \"/fifo?ms=20\"\nweight = 1\n\n[server]\nbackend = true\ndata = true\n\n[closed]\nconnections = [16, 64]\npipeline = 10",
+			[]string{`field "closed.connections"`, "640 /fifo requests", "512 FIFO slots", "at or below 512"}},
 		// An unknown mode lists the valid ones.
 		{"unknown mode", `mode = "closed"`, `mode = "shut"`, []string{`field "mode"`, `"open"`}},
 		// A zero connection count.
@@ -198,7 +208,7 @@ func TestShippedWorkloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The workloads the report's claims read, at least.
-	want := []string{"accept-burst", "c10k", "mixed", "pipelined", "plaintext", "wait-sleep", "wait-upstream"}
+	want := []string{"accept-burst", "c10k", "mixed", "pipelined", "plaintext", "pool-cpu", "pool-wait", "wait-sleep", "wait-upstream"}
 	var got []string
 	for _, w := range all {
 		got = append(got, w.Name)

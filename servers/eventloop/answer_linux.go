@@ -82,8 +82,8 @@ func (a *answer) bigBytes() int {
 }
 
 // startOp starts the deferred operation of a: a timer for /sleep, the
-// backend for /upstream, the pool for offloaded /cpu, and for /file the
-// ring (io_uring) or the pool (epoll).
+// backend for /upstream, the pool for offloaded /cpu and for /fifo, and
+// for /file the ring (io_uring) or the pool (epoll).
 func (l *loop) startOp(a *answer) {
 	switch a.action.Op {
 	case app.OpSleep:
@@ -105,7 +105,9 @@ func (l *loop) startOp(a *answer) {
 // onTimer completes a /sleep.
 func (a *answer) onTimer(_ *timer, _ int64) { a.l.complete(a, nil, nil) }
 
-// work runs on a worker thread: the blocking file read or the PBKDF2.
+// work runs on a worker thread: the blocking file read, the PBKDF2, or
+// the blocking write to the backend's FIFO, which holds this thread for
+// the whole wait, as uv_fs_write holds a libuv worker.
 func (a *answer) work() {
 	switch a.action.Op {
 	case app.OpFile:
@@ -113,6 +115,8 @@ func (a *answer) work() {
 		a.result = a.scratch
 	case app.OpCPU:
 		a.result = app.CPU(a.action.Iter)
+	case app.OpFIFO:
+		a.err = a.l.srv.fifo.Wait(a.action.Millis)
 	}
 }
 

@@ -43,7 +43,9 @@
 // non-blocking backend connection on the same epoll, /file a work request on
 // the pool (as libuv does file-system work), /cpu inline on the loop (as
 // crypto.pbkdf2Sync blocks Node's loop) or on the pool with CPUOffload (as
-// crypto.pbkdf2 does).
+// crypto.pbkdf2 does), /fifo a work request whose worker blocks in
+// write(2) on the backend's FIFO until the backend drains it (as node's
+// fs.write holds a libuv worker), so --pool bounds the waits in progress.
 //
 // # Two backends: epoll and io_uring
 //
@@ -74,11 +76,11 @@
 //   - /file opened (openat2 beneath the data directory, into a fixed-file
 //     slot) and read on the ring instead of the pool, as libuv does since
 //     1.45, into a buffer of the file's size (a statx tells it the first
-//     time); the pool keeps the CPU work (/cpu with --cpu-offload). The
-//     file's buffer is allocated, and its pages faulted in, on the loop's
-//     thread, where the pool's workers did that on theirs: many large
-//     answers at once (torture's slow-reader) cost the loop more than on
-//     epoll;
+//     time); the pool keeps the CPU work (/cpu with --cpu-offload) and
+//     /fifo's blocking writes. The file's buffer is allocated, and its
+//     pages faulted in, on the loop's thread, where the pool's workers did
+//     that on theirs: many large answers at once (torture's slow-reader)
+//     cost the loop more than on epoll;
 //   - the eventfd's read and the lag monitor's absolute timeout.
 //
 // The ring has a single issuer, the loop's thread, and runs completions

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"loopbench/app"
+	"loopbench/servers/internal/fifo"
 	"loopbench/servers/model"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -22,7 +23,8 @@ type server struct {
 	backendAddr unix.Sockaddr // nil without cfg.Backend
 	port        int           // the port the listeners are bound to
 
-	files *dataDir // /file's directory, opened once and read by the workers
+	files *dataDir       // /file's directory, opened once and read by the workers
+	fifo  *fifo.Blocking // /fifo's writes, blocking the workers
 
 	ioName        string // the loops' backend: backendEpoll or backendIOUring
 	stopRequested atomic.Bool
@@ -49,6 +51,7 @@ func newServer(cfg model.Config) (*server, error) {
 		}
 	}
 	s.files = openDataDir(cfg.DataDir)
+	s.fifo = fifo.NewBlocking(cfg.DataDir)
 	s.ioName = chooseBackend(cfg)
 	for range max(cfg.Loops, 1) {
 		if err := s.addLoop(sa); err != nil {
@@ -117,6 +120,7 @@ func (s *server) run(ctx context.Context) error {
 		}
 	}
 	s.pool.close()
+	s.fifo.Close()
 	s.closeLoops()
 	s.files.close()
 	return first

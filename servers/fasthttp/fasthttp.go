@@ -2,8 +2,8 @@
 // github.com/valyala/fasthttp: a goroutine per connection on Go's netpoller,
 // fasthttp's own request parser and connection handling, and deferred
 // operations performed inline in the handler (a timer, a pooled blocking
-// backend call, a file read, PBKDF2), the model most Go developers would
-// choose.
+// backend call, a file read, PBKDF2, /fifo's FIFO write), the model most Go
+// developers would choose.
 //
 // The handler builds an app.Request from what fasthttp parsed (method, the
 // raw request target, version, keep-alive), gets the answer's app.Reply

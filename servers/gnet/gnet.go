@@ -5,9 +5,10 @@
 // once. A deferred operation leaves the loop, as gnet's documentation
 // recommends, for gnet's goroutine pool (pkg/pool/goroutine, on ants), whose
 // worker does the blocking part (time.Sleep, the upstream call, the file read,
-// and /cpu with --cpu-offload) and hands the answer back to the loop with
-// AsyncWritev. Pipelined answers keep their order through a per-connection
-// queue: an unfinished deferred answer holds back every answer behind it.
+// /fifo's FIFO write, and /cpu with --cpu-offload) and hands the answer back
+// to the loop with AsyncWritev. Pipelined answers keep their order through a
+// per-connection queue: an unfinished deferred answer holds back every answer
+// behind it.
 package gnet
 
 import (

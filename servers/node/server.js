@@ -7,8 +7,10 @@
 // operation waits the way a Node developer would write it: /sleep with
 // setTimeout, /upstream over kept-alive net sockets, /file with fs.readFile
 // (libuv's thread pool), /cpu with crypto.pbkdf2Sync on the loop or, with
-// --cpu-offload, crypto.pbkdf2 on the thread pool. UV_THREADPOOL_SIZE sizes
-// that pool; it must be in the environment before node starts.
+// --cpu-offload, crypto.pbkdf2 on the thread pool, /fifo with fs.write to
+// the backend's FIFO (a pool thread blocked in write(2) until the backend
+// drains it). UV_THREADPOOL_SIZE sizes that pool; it must be in the
+// environment before node starts.
 //
 // Flags: --addr HOST:PORT, --data-dir DIR, --backend HOST:PORT, --pool N
 // (informational; the pool size comes from UV_THREADPOOL_SIZE),
@@ -34,6 +36,11 @@ const CPU_PASSWORD = 'loopbench';
 const CPU_SALT = 'loopbench-salt';
 const CPU_KEY_LEN = 32;
 const MAX_UPSTREAM_LINE = 64;
+// FIFO_SLOTS and FIFO_BLOCK are app.FIFOSlots and app.FIFOBlock, the FIFO
+// protocol of /fifo (app/fifo.go); FIFO_HEADER is the longest header.
+const FIFO_SLOTS = 512;
+const FIFO_BLOCK = 16 << 10;
+const FIFO_HEADER = 8;
 // UPSTREAM_SLACK_MS is how long past its delay an upstream call may take
 // (servers/internal/upstream.Slack).
 const UPSTREAM_SLACK_MS = 5000;
@@ -243,13 +250,107 @@ class UpstreamPool {
   }
 }
 
-// App holds what the routes need: the data directory, the backend pool and
-// how /cpu runs.
+// FIFO_BUSY fails a /fifo request that finds every slot taken (503).
+const FIFO_BUSY = new Error('fifo: every slot is taken');
+
+// FifoWriter is node's side of /fifo (app/fifo.go, and servers/internal/fifo
+// for the Go models): a request takes a slot no other request of this
+// process holds and writes one block, the delay then zeros, to the slot's
+// FIFO with fs.write, that is uv_fs_write: one write(2) on a libuv pool
+// thread, blocked in the kernel until the backend drains the block, which
+// it does when the delay has passed since the block began to arrive. So
+// the pool thread is held for the whole wait and UV_THREADPOOL_SIZE bounds
+// the waits in progress. A slot's descriptor is opened on its first use
+// and kept; after a failure (the backend gone or replaced) it is closed
+// and the next request on the slot opens the FIFO again. Slots are taken
+// last freed first, so few FIFOs are opened. Several node processes given
+// one backend would need a share of the slots each (first, first + step, …).
+class FifoWriter {
+  constructor(dataDir, first = 0, step = 1) {
+    this.dir = path.join(dataDir, 'fifo');
+    this.free = [];
+    for (let slot = FIFO_SLOTS - step + first; slot >= 0; slot -= step) this.free.push(slot);
+    this.fds = new Map();
+    this.blocks = new Map();
+  }
+
+  // wait performs /fifo?ms=N; done(err) once the backend drained the block.
+  wait(ms, done) {
+    const slot = this.free.pop();
+    if (slot === undefined) {
+      done(FIFO_BUSY);
+      return;
+    }
+    const finish = (err) => {
+      if (err) this.drop(slot);
+      this.free.push(slot);
+      done(err);
+    };
+    this.open(slot, (err, fd) => {
+      if (err) return finish(err);
+      this.writeAll(fd, this.block(slot, ms), 0, finish);
+    });
+  }
+
+  // open gives the slot's descriptor, opening it on first use. A blocking
+  // open of a FIFO waits for a reader, which would hold a pool thread for
+  // ever if no backend held it (a FIFO left by a killed backend), so a
+  // first open with O_NONBLOCK checks that a reader is there (ENXIO if not,
+  // answered 502); the writes need the blocking descriptor opened next,
+  // which finds that reader at once (node cannot clear O_NONBLOCK itself).
+  open(slot, cb) {
+    const fd = this.fds.get(slot);
+    if (fd !== undefined) return cb(null, fd);
+    const file = path.join(this.dir, String(slot));
+    fs.open(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (err, probe) => {
+      if (err) return cb(err);
+      fs.open(file, fs.constants.O_WRONLY, (err, fd) => {
+        fs.close(probe, () => {});
+        if (err) return cb(err);
+        this.fds.set(slot, fd);
+        cb(null, fd);
+      });
+    });
+  }
+
+  // block is the slot's block buffer with ms's header.
+  block(slot, ms) {
+    let b = this.blocks.get(slot);
+    if (b === undefined) {
+      b = Buffer.alloc(FIFO_BLOCK);
+      this.blocks.set(slot, b);
+    }
+    b.fill(0, 0, FIFO_HEADER);
+    b.write(`${ms}\n`, 0, 'latin1');
+    return b;
+  }
+
+  // writeAll writes the block from off, again after a write a signal cut
+  // short (position null: write(2), not pwrite, which a FIFO refuses).
+  writeAll(fd, block, off, cb) {
+    fs.write(fd, block, off, block.length - off, null, (err, n) => {
+      if (err) return cb(err);
+      if (off + n < block.length) return this.writeAll(fd, block, off + n, cb);
+      cb(null);
+    });
+  }
+
+  drop(slot) {
+    const fd = this.fds.get(slot);
+    if (fd === undefined) return;
+    this.fds.delete(slot);
+    fs.close(fd, () => {});
+  }
+}
+
+// App holds what the routes need: the data directory, the backend pool,
+// the FIFO writer and how /cpu runs.
 class App {
   constructor(cfg) {
     this.dataDir = cfg.dataDir;
     this.cpuOffload = cfg.cpuOffload;
     this.upstream = new UpstreamPool(cfg.backend);
+    this.fifoWriter = new FifoWriter(cfg.dataDir);
   }
 
   // handle routes one request with the checks app.Parse and app.Handle make
@@ -270,6 +371,7 @@ class App {
       case '/upstream': return this.callUpstream(res, query);
       case '/file': return this.file(res, query);
       case '/cpu': return this.cpu(res, query);
+      case '/fifo': return this.fifo(res, query);
     }
     return sendStatus(res, 404);
   }
@@ -300,6 +402,15 @@ class App {
     fs.readFile(path.join(this.dataDir, name), { flag }, (err, data) => {
       if (err) return sendStatus(res, err.code === 'ENOENT' ? 404 : 500);
       send(res, 200, BINARY, data);
+    });
+  }
+
+  fifo(res, query) {
+    const ms = intParam(query, 'ms', 0, MAX_MILLIS);
+    if (ms === undefined) return sendStatus(res, 400);
+    this.fifoWriter.wait(ms, (err) => {
+      if (err) return sendStatus(res, err === FIFO_BUSY ? 503 : 502);
+      send(res, 200, TEXT, Buffer.from(`fifo ${ms} ms`));
     });
   }
 

@@ -199,6 +199,8 @@ func (c *conn) perform(a *app.Action) (result []byte, err error) {
 		return c.scratch, err
 	case app.OpCPU:
 		return app.CPU(a.Iter), nil
+	case app.OpFIFO:
+		return nil, c.s.fifo.Wait(a.Millis) // write(2) blocks this thread until the backend drains the block
 	}
 	return nil, errors.New("threaded: unknown operation " + a.Op.String())
 }

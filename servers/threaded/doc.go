@@ -23,7 +23,9 @@
 //     read on a blocking backend socket from a pool of kept-alive
 //     connections, /file in openat(2) and read(2) on a regular file (the
 //     data directory held open as a descriptor, the name opened with
-//     O_NOFOLLOW), /cpu inline.
+//     O_NOFOLLOW), /cpu inline, /fifo in write(2) on a blocking descriptor
+//     of the backend's FIFO, which the backend drains after the delay
+//     (servers/internal/fifo).
 //
 // # What remains of Go underneath, and how it is kept from the figures
 //
@@ -94,8 +96,8 @@
 // Serve shuts the listening socket (which wakes the blocked accept), then
 // shuts the read side of every connection: idle ones end at once, busy ones
 // after answering the request in progress. After Grace, sleeps are woken,
-// backend calls failed and sockets shut both ways; a /cpu job cannot be
-// interrupted and is waited for. Serve returns model.ErrServerClosed once
+// backend calls failed and sockets shut both ways; a /cpu job, or a /fifo
+// write (at most its delay), cannot be interrupted and is waited for. Serve returns model.ErrServerClosed once
 // every connection thread has ended. With 10,000 idle connections that took
 // 1.2 to 1.4 s on a heavily loaded 2-CPU host, and the process then needed
 // about 2 s more to exit (the kernel ends its 10,000 threads): close to the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/internal/fifo"
 	"loopbench/servers/model"
 )
 
@@ -40,7 +41,7 @@ const acceptBackoff = 10 * time.Millisecond
 var Differences = []string{
 	"connections beyond the thread capacity are closed without an answer (15,186 under the default --max-threads 20000; see the package doc)",
 	"GOMAXPROCS follows the live connections (a quarter more, at least 64), so the process shows more Go scheduler cost and memory than the design itself needs",
-	"on stop, requests in flight get 2 s to finish, then sleeps and backend calls are interrupted; a /cpu job in progress is waited for",
+	"on stop, requests in flight get 2 s to finish, then sleeps and backend calls are interrupted; a /cpu job or a /fifo wait in progress is waited for",
 	"/file opens the name with O_NOFOLLOW on the data directory's descriptor (as node does), so a symbolic link in the data directory answers 500 even where it points inside it",
 	"--pool, --loops and --cpu-offload are ignored",
 }
@@ -68,7 +69,8 @@ type server struct {
 	up   *upstreamPool
 	wake waker
 
-	data dataDir // where /file reads
+	data dataDir        // where /file reads
+	fifo *fifo.Blocking // /fifo's writes, each blocking its connection's thread
 
 	head, idle time.Duration // the connection bounds (see model.Config)
 	unsent     int
@@ -122,6 +124,7 @@ func newServer(cfg model.Config) (*server, error) {
 		s.conns[i].m = make(map[sock]struct{})
 	}
 	s.data = openDataDir(cfg.DataDir)
+	s.fifo = fifo.NewBlocking(cfg.DataDir)
 	s.gov = newGovernor(cfg.MaxThreads)
 	return s, nil
 }
@@ -220,8 +223,9 @@ func (s *server) eachConn(f func(sock)) {
 }
 
 // stop ends every connection: idle ones at once, busy ones after the
-// request they serve or after Grace, whichever comes first. A /cpu job in
-// progress cannot be interrupted and is waited for.
+// request they serve or after Grace, whichever comes first. A /cpu job or
+// a /fifo write in progress cannot be interrupted and is waited for (a
+// write at most its delay: the backend drains it then).
 func (s *server) stop() {
 	s.stopping.Store(true)
 	s.eachConn(sock.shutdownRead)
@@ -240,4 +244,5 @@ func (s *server) stop() {
 	s.wake.close()
 	s.spare.close()
 	s.data.close()
+	s.fifo.Close()
 }

@@ -1,7 +1,8 @@
 // Package deferred completes the shared application's deferred operations
 // the blocking way, on the calling goroutine: what gnet's pool workers,
 // evio's goroutines and fasthttp's connection goroutines do with /sleep,
-// /upstream, /file and /cpu. (threaded blocks its own OS thread with raw
+// /upstream, /file, /cpu and /fifo (whose write parks the goroutine on Go's
+// netpoller, as every other wait of theirs does). (threaded blocks its own OS thread with raw
 // system calls, and eventloop waits the event-loop way, so neither uses it.)
 package deferred
 
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/internal/fifo"
 	"loopbench/servers/internal/upstream"
 	"loopbench/servers/model"
 )
@@ -19,10 +21,12 @@ import (
 var ErrStopped = errors.New("server stopping")
 
 // Ops holds what the operations need: the data directory, a pool of
-// kept-alive connections to the backend, and the channel that Stop closes.
+// kept-alive connections to the backend, the backend's FIFOs, and the
+// channel that Stop closes.
 type Ops struct {
 	dataDir  string
 	upstream *upstream.Pool
+	fifo     *fifo.Polled
 	quit     chan struct{}
 }
 
@@ -33,6 +37,7 @@ func New(cfg model.Config) *Ops {
 	return &Ops{
 		dataDir:  cfg.DataDir,
 		upstream: upstream.NewPool(cfg.Backend, upstream.MaxIdle),
+		fifo:     fifo.NewPolled(cfg.DataDir),
 		quit:     make(chan struct{}),
 	}
 }
@@ -41,8 +46,12 @@ func New(cfg model.Config) *Ops {
 // start after: the server is stopping. It may be called once.
 func (o *Ops) Stop() { close(o.quit) }
 
-// Close closes the backend connections, once no operation runs any more.
-func (o *Ops) Close() { o.upstream.Close() }
+// Close closes the backend connections and FIFOs, once no operation runs
+// any more.
+func (o *Ops) Close() {
+	o.upstream.Close()
+	o.fifo.Close()
+}
 
 // Perform does the blocking part of a and returns the result app.Finish
 // renders.
@@ -56,6 +65,8 @@ func (o *Ops) Perform(a *app.Action) ([]byte, error) {
 		return app.ReadFile(o.dataDir, a.Name)
 	case app.OpCPU:
 		return app.CPU(a.Iter), nil
+	case app.OpFIFO:
+		return nil, o.fifo.Wait(a.Millis)
 	}
 	return nil, errors.New("deferred: unknown operation " + a.Op.String())
 }

@@ -10,7 +10,7 @@ import (
 
 // Render is the shared application's answer to raw, one request, with its
 // deferred operation performed the reference way: the backend's reply, the
-// file read from dir, the CPU key. Every model must answer as it does,
+// file read from dir, the CPU key, the FIFO's wait ("fifo N ms"). Every model must answer as it does,
 // except where a difference is declared.
 func Render(t testing.TB, raw, dir string) []byte {
 	t.Helper()
@@ -34,6 +34,8 @@ func Render(t testing.TB, raw, dir string) []byte {
 		return app.Finish(out, &a, data, err)
 	case app.OpCPU:
 		return app.Finish(out, &a, app.CPU(a.Iter), nil)
+	case app.OpFIFO:
+		return app.Finish(out, &a, nil, nil)
 	}
 	return out
 }
