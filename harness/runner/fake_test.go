@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,10 @@ const (
 
 // flakyEnv names the directory where the flaky model marks its first start.
 const flakyEnv = "RUNNER_TEST_FLAKY_DIR"
+
+// cpusEnv, when set, names a directory where every fake server writes the
+// CPUs it may run on (its Cpus_allowed_list) to a file named by its PID.
+const cpusEnv = "RUNNER_TEST_CPUS_DIR"
 
 // fakeLag is the loop lag the good model reports.
 var fakeLag = results.LoopLag{P50: 1, P99: 2, Max: 3}
@@ -72,6 +77,9 @@ func fakeServe(model, addr, stats string) int {
 	if model == modelBroken {
 		fmt.Fprintln(os.Stderr, "loopbench: serve: model broken: unsupported")
 		return 1
+	}
+	if dir := os.Getenv(cpusEnv); dir != "" {
+		writeAllowed(dir)
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -195,4 +203,14 @@ func get(c *http.Client, url string) error {
 		return errors.New("wrong body")
 	}
 	return nil
+}
+
+// writeAllowed writes the CPUs this process may run on into dir.
+func writeAllowed(dir string) {
+	b, _ := os.ReadFile("/proc/self/status")
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+			os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())), []byte(strings.TrimSpace(v)), 0o644)
+		}
+	}
 }
