@@ -97,7 +97,7 @@ flags = ["--cpu-offload"]
 	if code == 0 {
 		t.Fatal("run accepted a variant no model declares")
 	}
-	for _, want := range []string{"typo.toml", `field "variants[0].name"`, `model eventloop declares no variant "cpu-ofload" (it declares: cpu-offload, loops-2)`, "correct the variant's name"} {
+	for _, want := range []string{"typo.toml", `field "variants[0].name"`, `model eventloop declares no variant "cpu-ofload" (it declares: cpu-offload, loops-2, loops-per-cpu, io-uring)`, "correct the variant's name"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q lacks %q", stderr, want)
 		}

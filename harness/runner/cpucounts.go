@@ -31,16 +31,35 @@ func (r *Runner) cpuCountNotes(w *workload.Workload) []string {
 	if len(w.Server.CPUCounts) == 0 {
 		return nil
 	}
+	return []string{fmt.Sprintf("workload %s gives the server %s: each point's server runs on exactly those (taskset), and its Go runtime or node sizes itself to them", w.Name, r.CPUCountSets(w))}
+}
+
+// CPUCountSets says, for the plan, which CPUs each count of w's
+// server.cpu_counts gives the server: "1 CPU (1), 2 CPUs (0-1, shared
+// with the load generator)"; "" for a workload without counts.
+func (r *Runner) CPUCountSets(w *workload.Workload) string {
+	if len(w.Server.CPUCounts) == 0 {
+		return ""
+	}
+	switch {
+	case r.cfg.Remote != nil && r.cfg.ServerCPUs != "":
+		return "the first k of CPUs " + r.cfg.ServerCPUs + " of the server's host, at each count k"
+	case r.cfg.Remote != nil:
+		return "CPUs 0 to k-1 of the server's host, at each count k"
+	}
 	var sets []string
 	for _, k := range w.Server.CPUCounts {
 		set := r.serverCPUs(w, workload.Level{CPUs: k})
-		s := fmt.Sprintf("%d on CPUs %s", k, set)
-		if set.Overlaps(r.client) {
-			s += " (shared with the load generator)"
+		s := fmt.Sprintf("%d CPUs (%s", k, set)
+		if k == 1 {
+			s = fmt.Sprintf("1 CPU (%s", set)
 		}
-		sets = append(sets, s)
+		if set.Overlaps(r.client) {
+			s += ", shared with the load generator"
+		}
+		sets = append(sets, s+")")
 	}
-	return []string{fmt.Sprintf("workload %s gives the server %s CPUs: each point's server runs on exactly those (taskset), and its Go runtime or node sizes itself to them", w.Name, strings.Join(sets, ", "))}
+	return strings.Join(sets, ", ")
 }
 
 // checkCPUCounts finds the server host's CPUs, if a workload sweeps CPU

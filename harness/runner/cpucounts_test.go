@@ -66,7 +66,7 @@ func TestRunOnCPUCounts(t *testing.T) {
 	if !slices.Equal(ran, seen) {
 		t.Errorf("the servers ran on CPUs %q; the points say %q", ran, seen)
 	}
-	if notes := strings.Join(run.Env.Notes, "\n"); !strings.Contains(notes, "gives the server 1 on CPUs "+want[1]) {
+	if notes := strings.Join(run.Env.Notes, "\n"); !strings.Contains(notes, "gives the server 1 CPU ("+want[1]+")") {
 		t.Errorf("notes do not say which CPUs each count gave:\n%s", notes)
 	}
 }

@@ -46,9 +46,10 @@ connections = [8]
 var knownModels = func() []results.Model {
 	offload := results.Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}}
 	loops := results.Variant{Name: "loops-2", Flags: []string{"--loops", "2"}}
-	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops}},
-		{Name: "gnet", Variants: []results.Variant{offload, loops}}, {Name: "evio", Variants: []results.Variant{offload, loops}},
-		{Name: "fasthttp"}, {Name: "node", Variants: []results.Variant{offload}}}
+	perCPU := results.Variant{Name: "loops-per-cpu", Flags: []string{"--loops", "0"}}
+	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: []results.Variant{offload, loops, perCPU}},
+		{Name: "gnet", Variants: []results.Variant{offload, loops, perCPU}}, {Name: "evio", Variants: []results.Variant{offload, loops, perCPU}},
+		{Name: "fasthttp"}, {Name: "node", Variants: []results.Variant{offload, perCPU}}}
 }()
 
 func writeWorkload(t *testing.T, name, src string) string {
@@ -128,7 +129,7 @@ func TestValidationErrors(t *testing.T) {
 		// A variant for a model the workload does not run.
 		{"variant model", `models = "all"`, `models = ["threaded"]`, []string{`field "variants[0].models"`, "eventloop"}},
 		// A misspelt variant is one its models do not declare.
-		{"variant undeclared", `name = "cpu-offload"`, `name = "cpu-ofload"`, []string{"w.toml:23:", `field "variants[0].models"`, `eventloop declares no variant "cpu-ofload"`, "cpu-offload, loops-2", "correct the variant's name"}},
+		{"variant undeclared", `name = "cpu-offload"`, `name = "cpu-ofload"`, []string{"w.toml:23:", `field "variants[0].models"`, `eventloop declares no variant "cpu-ofload"`, "cpu-offload, loops-2, loops-per-cpu", "correct the variant's name"}},
 		// A variant listed for a model that does not have it.
 		{"variant of another model", `models = ["eventloop"]`, `models = ["eventloop", "threaded"]`, []string{`field "variants[0].models"`, `threaded declares no variant "cpu-offload" (it declares: none)`}},
 		// A variant without a list applies to every model of the workload, threaded included.
@@ -207,7 +208,7 @@ func TestShippedWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"c10k", "cpu", "file", "io-sleep", "io-upstream", "mixed", "pipelined", "plaintext", "replay"}
+	want := []string{"c10k", "cores", "cpu", "file", "io-sleep", "io-upstream", "mixed", "pipelined", "plaintext", "replay"}
 	var got []string
 	for _, w := range all {
 		got = append(got, w.Name)

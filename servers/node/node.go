@@ -127,6 +127,9 @@ func argv(cfg model.Config) ([]string, error) {
 	if cfg.CPUOffload {
 		args = append(args, "--cpu-offload")
 	}
+	if cfg.Loops == model.LoopsPerCPU || cfg.Loops > 1 {
+		args = append(args, "--workers", strconv.Itoa(cfg.LoopCount()))
+	}
 	if cfg.StatsFile != "" {
 		args = append(args, "--stats-file", cfg.StatsFile)
 	}
