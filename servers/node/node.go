@@ -7,7 +7,10 @@
 // own process with node (Exec), so the process the harness measures is node
 // itself; Serve runs node as a child process for tests and the conformance
 // suite. Node parses HTTP itself, so bad input is answered by its parser:
-// Differences lists where that differs from the shared application.
+// Differences lists where that differs from the shared application. With
+// Config.Loops above one, or model.LoopsPerCPU, server.js runs Node's
+// cluster: a primary and that many worker processes (runPrimary there),
+// which stop with it.
 package node
 
 import (
