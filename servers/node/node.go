@@ -33,10 +33,15 @@ import (
 	"loopbench/servers/model"
 )
 
-// script is server.js, passed to node with -e so no file is left behind.
-//
+// script is server.js and cluster.js, passed to node with -e so no file
+// is left behind.
+var script = serverJS + "\n" + clusterJS
+
 //go:embed server.js
-var script string
+var serverJS string
+
+//go:embed cluster.js
+var clusterJS string
 
 // MinMajor is the oldest major version of node the model runs on.
 const MinMajor = 20
