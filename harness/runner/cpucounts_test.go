@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"loopbench/harness/proc"
 	"loopbench/harness/results"
+	"loopbench/harness/workload"
 )
 
 // TestRunOnCPUCounts runs a workload that sweeps the server's CPU counts:
@@ -96,6 +98,42 @@ func TestNewRefusesCPUCounts(t *testing.T) {
 		_, err := New(cfg)
 		if err == nil || !strings.Contains(err.Error(), `field "server.cpu_counts"`) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: error %v, want one naming server.cpu_counts and %q", tt.server, err, tt.want)
+		}
+	}
+}
+
+// TestRemoteCPUCounts wants a remote server's k CPUs to be the first k of
+// --server-cpus, or CPUs 0 to k-1 of the host as it describes itself, and
+// counts beyond them refused, naming the field.
+func TestRemoteCPUCounts(t *testing.T) {
+	tests := []struct {
+		serverCPUs string // --server-cpus
+		cores      int    // what the host's description says (0: nothing)
+		counts     string
+		want       string // the CPUs of counts 1 and 2, or the error's words
+	}{
+		{"", 4, "[1, 2]", "0 0-1"},         // the described host's first CPUs
+		{"2-5", 0, "[1, 2]", "2 2-3"},      // the first of --server-cpus
+		{"", 2, "[1, 4]", "up to 2"},       // more than the host has
+		{"", 0, "[1, 2]", "--server-cpus"}, // a host that could not be counted
+	}
+	for _, tt := range tests {
+		w := testWorkload(t, "[server]\ncpu_counts = "+tt.counts+"\n")
+		r := &Runner{cfg: Config{ServerCPUs: tt.serverCPUs, Workloads: []*workload.Workload{w}},
+			run: &results.Run{Env: results.Env{Hosts: []results.Host{{Role: "server", Cores: tt.cores}}}}}
+		h := &remoteHost{r: r, cfg: &RemoteConfig{ServerHost: "h"}}
+		err := h.checkCPUCounts()
+		if err != nil {
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%+v: error %v, want %q", tt, err, tt.want)
+			}
+			continue
+		}
+		if got := h.serverCPUs(1) + " " + h.serverCPUs(2); got != tt.want {
+			t.Errorf("%+v: CPUs %q, want %q", tt, got, tt.want)
+		}
+		if got := h.serverCPUs(0); got != cmp.Or(tt.serverCPUs, "all") {
+			t.Errorf("%+v: a level without a count on %q, want the run's server CPUs", tt, got)
 		}
 	}
 }
