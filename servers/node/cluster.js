@@ -63,28 +63,45 @@ function runPrimary(cfg) {
 // mergeStats writes the cluster's stats file from its workers' files, which
 // it removes: each lag figure is the largest of the workers' (percentiles of
 // separate histograms do not merge exactly, and the largest bounds the
-// merged one from above), with the number of workers it read.
+// merged one from above), with the number of workers it read, and, where
+// every worker kept its lag readings with their times (lag_readings, the
+// format of servers/model's LagReadings), all of them in one list
+// (mergeReadings), which merges exactly.
 function mergeStats(file, files) {
   if (!file) return;
-  const lags = [];
+  const stats = [];
   for (const f of files) {
     try {
-      lags.push(JSON.parse(fs.readFileSync(f, 'utf8')).loop_lag);
+      stats.push(JSON.parse(fs.readFileSync(f, 'utf8')));
       fs.unlinkSync(f);
     } catch (err) {
       process.stderr.write(`node model: a worker's stats file ${f}: ${err.message}\n`);
     }
   }
-  if (lags.length === 0) return;
-  const worst = (k) => Math.max(...lags.map((l) => l[k]));
-  const lag = { p50_ms: worst('p50_ms'), p99_ms: worst('p99_ms'), max_ms: worst('max_ms') };
+  if (stats.length === 0) return;
+  const worst = (k) => Math.max(...stats.map((s) => s.loop_lag[k]));
+  const merged = { loop_lag: { p50_ms: worst('p50_ms'), p99_ms: worst('p99_ms'), max_ms: worst('max_ms') }, loops: stats.length };
+  if (stats.every((s) => s.lag_readings)) merged.lag_readings = mergeReadings(stats.map((s) => s.lag_readings));
   const tmp = `${file}.tmp${process.pid}`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify({ loop_lag: lag, loops: lags.length }) + '\n');
+    fs.writeFileSync(tmp, JSON.stringify(merged) + '\n');
     fs.renameSync(tmp, file);
   } catch (err) {
     process.stderr.write(`node model: writing stats file ${file}: ${err.message}\n`);
   }
+}
+
+// mergeReadings puts several loops' readings in one list, oldest first:
+// each reading at start_unix_ms + at_ms[i], late late_us[i]; the drops add.
+function mergeReadings(rs) {
+  const all = [];
+  for (const r of rs) {
+    for (let i = 0; i < r.at_ms.length; i++) all.push([r.start_unix_ms + r.at_ms[i], r.late_us[i]]);
+  }
+  all.sort((a, b) => a[0] - b[0]);
+  const start = all.length > 0 ? all[0][0] : 0;
+  return { interval_ms: rs[0].interval_ms, start_unix_ms: start, at_ms: all.map((x) => x[0] - start),
+    late_us: all.map((x) => x[1]), dropped: rs.reduce((n, r) => n + (r.dropped || 0), 0) };
 }
 
 // listenWhenTold has a cluster's worker say it is ready and listen once its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -122,5 +123,45 @@ func TestWorkersFlag(t *testing.T) {
 		if tt.want == "" && got != "" || tt.want != "" && !strings.HasSuffix(line, tt.want) {
 			t.Errorf("Loops %d: node's flags %q, want %q", tt.loops, line, tt.want)
 		}
+	}
+}
+
+// TestMergeStats runs cluster.js's mergeStats on two workers' stats files:
+// each lag figure is the larger, the workers are counted, their files are
+// removed, and readings kept with their times merge into one list in time
+// order, their drops added.
+func TestMergeStats(t *testing.T) {
+	requireNode(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "stats.json")
+	perWorker := []string{
+		`{"loop_lag":{"p50_ms":1,"p99_ms":9,"max_ms":20},"lag_readings":{"interval_ms":10,"start_unix_ms":1000,"at_ms":[0,20],"late_us":[5,7],"dropped":2}}`,
+		`{"loop_lag":{"p50_ms":2,"p99_ms":4,"max_ms":30},"lag_readings":{"interval_ms":10,"start_unix_ms":1005,"at_ms":[0,10],"late_us":[6,8]}}`,
+	}
+	var files []string
+	for i, w := range perWorker {
+		f := filepath.Join(dir, "stats.json.worker"+strconv.Itoa(i))
+		if err := os.WriteFile(f, []byte(w), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, `"`+f+`"`)
+	}
+	prog := "const fs = require('fs');\n" + clusterJS + "\nmergeStats(\"" + out + "\", [" + strings.Join(files, ", ") + "]);"
+	if b, err := exec.Command("node", "-e", prog).CombinedOutput(); err != nil {
+		t.Fatalf("node: %v: %s", err, b)
+	}
+	s, ok, err := model.ReadStats(out)
+	if err != nil || !ok {
+		t.Fatalf("merged stats: ok %v, %v", ok, err)
+	}
+	if want := (model.LoopLag{P50: 2, P99: 9, Max: 30}); s.LoopLag != want || s.Loops != 2 {
+		t.Errorf("merged lag %+v of %d loops, want %+v of 2", s.LoopLag, s.Loops, want)
+	}
+	b, _ := os.ReadFile(out)
+	if want := `"lag_readings":{"interval_ms":10,"start_unix_ms":1000,"at_ms":[0,5,15,20],"late_us":[5,6,8,7],"dropped":2}`; !strings.Contains(string(b), want) {
+		t.Errorf("merged file %s lacks %s", b, want)
+	}
+	if left, _ := filepath.Glob(out + ".worker*"); len(left) > 0 {
+		t.Errorf("workers' files left: %v", left)
 	}
 }
