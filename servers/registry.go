@@ -72,6 +72,11 @@ var (
 	CPUOffload = Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}, Edit: func(c *model.Config) { c.CPUOffload = true }}
 	// TwoLoops runs two event loops, each with its own SO_REUSEPORT listener.
 	TwoLoops = Variant{Name: "loops-2", Flags: []string{"--loops", "2"}, Edit: func(c *model.Config) { c.Loops = 2 }}
+	// LoopsPerCPU runs one event loop per CPU the server may run on (its
+	// affinity, as the runner's taskset sets it): the homemade loop and
+	// gnet each with their own SO_REUSEPORT listener, evio's loops polling
+	// one listener, node's cluster with one worker process per CPU.
+	LoopsPerCPU = Variant{Name: "loops-per-cpu", Flags: []string{"--loops", "0"}, Edit: func(c *model.Config) { c.Loops = model.LoopsPerCPU }}
 	// IOUring runs the homemade loop on io_uring instead of epoll.
 	IOUring = Variant{Name: "io-uring", Flags: []string{"--io-uring"}, Edit: func(c *model.Config) { c.IOUring = true }}
 	// PoolSizes sweep the worker pool's size (libuv's UV_THREADPOOL_SIZE),
@@ -151,17 +156,17 @@ var table = []Entry{
 	},
 	{
 		Name: "eventloop", Description: "homemade libuv: epoll loop on one OS thread + thread pool",
-		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: append([]Variant{CPUOffload, TwoLoops, IOUring}, PoolSizes...),
+		New: func() model.Model { return eventloop.New() }, Check: eventloop.Check, Bounds: eventloop.Bounds, Variants: append([]Variant{CPUOffload, TwoLoops, LoopsPerCPU, IOUring}, PoolSizes...),
 		Roles: []Role{RoleEventLoop, RoleHomemade}, Style: Style{color.NRGBA{0x00, 0x72, 0xB2, 0xFF}, "circle"},
 	},
 	{
 		Name: "gnet", Description: "github.com/panjf2000/gnet/v2 event loop, goroutine pool for deferred work",
-		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences, Bounds: gnet.Bounds, Variants: []Variant{CPUOffload, TwoLoops},
+		New: func() model.Model { return gnet.New() }, Differences: gnet.Differences, Bounds: gnet.Bounds, Variants: []Variant{CPUOffload, TwoLoops, LoopsPerCPU},
 		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0x00, 0x9E, 0x73, 0xFF}, "diamond"},
 	},
 	{
 		Name: "evio", Description: "github.com/tidwall/evio event loop, deferred work woken back onto the loop",
-		New: func() model.Model { return evio.New() }, Differences: evio.Differences, Bounds: evio.Bounds, Variants: []Variant{CPUOffload, TwoLoops},
+		New: func() model.Model { return evio.New() }, Differences: evio.Differences, Bounds: evio.Bounds, Variants: []Variant{CPUOffload, TwoLoops, LoopsPerCPU},
 		Roles: []Role{RoleLoopLibrary}, Style: Style{color.NRGBA{0xCC, 0x79, 0xA7, 0xFF}, "triangle-down"},
 	},
 	{
@@ -171,7 +176,7 @@ var table = []Entry{
 	},
 	{
 		Name: "node", Description: "Node.js http module: the real libuv, as the reference",
-		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Bounds: node.Bounds, Variants: append([]Variant{CPUOffload}, PoolSizes...),
+		New: func() model.Model { return node.New() }, Check: node.Check, Differences: node.Differences, Bounds: node.Bounds, Variants: append([]Variant{CPUOffload, LoopsPerCPU}, PoolSizes...),
 		Roles: []Role{RoleEventLoop, RoleReference}, Style: Style{color.NRGBA{0xE6, 0x9F, 0x00, 0xFF}, "triangle-up"},
 	},
 	{

@@ -103,7 +103,7 @@ func (n *netns) remove(t *testing.T) {
 func (n *netns) runIn(t *testing.T, bin, transport string, extra ...string) (*results.Run, string, error) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "results")
-	args := append([]string{"netns", "exec", n.client, bin, "run", "--quick", "--workloads", "../../workloads", "--workload", "plaintext",
+	args := append([]string{"netns", "exec", n.client, bin, "run", "--quick", "--workloads", defaultOnly(t, "plaintext"), "--workload", "plaintext",
 		"--models", "eventloop", "--remote", transport, "--server-host", n.server, "--server-addr", n.serverIP,
 		"--out", out, "--remote-dir", t.TempDir()}, extra...)
 	var stderr bytes.Buffer
@@ -222,7 +222,7 @@ func checkHosts(t *testing.T, run *results.Run, want map[string]string) {
 func TestRemoteLocalTransport(t *testing.T) {
 	bin := buildLoopbench(t)
 	out := filepath.Join(t.TempDir(), "results")
-	cmd := exec.Command(bin, "run", "--quick", "--workloads", "../../workloads", "--workload", "plaintext", "--models", "eventloop",
+	cmd := exec.Command(bin, "run", "--quick", "--workloads", defaultOnly(t, "plaintext"), "--workload", "plaintext", "--models", "eventloop",
 		"--remote", "env LOOPBENCH_HOST={host}", "--server-host", "127.0.0.1", "--client-hosts", "gen-a,gen-b",
 		"--out", out, "--remote-dir", t.TempDir())
 	var stderr bytes.Buffer
@@ -239,4 +239,20 @@ func TestRemoteLocalTransport(t *testing.T) {
 		t.Errorf("point: clients %+v, server host %q, %d samples", p.Clients, p.ServerHost, len(p.Samples))
 	}
 	checkHosts(t, run, map[string]string{"server": "127.0.0.1", "client 1/2": "gen-a", "client 2/2": "gen-b", "coordinator": "local"})
+}
+
+// defaultOnly returns a directory holding the shipped workload name
+// without its [[variants]], so a run measures each model's default alone.
+func defaultOnly(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../../workloads", name+".toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, _ := strings.Cut(string(b), "[[variants]]")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name+".toml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -205,6 +205,9 @@ func printPlan(w io.Writer, r *runner.Runner, plan runner.Plan) {
 		if !slices.Contains(names, s.Workload.Name) {
 			names = append(names, s.Workload.Name)
 			fmt.Fprintf(w, "  %-12s %s\n", s.Workload.Name, s.Workload.Summary())
+			if sets := r.CPUCountSets(s.Workload); sets != "" {
+				fmt.Fprintf(w, "  %-12s the server on %s\n", "", sets)
+			}
 		}
 	}
 	fmt.Fprintf(w, "plan: %d points, each on a fresh server, in randomized blocks (seed %d), about %v", plan.Points, plan.Seed, plan.Estimate.Round(time.Second))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -47,7 +48,8 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.cfg.DataDir, "data", "", "`directory` /file serves from; the data files are written there if missing (default "+defaultDataDir()+")")
 	fs.StringVar(&o.cfg.Backend, "backend", "", "`HOST:PORT` of the upstream service /upstream calls (see loopbench backend)")
 	fs.IntVar(&o.cfg.Pool, "pool", 0, "worker pool size, for models with a pool (0: the model's default)")
-	fs.IntVar(&o.cfg.Loops, "loops", 0, "number of event loops, for models with loops (0: one)")
+	o.cfg.Loops = 1
+	fs.Var(loopsFlag{&o.cfg.Loops}, "loops", "run `N` event loops, for models with loops (node: a cluster of N worker processes); 0: one per CPU this process may run on (its affinity, as taskset sets it)")
 	fs.BoolVar(&o.cfg.CPUOffload, "cpu-offload", false, "run /cpu on the worker pool instead of the event loop")
 	fs.BoolVar(&o.cfg.IOUring, "io-uring", false, "eventloop: run the loop on io_uring instead of epoll, /file reads on the ring instead of the pool (where the kernel refuses io_uring, the server says why and serves with epoll)")
 	fs.IntVar(&o.cfg.MaxThreads, "max-threads", 0, "OS thread limit of the thread-per-connection model (0: the model's default)")
@@ -117,7 +119,7 @@ func (o *serveOptions) validate(fs *flag.FlagSet) (servers.Entry, error) {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"pool", o.cfg.Pool}, {"loops", o.cfg.Loops}, {"max-threads", o.cfg.MaxThreads}} {
+	}{{"pool", o.cfg.Pool}, {"max-threads", o.cfg.MaxThreads}} {
 		if f.v < 0 {
 			return servers.Entry{}, usagef("serve: --%s must be 0 (the default) or more, got %d", f.name, f.v)
 		}
@@ -137,6 +139,34 @@ func (o *serveOptions) validate(fs *flag.FlagSet) (servers.Entry, error) {
 		return servers.Entry{}, usagef("serve: --shutdown-timeout must be positive, got %v (e.g. --shutdown-timeout 5s)", o.timeout)
 	}
 	return entry, nil
+}
+
+// loopsFlag is --loops: a number of event loops, 0 for one per CPU
+// (model.LoopsPerCPU).
+type loopsFlag struct{ n *int }
+
+func (f loopsFlag) String() string {
+	switch {
+	case f.n == nil:
+		return ""
+	case *f.n == model.LoopsPerCPU:
+		return "0"
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f loopsFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return errors.New("not a number")
+	case v < 0:
+		return fmt.Errorf("--loops must be 0 (one per CPU) or more, got %d", v)
+	case v == 0:
+		v = model.LoopsPerCPU
+	}
+	*f.n = v
+	return nil
 }
 
 // checkAddr checks that a flag holds HOST:PORT.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,25 @@ func TestServeExec(t *testing.T) {
 	stderr, code := serveAsync("--model", "fake", "--data", t.TempDir(), "--loops", "2")()
 	if code != 0 || !m.execed || m.cfg.Loops != 2 {
 		t.Fatalf("exit %d (%s), exec %v with %+v; want Exec with --loops 2", code, stderr, m.execed, m.cfg)
+	}
+}
+
+// TestServeLoopsPerCPU checks that --loops 0 asks the model for one loop
+// per CPU this process may run on, and that no --loops asks for one.
+func TestServeLoopsPerCPU(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want int // Config.Loops
+	}{{[]string{"--loops", "0"}, model.LoopsPerCPU}, {nil, 1}} {
+		m := &fakeExecer{fakeModel: fakeModel{started: make(chan struct{})}}
+		useModel(t, m, nil)
+		stderr, code := serveAsync(append([]string{"--model", "fake", "--data", t.TempDir()}, tt.args...)...)()
+		if code != 0 || m.cfg.Loops != tt.want {
+			t.Fatalf("%q: exit %d (%s), Loops %d; want %d", tt.args, code, stderr, m.cfg.Loops, tt.want)
+		}
+	}
+	if n := (model.Config{Loops: model.LoopsPerCPU}).LoopCount(); n != runtime.NumCPU() {
+		t.Errorf("LoopCount per CPU = %d, want runtime.NumCPU() = %d", n, runtime.NumCPU())
 	}
 }
 

@@ -45,11 +45,11 @@ func Scalings(w *Workload) []Scaling {
 			bySeries[s] = &side{}
 			order = append(order, s)
 		}
-		n := results.CPUCount(g.Points[0].ServerCPUs)
+		n := cpusOf(g)
 		switch b := bySeries[s]; {
 		case n == 1:
 			b.one = g
-		case n > 1 && (b.top == nil || n > results.CPUCount(b.top.Points[0].ServerCPUs)):
+		case n > 1 && (b.top == nil || n > cpusOf(b.top)):
 			b.top = g
 		}
 	}
@@ -59,7 +59,7 @@ func Scalings(w *Workload) []Scaling {
 		if b.one == nil || b.top == nil {
 			continue
 		}
-		k := results.CPUCount(b.top.Points[0].ServerCPUs)
+		k := cpusOf(b.top)
 		sc := Scaling{Model: s.Model, Variant: s.Variant, CPUs: k, Per: map[int]float64{},
 			T1: b.one.Measure(tput).Median, Tk: b.top.Measure(tput).Median}
 		one := usableByRep(b.one)
@@ -75,6 +75,15 @@ func Scalings(w *Workload) []Scaling {
 		out = append(out, sc)
 	}
 	return out
+}
+
+// cpusOf is how many CPUs g's server was given: the count its points were
+// swept at, else the size of the set it ran on.
+func cpusOf(g *results.Group) int {
+	if g.Key.CPUs > 0 {
+		return g.Key.CPUs
+	}
+	return results.CPUCount(g.Points[0].ServerCPUs)
 }
 
 // usableByRep is g's usable points by repetition.

@@ -71,6 +71,19 @@ func TestClaims(t *testing.T) {
 			}
 			return p.Workload != "wait-upstream"
 		}, 1, Inconclusive, "1 of 2 repetitions kept up"},
+		// The fixture as it is: threads turn a second CPU into most of a
+		// second core's work, one loop into none of it.
+		{"threads scale", nil, 3, Confirmed, "threaded's efficiency at 2 CPUs"},
+		// Loops that scale like the threads (say, the runtime ran the work
+		// on a second thread) refute claim 4.
+		{"loops scale", func(p *results.Point) bool {
+			if p.Workload == "cores" && p.Model != "threaded" && p.Variant == "default" && p.ServerCPUCount == 2 {
+				p.Throughput *= 1.85
+			}
+			return true
+		}, 3, Refuted, "against one eventloop loop's"},
+		// Without the experiment there is nothing to decide on.
+		{"no cores", func(p *results.Point) bool { return p.Workload != "cores" }, 3, NotMeasured, ""},
 		// A homemade loop twice as costly as every other loop refutes claim 5.
 		{"slow homemade", func(p *results.Point) bool {
 			if p.Model == "eventloop" && p.Workload == "plaintext" {

@@ -90,11 +90,12 @@ func workloads(run *results.Run, groups []results.Group, table []results.Model) 
 	return out
 }
 
-// Level is a configuration's position on the x axis: idle connections
-// held for idle-mode points (c10k), the offered rate for open-loop points,
-// otherwise the connection count.
+// Level is a configuration's position on the x axis: the server's CPU
+// count in a workload that sweeps it, idle connections held for idle-mode
+// points (c10k), the offered rate for open-loop points, otherwise the
+// connection count.
 func Level(g *results.Group) float64 {
-	if len(g.Points) > 0 && g.Points[0].Mode == "idle" {
+	if g.Key.CPUs == 0 && len(g.Points) > 0 && g.Points[0].Mode == "idle" {
 		return float64(g.Key.IdleConnections)
 	}
 	return g.Key.Level()
@@ -172,25 +173,34 @@ func (w *Workload) Series() []results.Key {
 	return out
 }
 
-// LevelName names the load level in a table header or a narrow axis:
-// connections, offered requests/s or idle connections.
+// LevelName names the level in a table header or a narrow axis:
+// connections, offered requests/s, idle connections, or the server's CPUs
+// in a workload that sweeps them (results.Key.Level).
 func (w *Workload) LevelName() string {
-	switch w.Mode {
-	case "open":
+	switch {
+	case w.sweepsCPUs():
+		return "server CPUs"
+	case w.Mode == "open":
 		return "offered requests/s"
-	case "idle":
+	case w.Mode == "idle":
 		return "idle connections"
 	}
 	return "connections"
 }
 
+// sweepsCPUs reports whether the workload's levels are the server's CPU
+// counts (workload server.cpu_counts).
+func (w *Workload) sweepsCPUs() bool { return len(w.Groups) > 0 && w.Groups[0].Key.CPUs > 0 }
+
 // LevelWords names a level of the workload: "256 connections", "20k
 // requests/s".
 func (w *Workload) LevelWords(level float64) string {
-	switch w.Mode {
-	case "open":
+	switch {
+	case w.sweepsCPUs():
+		return figures.Num(level) + " server CPUs"
+	case w.Mode == "open":
 		return figures.Num(level) + " requests/s"
-	case "idle":
+	case w.Mode == "idle":
 		return figures.Num(level) + " idle connections"
 	}
 	return figures.Num(level) + " connections"

@@ -44,3 +44,24 @@ func (s CPUSet) Overlaps(t CPUSet) bool {
 	}
 	return false
 }
+
+// First returns k CPUs for a server whose own set is s: the first k of s,
+// then, where k is larger, the CPUs of more that s lacks, from the highest
+// down (so a load generator on the low CPUs keeps CPU 0 the longest), and
+// nil when s and more together have fewer than k. The set is sorted.
+func (s CPUSet) First(k int, more CPUSet) CPUSet {
+	if k <= len(s) {
+		return slices.Clone(s[:k])
+	}
+	out := slices.Clone(s)
+	for i := len(more) - 1; i >= 0 && len(out) < k; i-- {
+		if !slices.Contains(out, more[i]) {
+			out = append(out, more[i])
+		}
+	}
+	if len(out) < k {
+		return nil
+	}
+	slices.Sort(out)
+	return out
+}

@@ -43,6 +43,39 @@ func TestParseCPUs(t *testing.T) {
 	}
 }
 
+// TestFirst wants k CPUs from the server's own set first, then the
+// client's from the highest down, and nil when there are too few.
+func TestFirst(t *testing.T) {
+	tests := []struct {
+		own, more string
+		k         int
+		want      string // "" for nil
+	}{
+		{"1", "0-1", 1, "1"},             // the 2-core host: k=1 is the server's CPU
+		{"1", "0-1", 2, "0-1"},           // k=2 shares the client's CPU 0
+		{"1", "0-1", 3, ""},              // more than the host has
+		{"4-7", "0-7", 2, "4-5"},         // a bigger host: the first k of the server's set
+		{"4-7", "0-7", 4, "4-7"},         // its whole set
+		{"4-7", "0-7", 6, "2-7"},         // then the client's, highest first
+		{"2-3", "0-3", 3, "1-3"},         // one of the client's two
+		{"1,3", "0-3", 3, "1-3"},         // a set with a gap: the gap is filled first
+		{"0-1", "", 2, "0-1"},            // nothing more to take
+		{"0-1", "0-1", 1, "0"},           // server and client the same set
+		{"6-7", "0-3,6-7", 4, "2-3,6-7"}, // more with a gap of its own
+	}
+	for _, tt := range tests {
+		own, _ := ParseCPUs(tt.own)
+		var more CPUSet
+		if tt.more != "" {
+			more, _ = ParseCPUs(tt.more)
+		}
+		got := own.First(tt.k, more)
+		if got.String() != tt.want || (tt.want == "") != (got == nil) {
+			t.Errorf("%s.First(%d, %s) = %q, want %q", tt.own, tt.k, tt.more, got, tt.want)
+		}
+	}
+}
+
 // sh starts a shell script as a child named "sh".
 func sh(t *testing.T, script string, grace time.Duration) *Child {
 	t.Helper()

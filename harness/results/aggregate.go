@@ -16,11 +16,15 @@ type Key struct {
 	Pipeline        int
 	Rate            float64
 	IdleConnections int
+	// CPUs is the number of CPUs the server was given when its workload
+	// sweeps CPU counts (Point.ServerCPUCount); 0 otherwise, as in every
+	// point measured before workloads could, which so group as before.
+	CPUs int
 }
 
 // Key returns the configuration p measured.
 func (p *Point) Key() Key {
-	return Key{p.Workload, p.Model, p.Variant, p.Connections, p.Pipeline, p.Rate, p.IdleConnections}
+	return Key{p.Workload, p.Model, p.Variant, p.Connections, p.Pipeline, p.Rate, p.IdleConnections, p.ServerCPUCount}
 }
 
 // Series names a line in a chart or a row group in a table: a model and its variant.
@@ -31,9 +35,13 @@ func (k Key) Series() string {
 	return k.Model + " " + k.Variant
 }
 
-// Level is the load level on the x axis: the offered rate for open-loop
-// points, otherwise the connection count.
+// Level is the level on the x axis: the server's CPU count for a
+// workload that sweeps CPU counts (its load is one level), the offered
+// rate for open-loop points, otherwise the connection count.
 func (k Key) Level() float64 {
+	if k.CPUs > 0 {
+		return float64(k.CPUs)
+	}
 	if k.Rate > 0 {
 		return k.Rate
 	}

@@ -14,7 +14,7 @@ var csvHeader = []string{
 	"cpu_user_s", "cpu_sys_s", "cpu_per_request_us", "peak_rss_bytes", "threads", "fds",
 	"client_utilization", "client_bound", "loop_lag_p99_ms", "failed", "fail_reason",
 	"cpu_s", "cpu_source", "memory_bytes", "memory_user_bytes", "memory_kernel_bytes", "memory_sock_bytes",
-	"validity", "validity_reasons",
+	"validity", "validity_reasons", "server_cpu_count",
 }
 
 // WriteCSV writes one flat row per point, for spreadsheets.
@@ -52,7 +52,7 @@ func csvRow(p *Point) []string {
 		d(int64(p.Server.FDs)), f(p.Client.Utilization), strconv.FormatBool(p.ClientBound), lag,
 		strconv.FormatBool(p.Failed), p.FailReason,
 		f(p.Server.CPU), p.Server.CPUSource, d(m.Total), d(m.User), d(m.Kernel), d(m.Sock),
-		p.Validity.Status, strings.Join(p.Validity.Reasons, "; "),
+		p.Validity.Status, strings.Join(p.Validity.Reasons, "; "), d(int64(p.ServerCPUCount)),
 	}
 }
 

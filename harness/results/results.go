@@ -90,6 +90,11 @@ type Point struct {
 
 	ServerCPUs string `json:"server_cpus"`
 	ClientCPUs string `json:"client_cpus"`
+	// ServerCPUCount is the number of CPUs the point's level gave the
+	// server, in a workload that sweeps CPU counts (server.cpu_counts): a
+	// dimension of its configuration (Key.CPUs). 0 in every other point,
+	// whose server had the run's server CPUs (ServerCPUs says which).
+	ServerCPUCount int `json:"server_cpu_count,omitempty"`
 	// ServerHost is the host the server ran on (Env.Hosts describes it),
 	// "" for this machine; Clients are the load generators' parts when
 	// several generated the load, merged into this point.

@@ -2,8 +2,10 @@ package results
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +273,42 @@ func TestOldLoopLag(t *testing.T) {
 	}
 	if s := string(b); !strings.Contains(s, `"loop_lag":{"p50_ms":0.1,"p99_ms":2,"max_ms":30}`) || strings.Contains(s, `"backend"`) {
 		t.Errorf("old point written back as %s", s)
+	}
+}
+
+// TestGroupsByCPUCount wants points measured at different server CPU
+// counts to be different configurations, each with the count as its
+// level, and points without a count (every run before counts were swept)
+// to group and place exactly as before.
+func TestGroupsByCPUCount(t *testing.T) {
+	pt := func(model string, cpus, rep int) Point {
+		return Point{Workload: "w", Model: model, Variant: "default", Connections: 16, Pipeline: 1, ServerCPUCount: cpus, Rep: rep}
+	}
+	tests := []struct {
+		name   string
+		points []Point
+		want   []string // each group as "model/connections/cpus×points"
+		levels []float64
+	}{
+		// The counts of one model and level are two configurations.
+		{"counts apart", []Point{pt("a", 1, 0), pt("a", 2, 0), pt("a", 1, 1), pt("a", 2, 1)}, []string{"a/16/1×2", "a/16/2×2"}, []float64{1, 2}},
+		// Points without a count group by model and level alone.
+		{"no counts", []Point{pt("a", 0, 0), pt("b", 0, 0), pt("a", 0, 1)}, []string{"a/16/0×2", "b/16/0×1"}, []float64{16, 16}},
+	}
+	for _, tt := range tests {
+		var got []string
+		var levels []float64
+		for _, g := range Groups(tt.points) {
+			got = append(got, fmt.Sprintf("%s/%d/%d×%d", g.Key.Model, g.Key.Connections, g.Key.CPUs, len(g.Points)))
+			levels = append(levels, g.Key.Level())
+		}
+		if !slices.Equal(got, tt.want) || !slices.Equal(levels, tt.levels) {
+			t.Errorf("%s: groups %v at levels %v, want %v at %v", tt.name, got, levels, tt.want, tt.levels)
+		}
+	}
+	// An old point's key is the key it always had: the zero count adds nothing.
+	old := pt("a", 0, 0)
+	if k := old.Key(); k != (Key{Workload: "w", Model: "a", Variant: "default", Connections: 16, Pipeline: 1}) {
+		t.Errorf("key of a point without a count: %+v", k)
 	}
 }

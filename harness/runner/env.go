@@ -110,9 +110,10 @@ func (r *Runner) cpuNotes() []string {
 		notes = append(notes, fmt.Sprintf("the server's CPUs %s and the client's %s overlap: they compete for CPU", r.server, r.client))
 	}
 	for _, w := range r.cfg.Workloads {
-		if w.Server.CPUs == "all" {
+		if w.Server.CPUs == "all" && len(w.Server.CPUCounts) == 0 {
 			notes = append(notes, fmt.Sprintf("workload %s gives the server every CPU (%s), shared with the client", w.Name, r.all))
 		}
+		notes = append(notes, r.cpuCountNotes(w)...)
 	}
 	return notes
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,6 +37,11 @@ const (
 
 // flakyEnv names the directory where the flaky model marks its first start.
 const flakyEnv = "RUNNER_TEST_FLAKY_DIR"
+
+// cpusEnv, when set, names a directory where every fake server writes the
+// CPUs it may run on (its Cpus_allowed_list) to a file named by its PID.
+const cpusEnv = "RUNNER_TEST_CPUS_DIR"
+
 
 // fakeLag is the loop lag the good model reports over its whole life;
 // over any window in which it served, its readings say fakeServingLag.
@@ -128,6 +134,9 @@ func fakeServe(model, addr, stats string) int {
 		return 1
 	}
 	readings := startFakeReadings()
+	if dir := os.Getenv(cpusEnv); dir != "" {
+		writeAllowed(dir)
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -249,4 +258,14 @@ func get(c *http.Client, url string) error {
 		return errors.New("wrong body")
 	}
 	return nil
+}
+
+// writeAllowed writes the CPUs this process may run on into dir.
+func writeAllowed(dir string) {
+	b, _ := os.ReadFile("/proc/self/status")
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+			os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())), []byte(strings.TrimSpace(v)), 0o644)
+		}
+	}
 }

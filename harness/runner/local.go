@@ -74,8 +74,8 @@ func (h *localHost) tearDown() {
 	}
 }
 
-func (h *localHost) place(p *results.Point, w *workload.Workload) {
-	p.ServerCPUs, p.ClientCPUs = h.r.serverCPUs(w).String(), h.r.client.String()
+func (h *localHost) place(p *results.Point, w *workload.Workload, l workload.Level) {
+	p.ServerCPUs, p.ClientCPUs = h.r.serverCPUs(w, l).String(), h.r.client.String()
 }
 
 // start starts `loopbench serve` on a free port, pinned to its CPUs, with

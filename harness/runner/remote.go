@@ -56,6 +56,10 @@ type remoteHost struct {
 	backend  *remote.Proc
 	backAddr string // the backend's address as the servers reach it
 	servers  int    // servers started, for unique file names
+	// cpus are the server host's CPUs that a level giving the server k
+	// CPUs takes the first k of (cpucounts.go); nil unless a workload
+	// sweeps CPU counts.
+	cpus proc.CPUSet
 }
 
 // clock is a host's clock offset from this one's, within ±bound.
@@ -124,6 +128,9 @@ func (h *remoteHost) setUp(data, backend bool) error {
 		return err
 	}
 	h.describeHosts(ctx)
+	if err := h.checkCPUCounts(); err != nil {
+		return err
+	}
 	r.note(r.remoteNotes()...)
 	if err := r.write(); err != nil {
 		return err
@@ -133,8 +140,8 @@ func (h *remoteHost) setUp(data, backend bool) error {
 
 // place records the server's host and CPUs on a point; with client hosts,
 // the load used every CPU of each (Clients says which).
-func (h *remoteHost) place(p *results.Point, _ *workload.Workload) {
-	p.ServerHost, p.ServerCPUs, p.ClientCPUs = h.cfg.ServerHost, h.r.remoteServerCPUs(), h.r.client.String()
+func (h *remoteHost) place(p *results.Point, _ *workload.Workload, l workload.Level) {
+	p.ServerHost, p.ServerCPUs, p.ClientCPUs = h.cfg.ServerHost, h.serverCPUs(l.CPUs), h.r.client.String()
 	if len(h.cfg.ClientHosts) > 0 {
 		p.ClientCPUs = "all"
 	}

@@ -37,7 +37,7 @@ func (h *remoteHost) start(s serverSpec) (*server, error) {
 	if err != nil {
 		return nil, &serverError{reason: name + ": " + err.Error()}
 	}
-	rs := &remoteServer{h: h, name: name, p: p, m: meter.New(meter.Config{ClientCPUs: len(h.r.client)})}
+	rs := &remoteServer{h: h, name: name, p: p, m: meter.New(meter.Config{ClientCPUs: len(h.r.client)}), cpus: h.pinned(s.count)}
 	return &server{name: name, addr: net.JoinHostPort(h.cfg.serverAddr(), strconv.Itoa(p.Ready.Port)), proc: rs}, nil
 }
 
@@ -49,8 +49,8 @@ func (h *remoteHost) serveArgv(s serverSpec, serve string) []string {
 	h.servers++
 	stats := path.Join(h.work, fmt.Sprintf("stats-%d.json", h.servers))
 	argv := []string{bin, "supervise", "--port", "--result", stats}
-	if h.r.cfg.ServerCPUs != "" {
-		argv = append(argv, "--cpus", h.r.cfg.ServerCPUs)
+	if cpus := h.pinned(s.count); cpus != "" {
+		argv = append(argv, "--cpus", cpus)
 	}
 	argv = append(argv, "--", serve)
 	return append(argv, s.serveArgs("0.0.0.0:{port}", stats, h.dataDir, h.backAddr)...)
@@ -64,6 +64,7 @@ type remoteServer struct {
 	p      *remote.Proc
 	stream *remote.Stream
 	m      *meter.Meter // the client's CPU time, when the load runs here
+	cpus   string       // the CPUs it is pinned to there, "" for none
 	exit   remote.Exit  // the supervisor's last line, once stopped
 }
 
@@ -75,7 +76,7 @@ func (rs *remoteServer) ready() error {
 	}
 	host := rs.h.cfg.ServerHost
 	var err error
-	if rs.stream, err = rs.h.t.Sample(host, rs.h.bins[host], rs.p.Ready.PID, rs.h.r.cfg.ServerCPUs, rs.m.Answered()); err != nil {
+	if rs.stream, err = rs.h.t.Sample(host, rs.h.bins[host], rs.p.Ready.PID, rs.cpus, rs.m.Answered()); err != nil {
 		return fmt.Errorf("sampling %s: %w", rs.name, err)
 	}
 	return nil

@@ -167,6 +167,11 @@ func New(cfg Config) (*Runner, error) {
 	if r.client, err = r.cpuFlag("--client-cpus", cfg.ClientCPUs, r.client); err != nil {
 		return nil, err
 	}
+	if cfg.Remote == nil {
+		if err := r.checkCPUCounts(); err != nil {
+			return nil, err
+		}
+	}
 	r.taskset, _ = exec.LookPath("taskset")
 	r.host = &localHost{r: r}
 	if cfg.Remote != nil {

@@ -35,8 +35,9 @@ type serverHost interface {
 	setUp(data, backend bool) error
 	// start starts the step's server; the caller waits until it answers.
 	start(spec serverSpec) (*server, error)
-	// place records on a point where its server runs: the host, the CPUs.
-	place(p *results.Point, w *workload.Workload)
+	// place records on a point where its server runs at level l of w:
+	// the host, the CPUs.
+	place(p *results.Point, w *workload.Workload, l workload.Level)
 	// tearDown stops the backend and removes what the run left behind.
 	tearDown()
 }
@@ -48,6 +49,9 @@ type serverSpec struct {
 	model  string
 	flags  []string
 	cpus   proc.CPUSet // its CPUs where it runs here
+	// count is how many CPUs its level gives it (workload.Level.CPUs; 0:
+	// the run's server CPUs), for a server on another host.
+	count int
 	// data and backend say whether it serves the data files and calls the
 	// backend.
 	data, backend bool

@@ -67,8 +67,8 @@ func (r *Runner) stopServer(srv *server, p *results.Point, w *window) {
 }
 
 func (r *Runner) serverSpec(s Step) serverSpec {
-	spec := serverSpec{binary: r.cfg.Binary, model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload),
-		data: s.Workload.Server.Data, backend: s.Workload.Server.Backend}
+	spec := serverSpec{binary: r.cfg.Binary, model: s.Run.Model, flags: s.Run.Variant.Flags, cpus: r.serverCPUs(s.Workload, s.Level),
+		count: s.Level.CPUs, data: s.Workload.Server.Data, backend: s.Workload.Server.Backend}
 	if s.Side != nil {
 		if s.Side.Binary != "" {
 			spec.binary = s.Side.Binary
@@ -78,10 +78,18 @@ func (r *Runner) serverSpec(s Step) serverSpec {
 	return spec
 }
 
-// serverCPUs is the server's CPU set for a workload: every CPU for
-// server.cpus = "all", else the runner's server set.
-func (r *Runner) serverCPUs(w *workload.Workload) proc.CPUSet {
-	if w.Server.CPUs == "all" {
+// serverCPUs is the server's CPU set at level l of workload w: k CPUs at a
+// level that gives the server k (the first k of the server set, then, with
+// server.cpus = "all", the client's from the highest down: proc's First;
+// New checked that there are k), every CPU for server.cpus = "all", else
+// the runner's server set.
+func (r *Runner) serverCPUs(w *workload.Workload, l workload.Level) proc.CPUSet {
+	switch {
+	case l.CPUs > 0 && w.Server.CPUs == "all":
+		return r.server.First(l.CPUs, r.all)
+	case l.CPUs > 0:
+		return r.server.First(l.CPUs, nil)
+	case w.Server.CPUs == "all":
 		return r.all
 	}
 	return r.server
@@ -93,9 +101,9 @@ func (r *Runner) newPoint(s Step) *results.Point {
 	p := &results.Point{
 		Workload: s.Workload.Name, Model: s.Run.Model, Variant: s.Run.Variant.Name, Flags: s.Run.Variant.Flags,
 		Mode: s.Workload.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
-		IdleConnections: l.IdleConnections, Rep: s.Rep, Side: sideName(s.Side), Start: time.Now().UTC(),
+		IdleConnections: l.IdleConnections, ServerCPUCount: l.CPUs, Rep: s.Rep, Side: sideName(s.Side), Start: time.Now().UTC(),
 	}
-	r.host.place(p, s.Workload)
+	r.host.place(p, s.Workload, l)
 	return p
 }
 

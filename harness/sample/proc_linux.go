@@ -12,13 +12,14 @@ import (
 )
 
 // Read reads pid's figures from /proc/PID/stat, status, fd, and the status
-// of each of its threads for the context switches.
+// of each of its threads for the context switches, summed over pid and the
+// processes it started (see readLight).
 func Read(pid int) (Stat, error) {
 	st, err := readLight(pid)
 	if err != nil {
 		return Stat{}, err
 	}
-	st.VolCtxSw, st.InvolCtxSw, err = readCtxSw(procDir(pid))
+	st.VolCtxSw, st.InvolCtxSw, err = readTreeCtxSw(pid)
 	return st, err
 }
 
@@ -26,8 +27,71 @@ func procDir(pid int) string { return "/proc/" + strconv.Itoa(pid) }
 
 // readLight is Read without the context switches, which cost one file per
 // thread (4,096 of them for a thread-per-connection server at 4,096
-// connections): what the Sampler reads every interval.
+// connections): what the Sampler reads every interval. A server that is a
+// tree of processes (node's cluster: a primary and its workers) is read
+// whole: the figures of pid and of every process it started and that runs
+// still are added up (memory as each process's RSS and VmHWM, so pages
+// the processes share count once per process; its cgroup, where the server
+// has one, counts them once). The gone error is pid's alone: a worker that
+// exits between the listing and its reading is left out.
 func readLight(pid int) (Stat, error) {
+	st, err := readOne(pid)
+	if err != nil {
+		return Stat{}, err
+	}
+	for _, c := range descendants(pid) {
+		if cs, err := readOne(c); err == nil {
+			st.add(cs)
+		}
+	}
+	return st, nil
+}
+
+// descendants lists the processes pid started, and theirs, that run still:
+// the children of each one's main thread (/proc/PID/task/PID/children),
+// which is where a process that forks from its main thread (node, sh) keeps
+// them. Children of other threads are not looked for: reading every
+// thread's list would cost one file per thread at every reading. A kernel
+// without the lists (CONFIG_PROC_CHILDREN) gives none.
+func descendants(pid int) []int {
+	var out []int
+	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
+		p := strconv.Itoa(queue[0])
+		b, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children")
+		if err != nil {
+			continue
+		}
+		for f := range bytes.FieldsSeq(b) {
+			if c, err := strconv.Atoi(string(f)); err == nil && len(out) < maxDescendants {
+				out = append(out, c)
+				queue = append(queue, c)
+			}
+		}
+	}
+	return out
+}
+
+// maxDescendants bounds the processes read beside a server: far more than
+// a cluster's workers, and a bound on a server that forks without end.
+const maxDescendants = 1024
+
+// readTreeCtxSw sums the context switches of pid's threads and of its
+// descendants' threads.
+func readTreeCtxSw(pid int) (vol, invol int64, err error) {
+	vol, invol, err = readCtxSw(procDir(pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range descendants(pid) {
+		if v, i, err := readCtxSw(procDir(c)); err == nil {
+			vol, invol = vol+v, invol+i
+		}
+	}
+	return vol, invol, nil
+}
+
+// readOne reads one process's figures, without the context switches.
+func readOne(pid int) (Stat, error) {
 	dir := procDir(pid)
 	var st Stat
 	if err := readStat(dir, &st); err != nil {

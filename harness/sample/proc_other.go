@@ -15,6 +15,4 @@ func Self() (user, sys time.Duration, err error) { return 0, 0, errors.ErrUnsupp
 
 func readLight(pid int) (Stat, error) { return Stat{}, errors.ErrUnsupported }
 
-func readCtxSw(dir string) (vol, invol int64, err error) { return 0, 0, errors.ErrUnsupported }
-
-func procDir(pid int) string { return "" }
+func readTreeCtxSw(pid int) (vol, invol int64, err error) { return 0, 0, errors.ErrUnsupported }

@@ -1,6 +1,6 @@
 // Package sample reads what the kernel knows of a process from /proc: its
 // memory (RSS and peak RSS), threads, CPU time, context switches and open
-// file descriptors. A Sampler reads a server every 100 ms while a point is
+// file descriptors, added up over the processes it started, if any. A Sampler reads a server every 100 ms while a point is
 // measured and keeps the series and the maxima for the results.
 package sample
 
@@ -28,6 +28,19 @@ type Stat struct {
 
 // CPU is user plus system time.
 func (s Stat) CPU() time.Duration { return s.User + s.Sys }
+
+// add adds another process's figures to s, for a server of several
+// processes.
+func (s *Stat) add(o Stat) {
+	s.RSS += o.RSS
+	s.PeakRSS += o.PeakRSS
+	s.Threads += o.Threads
+	s.User += o.User
+	s.Sys += o.Sys
+	s.VolCtxSw += o.VolCtxSw
+	s.InvolCtxSw += o.InvolCtxSw
+	s.FDs += o.FDs
+}
 
 // ErrGone is returned when the process no longer exists.
 var ErrGone = errors.New("process is gone")
@@ -86,7 +99,7 @@ func (s *Sampler) loop(interval time.Duration) {
 // It runs on the sampler's goroutine, not in Start, because it reads one
 // file per thread and Start is called as the measurement begins.
 func (s *Sampler) baseCtxSw() {
-	vol, invol, err := readCtxSw(procDir(s.pid))
+	vol, invol, err := readTreeCtxSw(s.pid)
 	if err != nil {
 		return
 	}

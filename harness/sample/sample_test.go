@@ -195,3 +195,42 @@ func TestSelf(t *testing.T) {
 		t.Errorf("CPU time did not grow: %v+%v then %v+%v", u1, s1, u2, s2)
 	}
 }
+
+// TestReadTree reads a shell that started two helpers, as node's cluster
+// primary starts its workers: the figures are the three processes' summed.
+func TestReadTree(t *testing.T) {
+	cmd := exec.Command("sh", "-c", `exec 3<&0; "$0" -test.run=^$ <&3 & "$0" -test.run=^$ <&3 & wait`, os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no sh: %v", err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	r := bufio.NewReader(stdout)
+	for range 2 {
+		if line, err := r.ReadString('\n'); err != nil || line != "ready\n" {
+			t.Fatalf("a helper did not get ready: %q %v", line, err)
+		}
+	}
+	if kids := descendants(cmd.Process.Pid); len(kids) != 2 {
+		t.Fatalf("descendants of the shell: %v, want its two helpers", kids)
+	}
+	st, err := Read(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RSS < 2*helperMemory || st.Threads < 2*helperThreads+1 || st.FDs < 2*helperFiles || st.VolCtxSw+st.InvolCtxSw == 0 {
+		t.Errorf("the tree's figures %+v, want at least two helpers' (%d bytes, %d threads, %d files each) and the shell's",
+			st, helperMemory, helperThreads, helperFiles)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"loopbench/harness/results"
@@ -15,6 +16,9 @@ type Level struct {
 	Pipeline        int     // closed: requests in flight per connection (1: none)
 	Rate            float64 // open (and an open-loop idle probe): requests per second
 	IdleConnections int     // idle: connections held open without requests
+	// CPUs is how many CPUs the server is given, in a workload that sweeps
+	// them (server.cpu_counts); 0: the run's server CPUs.
+	CPUs int
 }
 
 // String is the level as the terminal shows it.
@@ -29,16 +33,37 @@ func (l Level) String() string {
 	if l.IdleConnections > 0 {
 		s = "idle=" + strconv.Itoa(l.IdleConnections) + " " + s
 	}
+	if l.CPUs > 0 {
+		s += " cpus=" + strconv.Itoa(l.CPUs)
+	}
 	return s
 }
 
-// LevelOf is the load level a results key measured.
+// LevelOf is the level a results key measured.
 func LevelOf(k results.Key) Level {
-	return Level{Connections: k.Connections, Pipeline: k.Pipeline, Rate: k.Rate, IdleConnections: k.IdleConnections}
+	return Level{Connections: k.Connections, Pipeline: k.Pipeline, Rate: k.Rate, IdleConnections: k.IdleConnections, CPUs: k.CPUs}
 }
 
-// Levels returns the load levels of the sweep, in order.
+// Levels returns the levels of the sweep, in order: the load levels, or,
+// in a workload that sweeps the server's CPU counts, its one load level at
+// each count.
 func (w *Workload) Levels() []Level {
+	loads := w.loadLevels()
+	if len(w.Server.CPUCounts) == 0 {
+		return loads
+	}
+	var levels []Level
+	for _, k := range w.Server.CPUCounts {
+		for _, l := range loads {
+			l.CPUs = k
+			levels = append(levels, l)
+		}
+	}
+	return levels
+}
+
+// loadLevels returns the load levels of the sweep, in order.
+func (w *Workload) loadLevels() []Level {
 	switch w.Mode {
 	case ModeClosed:
 		levels := make([]Level, len(w.Closed.Connections))
@@ -196,5 +221,16 @@ func (w *Workload) Summary() string {
 		levels -= n
 		shape = fmt.Sprintf(" (and %d shape levels × %d)", n, max(1, w.Open.ShapeRepetitions))
 	}
+	if counts := w.Server.CPUCounts; len(counts) > 0 {
+		shape += fmt.Sprintf(" (server CPU counts %s at %s)", strings.Join(itoas(counts), ", "), w.loadLevels()[0])
+	}
 	return fmt.Sprintf("%s, %d levels × %d reps%s, %v + %v warm-up", w.Mode, levels, w.Repetitions, shape, w.Duration.Duration, w.Warmup.Duration)
+}
+
+func itoas(ns []int) []string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return s
 }

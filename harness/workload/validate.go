@@ -329,6 +329,57 @@ func (w *Workload) checkServer() error {
 	if w.Server.CPUs != "" && w.Server.CPUs != "all" {
 		return w.errorf("server.cpus", fmt.Sprintf("unknown value %q", w.Server.CPUs), `leave it out for the runner's server CPUs, or write "all"`)
 	}
+	return w.checkCPUCounts()
+}
+
+// MaxCPUCount bounds a count of server.cpu_counts: far beyond any host
+// loopbench runs on, so a typo is caught before the runner compares the
+// counts with the host (CheckCPUCounts).
+const MaxCPUCount = 1024
+
+// checkCPUCounts checks server.cpu_counts: positive counts, ascending, each
+// once, at one load level (the levels are then the counts).
+func (w *Workload) checkCPUCounts() error {
+	const f = "server.cpu_counts"
+	counts := w.Server.CPUCounts
+	if counts == nil {
+		return nil
+	}
+	if len(counts) == 0 {
+		return w.errorf(f, "empty", "list the CPU counts to give the server, e.g. [1, 2], or remove the field")
+	}
+	for i, k := range counts {
+		switch {
+		case k < 1 || k > MaxCPUCount:
+			return w.errorf(f, fmt.Sprintf("must be 1..%d, got %d", MaxCPUCount, k), "give the server at least one CPU")
+		case i > 0 && k <= counts[i-1]:
+			return w.errorf(f, fmt.Sprintf("%d follows %d", k, counts[i-1]), "list each count once, ascending, e.g. [1, 2, 4]")
+		}
+	}
+	if n := len(w.loadLevels()); n != 1 {
+		return w.errorf(f, fmt.Sprintf("the workload has %d load levels", n),
+			"hold the load at one level (one connection count or one rate, no shape rates) in a workload that sweeps CPU counts, so that its levels are the counts; split the others into workloads of their own")
+	}
+	return nil
+}
+
+// CheckCPUCounts checks the workload's CPU counts against what a run can
+// give its server, where: its own CPU set has own CPUs, and the host has
+// all, which the server may take only by sharing the load generator's,
+// and only with server.cpus = "all" (a light client's workload). host
+// names the host and its CPUs in the error, e.g. "this host (CPUs 0-1)".
+func (w *Workload) CheckCPUCounts(own, all int, host string) error {
+	const f = "server.cpu_counts"
+	for _, k := range w.Server.CPUCounts {
+		switch {
+		case k > all:
+			return w.errorf(f, fmt.Sprintf("%d CPUs, but %s has %d for the server", k, host, all),
+				fmt.Sprintf("list counts up to %d here, or run the servers on a bigger host (run --server-host)", all))
+		case k > own && w.Server.CPUs != "all":
+			return w.errorf(f, fmt.Sprintf("%d CPUs, but the server's CPU set on %s has %d and the server does not share the load generator's", k, host, own),
+				fmt.Sprintf(`list counts up to %d, give the server more CPUs with run --server-cpus, or set cpus = "all" in [server] if the client's load is light enough to share its CPUs`, own))
+		}
+	}
 	return nil
 }
 
@@ -346,6 +397,8 @@ func (w *Workload) checkQuick() error {
 		return w.errorf("quick.rates", "only an open loop sweeps rates", "remove it")
 	case q.IdleConnections != 0 && w.Mode != ModeIdle:
 		return w.errorf("quick.idle_connections", "only an idle workload holds idle connections", "remove it")
+	case len(w.Server.CPUCounts) > 0 && (len(q.Connections) > 1 || len(q.Rates) > 1):
+		return w.errorf("quick", "more than one load level in a workload that sweeps CPU counts", "give quick one connection count or one rate")
 	}
 	if err := w.checkCounts("quick.connections", q.Connections); err != nil {
 		return err

@@ -135,6 +135,14 @@ type Server struct {
 	// CPUs is "" (the runner's server CPU set) or "all" (every CPU of the
 	// host, shared with the client; the results record it).
 	CPUs string `toml:"cpus"`
+	// CPUCounts, when set, sweeps how many CPUs the server is given: each
+	// count k is a level of its own (Level.CPUs) at the workload's one load
+	// level. The server gets the first k CPUs of the runner's server set;
+	// with CPUs "all", a count beyond that set adds the client's CPUs from
+	// the highest down, up to every CPU of the host (shared with the load
+	// generator, as "all" alone shares them); the runner checks the counts
+	// against the host (CheckCPUCounts).
+	CPUCounts []int `toml:"cpu_counts"`
 }
 
 // Quick holds the overrides `run --quick` applies; zero fields keep the

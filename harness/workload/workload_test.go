@@ -47,13 +47,14 @@ var knownModels = func() []results.Model {
 	offload := results.Variant{Name: "cpu-offload", Flags: []string{"--cpu-offload"}}
 	loops := results.Variant{Name: "loops-2", Flags: []string{"--loops", "2"}}
 	uring := results.Variant{Name: "io-uring", Flags: []string{"--io-uring"}}
+	perCPU := results.Variant{Name: "loops-per-cpu", Flags: []string{"--loops", "0"}}
 	var pools []results.Variant
 	for _, n := range []string{"1", "2", "4", "8", "16", "64"} {
 		pools = append(pools, results.Variant{Name: "pool-" + n, Flags: []string{"--pool", n, "--cpu-offload"}})
 	}
-	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: append([]results.Variant{offload, loops, uring}, pools...)},
-		{Name: "gnet", Variants: []results.Variant{offload, loops}}, {Name: "evio", Variants: []results.Variant{offload, loops}},
-		{Name: "fasthttp"}, {Name: "node", Variants: append([]results.Variant{offload}, pools...)}}
+	return []results.Model{{Name: "threaded"}, {Name: "eventloop", Variants: append([]results.Variant{offload, loops, perCPU, uring}, pools...)},
+		{Name: "gnet", Variants: []results.Variant{offload, loops, perCPU}}, {Name: "evio", Variants: []results.Variant{offload, loops, perCPU}},
+		{Name: "fasthttp"}, {Name: "node", Variants: append([]results.Variant{offload, perCPU}, pools...)}}
 }()
 
 func writeWorkload(t *testing.T, name, src string) string {
@@ -139,7 +140,7 @@ func TestValidationErrors(t *testing.T) {
 		// A variant for a model the workload does not run.
 		{"variant model", `models = "all"`, `models = ["threaded"]`, []string{`field "variants[0].models"`, "eventloop"}},
 		// A misspelt variant is one its models do not declare.
-		{"variant undeclared", `name = "cpu-offload"`, `name = "cpu-ofload"`, []string{"w.toml:23:", `field "variants[0].models"`, `eventloop declares no variant "cpu-ofload"`, "cpu-offload, loops-2", "correct the variant's name"}},
+		{"variant undeclared", `name = "cpu-offload"`, `name = "cpu-ofload"`, []string{"w.toml:23:", `field "variants[0].models"`, `eventloop declares no variant "cpu-ofload"`, "cpu-offload, loops-2, loops-per-cpu", "correct the variant's name"}},
 		// A variant listed for a model that does not have it.
 		{"variant of another model", `models = ["eventloop"]`, `models = ["eventloop", "threaded"]`, []string{`field "variants[0].models"`, `threaded declares no variant "cpu-offload" (it declares: none)`}},
 		// A variant without a list applies to every model of the workload, threaded included.
@@ -156,6 +157,17 @@ func TestValidationErrors(t *testing.T) {
 		{"no description", `description = "a test workload"`, "", []string{`field "description"`, "missing"}},
 		// server.cpus takes "all" only.
 		{"server cpus", "[closed]", "[server]\ncpus = \"1\"\n\n[closed]", []string{`field "server.cpus"`, `"all"`}},
+		// A CPU count of zero names the field, its line and the fix.
+		{"cpu count zero", "connections = [16, 64]", "connections = [16]\n\n[server]\ncpu_counts = [0, 2]", []string{"w.toml:21:", `field "server.cpu_counts"`, "must be 1..1024, got 0", "at least one CPU"}},
+		// Counts out of order, or twice, read as a typo.
+		{"cpu counts descending", "connections = [16, 64]", "connections = [16]\n\n[server]\ncpu_counts = [2, 1]", []string{`field "server.cpu_counts"`, "1 follows 2", "ascending"}},
+		{"cpu count twice", "connections = [16, 64]", "connections = [16]\n\n[server]\ncpu_counts = [1, 1]", []string{`field "server.cpu_counts"`, "1 follows 1"}},
+		// An empty list sweeps nothing.
+		{"cpu counts empty", "connections = [16, 64]", "connections = [16]\n\n[server]\ncpu_counts = []", []string{`field "server.cpu_counts"`, "empty", "remove the field"}},
+		// A count beyond any host.
+		{"cpu count huge", "connections = [16, 64]", "connections = [16]\n\n[server]\ncpu_counts = [1, 5000]", []string{`field "server.cpu_counts"`, "got 5000"}},
+		// CPU counts with two load levels: the levels would not be the counts.
+		{"cpu counts with two loads", "connections = [16, 64]", "connections = [16, 64]\n\n[server]\ncpu_counts = [1, 2]", []string{`field "server.cpu_counts"`, "2 load levels", "one connection count"}},
 		// Quick rates on a closed loop.
 		{"quick rates", "connections = [8]", "rates = [100]", []string{`field "quick.rates"`, "remove it"}},
 		// A TOML syntax error names the file and line.
@@ -208,7 +220,7 @@ func TestShippedWorkloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The workloads the report's claims read, at least.
-	want := []string{"accept-burst", "c10k", "mixed", "pipelined", "plaintext", "pool-cpu", "pool-wait", "wait-sleep", "wait-upstream"}
+	want := []string{"accept-burst", "c10k", "cores", "mixed", "pipelined", "plaintext", "pool-cpu", "pool-wait", "wait-sleep", "wait-upstream"}
 	var got []string
 	for _, w := range all {
 		got = append(got, w.Name)
@@ -302,5 +314,87 @@ func TestCountsErrors(t *testing.T) {
 	w, err := Load(writeWorkload(t, "w", "mode = \"idle\"\n"+head+"[idle]\nconnections = [1000, 4000]\nprobe_connections = 4\n"))
 	if err != nil || len(w.Levels()) != 2 || w.Levels()[1].IdleConnections != 4000 {
 		t.Errorf("a list of idle counts: %v, %v", err, w)
+	}
+}
+
+// cpuSweep is base with one connection count and server.cpu_counts.
+func cpuSweep(server string) string {
+	return strings.NewReplacer("connections = [16, 64]", "connections = [16]\n\n[server]\n"+server).Replace(base)
+}
+
+// TestCPUCounts wants a workload that sweeps CPU counts to have one level
+// per count at its one load level, shown with the count, kept by --quick,
+// and checked against the CPUs a host can give the server.
+func TestCPUCounts(t *testing.T) {
+	w, err := Load(writeWorkload(t, "w", cpuSweep("cpu_counts = [1, 2, 4]")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range w.Levels() {
+		got = append(got, l.String())
+	}
+	if want := []string{"c=16 cpus=1", "c=16 cpus=2", "c=16 cpus=4"}; !slices.Equal(got, want) {
+		t.Errorf("levels: got %q, want %q", got, want)
+	}
+	if q := w.Quick().Levels(); len(q) != 3 || q[0].Connections != 8 || q[2].CPUs != 4 {
+		t.Errorf("quick levels: got %v, want c=8 at each count", q)
+	}
+	if s := w.Summary(); !strings.Contains(s, "3 levels") || !strings.Contains(s, "server CPU counts 1, 2, 4 at c=16") {
+		t.Errorf("summary %q does not name the counts", s)
+	}
+	if l := LevelOf((&results.Point{Connections: 16, Pipeline: 1, ServerCPUCount: 2}).Key()); l.String() != "c=16 cpus=2" {
+		t.Errorf("LevelOf a point at 2 CPUs: %q", l)
+	}
+	if l := LevelOf((&results.Point{Connections: 16, Pipeline: 1}).Key()); l.String() != "c=16" {
+		t.Errorf("LevelOf a point without a count: %q, want the level as before", l)
+	}
+	src := strings.Replace(cpuSweep("cpu_counts = [1, 2]"), "connections = [8]", "connections = [8, 32]", 1)
+	if _, err := Load(writeWorkload(t, "w", src)); err == nil || !strings.Contains(err.Error(), `field "quick"`) {
+		t.Errorf("quick with two connection counts: %v, want an error naming quick", err)
+	}
+}
+
+// TestCheckCPUCounts checks counts against a host's CPUs: a count beyond
+// the host, or beyond the server's own set without cpus = "all", is an
+// error naming the file, the field and the fix.
+func TestCheckCPUCounts(t *testing.T) {
+	tests := []struct {
+		server   string
+		own, all int
+		want     []string // nil: no error
+	}{
+		// The 2-core host: the server's set is one CPU, "all" lets it share.
+		{"cpu_counts = [1, 2]\ncpus = \"all\"", 1, 2, nil},
+		// Without "all", the second CPU is the load generator's.
+		{"cpu_counts = [1, 2]", 1, 2, []string{"w.toml:", `field "server.cpu_counts"`, "2 CPUs", "has 1", "--server-cpus", `cpus = "all"`}},
+		// A bigger host: the server's own set holds both.
+		{"cpu_counts = [1, 2]", 4, 8, nil},
+		// More than the host has, even sharing.
+		{"cpu_counts = [1, 4]\ncpus = \"all\"", 1, 2, []string{`field "server.cpu_counts"`, "4 CPUs, but the host", "has 2", "up to 2", "--server-host"}},
+		// A workload without counts is never refused.
+		{"data = false", 1, 1, nil},
+	}
+	for _, tt := range tests {
+		w, err := Load(writeWorkload(t, "w", cpuSweep(tt.server)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = w.CheckCPUCounts(tt.own, tt.all, "the host")
+		if tt.want == nil {
+			if err != nil {
+				t.Errorf("%q on %d/%d CPUs: %v", tt.server, tt.own, tt.all, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%q on %d/%d CPUs: no error", tt.server, tt.own, tt.all)
+			continue
+		}
+		for _, s := range tt.want {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%q on %d/%d CPUs: error %q does not contain %q", tt.server, tt.own, tt.all, err, s)
+			}
+		}
 	}
 }

@@ -23,7 +23,7 @@ type Model struct{}
 // New returns the model.
 func New() *Model { return &Model{} }
 
-// Serve runs cfg.Loops loops (default 1) and a pool of cfg.Pool worker
+// Serve runs cfg.LoopCount() loops (default 1) and a pool of cfg.Pool worker
 // threads until ctx is cancelled, on epoll, or on io_uring with
 // cfg.IOUring where the kernel allows it. It then stops accepting, lets
 // answers in flight finish for a short while, closes every connection and

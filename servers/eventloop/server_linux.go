@@ -53,7 +53,7 @@ func newServer(cfg model.Config) (*server, error) {
 	s.files = openDataDir(cfg.DataDir)
 	s.fifo = fifo.NewBlocking(cfg.DataDir)
 	s.ioName = chooseBackend(cfg)
-	for range max(cfg.Loops, 1) {
+	for range cfg.LoopCount() {
 		if err := s.addLoop(sa); err != nil {
 			s.closeLoops()
 			s.files.close()

@@ -118,12 +118,13 @@ func newServer(cfg model.Config) *server {
 	return &server{cfg: cfg, serving: make(chan net.Addr, 1), ops: deferred.New(cfg)}
 }
 
-// events wires the server into evio: NumLoops from --loops and evio's
+// events wires the server into evio: NumLoops from --loops (one per CPU
+// with --loops 0; each loop polls the one listener) and evio's
 // default (random) balancing; with RoundRobin, two loops sharing one CPU
 // crawl (see the reference measurements).
 func (s *server) events() evio.Events {
 	return evio.Events{
-		NumLoops: max(s.cfg.Loops, 1),
+		NumLoops: s.cfg.LoopCount(),
 		Serving:  s.onServing,
 		Opened:   s.opened,
 		Closed:   s.closed,

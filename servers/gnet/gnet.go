@@ -81,7 +81,7 @@ type server struct {
 func newServer(cfg model.Config) *server {
 	return &server{
 		cfg:    cfg,
-		loops:  max(cfg.Loops, 1),
+		loops:  cfg.LoopCount(),
 		work:   newWorkers(cfg.Pool),
 		ops:    deferred.New(cfg),
 		booted: make(chan struct{}),
@@ -89,7 +89,7 @@ func newServer(cfg model.Config) *server {
 }
 
 // options are the engine's: one loop by default, N loops spread over the
-// CPUs with --loops N, each with its own SO_REUSEPORT listener so the kernel
+// CPUs with --loops N (one per CPU with --loops 0), each with its own SO_REUSEPORT listener so the kernel
 // spreads the connections. With one loop (or a port chosen by the kernel,
 // which separate listeners could not share) gnet's main reactor accepts and
 // hands connections to the loops.

@@ -9,6 +9,7 @@ package model
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 )
 
@@ -39,7 +40,8 @@ type Config struct {
 	Backend string
 	// Pool is the size of the model's worker pool, where it has one (0: default).
 	Pool int
-	// Loops is the number of event loops, where the model has loops (0: 1).
+	// Loops is the number of event loops, where the model has loops (0:
+	// 1; LoopsPerCPU: one per CPU the process may run on). LoopCount reads it.
 	Loops int
 	// CPUOffload moves /cpu off the event loop onto the worker pool.
 	CPUOffload bool
@@ -64,6 +66,20 @@ type Config struct {
 	// it stops reading requests, where the model queues answers itself
 	// (0: DefaultMaxUnsent).
 	MaxUnsent int
+}
+
+// LoopsPerCPU is the Loops of a server that runs one event loop per CPU it
+// may run on (`loopbench serve --loops 0`): the CPUs its affinity allows,
+// which taskset sets before the process starts and Go's runtime.NumCPU
+// reads at its start.
+const LoopsPerCPU = -1
+
+// LoopCount is the number of event loops the configuration asks for.
+func (c Config) LoopCount() int {
+	if c.Loops == LoopsPerCPU {
+		return runtime.NumCPU()
+	}
+	return max(c.Loops, 1)
 }
 
 // Defaults of the bounds on a connection, for a zero Config field.

@@ -7,7 +7,10 @@
 // own process with node (Exec), so the process the harness measures is node
 // itself; Serve runs node as a child process for tests and the conformance
 // suite. Node parses HTTP itself, so bad input is answered by its parser:
-// Differences lists where that differs from the shared application.
+// Differences lists where that differs from the shared application. With
+// Config.Loops above one, or model.LoopsPerCPU, server.js runs Node's
+// cluster: a primary and that many worker processes (runPrimary there),
+// which stop with it.
 package node
 
 import (
@@ -30,10 +33,15 @@ import (
 	"loopbench/servers/model"
 )
 
-// script is server.js, passed to node with -e so no file is left behind.
-//
+// script is server.js and cluster.js, passed to node with -e so no file
+// is left behind.
+var script = serverJS + "\n" + clusterJS
+
 //go:embed server.js
-var script string
+var serverJS string
+
+//go:embed cluster.js
+var clusterJS string
 
 // MinMajor is the oldest major version of node the model runs on.
 const MinMajor = 20
@@ -126,6 +134,9 @@ func argv(cfg model.Config) ([]string, error) {
 	}
 	if cfg.CPUOffload {
 		args = append(args, "--cpu-offload")
+	}
+	if cfg.Loops == model.LoopsPerCPU || cfg.Loops > 1 {
+		args = append(args, "--workers", strconv.Itoa(cfg.LoopCount()))
 	}
 	if cfg.StatsFile != "" {
 		args = append(args, "--stats-file", cfg.StatsFile)

@@ -14,11 +14,13 @@
 //
 // Flags: --addr HOST:PORT, --data-dir DIR, --backend HOST:PORT, --pool N
 // (informational; the pool size comes from UV_THREADPOOL_SIZE),
-// --cpu-offload, --stats-file PATH. On SIGTERM or SIGINT the server writes
-// the event loop's lag to the stats file (over its whole life, and each
+// --cpu-offload, --stats-file PATH, --workers N (a cluster of N worker
+// processes, see runPrimary). On SIGTERM or SIGINT the server writes the
+// event loop's lag to the stats file (over its whole life, and each
 // reading with its time), stops accepting, closes idle connections, gives
 // requests in flight a short grace period and exits 0.
 
+const cluster = require('cluster');
 const http = require('http');
 const net = require('net');
 const fs = require('fs');
@@ -62,6 +64,9 @@ const IDLE_TIMEOUT_MS = 120 * 1000;
 // STOP_GRACE_MS is how long requests in flight may finish after a stop signal
 // before their connections are closed.
 const STOP_GRACE_MS = 2000;
+// WORKER_KILL_MS is how long a cluster's primary waits, after passing a
+// stop signal on to its workers, before it kills those still running.
+const WORKER_KILL_MS = STOP_GRACE_MS + 3000;
 
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -71,9 +76,9 @@ const JSON_BODY = Buffer.from('{"message":"Hello, World!"}');
 
 function parseArgs(argv) {
   const cfg = { addr: '127.0.0.1:8080', dataDir: '', backend: '', pool: 0, cpuOffload: false, statsFile: '',
-    headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS };
+    headTimeoutMs: HEAD_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, workers: 0 };
   const names = { '--addr': 'addr', '--data-dir': 'dataDir', '--backend': 'backend', '--pool': 'pool', '--stats-file': 'statsFile',
-    '--head-timeout-ms': 'headTimeoutMs', '--idle-timeout-ms': 'idleTimeoutMs' };
+    '--head-timeout-ms': 'headTimeoutMs', '--idle-timeout-ms': 'idleTimeoutMs', '--workers': 'workers' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--cpu-offload') {
@@ -594,6 +599,7 @@ function stopOnSignal(server, application, lag, log, statsFile) {
 
 function main() {
   const cfg = parseArgs(process.argv.slice(1));
+  if (Number(cfg.workers) > 0 && cluster.isPrimary) return runPrimary(cfg);
   const { host, port } = splitHostPort(cfg.addr);
   const application = new App(cfg);
   const server = newServer(application, cfg);
@@ -606,11 +612,13 @@ function main() {
   });
   // The kernel caps the backlog at net.core.somaxconn, which is what Go's
   // listeners ask for, so every model gets the same accept queue.
-  server.listen({ host, port, backlog: 65535 }, () => {
+  const listen = () => server.listen({ host, port, backlog: 65535 }, () => {
     const a = server.address();
     process.stderr.write(`node model: ${process.version} listening on ${a.address}:${a.port} ` +
       `(UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE || 'default'}, cpu-offload=${cfg.cpuOffload})\n`);
   });
+  if (cluster.isWorker) return listenWhenTold(listen);
+  listen();
 }
 
 try {

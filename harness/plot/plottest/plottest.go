@@ -140,6 +140,8 @@ var workloads = []workload{
 	{"mixed", "95% /plaintext, 5% /cpu?iter=20000", "open", []float64{2000, 5000}, 6, append(all("default", "threaded", "eventloop"), series{"eventloop", "cpu-offload"}), fillMixed},
 	{"pool-wait", "GET /fifo?ms=20", "closed", []float64{128}, 3, pools("eventloop", "node"), fillPool(false)},
 	{"pool-cpu", "GET /cpu?iter=5000", "closed", []float64{128}, 3, pools("eventloop", "node"), fillPool(true)},
+	{"cores", "GET /cpu?iter=5000, the server given 1 CPU, then 2", "closed", []float64{1, 2}, 6,
+		append(all("default", "threaded", "eventloop", "gnet", "node"), series{"eventloop", "loops-per-cpu"}, series{"node", "loops-per-cpu"}, series{"eventloop", "cpu-offload"}), fillCores},
 	{"c10k", "idle connections plus a probe", "idle", []float64{1000, 4000, 10000}, 3, all("default", "threaded", "eventloop", "gnet", "node"), fillIdle},
 	{"accept-burst", "clients arriving at once", "burst", []float64{1000, 4000}, 1, all("default", "threaded", "eventloop", "node"), fillBurst},
 }
@@ -167,6 +169,9 @@ func (w workload) point(sv series, level float64, rep int, start time.Time) resu
 	default:
 		p.Connections = int(level)
 	}
+	if w.name == "cores" { // the level is the server's CPU count
+		p.Connections, p.ServerCPUCount, p.ServerCPUs = 16, int(level), map[float64]string{1: "1", 2: "0-1"}[level]
+	}
 	w.fill(&p, m, sv.variant, level)
 	drift := 1 + 0.03*float64(rep%3-1) // the host, alike for every point of a block
 	p.Throughput *= drift * (1 + 0.04*noise(&p, "throughput"))
@@ -185,7 +190,7 @@ func (w workload) point(sv series, level float64, rep int, start time.Time) resu
 // the point and the figure, so the fixture is the same on every run.
 func noise(p *results.Point, figure string) float64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%s/%d/%g/%d/%d/%s", p.Workload, p.Model, p.Variant, p.Connections, p.Rate, p.IdleConnections, p.Rep, figure)
+	fmt.Fprintf(h, "%s/%s/%s/%d/%g/%d/%d/%s", p.Workload, p.Model, p.Variant, p.Connections+p.ServerCPUCount, p.Rate, p.IdleConnections, p.Rep, figure)
 	return float64(h.Sum64()%2001)/1000 - 1
 }
 
@@ -329,6 +334,24 @@ func fillCPU(p *results.Point, m model, variant string, c float64) {
 	p.CPUPerRequest = cores * 1e6 / p.Throughput
 	p.Latency = latency(p, c/p.Throughput*1e6, 0.1)
 	setLag(p, m, 5/cores)
+}
+
+// fillCores is CPU work on 1 or 2 CPUs: the threads and the loops run one
+// per CPU turn the second CPU into most of a second core's work, a single
+// loop into none of it, and the pool into some.
+func fillCores(p *results.Point, m model, variant string, cpus float64) {
+	eff := 0.5
+	switch {
+	case m.name == "threaded":
+		eff = 0.93
+	case variant == "loops-per-cpu":
+		eff = 0.9
+	case variant == "cpu-offload":
+		eff = 0.8
+	}
+	p.Throughput = 950 * (1 + (cpus-1)*(2*eff-1))
+	p.CPUPerRequest = cpus * 1e6 / p.Throughput
+	p.Latency = latency(p, 16/p.Throughput*1e6, 0.1)
 }
 
 func fillMixed(p *results.Point, m model, variant string, rate float64) {
