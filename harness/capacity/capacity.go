@@ -29,6 +29,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"loopbench/harness/results"
 )
 
 // Probe is the outcome of one open loop at one offered rate.
@@ -47,6 +49,12 @@ type Probe struct {
 	Latency map[float64]time.Duration
 	// Took is the probe's wall time, server start and stop included.
 	Took time.Duration
+	// Phase is the search's phase when it was measured: "bracket",
+	// "bisect" or "confirm".
+	Phase string
+	// Point is the measured point behind the probe, where the prober
+	// measured one (PointProber).
+	Point *results.Point
 }
 
 // Pass reports whether the server took the rate within the objectives.
@@ -95,6 +103,12 @@ const (
 	DefaultMaxProbes  = 24
 )
 
+// The bounds of an answer that is not an estimate (Result.Bound).
+const (
+	AtLeast = "≥"
+	Below   = "<"
+)
+
 // Result is a search's answer.
 type Result struct {
 	// Capacity is the rate at which a probe passes half the time; Low and
@@ -103,7 +117,10 @@ type Result struct {
 	Capacity, Low, High float64
 	// Limit says why the answer is a bound: every probe passed up to Max,
 	// every probe failed down to Min, or the client could go no faster.
+	// Bound is then "≥" (the capacity is at least Capacity) or "<" (it
+	// is below Capacity, the lowest rate probed).
 	Limit string
+	Bound string
 	// Cut says the search stopped on MaxProbes or Budget before its end.
 	Cut    string
 	Probes []Probe
@@ -172,6 +189,7 @@ type state struct {
 	probes []Probe
 	lo, hi float64
 	limit  string
+	bound  string
 	cut    string
 	phase  string
 	// confirmed counts the staircase's probes so far.
@@ -191,7 +209,7 @@ func (st *state) probe(ctx context.Context, rate float64) (Probe, error) {
 	if err != nil {
 		return pr, fmt.Errorf("capacity: probe at %.0f req/s: %w", rate, err)
 	}
-	pr.Rate = rate
+	pr.Rate, pr.Phase = rate, st.phase
 	if pr.Took == 0 {
 		pr.Took = time.Since(t)
 	}
@@ -252,13 +270,16 @@ func (st *state) bracket(ctx context.Context) error {
 		switch {
 		case st.lo > 0 && st.hi > 0:
 			if pr.ClientBound && !pr.Pass() {
+				st.bound = AtLeast
 				st.limit = fmt.Sprintf("the load generator could go no faster than about %.0f req/s (client-bound at %.0f offered): the server's capacity may be higher", pr.Achieved, pr.Rate)
 			}
 			return nil
 		case pr.Pass() && rate >= st.s.Max:
+			st.bound = AtLeast
 			st.limit = fmt.Sprintf("every probe passed, up to the highest rate allowed (%.0f req/s)", st.s.Max)
 			return nil
 		case !pr.Pass() && rate <= st.s.Min:
+			st.bound = Below
 			st.limit = fmt.Sprintf("every probe failed, down to the lowest rate allowed (%.0f req/s)", st.s.Min)
 			return nil
 		case pr.Pass():
@@ -342,17 +363,28 @@ func bisections(lo, hi, res float64) int {
 	return int(math.Ceil(math.Log2(math.Log(hi/lo) / math.Log(1+res))))
 }
 
-// result fits the probes and states the answer.
+// result fits the probes and states the answer. Without a pass and a
+// fail to enclose the boundary (a bound was reached, or the search was cut
+// short while bracketing) the answer is a bound: at least the highest
+// rate that passed, or below the lowest that failed.
 func (st *state) result() Result {
-	r := Result{Probes: st.probes, Limit: st.limit, Cut: st.cut, Took: time.Since(st.t0)}
-	switch {
-	case len(st.probes) == 0:
-		return r
-	case st.limit != "" && (st.lo == 0 || st.hi == 0 || st.probes[len(st.probes)-1].ClientBound):
-		r.Capacity, r.Low, r.High = st.lo, st.lo, st.hi
+	r := Result{Probes: st.probes, Limit: st.limit, Bound: st.bound, Cut: st.cut, Took: time.Since(st.t0)}
+	if len(st.probes) == 0 {
 		return r
 	}
-	f := fit(st.probes, math.Log1p(st.s.Resolution))
-	r.Capacity, r.Low, r.High = math.Exp(f.mid), math.Exp(f.low), math.Exp(f.high)
+	if r.Bound == "" && st.hi == 0 {
+		r.Bound = AtLeast
+	} else if r.Bound == "" && st.lo == 0 {
+		r.Bound = Below
+	}
+	switch r.Bound {
+	case AtLeast:
+		r.Capacity, r.Low, r.High = st.lo, st.lo, max(st.hi, st.lo)
+	case Below:
+		r.Capacity, r.Low, r.High = st.hi, 0, st.hi
+	default:
+		f := fit(st.probes, math.Log1p(st.s.Resolution))
+		r.Capacity, r.Low, r.High = math.Exp(f.mid), math.Exp(f.low), math.Exp(f.high)
+	}
 	return r
 }

@@ -3,7 +3,6 @@ package capacity
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -69,12 +68,16 @@ func ParseObjectives(s string) ([]Objective, error) {
 	return objs, nil
 }
 
-// Met reports whether the latencies (percentile -> latency) meet every
-// objective, and if not, the first one missed in words.
+// Met reports whether the latencies (percentile -> latency; negative where
+// it could not be read) meet every objective, and if not, the first one
+// missed in words.
 func Met(objs []Objective, latency func(percentile float64) time.Duration) (bool, string) {
 	for _, o := range objs {
 		got := latency(o.Percentile)
-		if got > o.Max || math.IsNaN(float64(got)) {
+		if got < 0 {
+			return false, fmt.Sprintf("p%g could not be read from the point's latency", o.Percentile)
+		}
+		if got > o.Max {
 			return false, fmt.Sprintf("p%g was %v, over the objective's %v", o.Percentile, got.Round(10*time.Microsecond), o.Max)
 		}
 	}
