@@ -96,3 +96,47 @@ func TestCapacityEndToEnd(t *testing.T) {
 		t.Errorf("search: %d probes, the first %+v", len(c.Probes), c.Probes[0].Point)
 	}
 }
+
+// storedMachineRun writes a run of host with one search of eventloop at
+// c [lo, hi] req/s on plaintext and the price given (0: none), and
+// returns its directory.
+func storedMachineRun(t *testing.T, host string, price, c, lo, hi float64) string {
+	t.Helper()
+	run := &results.Run{ID: "20261201T100000Z-" + host, Env: results.Env{Host: host, ServerCPUs: "1", PricePerHour: price},
+		Capacity: []results.Capacity{{Workload: "plaintext", Model: "eventloop", Variant: "default", Objectives: []string{"p99=5ms"},
+			Capacity: c, Low: lo, High: hi, Probes: []results.Probe{{Phase: results.PhaseBracket, Held: true, Met: true,
+				Point: results.Point{Workload: "plaintext", Model: "eventloop", Mode: "open", Rate: lo, ServerCPUs: "1"}}}}}}
+	dir := filepath.Join(t.TempDir(), run.ID)
+	if err := results.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestCompareMachinesCapacity compares two stored runs of two hosts with
+// their prices: capacity and cost per million requests side by side, with
+// their ratios; prices given on the command line replace the runs'.
+func TestCompareMachinesCapacity(t *testing.T) {
+	a := storedMachineRun(t, "small", 0.10, 40_000, 38_000, 42_000)
+	b := storedMachineRun(t, "large", 0.34, 120_000, 110_000, 128_000)
+	if _, stderr, code := runCmd("compare", a, b); code != 2 || !strings.Contains(stderr, "--allow-env-change") {
+		t.Errorf("two hosts without --allow-env-change: exit %d, %q", code, stderr)
+	}
+	stdout, stderr, code := runCmd("compare", a, b, "--allow-env-change")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"price per hour", "0.1", "0.34", "capacity, old run 20261201T100000Z-small against new run 20261201T100000Z-large",
+		"40k [38k, 42k]", "120k [110k, 128k]", "3× [2.72, 3.26]", "0.000694 [0.000661, 0.000731]", "0.000787 [0.000738, 0.000859]", "1.13× [1.04, 1.25]"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	stdout, _, _ = runCmd("compare", a, b, "--allow-env-change", "--price-per-hour", "0.2,0.2")
+	if !strings.Contains(stdout, "0.00139 [0.00132, 0.00146]") || !strings.Contains(stdout, "0.333× [0.307, 0.368]") {
+		t.Errorf("with the prices given, stdout:\n%s", stdout)
+	}
+	if _, stderr, code := runCmd("compare", a, b, "--allow-env-change", "--price-per-hour", "0.2"); code != 2 || !strings.Contains(stderr, "OLD,NEW") {
+		t.Errorf("one price: exit %d, %q", code, stderr)
+	}
+}
