@@ -154,8 +154,11 @@ func joules(c *results.Capacity, env string) (float64, string) {
 			best, j = p.Point.Rate, p.Point.JoulesPerRequest()
 		}
 	}
-	if best > 0 {
+	switch {
+	case best > 0:
 		return j, fmt.Sprintf("%s J/req", figures.Sig3(j))
+	case strings.HasPrefix(env, "read"):
+		return 0, "–" // read on this host, but no passing probe has a reading
 	}
 	if why, _, _ := strings.Cut(env, ":"); strings.HasPrefix(why, "not ") {
 		return 0, why
