@@ -3,6 +3,7 @@ package capacity
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -82,4 +83,16 @@ func Met(objs []Objective, latency func(percentile float64) time.Duration) (bool
 		}
 	}
 	return true, ""
+}
+
+// MinSamples is the fewest requests a probe needs for its highest
+// percentile bounded by objs to be read from the histogram rather than be
+// its largest few values: ten requests above the percentile (1000 for
+// p99, 20 for p50).
+func MinSamples(objs []Objective) int {
+	top := 0.0
+	for _, o := range objs {
+		top = max(top, o.Percentile)
+	}
+	return int(math.Ceil(10 / (1 - top/100)))
 }

@@ -141,6 +141,19 @@ func (r *Runner) section(w *workload.Workload) workload.Capacity {
 	return c
 }
 
+// maxWindow bounds a probe's window where a low rate lengthens it.
+const maxWindow = 10 * time.Second
+
+// probeShape is c with its window lengthened, at a low rate, to hold the
+// requests its highest percentile needs (capacity.MinSamples), up to
+// maxWindow: below that, a p99 of one second at 16 req/s would be the
+// largest of 16 latencies, and one stall of a busy host would decide it.
+func probeShape(c workload.Capacity, rate float64) workload.Capacity {
+	need := time.Duration(float64(capacity.MinSamples(c.Objectives)) / rate * float64(time.Second))
+	c.Duration.Duration = max(c.Duration.Duration, min(need, maxWindow))
+	return c
+}
+
 // probeTime is the planned time of one probe of c, its server's start
 // and stop included.
 func probeTime(c workload.Capacity) time.Duration {
@@ -196,7 +209,7 @@ func (r *Runner) searchOne(ctx context.Context, s search, i int, ss []search, bu
 		start, from = cc.Search.Start, "the start rate given"
 	}
 	pp := capacity.PointProber{Objectives: s.c.Objectives, Measure: func(ctx context.Context, rate float64) (*results.Point, error) {
-		w, l := s.w.ProbeAt(s.c, rate)
+		w, l := s.w.ProbeAt(probeShape(s.c, rate), rate)
 		return r.Probe(ctx, s.run.Model, s.run.Variant, w, l)
 	}}
 	tell := func(p capacity.Progress, curve bool) {
@@ -205,7 +218,11 @@ func (r *Runner) searchOne(ctx context.Context, s search, i int, ss []search, bu
 			cc.Progress(CapacityProgress{Progress: p, Search: i + 1, Searches: len(ss), Workload: s.w.Name, Model: s.run.Model, Curve: curve, Left: left})
 		}
 	}
-	search := capacity.Search{Start: start, Min: cc.Search.Min, Max: cc.Search.Max, Resolution: s.c.Resolution,
+	minRate := cc.Search.Min
+	if minRate == 0 {
+		minRate = max(start/1024, float64(capacity.MinSamples(s.c.Objectives))/maxWindow.Seconds())
+	}
+	search := capacity.Search{Start: start, Min: minRate, Max: cc.Search.Max, Resolution: s.c.Resolution,
 		Confirm: s.c.Confirm, MaxProbes: s.c.Probes, Budget: budget, Progress: func(p capacity.Progress) { tell(p, false) }}
 	res, err := search.Run(ctx, pp)
 	curve := r.curve(ctx, pp, s, res, err, tell)
