@@ -383,8 +383,26 @@ func (st *state) result() Result {
 	case Below:
 		r.Capacity, r.Low, r.High = st.hi, 0, st.hi
 	default:
-		f := fit(st.probes, math.Log1p(st.s.Resolution))
-		r.Capacity, r.Low, r.High = math.Exp(f.mid), math.Exp(f.low), math.Exp(f.high)
+		r.fitted(fit(st.probes, math.Log1p(st.s.Resolution)))
 	}
 	return r
+}
+
+// fitted states the fit's answer, or a bound where its interval is open
+// on one side: probes that mostly failed at every rate tried (a pass among
+// them notwithstanding) put the capacity below them, and probes that
+// mostly passed, above.
+func (r *Result) fitted(f fitted) {
+	r.Capacity, r.Low, r.High = math.Exp(f.mid), math.Exp(f.low), math.Exp(f.high)
+	switch {
+	case math.IsNaN(f.mid): // every probe was a client-bound failure
+		r.Capacity, r.Low, r.High = 0, 0, 0
+		r.Limit = "no probe said anything of the server: every failure was the load generator's"
+	case f.openLow && !f.openHigh:
+		r.Bound, r.Capacity, r.Low = Below, r.High, 0
+		r.Limit = fmt.Sprintf("the probes failed at most rates tried: the fit puts the capacity below %.0f req/s and cannot bound it from below", r.High)
+	case f.openHigh && !f.openLow:
+		r.Bound, r.Capacity, r.High = AtLeast, r.Low, r.Low
+		r.Limit = fmt.Sprintf("the probes passed at most rates tried: the fit puts the capacity above %.0f req/s and cannot bound it from above", r.Low)
+	}
 }

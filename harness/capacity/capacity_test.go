@@ -243,3 +243,30 @@ func FuzzParseObjectives(f *testing.F) {
 		}
 	})
 }
+
+// TestFitOpenInterval: probes that fail at every rate but one put the
+// capacity below them; the answer is a bound, not an interval cut off at
+// the end of the range the fit looked at.
+func TestFitOpenInterval(t *testing.T) {
+	outcomes := map[float64]bool{1000: true, 2000: false, 1414: false, 1189: false, 1091: false, 1044: false, 1022: false, 973: false, 927: false, 883: false, 841: false, 801: false}
+	var seq []float64
+	for _, r := range []float64{1000, 2000, 1414, 1189, 1091, 1044, 1022, 973, 927, 883, 841, 801} {
+		seq = append(seq, r)
+	}
+	i := 0
+	p := ProberFunc(func(_ context.Context, rate float64) (Probe, error) {
+		r := seq[i%len(seq)]
+		i++
+		return Probe{Held: outcomes[r], Met: true}, nil
+	})
+	st := &state{s: Search{Start: 1000, Resolution: 0.05}.withDefaults(), p: p, t0: time.Now()}
+	for _, r := range seq {
+		if _, err := st.probe(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := st.result()
+	if res.Bound != Below || res.Low != 0 || !(res.Capacity > 801 && res.Capacity < 1100) || !strings.Contains(res.Limit, "cannot bound it from below") {
+		t.Errorf("%s %v [%v, %v]: %s; want a bound below the probes' range", res.Bound, res.Capacity, res.Low, res.High, res.Limit)
+	}
+}

@@ -27,8 +27,14 @@ import (
 // freedom.
 const chi2_95 = 3.841458820694124
 
-// fitted is a fit's midpoint and interval, in log rate.
-type fitted struct{ mid, low, high float64 }
+// fitted is a fit's midpoint and interval, in log rate. openLow and
+// openHigh say the interval ran into the end of the range searched (four
+// resolutions beyond the lowest or highest probe): the probes do not
+// bound the capacity on that side.
+type fitted struct {
+	mid, low, high    float64
+	openLow, openHigh bool
+}
 
 // obs is one probe as the fit sees it.
 type obs struct {
@@ -46,7 +52,7 @@ func fit(probes []Probe, width float64) fitted {
 		os = append(os, obs{math.Log(p.Rate), p.Pass()})
 	}
 	if len(os) == 0 {
-		return fitted{math.NaN(), math.NaN(), math.NaN()}
+		return fitted{mid: math.NaN(), low: math.NaN(), high: math.NaN()}
 	}
 	xs := make([]float64, len(os))
 	for i, o := range os {
@@ -79,7 +85,8 @@ func fit(probes []Probe, width float64) fitted {
 	for last < steps && in(last+1) {
 		last++
 	}
-	return fitted{mid: mid, low: lo + (hi-lo)*float64(first)/steps, high: lo + (hi-lo)*float64(last)/steps}
+	return fitted{mid: mid, low: lo + (hi-lo)*float64(first)/steps, high: lo + (hi-lo)*float64(last)/steps,
+		openLow: first == 0, openHigh: last == steps}
 }
 
 // bestSteepness is the log-likelihood at mid, maximised over s in
