@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -237,8 +239,8 @@ func capacityLine(p runner.CapacityProgress) string {
 		outcome += " [client-bound]"
 	}
 	lat := make([]string, 0, len(pr.Latency))
-	for pct, d := range pr.Latency {
-		lat = append(lat, fmt.Sprintf("p%g %.2f ms", pct, float64(d)/1e6))
+	for _, pct := range slices.Sorted(maps.Keys(pr.Latency)) {
+		lat = append(lat, fmt.Sprintf("p%g %.2f ms", pct, float64(pr.Latency[pct])/1e6))
 	}
 	return fmt.Sprintf("[capacity %d/%d] %s %s: probe %d of about %d (%s) at %s req/s: %s req/s achieved, %s: %s; about %v left in this search, %v in all",
 		p.Search, p.Searches, p.Workload, p.Model, p.Done, p.Total, p.Phase, figures.Num(pr.Rate), figures.Num(pr.Achieved),
