@@ -105,7 +105,29 @@ func Record(workload, model, variant string, objs []Objective, res Result, curve
 		c.Probes = append(c.Probes, stored(pr, results.PhaseCurve))
 	}
 	c.Probes = clean(c.Probes)
+	c.Invalid = invalid(res.Probes)
 	return c
+}
+
+// invalid says how many probes failed on their validity alone: they kept
+// their schedule and met the objectives, but the point was partial for
+// another reason (errors, or the host's kernel counters: on a shared host,
+// other processes' retransmits on loopback).
+func invalid(ps []Probe) string {
+	n, first := 0, ""
+	for _, pr := range ps {
+		p := pr.Point
+		if p == nil || pr.Held || !pr.Met || p.Failed || (p.Schedule != nil && !p.Schedule.Held) {
+			continue
+		}
+		if n++; first == "" && len(p.Validity.Reasons) > 0 {
+			first = p.Validity.Reasons[0]
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d probes failed on their validity alone (on schedule and within the objectives), e.g. %s", n, len(ps), first)
 }
 
 // stored is a probe as a run keeps it, or one without a point.

@@ -161,3 +161,22 @@ func TestRatioBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordInvalid counts the probes that failed on their validity alone.
+func TestRecordInvalid(t *testing.T) {
+	objs := []Objective{{99, 5 * time.Millisecond}}
+	ok := Judge(openPoint(t, 1000, 1000), objs)
+	noisy := openPoint(t, 1200, 1000)
+	noisy.Validity = results.Validity{Status: results.Partial, Reasons: []string{"the kernel retransmitted 3 segments"}}
+	late := openPoint(t, 1400, 1000)
+	late.Schedule.Held = false
+	late.Validity = results.Validity{Status: results.Partial, Reasons: []string{"did not hold its rate"}}
+	res := Result{Probes: []Probe{ok, Judge(noisy, objs), Judge(late, objs)}}
+	c := Record("w", "m", "default", objs, res, nil)
+	if !strings.HasPrefix(c.Invalid, "1 of 3 probes failed on their validity alone") || !strings.Contains(c.Invalid, "retransmitted 3") {
+		t.Errorf("invalid %q", c.Invalid)
+	}
+	if c := Record("w", "m", "default", objs, Result{Probes: []Probe{ok}}, nil); c.Invalid != "" {
+		t.Errorf("no invalid probe: %q", c.Invalid)
+	}
+}

@@ -135,7 +135,7 @@ func rowOf(c *results.Capacity, price float64, energy string) Row {
 // note is why a search's answer is a bound or was cut, in words.
 func note(c *results.Capacity) string {
 	var parts []string
-	for _, s := range []string{c.Limit, c.Cut} {
+	for _, s := range []string{c.Limit, c.Cut, c.Invalid} {
 		if s != "" {
 			parts = append(parts, s)
 		}

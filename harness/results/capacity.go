@@ -33,6 +33,11 @@ type Capacity struct {
 	// Cut says the search stopped on its probe count or time budget, or
 	// on an error, before its end; its answer is from the probes it had.
 	Cut string `json:"cut,omitempty"`
+	// Invalid says how many search probes failed on their validity alone
+	// (partial for a reason other than their schedule, such as the
+	// kernel's counters on a busy host, with their latency within the
+	// objectives), and the first such reason; "" when none did.
+	Invalid string `json:"invalid,omitempty"`
 	// Took is the search's wall time in seconds.
 	Took float64 `json:"took_s"`
 	// Probes are the search's probes in the order measured.
