@@ -25,10 +25,11 @@ Finds, for each model, the highest offered rate at which the server holds
 its rate (an open loop that kept its schedule through the window, the
 point otherwise valid) and meets every latency objective: a search that
 brackets the capacity (doubling or halving from its start), bisects in log
-rate, then repeats probes around the boundary (an up-and-down staircase).
-The answer is the rate at which a probe passes half the time, from a
-logistic fit of every probe's outcome, with a 95% profile-likelihood
-interval. Each probe is one point on a fresh server, measured as every
+rate, probes the bracket's failing end again when one probe alone failed
+there, then repeats probes around the boundary (an up-and-down staircase).
+The answer is the rate at which the server passes half the time, from a
+logistic fit of every probe's outcome (with a lapse rate for a busy host's
+stalls), with a 95% profile-likelihood interval. Each probe is one point on a fresh server, measured as every
 point of a run. The objectives are --slo's, else the workload's [capacity]
 slo; the probes' connections, window and warm-up the workload's [capacity]
 section's unless given. A search starts at --start, else at the workload's

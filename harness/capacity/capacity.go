@@ -7,12 +7,17 @@
 // on a fresh server (the caller's Prober runs it). A probe passes when the
 // point held its rate (its completions kept up with the schedule, its send
 // lag and latency did not climb through the window) and met every
-// objective. The search runs in three phases:
+// objective. The search runs in four phases:
 //
 //  1. bracket: from the start rate, double (or halve) until one probe
 //     passes and another fails;
 //  2. bisect in log rate until the bracket is narrower than Resolution;
-//  3. confirm: a one-up-one-down staircase of Confirm more probes around
+//  3. recheck: probe the bracket's failing end once more when a single
+//     probe failed there. A busy host makes a probe fail (a stall lengthens
+//     its tail), never pass, so one unlucky failure early in the search
+//     would otherwise hold every later probe below it; when the recheck
+//     passes, the search brackets and bisects again above it;
+//  4. confirm: a one-up-one-down staircase of Confirm more probes around
 //     the boundary (Dixon and Mood's up-and-down method), which puts the
 //     repetitions where a probe's outcome is in doubt.
 //
@@ -50,7 +55,7 @@ type Probe struct {
 	// Took is the probe's wall time, server start and stop included.
 	Took time.Duration
 	// Phase is the search's phase when it was measured: "bracket",
-	// "bisect" or "confirm".
+	// "bisect", "recheck" or "confirm".
 	Phase string
 	// Point is the measured point behind the probe, where the prober
 	// measured one (PointProber).
@@ -90,7 +95,7 @@ type Search struct {
 
 // Progress is what a search has done so far, for a progress line.
 type Progress struct {
-	Phase       string // "bracket", "bisect" or "confirm"
+	Phase       string // "bracket", "bisect", "recheck" or "confirm"
 	Done, Total int    // probes done and the planned total
 	Last        Probe
 	ETA         time.Duration
@@ -133,19 +138,24 @@ func (s Search) Run(ctx context.Context, p Prober) (Result, error) {
 	if err := s.check(); err != nil {
 		return Result{}, err
 	}
-	st := &state{s: s.withDefaults(), p: p, t0: time.Now()}
-	if err := st.bracket(ctx); err != nil {
-		return st.result(), err
-	}
-	if st.limit == "" {
-		if err := st.bisect(ctx); err != nil {
-			return st.result(), err
+	st := &state{s: s.withDefaults(), p: p, t0: time.Now(), rechecked: map[float64]bool{}}
+	err := st.bracket(ctx, st.s.Start)
+	for err == nil && st.limit == "" {
+		if err = st.bisect(ctx); err != nil {
+			break
 		}
-		if err := st.confirm(ctx); err != nil {
-			return st.result(), err
+		again, rerr := st.recheck(ctx)
+		if err = rerr; err != nil || !again {
+			break
+		}
+		if st.hi == 0 {
+			err = st.bracket(ctx, min(st.lo*2, st.s.Max))
 		}
 	}
-	return st.result(), nil
+	if err == nil && st.limit == "" {
+		err = st.confirm(ctx)
+	}
+	return st.result(), err
 }
 
 func (s Search) check() error {
@@ -192,8 +202,10 @@ type state struct {
 	bound  string
 	cut    string
 	phase  string
-	// confirmed counts the staircase's probes so far.
+	// confirmed counts the staircase's probes so far; rechecked holds the
+	// rates probed again by recheck.
 	confirmed int
+	rechecked map[float64]bool
 }
 
 // errStop ends a search that ran into MaxProbes or its Budget.
@@ -259,9 +271,8 @@ func (st *state) meanTook() time.Duration {
 
 // bracket doubles or halves the rate until a pass and a fail enclose the
 // boundary, or a bound is reached.
-func (st *state) bracket(ctx context.Context) error {
+func (st *state) bracket(ctx context.Context, rate float64) error {
 	st.phase = "bracket"
-	rate := st.s.Start
 	for {
 		pr, err := st.probe(ctx, rate)
 		if err != nil {
@@ -288,6 +299,47 @@ func (st *state) bracket(ctx context.Context) error {
 			rate = max(rate/2, st.s.Min)
 		}
 	}
+}
+
+// recheck probes the bracket's failing end once more when one probe alone
+// failed there, and reports whether it passed this time: the lowest
+// failing rate is then the next one above, or none, and the search goes on
+// above it. A client-bound failure is not rechecked: it is the load
+// generator's.
+func (st *state) recheck(ctx context.Context) (bool, error) {
+	hi := st.hi
+	if hi == 0 || st.rechecked[hi] || st.failures(hi) != 1 {
+		return false, nil
+	}
+	st.rechecked[hi] = true
+	st.phase = "recheck"
+	pr, err := st.probe(ctx, hi)
+	if err != nil || !pr.Pass() {
+		return false, ignoreStop(err)
+	}
+	st.hi = 0
+	for _, p := range st.probes {
+		if !p.Pass() && p.Rate > st.lo && (st.hi == 0 || p.Rate < st.hi) {
+			st.hi = p.Rate
+		}
+	}
+	return true, nil
+}
+
+// failures counts the probes at rate that failed, none of them
+// client-bound (-1 if one was).
+func (st *state) failures(rate float64) int {
+	n := 0
+	for _, p := range st.probes {
+		switch {
+		case p.Rate != rate || p.Pass():
+		case p.ClientBound:
+			return -1
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // bisect halves the bracket in log rate until it is within Resolution.

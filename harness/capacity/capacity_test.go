@@ -264,3 +264,52 @@ func TestFitOpenInterval(t *testing.T) {
 		t.Errorf("%s %v [%v, %v]: %s; want a bound below the probes' range", res.Bound, res.Capacity, res.Low, res.High, res.Limit)
 	}
 }
+
+// stalls fails the probes whose numbers (from 1) it lists, as a busy
+// host's stall does, and is otherwise the threshold server f.
+type stalls struct {
+	f     *threshold
+	fail  map[int]bool
+	calls int
+}
+
+func (s *stalls) Probe(ctx context.Context, rate float64) (Probe, error) {
+	s.calls++
+	p, err := s.f.Probe(ctx, rate)
+	if s.fail[s.calls] {
+		p.Met = false
+	}
+	return p, err
+}
+
+// TestRecheckEscapesAStall: a stall that fails the first probe, far below
+// the capacity, does not hold the search below it: the failing end of the
+// bracket is probed again, passes, and the search goes on above it. A
+// stall on the recheck too leaves the answer below, as the probes said.
+func TestRecheckEscapesAStall(t *testing.T) {
+	s := &stalls{f: &threshold{true: 30_000}, fail: map[int]bool{1: true}}
+	r, err := Search{Start: 1000}.Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.Low <= 30_000 && 30_000 <= r.High) || r.Bound != "" {
+		t.Errorf("capacity %.0f [%.0f, %.0f] %s; want an interval holding 30000", r.Capacity, r.Low, r.High, r.Bound)
+	}
+	rechecks := 0
+	for _, p := range r.Probes {
+		if p.Phase == "recheck" {
+			rechecks++
+		}
+	}
+	if rechecks == 0 || len(r.Probes) > DefaultMaxProbes {
+		t.Errorf("%d rechecks in %d probes", rechecks, len(r.Probes))
+	}
+	// A boundary twice confirmed at a rate is not rechecked again.
+	s = &stalls{f: &threshold{true: 30_000}, fail: map[int]bool{1: true, 7: true}}
+	if r, err = (Search{Start: 1000, Confirm: 2}).Run(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if r.Capacity > 2000 {
+		t.Errorf("capacity %.0f after two failures at 1000", r.Capacity)
+	}
+}

@@ -44,12 +44,14 @@ type Capacity struct {
 	Probes []Probe `json:"probes"`
 }
 
-// The phases of a probe: the search's own (bracket, bisect, confirm) and
+// The phases of a probe: the search's own (bracket, bisect, recheck,
+// confirm) and
 // the probes measured after it to draw the curve past the capacity, which
 // the answer does not read.
 const (
 	PhaseBracket = "bracket"
 	PhaseBisect  = "bisect"
+	PhaseRecheck = "recheck"
 	PhaseConfirm = "confirm"
 	PhaseCurve   = "curve"
 )
