@@ -10,6 +10,7 @@ import (
 
 	"loopbench/harness/analysis"
 	"loopbench/harness/compare"
+	"loopbench/harness/results"
 )
 
 const compareUsage = `compare OLD NEW [--threshold 5%] [--alpha 0.05] [--metric throughput,cpu,p99] [--format text|markdown|json] [--allow-env-change] [--unpaired]
@@ -31,6 +32,15 @@ machines. When the environments differ, or either run was over remote hosts
 host's part, CPU, cores, memory, kernel, virtualisation, DMI product,
 governor, huge pages, NIC, congestion control and sysctls.
 
+When either run has capacity searches (loopbench capacity, or run's
+searches of workloads with a [capacity] section), a second table sets them
+side by side: each run's capacity at its objectives with its 95% interval,
+per server CPU, and the cost of a million requests where the run recorded
+its machine's price (run or capacity --price-per-hour, or
+--price-per-hour OLD,NEW here), then new ÷ old of the capacity and of the
+cost, each with its interval. Two runs of two hosts compare machines this
+way (with --allow-env-change).
+
 Exit status: 0 when nothing got significantly worse by more than the
 threshold, 1 when something did (each regression is named), 2 for a usage
 error or runs that cannot be compared.`
@@ -44,7 +54,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "text", "output `format`: text, markdown (for a CI job summary) or json")
 	allow := fs.Bool("allow-env-change", false, "compare runs measured on different hosts, CPU sets or versions")
 	unpaired := fs.Bool("unpaired", false, "compare the two sides of one A/B run as independent samples (the U test), as runs that were not paired")
-	names := []string{"--threshold", "-threshold", "--alpha", "-alpha", "--metric", "-metric", "--format", "-format"}
+	prices := fs.String("price-per-hour", "", "what an hour of each run's server machine costs, as `OLD,NEW`, in place of what the runs recorded, for the cost per million requests of their capacities")
+	names := []string{"--threshold", "-threshold", "--alpha", "-alpha", "--metric", "-metric", "--format", "-format", "--price-per-hour", "-price-per-hour"}
 	if err := parseFlags(fs, reorder(boolsFirst(args, "allow-env-change", "unpaired"), names...)); err != nil {
 		return err
 	}
@@ -64,10 +75,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("compare: %v", err)
 	}
+	if err := setPrices(*prices, old, cur); err != nil {
+		return err
+	}
 	res, err := compare.Compare(analysis.Analyze(old), analysis.Analyze(cur), opts)
 	if errors.Is(err, compare.ErrEnvChanged) {
 		return usagef("compare: %v", err)
 	}
+	res.Capacity = compare.CapacityOf(old, cur)
 	fmt.Fprint(stderr, compare.DaysApart(old, cur, res))
 	if err := compare.WriteMachines(stdout, res, compare.MachinesOf(old, cur), *format); err != nil {
 		return usagef("compare: --format: %v", err)
@@ -131,4 +146,25 @@ func compareOptions(threshold string, alpha float64, metrics string, allow bool)
 		o.Metrics = append(o.Metrics, m)
 	}
 	return o, nil
+}
+
+// setPrices gives the two runs the prices per hour of --price-per-hour
+// ("OLD,NEW"), in place of what they recorded.
+func setPrices(flag string, old, cur *results.Run) error {
+	if flag == "" {
+		return nil
+	}
+	a, b, ok := strings.Cut(flag, ",")
+	pa, erra := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	pb, errb := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if !ok || erra != nil || errb != nil || pa < 0 || pb < 0 {
+		return usagef("compare: --price-per-hour %q is not two prices; write OLD,NEW, e.g. 0.10,0.34", flag)
+	}
+	old.Env.PricePerHour, cur.Env.PricePerHour = pa, pb
+	for _, run := range []*results.Run{old, cur} {
+		for i := range run.Env.Hosts {
+			run.Env.Hosts[i].PricePerHour = 0 // the run's price, given here, stands
+		}
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ var commands = []command{
 	{"models", "list the server models and whether they run here", runModels},
 	{"run", "drive models through workloads and write results", runRun},
 	{"torture", "attack every model with hostile clients and faults; exit 1 if ours fail", runTortureCmd},
+	{"capacity", "find each model's highest rate within a latency objective, with an interval", runCapacity},
 	{"load", "drive one running server with the load generator", runLoad},
 	{"merge", "merge the points of load generators that drove one server together", runMerge},
 	{"plot", "draw the charts of a results directory", runPlot},

@@ -322,7 +322,7 @@ func readRun(dir string) (*results.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(run.Points) == 0 {
+	if len(run.Points) == 0 && len(run.Capacity) == 0 {
 		return nil, fmt.Errorf("%s: the run has no points yet; wait until `loopbench run` finishes a point, or run it again", filepath.Join(dir, results.RunFile))
 	}
 	return run, nil

@@ -37,6 +37,10 @@ type runOptions struct {
 	duration   time.Duration
 	seed       uint64
 	dryRun     bool
+	// capacity asks for the workloads' capacity searches after the sweep;
+	// price is the servers' machine's price per hour (capacity.go).
+	capacity bool
+	price    float64
 	// The remote hosts (remote.go).
 	remote remoteOptions
 }
@@ -74,6 +78,8 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.DurationVar(&o.duration, "duration", 0, "measured `time` of every point (default: each workload's)")
 	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the order of models and variants within each block of repetitions; run.json records it (default: drawn from the clock)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and its estimated time, and stop")
+	fs.BoolVar(&o.capacity, "capacity", true, "after the sweep, search the capacity of every model on each workload with a [capacity] section (its short search; not with --quick)")
+	fs.Float64Var(&o.price, "price-per-hour", 0, "`price` of an hour of the server's machine, recorded in the run: capacities get a cost per million requests")
 	o.remote.define(fs)
 	return fs, o
 }
@@ -86,8 +92,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q; name workloads with --workload", fs.Arg(0))
 	}
-	if o.reps < 0 || o.duration < 0 || o.replace < 0 {
-		return usagef("run: --reps, --replace and --duration must not be negative")
+	if o.reps < 0 || o.duration < 0 || o.replace < 0 || o.price < 0 {
+		return usagef("run: --reps, --replace, --duration and --price-per-hour must not be negative")
 	}
 	cfg, err := o.config()
 	if err != nil {
@@ -102,6 +108,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	run, dir, err := bar.run(ctx, r)
 	if run != nil {
 		runner.Summary(stdout, analysis.Analyze(run))
+		printCapacity(stdout, run)
 		fmt.Fprintf(stdout, "\nresults: %s\n", dir)
 		if run.Interrupted && err == nil {
 			err = fmt.Errorf("run: interrupted; %d finished points kept in %s", len(run.Points), dir)
@@ -113,7 +120,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 // config turns the flags into the runner's configuration.
 func (o *runOptions) config() (runner.Config, error) {
 	cfg := runner.Config{Quick: o.quick, Reps: o.reps, Replace: o.replace, Duration: o.duration, ServerCPUs: o.serverCPUs,
-		ClientCPUs: o.clientCPUs, Out: o.out, Load: runLoadFunc, Seed: o.seed}
+		ClientCPUs: o.clientCPUs, Out: o.out, Load: runLoadFunc, Seed: o.seed, PricePerHour: o.price}
+	if o.capacity && !o.quick {
+		cfg.Capacity = &runner.CapacityConfig{}
+	}
 	if cfg.Seed == 0 {
 		cfg.Seed = uint64(time.Now().UnixNano())
 	}
@@ -189,11 +199,18 @@ func newRunner(cmd string, cfg runner.Config, stderr io.Writer) (*runner.Runner,
 	}
 	bar := newProgress(stderr, plan.PointTimes())
 	cfg.Log, cfg.OnPoint, cfg.OnExtra = bar, bar.point, bar.extend
+	if cfg.Capacity != nil {
+		cfg.Capacity.Progress = bar.probe
+	}
 	r, err := runner.New(cfg)
 	if err != nil {
 		return nil, nil, usagef("%s: %v", cmd, err)
 	}
 	printPlan(stderr, r, plan)
+	if r.CapacitySearches() > 0 {
+		bar.extend(r.CapacityTimes())
+		fmt.Fprintf(stderr, "then %s\n", capacityEstimate(r, 0))
+	}
 	return r, bar, nil
 }
 
@@ -270,6 +287,15 @@ func (p *progress) point(pt *results.Point) {
 	}
 	p.done++
 	fmt.Fprintf(p, "[%d/%d] %s\n", p.done, len(p.times), runner.PointLine(pt))
+}
+
+// probe prints a capacity probe and advances the bar by its planned time.
+func (p *progress) probe(cp runner.CapacityProgress) {
+	if p.bar != nil && p.done < len(p.times) {
+		p.bar.Add64(p.times[p.done].Milliseconds())
+	}
+	p.done++
+	fmt.Fprintln(p, capacityLine(cp))
 }
 
 // extend adds the points of a block measured in place of an incomplete one.

@@ -7,12 +7,17 @@
 // on a fresh server (the caller's Prober runs it). A probe passes when the
 // point held its rate (its completions kept up with the schedule, its send
 // lag and latency did not climb through the window) and met every
-// objective. The search runs in three phases:
+// objective. The search runs in four phases:
 //
 //  1. bracket: from the start rate, double (or halve) until one probe
 //     passes and another fails;
 //  2. bisect in log rate until the bracket is narrower than Resolution;
-//  3. confirm: a one-up-one-down staircase of Confirm more probes around
+//  3. recheck: probe the bracket's failing end once more when a single
+//     probe failed there. A busy host makes a probe fail (a stall lengthens
+//     its tail), never pass, so one unlucky failure early in the search
+//     would otherwise hold every later probe below it; when the recheck
+//     passes, the search brackets and bisects again above it;
+//  4. confirm: a one-up-one-down staircase of Confirm more probes around
 //     the boundary (Dixon and Mood's up-and-down method), which puts the
 //     repetitions where a probe's outcome is in doubt.
 //
@@ -29,6 +34,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"loopbench/harness/results"
 )
 
 // Probe is the outcome of one open loop at one offered rate.
@@ -47,6 +54,12 @@ type Probe struct {
 	Latency map[float64]time.Duration
 	// Took is the probe's wall time, server start and stop included.
 	Took time.Duration
+	// Phase is the search's phase when it was measured: "bracket",
+	// "bisect", "recheck" or "confirm".
+	Phase string
+	// Point is the measured point behind the probe, where the prober
+	// measured one (PointProber).
+	Point *results.Point
 }
 
 // Pass reports whether the server took the rate within the objectives.
@@ -82,7 +95,7 @@ type Search struct {
 
 // Progress is what a search has done so far, for a progress line.
 type Progress struct {
-	Phase       string // "bracket", "bisect" or "confirm"
+	Phase       string // "bracket", "bisect", "recheck" or "confirm"
 	Done, Total int    // probes done and the planned total
 	Last        Probe
 	ETA         time.Duration
@@ -95,6 +108,12 @@ const (
 	DefaultMaxProbes  = 24
 )
 
+// The bounds of an answer that is not an estimate (Result.Bound).
+const (
+	AtLeast = "≥"
+	Below   = "<"
+)
+
 // Result is a search's answer.
 type Result struct {
 	// Capacity is the rate at which a probe passes half the time; Low and
@@ -103,7 +122,10 @@ type Result struct {
 	Capacity, Low, High float64
 	// Limit says why the answer is a bound: every probe passed up to Max,
 	// every probe failed down to Min, or the client could go no faster.
+	// Bound is then "≥" (the capacity is at least Capacity) or "<" (it
+	// is below Capacity, the lowest rate probed).
 	Limit string
+	Bound string
 	// Cut says the search stopped on MaxProbes or Budget before its end.
 	Cut    string
 	Probes []Probe
@@ -116,19 +138,24 @@ func (s Search) Run(ctx context.Context, p Prober) (Result, error) {
 	if err := s.check(); err != nil {
 		return Result{}, err
 	}
-	st := &state{s: s.withDefaults(), p: p, t0: time.Now()}
-	if err := st.bracket(ctx); err != nil {
-		return st.result(), err
-	}
-	if st.limit == "" {
-		if err := st.bisect(ctx); err != nil {
-			return st.result(), err
+	st := &state{s: s.withDefaults(), p: p, t0: time.Now(), rechecked: map[float64]bool{}}
+	err := st.bracket(ctx, st.s.Start)
+	for err == nil && st.limit == "" {
+		if err = st.bisect(ctx); err != nil {
+			break
 		}
-		if err := st.confirm(ctx); err != nil {
-			return st.result(), err
+		again, rerr := st.recheck(ctx)
+		if err = rerr; err != nil || !again {
+			break
+		}
+		if st.hi == 0 {
+			err = st.bracket(ctx, min(st.lo*2, st.s.Max))
 		}
 	}
-	return st.result(), nil
+	if err == nil && st.limit == "" {
+		err = st.confirm(ctx)
+	}
+	return st.result(), err
 }
 
 func (s Search) check() error {
@@ -172,10 +199,13 @@ type state struct {
 	probes []Probe
 	lo, hi float64
 	limit  string
+	bound  string
 	cut    string
 	phase  string
-	// confirmed counts the staircase's probes so far.
+	// confirmed counts the staircase's probes so far; rechecked holds the
+	// rates probed again by recheck.
 	confirmed int
+	rechecked map[float64]bool
 }
 
 // errStop ends a search that ran into MaxProbes or its Budget.
@@ -191,7 +221,7 @@ func (st *state) probe(ctx context.Context, rate float64) (Probe, error) {
 	if err != nil {
 		return pr, fmt.Errorf("capacity: probe at %.0f req/s: %w", rate, err)
 	}
-	pr.Rate = rate
+	pr.Rate, pr.Phase = rate, st.phase
 	if pr.Took == 0 {
 		pr.Took = time.Since(t)
 	}
@@ -241,9 +271,8 @@ func (st *state) meanTook() time.Duration {
 
 // bracket doubles or halves the rate until a pass and a fail enclose the
 // boundary, or a bound is reached.
-func (st *state) bracket(ctx context.Context) error {
+func (st *state) bracket(ctx context.Context, rate float64) error {
 	st.phase = "bracket"
-	rate := st.s.Start
 	for {
 		pr, err := st.probe(ctx, rate)
 		if err != nil {
@@ -252,13 +281,16 @@ func (st *state) bracket(ctx context.Context) error {
 		switch {
 		case st.lo > 0 && st.hi > 0:
 			if pr.ClientBound && !pr.Pass() {
+				st.bound = AtLeast
 				st.limit = fmt.Sprintf("the load generator could go no faster than about %.0f req/s (client-bound at %.0f offered): the server's capacity may be higher", pr.Achieved, pr.Rate)
 			}
 			return nil
 		case pr.Pass() && rate >= st.s.Max:
+			st.bound = AtLeast
 			st.limit = fmt.Sprintf("every probe passed, up to the highest rate allowed (%.0f req/s)", st.s.Max)
 			return nil
 		case !pr.Pass() && rate <= st.s.Min:
+			st.bound = Below
 			st.limit = fmt.Sprintf("every probe failed, down to the lowest rate allowed (%.0f req/s)", st.s.Min)
 			return nil
 		case pr.Pass():
@@ -267,6 +299,47 @@ func (st *state) bracket(ctx context.Context) error {
 			rate = max(rate/2, st.s.Min)
 		}
 	}
+}
+
+// recheck probes the bracket's failing end once more when one probe alone
+// failed there, and reports whether it passed this time: the lowest
+// failing rate is then the next one above, or none, and the search goes on
+// above it. A client-bound failure is not rechecked: it is the load
+// generator's.
+func (st *state) recheck(ctx context.Context) (bool, error) {
+	hi := st.hi
+	if hi == 0 || st.rechecked[hi] || st.failures(hi) != 1 {
+		return false, nil
+	}
+	st.rechecked[hi] = true
+	st.phase = "recheck"
+	pr, err := st.probe(ctx, hi)
+	if err != nil || !pr.Pass() {
+		return false, ignoreStop(err)
+	}
+	st.hi = 0
+	for _, p := range st.probes {
+		if !p.Pass() && p.Rate > st.lo && (st.hi == 0 || p.Rate < st.hi) {
+			st.hi = p.Rate
+		}
+	}
+	return true, nil
+}
+
+// failures counts the probes at rate that failed, none of them
+// client-bound (-1 if one was).
+func (st *state) failures(rate float64) int {
+	n := 0
+	for _, p := range st.probes {
+		switch {
+		case p.Rate != rate || p.Pass():
+		case p.ClientBound:
+			return -1
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // bisect halves the bracket in log rate until it is within Resolution.
@@ -342,17 +415,46 @@ func bisections(lo, hi, res float64) int {
 	return int(math.Ceil(math.Log2(math.Log(hi/lo) / math.Log(1+res))))
 }
 
-// result fits the probes and states the answer.
+// result fits the probes and states the answer. Without a pass and a
+// fail to enclose the boundary (a bound was reached, or the search was cut
+// short while bracketing) the answer is a bound: at least the highest
+// rate that passed, or below the lowest that failed.
 func (st *state) result() Result {
-	r := Result{Probes: st.probes, Limit: st.limit, Cut: st.cut, Took: time.Since(st.t0)}
-	switch {
-	case len(st.probes) == 0:
-		return r
-	case st.limit != "" && (st.lo == 0 || st.hi == 0 || st.probes[len(st.probes)-1].ClientBound):
-		r.Capacity, r.Low, r.High = st.lo, st.lo, st.hi
+	r := Result{Probes: st.probes, Limit: st.limit, Bound: st.bound, Cut: st.cut, Took: time.Since(st.t0)}
+	if len(st.probes) == 0 {
 		return r
 	}
-	f := fit(st.probes, math.Log1p(st.s.Resolution))
-	r.Capacity, r.Low, r.High = math.Exp(f.mid), math.Exp(f.low), math.Exp(f.high)
+	if r.Bound == "" && st.hi == 0 {
+		r.Bound = AtLeast
+	} else if r.Bound == "" && st.lo == 0 {
+		r.Bound = Below
+	}
+	switch r.Bound {
+	case AtLeast:
+		r.Capacity, r.Low, r.High = st.lo, st.lo, max(st.hi, st.lo)
+	case Below:
+		r.Capacity, r.Low, r.High = st.hi, 0, st.hi
+	default:
+		r.fitted(fit(st.probes, math.Log1p(st.s.Resolution)))
+	}
 	return r
+}
+
+// fitted states the fit's answer, or a bound where its interval is open
+// on one side: probes that mostly failed at every rate tried (a pass among
+// them notwithstanding) put the capacity below them, and probes that
+// mostly passed, above.
+func (r *Result) fitted(f fitted) {
+	r.Capacity, r.Low, r.High = math.Exp(f.mid), math.Exp(f.low), math.Exp(f.high)
+	switch {
+	case math.IsNaN(f.mid): // every probe was a client-bound failure
+		r.Capacity, r.Low, r.High = 0, 0, 0
+		r.Limit = "no probe said anything of the server: every failure was the load generator's"
+	case f.openLow && !f.openHigh:
+		r.Bound, r.Capacity, r.Low = Below, r.High, 0
+		r.Limit = fmt.Sprintf("the probes failed at most rates tried: the fit puts the capacity below %.0f req/s and cannot bound it from below", r.High)
+	case f.openHigh && !f.openLow:
+		r.Bound, r.Capacity, r.High = AtLeast, r.Low, r.Low
+		r.Limit = fmt.Sprintf("the probes passed at most rates tried: the fit puts the capacity above %.0f req/s and cannot bound it from above", r.Low)
+	}
 }

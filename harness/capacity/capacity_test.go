@@ -243,3 +243,73 @@ func FuzzParseObjectives(f *testing.F) {
 		}
 	})
 }
+
+// TestFitOpenInterval: probes that fail at every rate but one put the
+// capacity below them; the answer is a bound, not an interval cut off at
+// the end of the range the fit looked at.
+func TestFitOpenInterval(t *testing.T) {
+	// The rates one search on a busy host probed, in order: only the first passed.
+	seq := []float64{1000, 2000, 1414, 1189, 1091, 1044, 1022, 973, 927, 883, 841, 801}
+	p := ProberFunc(func(_ context.Context, rate float64) (Probe, error) {
+		return Probe{Held: rate == 1000, Met: true}, nil
+	})
+	st := &state{s: Search{Start: 1000, Resolution: 0.05}.withDefaults(), p: p, t0: time.Now()}
+	for _, r := range seq {
+		if _, err := st.probe(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := st.result()
+	if res.Bound != Below || res.Low != 0 || !(res.Capacity > 801 && res.Capacity < 1100) || !strings.Contains(res.Limit, "cannot bound it from below") {
+		t.Errorf("%s %v [%v, %v]: %s; want a bound below the probes' range", res.Bound, res.Capacity, res.Low, res.High, res.Limit)
+	}
+}
+
+// stalls fails the probes whose numbers (from 1) it lists, as a busy
+// host's stall does, and is otherwise the threshold server f.
+type stalls struct {
+	f     *threshold
+	fail  map[int]bool
+	calls int
+}
+
+func (s *stalls) Probe(ctx context.Context, rate float64) (Probe, error) {
+	s.calls++
+	p, err := s.f.Probe(ctx, rate)
+	if s.fail[s.calls] {
+		p.Met = false
+	}
+	return p, err
+}
+
+// TestRecheckEscapesAStall: a stall that fails the first probe, far below
+// the capacity, does not hold the search below it: the failing end of the
+// bracket is probed again, passes, and the search goes on above it. A
+// stall on the recheck too leaves the answer below, as the probes said.
+func TestRecheckEscapesAStall(t *testing.T) {
+	s := &stalls{f: &threshold{true: 30_000}, fail: map[int]bool{1: true}}
+	r, err := Search{Start: 1000}.Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.Low <= 30_000 && 30_000 <= r.High) || r.Bound != "" {
+		t.Errorf("capacity %.0f [%.0f, %.0f] %s; want an interval holding 30000", r.Capacity, r.Low, r.High, r.Bound)
+	}
+	rechecks := 0
+	for _, p := range r.Probes {
+		if p.Phase == "recheck" {
+			rechecks++
+		}
+	}
+	if rechecks == 0 || len(r.Probes) > DefaultMaxProbes {
+		t.Errorf("%d rechecks in %d probes", rechecks, len(r.Probes))
+	}
+	// A boundary twice confirmed at a rate is not rechecked again.
+	s = &stalls{f: &threshold{true: 30_000}, fail: map[int]bool{1: true, 7: true}}
+	if r, err = (Search{Start: 1000, Confirm: 2}).Run(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if r.Capacity > 2000 {
+		t.Errorf("capacity %.0f after two failures at 1000", r.Capacity)
+	}
+}

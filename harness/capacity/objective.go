@@ -69,14 +69,30 @@ func ParseObjectives(s string) ([]Objective, error) {
 	return objs, nil
 }
 
-// Met reports whether the latencies (percentile -> latency) meet every
-// objective, and if not, the first one missed in words.
+// Met reports whether the latencies (percentile -> latency; negative where
+// it could not be read) meet every objective, and if not, the first one
+// missed in words.
 func Met(objs []Objective, latency func(percentile float64) time.Duration) (bool, string) {
 	for _, o := range objs {
 		got := latency(o.Percentile)
-		if got > o.Max || math.IsNaN(float64(got)) {
+		if got < 0 {
+			return false, fmt.Sprintf("p%g could not be read from the point's latency", o.Percentile)
+		}
+		if got > o.Max {
 			return false, fmt.Sprintf("p%g was %v, over the objective's %v", o.Percentile, got.Round(10*time.Microsecond), o.Max)
 		}
 	}
 	return true, ""
+}
+
+// MinSamples is the fewest requests a probe needs for its highest
+// percentile bounded by objs to be read from the histogram rather than be
+// its largest few values: ten requests above the percentile (1000 for
+// p99, 20 for p50).
+func MinSamples(objs []Objective) int {
+	top := 0.0
+	for _, o := range objs {
+		top = max(top, o.Percentile)
+	}
+	return int(math.Ceil(10 / (1 - top/100)))
 }

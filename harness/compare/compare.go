@@ -92,6 +92,9 @@ type Result struct {
 	// EnvChanges lists how the two runs' environments differ.
 	EnvChanges []string
 	Options    Options
+	// Capacity, when set, is the runs' capacity searches side by side,
+	// written after the table (capacity.go).
+	Capacity *Capacity
 }
 
 // ErrEnvChanged is returned when the runs' environments differ and the

@@ -180,8 +180,10 @@ func writeText(w io.Writer, r *Result, m *Machines) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "\n"+summary(r)+"; medians with their 95% intervals [lo, hi], or n below 6 repetitions; "+testNote+"; "+detectableNote)
-	return err
+	if _, err := fmt.Fprintln(w, "\n"+summary(r)+"; medians with their 95% intervals [lo, hi], or n below 6 repetitions; "+testNote+"; "+detectableNote); err != nil || r.Capacity == nil {
+		return err
+	}
+	return writeCapacityText(w, r.Capacity)
 }
 
 func writeMarkdown(w io.Writer, r *Result, m *Machines) error {
@@ -196,8 +198,10 @@ func writeMarkdown(w io.Writer, r *Result, m *Machines) error {
 		fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s | %s |\n", row.Key.Workload, row.Key.Series(), level(row.Key),
 			row.Metric.Name, row.Metric.Unit, stat(row.Old), stat(row.New), change(row), pValue(row.P), test(row), detectable(row), row.verdict())
 	}
-	_, err := fmt.Fprintf(w, "\n%s. Medians with their 95%% intervals, or n below 6 repetitions; %s; %s.\n", summary(r), testNote, detectableNote)
-	return err
+	if _, err := fmt.Fprintf(w, "\n%s. Medians with their 95%% intervals, or n below 6 repetitions; %s; %s.\n", summary(r), testNote, detectableNote); err != nil || r.Capacity == nil {
+		return err
+	}
+	return writeCapacityMarkdown(w, r.Capacity)
 }
 
 // jsonRow is a row as --format json writes it.
@@ -269,12 +273,13 @@ func toJSONStat(s results.Stat) jsonStat {
 
 func writeJSON(w io.Writer, r *Result, m *Machines) error {
 	out := struct {
-		Summary     string        `json:"summary"`
-		Regressions int           `json:"regressions"`
-		EnvChanges  []string      `json:"env_changes,omitempty"`
-		Machines    *jsonMachines `json:"machines,omitempty"`
-		Rows        []jsonRow     `json:"rows"`
-	}{Summary: summary(r), Regressions: len(r.Regressions()), EnvChanges: r.EnvChanges, Rows: []jsonRow{}}
+		Summary     string         `json:"summary"`
+		Regressions int            `json:"regressions"`
+		EnvChanges  []string       `json:"env_changes,omitempty"`
+		Machines    *jsonMachines  `json:"machines,omitempty"`
+		Rows        []jsonRow      `json:"rows"`
+		Capacity    []jsonCapacity `json:"capacity,omitempty"`
+	}{Summary: summary(r), Regressions: len(r.Regressions()), EnvChanges: r.EnvChanges, Rows: []jsonRow{}, Capacity: toJSONCapacity(r.Capacity)}
 	if m != nil {
 		out.Machines = toJSONMachines(m)
 	}

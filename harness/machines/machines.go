@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"loopbench/harness/figures"
@@ -120,6 +121,7 @@ var fields = []field{
 	{"NIC", nic},
 	{"NIC offloads", offloads},
 	{"TCP congestion control", func(h *results.Host) string { return h.CongestionControl }},
+	{"price per hour", price},
 }
 
 // SideBySide sets hosts side by side, one row per description field and
@@ -260,4 +262,12 @@ func or(s, otherwise string) string {
 		return otherwise
 	}
 	return s
+}
+
+// price is a host's price per hour, where its description gives one.
+func price(h *results.Host) string {
+	if h.PricePerHour <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(h.PricePerHour, 'f', -1, 64)
 }

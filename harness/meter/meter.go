@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"loopbench/harness/cgroup"
+	"loopbench/harness/energy"
 	"loopbench/harness/results"
 	"loopbench/harness/sample"
 	"loopbench/harness/validity"
@@ -79,6 +80,11 @@ type Meter struct {
 	// they could not be read.
 	storage0, storage1 int64
 	storageErr         error
+
+	// energy0 and energy1 are the CPU packages' energy counters at the
+	// window's ends (energy.go), read with the server's figures.
+	energy0, energy1 energy.Reading
+	energyErr        error
 }
 
 // New returns a meter for cfg; nothing is read until Begin.
@@ -105,6 +111,7 @@ func (m *Meter) Begin() {
 	m.kernel0, m.kernelErr = validity.ReadCounters(validity.ProcPaths, m.cfg.ServerCPUs)
 	if m.cfg.PID != 0 {
 		m.storage0, m.storageErr = StorageRead(m.cfg.PID)
+		m.energy0, m.energyErr = energy.Read()
 		m.sampler, m.startErr = sample.Start(m.cfg.PID, sample.Interval, &m.answered)
 	}
 }
@@ -127,6 +134,9 @@ func (m *Meter) Finish() {
 	}
 	if m.cfg.PID != 0 && m.storageErr == nil {
 		m.storage1, m.storageErr = StorageRead(m.cfg.PID)
+	}
+	if m.cfg.PID != 0 && m.energyErr == nil {
+		m.energy1, m.energyErr = energy.Read()
 	}
 	if u, s, err := sample.Self(); err == nil && m.clientErr == nil {
 		m.user, m.sys = u-m.user0, s-m.sys0
@@ -210,6 +220,7 @@ func (m *Meter) Fill(p *results.Point) (gone bool) {
 	if p.Requests > 0 {
 		p.CPUPerRequest = p.Server.CPU * 1e6 / float64(p.Requests)
 	}
+	p.Energy = m.energy()
 	return errors.Is(m.stopErr, sample.ErrGone)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"loopbench/harness/analysis"
@@ -69,7 +70,11 @@ func Plan(a *analysis.Analysis) ([]Planned, error) {
 	if lag != nil {
 		out = append(out, Planned{"", KindLoopLag, lag})
 	}
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	caps, err := capacityCharts(a, sh)
+	return append(out, caps...), err
 }
 
 // WriteAll draws every chart of a run's analysis into dir/plots, PNG and
@@ -121,7 +126,7 @@ func removeStale(dir string, files []File) error {
 }
 
 func isChartName(base string) bool {
-	for _, k := range Kinds {
+	for _, k := range append(slices.Clone(Kinds), KindCapacity) {
 		if base == k || strings.HasSuffix(base, "-"+k) {
 			return true
 		}

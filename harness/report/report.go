@@ -90,14 +90,14 @@ type Options struct {
 
 // Write renders the report of a run, from its analysis, to w.
 func Write(w io.Writer, a *analysis.Analysis, opts Options) error {
-	if len(a.Run.Points) == 0 {
+	if len(a.Run.Points) == 0 && len(a.Run.Capacity) == 0 {
 		return fmt.Errorf("run %s has no points: nothing to report", a.Run.ID)
 	}
 	v := build(a, opts)
 	if err := tmpl.Execute(w, v); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
-	return nil
+	return writeCapacity(w, a, opts)
 }
 
 // view is everything the template shows.

@@ -35,7 +35,7 @@ var sideNames = []string{"A", "B"}
 // paired across runs.
 func WriteSideBySide(w io.Writer, a, b Side) error {
 	for i, s := range []Side{a, b} {
-		if s.Analysis == nil || len(s.Analysis.Run.Points) == 0 {
+		if s.Analysis == nil || len(s.Analysis.Run.Points) == 0 && len(s.Analysis.Run.Capacity) == 0 {
 			id := ""
 			if s.Analysis != nil {
 				id = s.Analysis.Run.ID
@@ -46,7 +46,7 @@ func WriteSideBySide(w io.Writer, a, b Side) error {
 	if err := sideBySideTmpl.Execute(w, buildSideBySide(a, b)); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
-	return nil
+	return writeCapacityPair(w, a.Analysis.Run, b.Analysis.Run)
 }
 
 // sideBySideView is everything the template of two runs shows.

@@ -34,6 +34,14 @@ type Env struct {
 	// Notes are facts about the measurement a reader must know (CPU sets
 	// shared between server and client, a lowered file limit, ...).
 	Notes []string `json:"notes,omitempty"`
+	// PricePerHour is what an hour of the server's machine costs (`run
+	// --price-per-hour`, in the user's currency), 0 when not given: it
+	// turns a capacity into a cost per million requests.
+	PricePerHour float64 `json:"price_per_hour,omitempty"`
+	// Energy says whether the points' energy was read, and from which
+	// counters, or why not ("not exposed on this host: ..."); "" in runs
+	// from before energy was read.
+	Energy string `json:"energy,omitempty"`
 	// Hosts describes every machine of a run over remote hosts (`run
 	// --server-host`): the server's, each load generator's and the
 	// coordinator's, with the part each played. Empty for a run on one machine.
@@ -44,7 +52,8 @@ type Env struct {
 // fields the two share (Env's Host is the Host's Hostname).
 func (e *Env) Machine() Host {
 	return Host{Hostname: e.Host, Kernel: e.Kernel, CPUModel: e.CPUModel, Cores: e.Cores, ThreadsPerCore: e.ThreadsPerCore,
-		MemoryBytes: e.MemoryBytes, Virtualization: e.Virtualization, Governor: e.Governor, THP: e.THP, Sysctls: e.Sysctls}
+		MemoryBytes: e.MemoryBytes, Virtualization: e.Virtualization, Governor: e.Governor, THP: e.THP, Sysctls: e.Sysctls,
+		PricePerHour: e.PricePerHour}
 }
 
 // Host describes one machine of a run and the part it played, so a reader
@@ -81,6 +90,9 @@ type Host struct {
 	// measured over the transport to within ClockError (half the round trip).
 	ClockOffset float64 `json:"clock_offset_ms"`
 	ClockError  float64 `json:"clock_error_ms"`
+	// PricePerHour is what an hour of this machine costs, where its
+	// description says (the server's, from `run --price-per-hour`).
+	PricePerHour float64 `json:"price_per_hour,omitempty"`
 	// Notes say what could not be read.
 	Notes []string `json:"notes,omitempty"`
 }

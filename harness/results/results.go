@@ -41,6 +41,9 @@ type Run struct {
 	// gives theirs.
 	Models []Model `json:"models,omitempty"`
 	Points []Point `json:"points"`
+	// Capacity are the run's capacity searches, each with its probes
+	// (capacity.go); none in a run without them.
+	Capacity []Capacity `json:"capacity,omitempty"`
 }
 
 // Workload is what the run knew of one workload: its name, its description
@@ -136,6 +139,9 @@ type Point struct {
 	// serves with epoll where the kernel refuses it. Empty for models with
 	// one way only.
 	Backend string `json:"backend,omitempty"`
+	// Energy is the CPU packages' energy over the window, where the host
+	// exposes it (nil where it does not: Env.Energy says why).
+	Energy *Energy `json:"energy,omitempty"`
 	// Samples are the server's /proc figures every 100 ms.
 	Samples []Sample `json:"samples,omitempty"`
 

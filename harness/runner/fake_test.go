@@ -42,7 +42,6 @@ const flakyEnv = "RUNNER_TEST_FLAKY_DIR"
 // CPUs it may run on (its Cpus_allowed_list) to a file named by its PID.
 const cpusEnv = "RUNNER_TEST_CPUS_DIR"
 
-
 // fakeLag is the loop lag the good model reports over its whole life;
 // over any window in which it served, its readings say fakeServingLag.
 var (

@@ -104,6 +104,11 @@ type Config struct {
 	// Remote, if set, runs the servers and the backend on another host
 	// through a transport, and the load from here or other hosts (remote.go).
 	Remote *RemoteConfig
+	// Capacity, if set, asks for capacity searches after the plan's steps
+	// (capacity.go); PricePerHour is the servers' machine's price per
+	// hour, which the run records (0: unknown).
+	Capacity     *CapacityConfig
+	PricePerHour float64
 }
 
 // Side is one build of the servers in an A/B run.
@@ -231,7 +236,11 @@ func (r *Runner) Run(ctx context.Context) (*results.Run, string, error) {
 	if err := r.startServices(); err != nil {
 		return r.run, r.dir, err
 	}
+	r.priceServer()
 	steps := slices.Clone(r.plan.Steps)
+	if r.cfg.Capacity != nil && r.cfg.Capacity.Only {
+		steps = nil
+	}
 	for i := 0; i < len(steps); i++ {
 		if ctx.Err() != nil {
 			break
@@ -247,6 +256,7 @@ func (r *Runner) Run(ctx context.Context) (*results.Run, string, error) {
 			}
 		}
 	}
+	r.searchCapacity(ctx)
 	if ctx.Err() != nil {
 		r.run.Interrupted = true
 	} else {
@@ -267,6 +277,7 @@ func (r *Runner) setUp() error {
 	}
 	r.procs = runtime.GOMAXPROCS(len(r.client))
 	r.run = &results.Run{Started: time.Now().UTC(), Quick: r.cfg.Quick, Seed: r.plan.Seed, Env: r.env(), Points: []results.Point{}}
+	r.run.Env.Energy = r.energyNote()
 	r.run.ID = runID(r.run.Started, r.run.Env.Host)
 	r.dir = filepath.Join(r.cfg.Out, r.run.ID)
 	for i := 2; exists(r.dir); i++ { // two runs started within a second

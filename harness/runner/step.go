@@ -30,16 +30,25 @@ func (r *Runner) startServices() error {
 // its peak memory and loop lag are the point's own. A server that does not
 // start, or dies, gives a failed point.
 func (r *Runner) runStep(ctx context.Context, s Step) {
+	if p, _ := r.point(ctx, s); p != nil {
+		r.record(s, p)
+	}
+}
+
+// point measures step s on a server started for it alone: the point, a
+// failed point with the error when the server did not start, or nil when
+// ctx was cancelled during the point.
+func (r *Runner) point(ctx context.Context, s Step) (*results.Point, error) {
 	srv, err := r.startServer(s)
 	if err != nil {
-		r.record(s, r.failed(s, err))
-		return
+		return r.failed(s, err), err
 	}
 	p, w, ok := r.measure(ctx, srv, s)
 	r.stopServer(srv, p, w)
-	if ok {
-		r.record(s, p)
+	if !ok {
+		return nil, ctx.Err()
 	}
+	return p, nil
 }
 
 // slowStop is the stop time from which the terminal mentions it.

@@ -23,7 +23,7 @@ var serveFlags = []string{"--cpu-offload", "--pool", "--loops", "--max-threads",
 // validate checks every field and fills defaults. The first problem found is
 // returned.
 func (w *Workload) validate() error {
-	checks := []func() error{w.checkHeader, w.checkMix, w.checkMode, w.checkTiming, w.checkVariants, w.checkServer, w.checkQuick, w.checkFIFOSlots}
+	checks := []func() error{w.checkHeader, w.checkMix, w.checkMode, w.checkTiming, w.checkVariants, w.checkServer, w.checkQuick, w.checkFIFOSlots, w.checkCapacity}
 	for _, c := range checks {
 		if err := c(); err != nil {
 			return err

@@ -50,6 +50,9 @@ type Workload struct {
 	Models   Models    `toml:"models"`
 	Variants []Variant `toml:"variants"`
 	Server   Server    `toml:"server"`
+	// Capacity is the [capacity] section: the objectives and the search
+	// of the workload's capacity (capacity.go); nil without one.
+	Capacity *Capacity `toml:"capacity"`
 	// QuickSettings overrides the fields above for `run --quick`.
 	QuickSettings *Quick `toml:"quick"`
 
