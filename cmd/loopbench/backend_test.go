@@ -64,7 +64,8 @@ func waitAddr(t *testing.T, stderr *lockedBuffer) string {
 	const prefix = "loopbench backend: listening on "
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if s, ok := strings.CutPrefix(stderr.String(), prefix); ok && strings.HasSuffix(s, "\n") {
-			return strings.TrimSpace(s)
+			addr, _, _ := strings.Cut(strings.TrimSpace(s), ";")
+			return addr
 		}
 	}
 	t.Fatalf("no listening line in %q", stderr.String())
