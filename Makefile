@@ -70,8 +70,10 @@ build:
 
 # The tests share one build of the binary and of the pthread model's C
 # server (LOOPBENCH_TEST_BIN, LOOPBENCH_PTHREAD_BIN); the conformance suite
-# runs the models served in the test process under -race and those served
-# by another program (node, the C server) in the pass without it, each once.
+# runs each row once: our own code served in the test process (every
+# model's default, the homemade loop's variants) under -race, the models
+# served by another program (node, the C server) and the libraries'
+# variants in the pass without it.
 TEST_ENV = LOOPBENCH_TEST_BIN=$(abspath $(BIN)) LOOPBENCH_PTHREAD_BIN=$$([ -x $(PTHREAD_BIN) ] && echo $(abspath $(PTHREAD_BIN)))
 
 test: build

@@ -40,12 +40,13 @@ var rows = tableRows()
 func tableRows() []row {
 	var rs []row
 	for _, e := range servers.All() {
-		if !rowsWanted(e) {
-			continue
+		if rowsWanted(e, "") {
+			rs = append(rs, row{name: e.Name, model: e.Name, config: plain})
 		}
-		rs = append(rs, row{name: e.Name, model: e.Name, config: plain})
 		for _, v := range e.Variants {
-			rs = append(rs, row{name: e.Name + "-" + v.Name, model: e.Name, config: v.Edit, cases: v.Cases})
+			if rowsWanted(e, v.Name) {
+				rs = append(rs, row{name: e.Name + "-" + v.Name, model: e.Name, config: v.Edit, cases: v.Cases})
+			}
 		}
 	}
 	return rs
@@ -53,20 +54,25 @@ func tableRows() []row {
 
 // rowsEnv chooses the rows by where their model runs, so that `make test`
 // runs each row once, in the pass that can check it: "in-process" (the
-// models served by this test process, whose code the race detector can
-// watch: the -race pass), "external" (the models served by another
+// rows served by this test process whose code is ours: every such model's
+// default and each variant of the homemade loop, which the race detector
+// watches in the -race pass), "external" (the models served by another
 // program, node and the C pthread server, which the race detector cannot
-// see into: the pass without it), or every row (unset or "all").
+// see into, and the libraries' variants, whose loops are the libraries'
+// own: the pass without it, about five times faster), or every row (unset
+// or "all").
 const rowsEnv = "LOOPBENCH_CONFORMANCE_ROWS"
 
-// rowsWanted reports whether e's rows run under rowsEnv.
-func rowsWanted(e servers.Entry) bool {
+// rowsWanted reports whether e's row of variant (empty: its default) runs
+// under rowsEnv.
+func rowsWanted(e servers.Entry, variant string) bool {
 	_, external := e.New().(model.Execer)
+	raced := !external && (variant == "" || slices.Contains(e.Roles, servers.RoleHomemade))
 	switch os.Getenv(rowsEnv) {
 	case "in-process":
-		return !external
+		return raced
 	case "external":
-		return external
+		return !raced
 	}
 	return true
 }

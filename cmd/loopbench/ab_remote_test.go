@@ -29,7 +29,7 @@ func TestABRemoteNetns(t *testing.T) {
 	}
 	out, remoteDir := filepath.Join(t.TempDir(), "ab"), t.TempDir()
 	cmd := exec.Command("ip", "netns", "exec", n.client, bin, "ab", "--base", bin, "--head", head,
-		"--workloads", "../../workloads", "--workload", "plaintext", "--models", "eventloop", "--reps", "6", "--duration", "300ms",
+		"--workloads", defaultOnly(t, "plaintext"), "--workload", "plaintext", "--models", "eventloop", "--reps", "6", "--duration", "300ms",
 		"--remote", "ip netns exec {host}", "--server-host", n.server, "--server-addr", n.serverIP,
 		"--out", out, "--remote-dir", remoteDir)
 	var stdout, stderr bytes.Buffer

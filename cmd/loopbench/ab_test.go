@@ -65,7 +65,7 @@ func TestABTwoBuildsOfOneSource(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ab")
-			args := append([]string{"ab", "--base", bin, "--head", other, "--workloads", "../../workloads", "--workload", "plaintext",
+			args := append([]string{"ab", "--base", bin, "--head", other, "--workloads", defaultOnly(t, "plaintext"), "--workload", "plaintext",
 				"--models", "eventloop", "--reps", "8", "--duration", "600ms", "--threshold", "50%", "--metric", "cpu", "--out", out}, c.extra...)
 			cmd := exec.Command(bin, args...)
 			var stdout, stderr bytes.Buffer
