@@ -64,6 +64,7 @@ const IDLE_TIMEOUT_MS = 120 * 1000;
 // STOP_GRACE_MS is how long requests in flight may finish after a stop signal
 // before their connections are closed.
 const STOP_GRACE_MS = 2000;
+const STOP_IDLE_MS = 20;
 // WORKER_KILL_MS is how long a cluster's primary waits, after passing a
 // stop signal on to its workers, before it kills those still running.
 const WORKER_KILL_MS = STOP_GRACE_MS + 3000;
@@ -577,8 +578,9 @@ function newServer(application, cfg) {
 }
 
 // stopOnSignal stops gracefully on SIGTERM or SIGINT: the stats first, then
-// no new connections, idle ones closed at once, busy ones after STOP_GRACE_MS;
-// the process exits 0 when the last connection is gone.
+// no new connections, idle ones closed at once and each busy one as soon as
+// its answer is written (STOP_IDLE_MS later at most), the rest after
+// STOP_GRACE_MS; the process exits 0 when the last connection is gone.
 function stopOnSignal(server, application, lag, log, statsFile) {
   let stopping = false;
   const stop = (signal) => {
@@ -589,6 +591,7 @@ function stopOnSignal(server, application, lag, log, statsFile) {
     writeStats(statsFile, lag, log);
     server.close(() => process.exit(0));
     server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), STOP_IDLE_MS).unref();
     application.upstream.close();
     setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
     process.stderr.write(`node model: ${signal}: stopping\n`);
