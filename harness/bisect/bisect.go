@@ -34,6 +34,12 @@ type Options struct {
 	// HigherBetter says the figure is better higher (throughput), so a
 	// regression lowers it.
 	HigherBetter bool
+	// MinShare is the smallest share of the regression's size a step's
+	// change must reach to count as a part of it (default 0.25): a smaller
+	// change, even one the test tells from no change, is the host's drift
+	// or noise between builds, and the step is not regressed when it
+	// differs from the whole regression.
+	MinShare float64
 	// Log receives each step as it is decided.
 	Log io.Writer
 }
@@ -87,6 +93,9 @@ func Search(ctx context.Context, m Measurer, commits []string, o Options) (Resul
 	}
 	if o.Alpha <= 0 {
 		o.Alpha = 0.05
+	}
+	if o.MinShare <= 0 {
+		o.MinShare = 0.25
 	}
 	good, lo, hi := commits[0], 0, len(commits)-1
 	res := Result{Lo: good, Hi: commits[hi]}
@@ -160,13 +169,17 @@ func pSize(ratios []float64, size float64) float64 {
 }
 
 // decide gives a midpoint's verdict: regressed when it differs from the
-// good build in the regression's direction, not regressed when it differs
-// from the full regression towards the good build, else cannot tell.
+// good build in the regression's direction by at least MinShare of the
+// regression, not regressed when it differs from the full regression
+// towards the good build, else cannot tell.
 func decide(st *Step, size float64, o Options) {
 	c := math.Log(st.Ratio.Center)
 	towardsBad := (size > 0 && c > 0) || (size < 0 && c < 0)
 	partway := math.Abs(c) < math.Abs(size)
 	switch {
+	case st.P < o.Alpha && towardsBad && math.Abs(c) < o.MinShare*math.Abs(size) && st.PSize < o.Alpha:
+		st.Verdict, st.Confidence = NotYet, 1-st.PSize
+		st.Note = fmt.Sprintf("a change of %.0f%% of the regression, under the %.0f%% a part of it must reach", 100*math.Abs(c)/math.Abs(size), 100*o.MinShare)
 	case st.P < o.Alpha && towardsBad:
 		st.Verdict, st.Confidence = Regressed, 1-st.P
 		if st.PSize < o.Alpha && partway {
