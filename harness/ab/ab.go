@@ -8,7 +8,6 @@
 package ab
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"loopbench/harness/compare"
 	"loopbench/harness/proc"
@@ -117,17 +115,7 @@ func (r *Resolver) build(ctx context.Context, commit, bin string) error {
 }
 
 func (r *Resolver) git(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", r.Repo}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %s", args[0], msg)
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(string(out)), nil
+	return proc.Git(ctx, r.Repo, args...)
 }
 
 func fileHash(path string) (string, error) {

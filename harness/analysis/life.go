@@ -67,12 +67,7 @@ func LifeOf(g *results.Group) Life {
 		l.Recorded++
 		l.Dials += c.Dials
 		l.Unanswered += c.Unanswered
-		for k, v := range c.Failed {
-			if l.Failed == nil {
-				l.Failed = map[string]int64{}
-			}
-			l.Failed[k] += v
-		}
+		l.Failed = results.AddCounts(l.Failed, c.Failed)
 		addEncoded(conn, c.Latency.Histogram)
 		addEncoded(first, c.FirstAnswer.Histogram)
 	}

@@ -1,11 +1,11 @@
 package bisect
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
+
+	"loopbench/harness/proc"
 )
 
 // Commits lists the commits a search goes through, oldest first: good,
@@ -38,15 +38,5 @@ func Commits(ctx context.Context, repo, good, bad string) ([]string, error) {
 }
 
 func git(ctx context.Context, repo string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", repo}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %s", args[0], msg)
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(string(out)), nil
+	return proc.Git(ctx, repo, args...)
 }

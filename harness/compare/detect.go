@@ -56,19 +56,7 @@ func Detectable(old, new []float64, threshold, alpha float64, higherBetter bool)
 		}
 		return float64(hits) >= Power*detectTrials
 	}
-	lo, hi := 0.0, 1.0
-	if !caught(hi) {
-		return math.Inf(1)
-	}
-	for hi-lo > 0.0025 {
-		mid := (lo + hi) / 2
-		if caught(mid) {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return hi
+	return bisectChange(caught)
 }
 
 // factor is what a worsening by change multiplies a metric by: a lower

@@ -25,12 +25,7 @@ func connect(p *results.Point, parts []Part) error {
 		c.Dials += q.Dials
 		c.Established += q.Established
 		c.Unanswered += q.Unanswered
-		for k, v := range q.Failed {
-			if c.Failed == nil {
-				c.Failed = map[string]int64{}
-			}
-			c.Failed[k] += v
-		}
+		c.Failed = results.AddCounts(c.Failed, q.Failed)
 		c.DialSpan = math.Max(c.DialSpan, q.DialSpan)
 		c.Settled = math.Max(c.Settled, q.Settled)
 		if err := addHist(lat, q.Latency, parts, i, "connect latency"); err != nil {

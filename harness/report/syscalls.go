@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"loopbench/harness/figures"
@@ -24,16 +23,7 @@ func syscallRows(rep *syscount.Report) *syscallTable {
 	if rep == nil || len(rep.Rows) == 0 {
 		return nil
 	}
-	var calls []string
-	for _, r := range rep.Rows {
-		for c, v := range r.ByCall {
-			if c != "other" && v >= 0.01 && !slices.Contains(calls, c) {
-				calls = append(calls, c)
-			}
-		}
-	}
-	slices.Sort(calls)
-	calls = append(calls, "other")
+	calls := rep.Columns()
 	t := &syscallTable{Route: rep.Route, Kernel: rep.Kernel, Duration: figures.Num(rep.Duration) + " s",
 		Header: "| series | backend | level | requests | calls per request | " + strings.Join(calls, " | ") + " |",
 		Align:  "|---|---|--:|--:|--:|" + strings.Repeat("--:|", len(calls))}

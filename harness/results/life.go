@@ -58,3 +58,15 @@ type Quarter struct {
 	Latency  float64 `json:"latency_p50_us"`
 	SendLag  float64 `json:"send_lag_p50_us"`
 }
+
+// AddCounts adds the counts of from to into, making into when it is nil
+// and from has counts, and returns it.
+func AddCounts(into, from map[string]int64) map[string]int64 {
+	for k, v := range from {
+		if into == nil {
+			into = map[string]int64{}
+		}
+		into[k] += v
+	}
+	return into
+}

@@ -199,19 +199,8 @@ type window struct {
 
 // lifeBegin marks the start of the point's life, before the load's first
 // dial; lifeEnd its end, once the load has closed its connections.
-func (w *window) lifeBegin() {
-	w.mu.Lock()
-	w.life0 = time.Now()
-	w.mu.Unlock()
-	w.m.BeginLife()
-}
-
-func (w *window) lifeEnd() {
-	w.mu.Lock()
-	w.life1 = time.Now()
-	w.mu.Unlock()
-	w.m.EndLife()
-}
+func (w *window) lifeBegin() { w.mark(&w.life0, w.m.BeginLife) }
+func (w *window) lifeEnd()   { w.mark(&w.life1, w.m.EndLife) }
 
 func (w *window) lifeBounds() (time.Time, time.Time) {
 	w.mu.Lock()
@@ -219,18 +208,16 @@ func (w *window) lifeBounds() (time.Time, time.Time) {
 	return w.life0, w.life1
 }
 
-func (w *window) begin() {
-	w.mu.Lock()
-	w.start = time.Now()
-	w.mu.Unlock()
-	w.m.Begin()
-}
+// begin and finish mark the measured window's bounds.
+func (w *window) begin()  { w.mark(&w.start, w.m.Begin) }
+func (w *window) finish() { w.mark(&w.end, w.m.Finish) }
 
-func (w *window) finish() {
+// mark sets *at to now, then tells the meter with then.
+func (w *window) mark(at *time.Time, then func()) {
 	w.mu.Lock()
-	w.end = time.Now()
+	*at = time.Now()
 	w.mu.Unlock()
-	w.m.Finish()
+	then()
 }
 
 // set gives the window bounds measured elsewhere: the joint span of

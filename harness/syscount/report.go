@@ -75,9 +75,9 @@ func ReadReport(path string) (*Report, error) {
 	return &rep, nil
 }
 
-// Table prints calls per request: in all, then each call that makes at
-// least 0.01 per request in some row, then the rest as "other".
-func (rep *Report) Table(w io.Writer) {
+// Columns are the calls a table shows: each that makes at least 0.01 per
+// request in some row, by name, then the rest as "other".
+func (rep *Report) Columns() []string {
 	var calls []string
 	for _, r := range rep.Rows {
 		for c, v := range r.ByCall {
@@ -87,7 +87,12 @@ func (rep *Report) Table(w io.Writer) {
 		}
 	}
 	slices.Sort(calls)
-	calls = append(calls, "other")
+	return append(calls, "other")
+}
+
+// Table prints calls per request: in all, then each of Columns.
+func (rep *Report) Table(w io.Writer) {
+	calls := rep.Columns()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "series\tbackend\tlevel\trequests\tcalls/req\t%s\t\n", strings.Join(calls, "\t"))
 	for _, r := range rep.Rows {

@@ -14,7 +14,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -23,13 +22,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
+	"loopbench/servers/internal/child"
 	"loopbench/servers/model"
 )
 
@@ -185,33 +182,8 @@ func (m *Model) Serve(ctx context.Context, cfg model.Config) error {
 	if err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return model.ErrServerClosed
-	}
-	var tail tailBuffer
-	cmd := exec.CommandContext(ctx, bin, args[1:]...)
-	cmd.Env = env
-	cmd.Stderr = io.MultiWriter(m.stderr(), &tail)
-	cmd.SysProcAttr = sysProcAttr()
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = stopTimeout
-	// The parent-death signal fires when the thread that forked node exits,
-	// and Go ends a thread whose locked goroutine exits (as the threaded
-	// model's do). Holding this thread until node is reaped keeps node alive
-	// for exactly as long as Serve runs.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("node model: start %s: %w", bin, err)
-	}
-	err = cmd.Wait()
-	switch {
-	case ctx.Err() == nil:
-		return fmt.Errorf("node model: node exited before it was stopped (%v): %s", err, tail.String())
-	case cmd.ProcessState == nil || !cmd.ProcessState.Success():
-		return fmt.Errorf("node model: node did not stop cleanly (%v): %s", err, tail.String())
-	}
-	return model.ErrServerClosed
+	return child.Serve(ctx, child.Spec{Model: "node model", Program: "node", Path: bin, Args: args[1:], Env: env,
+		Stderr: m.stderr(), StopTimeout: stopTimeout})
 }
 
 func (m *Model) stderr() io.Writer {
@@ -219,28 +191,4 @@ func (m *Model) stderr() io.Writer {
 		return os.Stderr
 	}
 	return m.Stderr
-}
-
-// tailBuffer keeps the last tailSize bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-const tailSize = 2048
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > tailSize {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailSize:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.TrimSpace(t.buf))
 }

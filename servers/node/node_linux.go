@@ -17,10 +17,3 @@ func (m *Model) Exec(cfg model.Config) error {
 	}
 	return os.NewSyscallError("execve", syscall.Exec(bin, args, env))
 }
-
-// sysProcAttr makes the kernel kill node when the thread that started it
-// exits (Serve keeps that thread locked until node is reaped), so a crashed
-// test binary leaves no server behind.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}

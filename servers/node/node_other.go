@@ -4,12 +4,9 @@ package node
 
 import (
 	"errors"
-	"syscall"
 
 	"loopbench/servers/model"
 )
 
 // Exec is only implemented on Linux.
 func (m *Model) Exec(cfg model.Config) error { return errors.ErrUnsupported }
-
-func sysProcAttr() *syscall.SysProcAttr { return nil }

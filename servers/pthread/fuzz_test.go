@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"loopbench/servers/internal/child"
 	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
@@ -131,7 +132,7 @@ func startBinary(t *testing.T, bin string) (addr string, pid int, stderr *testki
 	cmd.Env = append(os.Environ(), "ASAN_OPTIONS=detect_leaks=0", "UBSAN_OPTIONS=print_stacktrace=1")
 	stderr = &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = child.SysProcAttr()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

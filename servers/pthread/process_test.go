@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"loopbench/app"
+	"loopbench/servers/internal/child"
 	"loopbench/servers/internal/testkit"
 	"loopbench/servers/model"
 )
@@ -213,7 +214,7 @@ func TestStartErrors(t *testing.T) {
 			var stderr bytes.Buffer
 			cmd := exec.Command(bin, tt.args...)
 			cmd.Stderr = &stderr
-			cmd.SysProcAttr = sysProcAttr()
+			cmd.SysProcAttr = child.SysProcAttr()
 			err := runBounded(cmd)
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != tt.code || !strings.Contains(stderr.String(), tt.want) {

@@ -23,14 +23,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
+	"loopbench/servers/internal/child"
 	"loopbench/servers/model"
 )
 
@@ -220,32 +218,8 @@ func (m *Model) Serve(ctx context.Context, cfg model.Config) error {
 	if err != nil {
 		return fmt.Errorf("pthread model: %w", err)
 	}
-	if ctx.Err() != nil {
-		return model.ErrServerClosed
-	}
-	var tail tailBuffer
-	args := argv(bin, cfg)
-	cmd := exec.CommandContext(ctx, bin, args[1:]...)
-	cmd.Stderr = io.MultiWriter(m.stderr(), &tail)
-	cmd.SysProcAttr = sysProcAttr()
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = stopTimeout
-	// The parent-death signal fires when the thread that forked the server
-	// exits; holding this thread until the server is reaped keeps it alive
-	// for exactly as long as Serve runs.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("pthread model: start %s: %w", bin, err)
-	}
-	err = cmd.Wait()
-	switch {
-	case ctx.Err() == nil:
-		return fmt.Errorf("pthread model: %s exited before it was stopped (%v): %s", BinaryName, err, tail.String())
-	case cmd.ProcessState == nil || !cmd.ProcessState.Success():
-		return fmt.Errorf("pthread model: %s did not stop cleanly (%v): %s", BinaryName, err, tail.String())
-	}
-	return model.ErrServerClosed
+	return child.Serve(ctx, child.Spec{Model: "pthread model", Program: BinaryName, Path: bin, Args: argv(bin, cfg)[1:],
+		Stderr: m.stderr(), StopTimeout: stopTimeout})
 }
 
 func (m *Model) stderr() io.Writer {
@@ -253,28 +227,4 @@ func (m *Model) stderr() io.Writer {
 		return os.Stderr
 	}
 	return m.Stderr
-}
-
-// tailBuffer keeps the last tailSize bytes written to it, for errors.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-const tailSize = 2048
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > tailSize {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailSize:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.buf))
 }

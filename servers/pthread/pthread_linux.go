@@ -18,10 +18,3 @@ func (m *Model) Exec(cfg model.Config) error {
 	}
 	return os.NewSyscallError("execve", syscall.Exec(bin, argv(bin, cfg), os.Environ()))
 }
-
-// sysProcAttr makes the kernel kill the server when the thread that
-// started it exits (Serve keeps that thread locked until the server is
-// reaped), so a crashed test binary leaves no server behind.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}
