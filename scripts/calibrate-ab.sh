@@ -76,7 +76,7 @@ trial() {
 	shift
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # EXTRA is a list of flags
-	(cd "$REPO" && locked "$BIN" ab --workload plaintext --models "$MODEL" --format json --out "$OUT/$name" "$@" $EXTRA) \
+	(cd "$REPO" && locked "$BIN" ab --workload plaintext --models "$MODEL/default" --format json --out "$OUT/$name" "$@" $EXTRA) \
 		>"$OUT/$name.json" 2>"$OUT/$name.log" || status=$?
 	if [ "$status" -gt 1 ]; then
 		echo "calibrate-ab: $name: ab failed (exit $status):" >&2

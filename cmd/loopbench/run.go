@@ -67,7 +67,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 		"OUT/<UTC time>-<host>/run.json and points.csv (OUT/latest points at it).\n"+
 		"Progress goes to stderr, the summary tables to stdout.", stderr)
 	fs.Var(listFlag{&o.workloads}, "workload", "workload `NAME` (in --workloads) or FILE to run; repeat for several (default: every workload)")
-	fs.StringVar(&o.models, "models", "", "comma-separated `list` of models (default: every model available here): "+strings.Join(servers.Names(), ","))
+	fs.StringVar(&o.models, "models", "", "comma-separated `list` of models, each MODEL (with every variant the workloads give it) or MODEL/VARIANT (that variant alone; default for the model as it is) (default: every model available here): "+strings.Join(servers.Names(), ","))
 	fs.BoolVar(&o.quick, "quick", false, "run the short version of each workload (its [quick] section)")
 	fs.StringVar(&o.out, "out", "results", "results `directory`")
 	fs.StringVar(&o.dir, "workloads", "workloads", "`directory` of the workload files")
@@ -151,12 +151,36 @@ func (o *runOptions) selectModels() ([]runner.Model, error) {
 		names = strings.Split(o.models, ",")
 	}
 	var models []runner.Model
+	every := map[string]bool{} // models named without a variant: every variant
 	for _, n := range names {
-		e, err := servers.Lookup(strings.TrimSpace(n))
+		name, variant, narrowed := strings.Cut(strings.TrimSpace(n), "/")
+		e, err := servers.Lookup(name)
 		if err != nil {
 			return nil, usagef("run: --models: %v", err)
 		}
-		models = append(models, runner.Model{Name: e.Name, Unavailable: e.Available(), Routes: e.Routes})
+		i := slices.IndexFunc(models, func(m runner.Model) bool { return m.Name == e.Name })
+		if i < 0 {
+			models = append(models, runner.Model{Name: e.Name, Unavailable: e.Available(), Routes: e.Routes})
+			i = len(models) - 1
+		}
+		if !narrowed {
+			every[e.Name] = true
+			continue
+		}
+		declared := []string{workload.DefaultVariant}
+		for _, v := range e.Variants {
+			declared = append(declared, v.Name)
+		}
+		if !slices.Contains(declared, variant) {
+			return nil, usagef("run: --models: model %s declares no variant %q (it declares: %s); write MODEL/VARIANT, or MODEL for every variant",
+				e.Name, variant, strings.Join(declared, ", "))
+		}
+		models[i].Variants = append(models[i].Variants, variant)
+	}
+	for i := range models {
+		if every[models[i].Name] {
+			models[i].Variants = nil
+		}
 	}
 	return models, nil
 }

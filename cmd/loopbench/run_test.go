@@ -35,6 +35,8 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		// An unknown model lists the models.
 		{[]string{"run", "--models", "threaded,nginx"}, []string{"--models", `unknown model "nginx"`, "fasthttp"}},
+		// An unknown variant lists the model's variants.
+		{[]string{"run", "--models", "eventloop/io_uring"}, []string{"--models", `no variant "io_uring"`, "default, cpu-offload", "io-uring", "MODEL/VARIANT"}},
 		// An unknown workload lists the workloads.
 		{[]string{"run", "--workloads", "../../workloads", "--workload", "nope"}, []string{"--workload", `"nope"`, "plaintext", "c10k"}},
 		// A bad CPU list.

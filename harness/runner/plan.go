@@ -87,7 +87,7 @@ func NewPlan(cfg Config) Plan {
 	p.levels = map[[2]int]level{}
 	for wi, w := range cfg.Workloads {
 		w = cfg.prepare(w)
-		runs := w.Runs(p.serving(available, w))
+		runs := chosen(w.Runs(p.serving(available, w)), available)
 		for li, l := range w.Levels() {
 			lv := level{w: w, runs: runs, l: l, sides: cfg.Sides, wi: wi, li: li}
 			p.levels[[2]int{wi, li}] = lv
@@ -101,6 +101,14 @@ func NewPlan(cfg Config) Plan {
 	}
 	p.Points = len(p.Steps)
 	return p
+}
+
+// chosen keeps the runs of the variants each model was narrowed to.
+func chosen(runs []workload.Run, models []Model) []workload.Run {
+	return slices.DeleteFunc(runs, func(r workload.Run) bool {
+		i := slices.IndexFunc(models, func(m Model) bool { return m.Name == r.Model })
+		return i >= 0 && models[i].Variants != nil && !slices.Contains(models[i].Variants, r.Variant.Name)
+	})
 }
 
 // serving returns the names of the models that serve every path w

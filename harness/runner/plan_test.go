@@ -126,3 +126,22 @@ func TestPlanSkipsModelsLackingRoutes(t *testing.T) {
 		t.Errorf("skipped %q, want %q", p.Skipped, want)
 	}
 }
+
+// TestPlanNarrowsVariants: a model narrowed to some variants runs those
+// alone; the others run every variant the workload gives them.
+func TestPlanNarrowsVariants(t *testing.T) {
+	w := testWorkload(t, "")
+	w.Variants = []workload.Variant{{Name: "fast", Flags: []string{"--fast"}}}
+	cfg := Config{Workloads: []*workload.Workload{w}, Seed: 1,
+		Models: []Model{{Name: "a", Variants: []string{"fast"}}, {Name: "b"}, {Name: "c", Variants: []string{workload.DefaultVariant}}}}
+	var got []string
+	for _, s := range NewPlan(cfg).Steps {
+		if s.Rep == 0 && s.Level == w.Levels()[0] {
+			got = append(got, s.Run.Model+"/"+s.Run.Variant.Name)
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"a/fast", "b/default", "b/fast", "c/default"}; !slices.Equal(got, want) {
+		t.Errorf("the plan's first block runs %v, want %v", got, want)
+	}
+}

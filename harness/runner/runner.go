@@ -41,6 +41,10 @@ type Model struct {
 	// Routes are the paths the model serves (servers.Entry.Routes); nil
 	// means every one. A workload that needs another does not run it.
 	Routes []string
+	// Variants, when set, are the only variants of the model measured
+	// ("default" for the model as it is); nil: every variant a workload
+	// gives it.
+	Variants []string
 }
 
 // LoadRequest is one measured point for the load generator.
