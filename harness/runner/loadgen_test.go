@@ -20,13 +20,13 @@ func TestLoadgenConfig(t *testing.T) {
 		routes      int
 		trace       bool
 	}{
-		{"plaintext", "closed", 64, 1, 0, 0, 1, false},      // the first connection count
-		{"pipelined", "closed", 256, 16, 0, 0, 1, false},    // pipelining
-		{"mixed", "open", 256, 1, 400, 0, 2, false},         // an open loop with two routes, at its lowest (shape) rate
-		{"c10k", "idle", 4, 1, 200, 1000, 1, false},         // idle connections and an open probe, at the first count
-		{"replay", "replay", 64, 1, 0, 0, 3, true},          // the trace's routes become the mix
-		{"wait-upstream", "closed", 256, 1, 0, 0, 1, false}, // the backend route
-		{"accept-burst", "burst", 1000, 1, 0, 0, 1, false},  // clients arriving at once
+		{"plaintext", "closed", 64, 1, 0, 0, 1, false},                        // the first connection count
+		{"pipelined", "closed", 256, 16, 0, 0, 1, false},                      // pipelining
+		{"mixed", "open", 256, 1, 400, 0, 2, false},                           // an open loop with two routes, at its lowest (shape) rate
+		{"c10k", "idle", 4, 1, 200, 1000, 1, false},                           // idle connections and an open probe, at the first count
+		{"../../workloads/extra/replay.toml", "replay", 64, 1, 0, 0, 3, true}, // the trace's routes become the mix
+		{"wait-upstream", "closed", 1000, 1, 0, 0, 1, false},                  // the backend route
+		{"accept-burst", "burst", 1000, 1, 0, 0, 1, false},                    // clients arriving at once
 	}
 	for _, tt := range tests {
 		w, err := workload.Find("../../workloads", tt.workload)
@@ -48,7 +48,7 @@ func TestLoadgenConfig(t *testing.T) {
 // TestLoadgenConfigQuickReplay checks that a shortened replay sends only the
 // trace lines within its duration.
 func TestLoadgenConfigQuickReplay(t *testing.T) {
-	w, err := workload.Find("../../workloads", "replay")
+	w, err := workload.Find("../../workloads/extra", "replay")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestParseTrace(t *testing.T) {
 }
 
 func TestReplayWorkload(t *testing.T) {
-	w, err := Find("../../workloads", "replay")
+	w, err := Find("../../workloads/extra", "replay")
 	if err != nil {
 		t.Fatal(err)
 	}

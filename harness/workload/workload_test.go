@@ -219,6 +219,11 @@ func TestShippedWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	extra, err := LoadAll("../../workloads/extra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, extra...)
 	// The workloads the report's claims read, at least.
 	want := []string{"accept-burst", "c10k", "cores", "mixed", "pipelined", "plaintext", "pool-cpu", "pool-wait", "wait-sleep", "wait-upstream"}
 	var got []string
@@ -245,7 +250,7 @@ func TestFind(t *testing.T) {
 	if w, err := Find("../../workloads", "plaintext"); err != nil || w.Name != "plaintext" {
 		t.Errorf("Find by name: %v", err)
 	}
-	if w, err := Find("../../workloads", "../../workloads/cpu.toml"); err != nil || w.Name != "cpu" {
+	if w, err := Find("../../workloads", "../../workloads/extra/cpu.toml"); err != nil || w.Name != "cpu" {
 		t.Errorf("Find by path: %v", err)
 	}
 	_, err := Find("../../workloads", "nope")
