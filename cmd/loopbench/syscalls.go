@@ -163,7 +163,7 @@ func lookupSeries(s string) (servers.Entry, servers.Variant, error) {
 	}
 	for _, v := range e.Variants {
 		if v.Name == variant {
-			return e, servers.Variant{Name: s, Edit: v.Edit}, nil
+			return e, servers.Variant{Name: s, Flags: v.Flags, Edit: v.Edit}, nil
 		}
 	}
 	return e, servers.Variant{}, fmt.Errorf("model %s has no variant %q", name, variant)

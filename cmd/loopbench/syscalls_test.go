@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,4 +62,19 @@ func TestSyscallsTable(t *testing.T) {
 	var b strings.Builder
 	rep.Table(&b)
 	golden(t, "syscalls-table.golden", b.String())
+}
+
+// TestLookupSeriesFlags: a series model/variant serves with the variant's
+// flags, so the io-uring series runs the loop on io_uring, not epoll.
+func TestLookupSeriesFlags(t *testing.T) {
+	_, v, err := lookupSeries("eventloop/io-uring")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(v.Flags, "--io-uring") {
+		t.Errorf("eventloop/io-uring serves with flags %q, want --io-uring among them", v.Flags)
+	}
+	if _, v, _ := lookupSeries("eventloop"); len(v.Flags) != 0 {
+		t.Errorf("eventloop serves with flags %q, want none", v.Flags)
+	}
 }

@@ -158,7 +158,7 @@ func judge(modelName string, refs *Refs, got []Outcome, serves func(string) bool
 			n := refs.Node[i]
 			v.Node = &n
 		}
-		if k := justify(modelName, e, g, ref); k != nil || notServed(serves, e, g) {
+		if k := justify(modelName, e, g, ref); k != nil || notServed(serves, e, g, ref) {
 			if k == nil {
 				k = &routeNotServed
 			}

@@ -102,14 +102,14 @@ var known = []Known{
 
 // routeNotServed justifies a 404 from a model that serves only some of the
 // application's routes, on a request for one it does not serve.
-var routeNotServed = Known{Ours: "4xx/kept", Section: "RFC 9110 §15.5.5",
-	Why: "the model serves only some of the application's routes (its Routes) and answers 404 on the others, keeping the connection"}
+var routeNotServed = Known{Ours: "4xx/*", Section: "RFC 9110 §15.5.5",
+	Why: "the model serves only some of the application's routes (its Routes) and answers 404 on the others, keeping or closing the connection as net/http does"}
 
 // notServed reports whether a model that serves the paths serves reports
-// answered e with a 404 on a kept connection because it does not serve
-// e's path.
-func notServed(serves func(string) bool, e Entry, got Outcome) bool {
-	if serves == nil || got.Status != 404 || got.Conn != ConnKept {
+// answered e with a 404 because it does not serve e's path, doing with
+// the connection what net/http did (ref).
+func notServed(serves func(string) bool, e Entry, got, ref Outcome) bool {
+	if serves == nil || got.Status != 404 || got.Conn != ref.Conn {
 		return false
 	}
 	path, ok := targetPath(e.Raw)
@@ -125,8 +125,8 @@ func targetPath(raw []byte) (string, bool) {
 		return "", false
 	}
 	target, _, _ := strings.Cut(rest, " ")
-	if after, ok := strings.CutPrefix(target, "http://"); ok {
-		_, path, found := strings.Cut(after, "/")
+	if len(target) > 7 && strings.EqualFold(target[:7], "http://") {
+		_, path, found := strings.Cut(target[7:], "/")
 		if !found {
 			return "", false
 		}
