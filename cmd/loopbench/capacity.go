@@ -132,6 +132,11 @@ func (o *capacityOptions) config() (runner.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	for _, m := range cfg.Models {
+		if i := slices.IndexFunc(m.Variants, func(v string) bool { return v != workload.DefaultVariant }); i >= 0 {
+			return cfg, usagef("capacity: --models %s/%s: a search measures each model in its default variant; name the model alone", m.Name, m.Variants[i])
+		}
+	}
 	cfg.Capacity, cfg.PricePerHour = cc, o.price
 	for _, w := range cfg.Workloads {
 		if err := searchableWorkload(w, cc); err != nil {

@@ -32,6 +32,7 @@ func TestCapacityUsageErrors(t *testing.T) {
 		{append(w, "--workload", "plaintext", "--slo", "p99=5ms,p99=6ms"), []string{"--slo", "bounded twice"}},                      // one percentile twice
 		{append(w, "--workload", "c10k", "--slo", "p99=5ms"), []string{"c10k", "c10k.toml", `"idle"`, "closed and open"}},           // not an open or closed loop
 		{append(w, "--workload", "../../workloads/extra/file.toml"), []string{"file.toml", "no objectives", "--slo", "[capacity]"}}, // no objectives anywhere
+		{append(w, "--workload", "plaintext", "--models", "eventloop/io-uring"), []string{"eventloop/io-uring", "default variant"}}, // a variant it would not search
 		{append(w, "--workload", "plaintext", "--max-probes", "1"), []string{"--max-probes", "at least 2"}},
 		{append(w, "--workload", "plaintext", "--resolution", "0"), []string{"--resolution"}},
 		{append(w, "--workload", "plaintext", "--budget", "0s"), []string{"--budget must be positive"}},
