@@ -19,6 +19,9 @@ func (w *worker) closed() {
 			if !r.awaitAdmission() {
 				break
 			}
+			if at := r.release(w.id, r.cfg.Connections); at > r.now() && !r.sleepUntil(at, nil) {
+				break
+			}
 			now = r.now()
 		}
 		var err error

@@ -28,6 +28,9 @@ func (c *Config) Args() []string {
 	if c.Timeout > 0 {
 		args = append(args, "--timeout", c.Timeout.String())
 	}
+	if c.Stagger > 0 {
+		args = append(args, "--stagger", c.Stagger.String())
+	}
 	if c.ConnectRate > 0 {
 		args = append(args, "--connect-rate", formatFloat(c.ConnectRate))
 	}
@@ -68,6 +71,7 @@ func (c *Config) DefineFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.ConnectRate, "connect-rate", DefaultConnectRate, "new connections per second at most")
 	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured `time`")
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before it")
+	fs.DurationVar(&c.Stagger, "stagger", 0, "closed loop: spread the connections' first requests after admission evenly over `time` (at most --warmup), so that fixed waits do not run in lockstep")
 	fs.DurationVar(&c.Timeout, "timeout", DefaultTimeout, "a request unanswered this long counts as a timeout")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of the route choice")
 	fs.StringVar(&c.Engine, "engine", EngineAuto, "closed-loop `engine`: epoll (one loop per CPU, like wrk) or goroutines (one per connection); default epoll where Linux has it")

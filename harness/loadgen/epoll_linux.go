@@ -130,14 +130,19 @@ func (l *eloop) waitMillis(now int64) int {
 }
 
 // unpark sends the next requests of the connections answered during
-// admission.
+// admission, each once its release time (the stagger) has come.
 func (l *eloop) unpark(now int64) {
+	kept := l.parked[:0]
 	for _, ec := range l.parked {
-		if ec.fd >= 0 && !ec.connecting && ec.c.size == 0 {
+		switch {
+		case ec.fd < 0 || ec.connecting || ec.c.size != 0:
+		case l.r.release(int(ec.id), len(l.conns)) > now:
+			kept = append(kept, ec)
+		default:
 			l.send(ec, now)
 		}
 	}
-	l.parked = l.parked[:0]
+	l.parked = kept
 }
 
 // countUnfinished counts the requests in flight as the window closes.

@@ -74,6 +74,14 @@ type Config struct {
 	ConnectRate float64
 	// Warmup runs load that is not measured; Duration is the measured interval.
 	Warmup, Duration time.Duration
+	// Stagger spreads a closed loop's connections over time when admission
+	// ends: connection i of n sends its next request i/n of Stagger later,
+	// instead of all at once. Requests that take a fixed time (a 1 s wait)
+	// would otherwise be sent, answered and sent again in lockstep, in
+	// waves a window cuts anywhere; spread over one wait, they arrive at
+	// an even rate. The warm-up must be at least Stagger, so that every
+	// connection has started before the window opens. 0: no spreading.
+	Stagger time.Duration
 	// Timeout bounds each request (DefaultTimeout); it counts as "timeout".
 	Timeout time.Duration
 	// Seed makes the choice of routes deterministic.
@@ -217,6 +225,10 @@ func validateMode(cfg *Config) error {
 	}
 	if err := validateEngine(cfg); err != nil {
 		return err
+	}
+	if cfg.Stagger < 0 || (cfg.Stagger > 0 && cfg.Mode != ModeClosed) || cfg.Stagger > cfg.Warmup {
+		return fmt.Errorf("loadgen: stagger %v: only a closed loop staggers its connections, over at most its warm-up (%v); want 0 elsewhere, and a warm-up at least as long",
+			cfg.Stagger, cfg.Warmup)
 	}
 	switch cfg.Mode {
 	case ModeClosed:

@@ -44,6 +44,7 @@ type run struct {
 	// admitted is set (admit closed), when every connection has been
 	// answered or admissionLimit has passed. The warm-up follows.
 	admitted    atomic.Bool
+	admittedAt  atomic.Int64 // when admission ended (run time)
 	admit       chan struct{}
 	ready       atomic.Int64 // closed loop: connections that have had an answer
 	unfinished  atomic.Int64 // closed loop: requests in flight when the window closed
@@ -187,9 +188,22 @@ func (r *run) start() {
 
 // endAdmission lets answered connections send again.
 func (r *run) endAdmission() {
+	if !r.admitted.Load() {
+		r.admittedAt.Store(r.now())
+	}
 	if !r.admitted.Swap(true) {
 		close(r.admit)
 	}
+}
+
+// release is when connection i of n may send its first request after
+// admission: i/n of the stagger after admission ended (see Config.Stagger).
+// Only meaningful once admission has ended.
+func (r *run) release(i, n int) int64 {
+	if r.cfg.Stagger <= 0 || n <= 0 {
+		return 0
+	}
+	return r.admittedAt.Load() + int64(r.cfg.Stagger)*int64(i)/int64(n)
 }
 
 // awaitAdmission blocks a connection that has been answered until

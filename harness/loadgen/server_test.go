@@ -40,7 +40,10 @@ type testServer struct {
 	serveAtMost atomic.Int64
 	accepted    atomic.Int64
 
-	served     atomic.Int64 // requests answered or faulted
+	served atomic.Int64 // requests answered or faulted
+	// arrivals, if recording is set, are the times reads brought requests.
+	recording  atomic.Bool
+	arrivals   []time.Time  // under mu
 	pauseUntil atomic.Int64 // unix ns: answers wait until then
 	open       atomic.Int64 // connections open now
 	wg         sync.WaitGroup
@@ -109,6 +112,11 @@ func (s *testServer) serve(c net.Conn) {
 		n, err := c.Read(tmp)
 		if err != nil {
 			return
+		}
+		if s.recording.Load() {
+			s.mu.Lock()
+			s.arrivals = append(s.arrivals, time.Now())
+			s.mu.Unlock()
 		}
 		buf = append(buf, tmp[:n]...)
 		out, rest, ok := s.answer(c, buf)

@@ -264,11 +264,14 @@ func (r *Runner) curve(ctx context.Context, pp capacity.PointProber, s search, r
 
 // closedThroughput is the run's closed-loop throughput of the model on a
 // workload: the highest median over its levels, 0 without a usable point.
+// Of a sweep of CPU counts it reads the levels on as many CPUs as the
+// search's probes get (the runner's server set, ProbeAt).
 func (r *Runner) closedThroughput(name string, run workload.Run) float64 {
 	best := 0.0
 	for _, g := range results.Groups(r.run.Points) {
 		k := g.Key
-		if k.Workload != name || k.Model != run.Model || k.Variant != run.Variant.Name || g.Points[0].Mode != workload.ModeClosed {
+		if k.Workload != name || k.Model != run.Model || k.Variant != run.Variant.Name || g.Points[0].Mode != workload.ModeClosed ||
+			(k.CPUs > 0 && k.CPUs != len(r.server)) {
 			continue
 		}
 		if st := g.Measure(func(p *results.Point) float64 { return p.Throughput }); st.N > 0 {

@@ -29,7 +29,7 @@ func LoadgenConfig(req LoadRequest) loadgen.Config {
 	cfg := loadgen.Config{
 		Addr: req.Addr, Mode: w.Mode, Connections: l.Connections, Pipeline: l.Pipeline, Rate: l.Rate,
 		IdleConnections: l.IdleConnections, ConnectRate: w.ConnectRate(),
-		Warmup: w.Warmup.Duration, Duration: w.Duration.Duration, Timeout: w.Timeout.Duration,
+		Warmup: w.Warmup.Duration, Duration: w.Duration.Duration, Timeout: w.Timeout.Duration, Stagger: w.Closed.Stagger.Duration,
 		Seed: req.Seed, OnMeasure: req.OnMeasure, OnMeasureEnd: req.OnMeasureEnd, Answered: req.Answered,
 	}
 	for _, r := range w.Mix {

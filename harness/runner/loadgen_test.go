@@ -22,7 +22,7 @@ func TestLoadgenConfig(t *testing.T) {
 	}{
 		{"plaintext", "closed", 64, 1, 0, 0, 1, false},                        // the first connection count
 		{"pipelined", "closed", 256, 16, 0, 0, 1, false},                      // pipelining
-		{"mixed", "open", 256, 1, 400, 0, 2, false},                           // an open loop with two routes, at its lowest (shape) rate
+		{"mixed", "open", 256, 1, 1000, 0, 2, false},                          // an open loop with two routes
 		{"c10k", "idle", 4, 1, 200, 1000, 1, false},                           // idle connections and an open probe, at the first count
 		{"../../workloads/extra/replay.toml", "replay", 64, 1, 0, 0, 3, true}, // the trace's routes become the mix
 		{"wait-upstream", "closed", 1000, 1, 0, 0, 1, false},                  // the backend route
@@ -39,8 +39,12 @@ func TestLoadgenConfig(t *testing.T) {
 			t.Errorf("%s: got mode %s, %d connections, pipeline %d, rate %g, idle %d, %d routes, %d trace entries",
 				tt.workload, cfg.Mode, cfg.Connections, cfg.Pipeline, cfg.Rate, cfg.IdleConnections, len(cfg.Mix), len(cfg.Trace))
 		}
-		if cfg.Duration != w.Duration.Duration || cfg.Warmup != w.Warmup.Duration || cfg.Timeout != w.Timeout.Duration || cfg.Seed != 7 {
-			t.Errorf("%s: timing %v/%v/%v seed %d", tt.workload, cfg.Duration, cfg.Warmup, cfg.Timeout, cfg.Seed)
+		if cfg.Duration != w.Duration.Duration || cfg.Warmup != w.Warmup.Duration || cfg.Timeout != w.Timeout.Duration || cfg.Seed != 7 ||
+			cfg.Stagger != w.Closed.Stagger.Duration {
+			t.Errorf("%s: timing %v/%v/%v stagger %v seed %d", tt.workload, cfg.Duration, cfg.Warmup, cfg.Timeout, cfg.Stagger, cfg.Seed)
+		}
+		if tt.workload == "wait-upstream" && cfg.Stagger != time.Second {
+			t.Errorf("wait-upstream: stagger %v, want its 1s", cfg.Stagger)
 		}
 	}
 }

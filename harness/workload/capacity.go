@@ -153,6 +153,11 @@ func (w *Workload) ProbeAt(c Capacity, rate float64) (*Workload, Level) {
 	p.Open = Open{Rates: []float64{rate}, Connections: c.Connections}
 	p.Closed, p.QuickSettings = Closed{}, nil
 	p.Duration, p.Warmup, p.Repetitions = c.Duration, c.Warmup, 1
+	if len(p.Server.CPUCounts) > 0 {
+		// A sweep of the server's CPU counts is searched on the runner's
+		// server CPUs alone, as every other workload is.
+		p.Server.CPUCounts, p.Server.CPUs = nil, ""
+	}
 	return &p, Level{Connections: c.Connections, Pipeline: 1, Rate: rate}
 }
 

@@ -34,6 +34,11 @@ func TestCapacitySection(t *testing.T) {
 	if l.Rate != 2500 || l.Connections != c.Connections || w.Mode != ModeClosed {
 		t.Errorf("probe level %+v; the workload itself changed to %s", l, w.Mode)
 	}
+	// A sweep of CPU counts is probed on the runner's server CPUs.
+	w.Server.CPUCounts, w.Server.CPUs = []int{1, 2}, "all"
+	if p, _ := w.ProbeAt(*c, 2500); p.Server.CPUCounts != nil || p.Server.CPUs != "" || len(w.Server.CPUCounts) != 2 {
+		t.Errorf("probe of a CPU-count sweep: server %+v (the workload's own: %+v)", p.Server, w.Server)
+	}
 }
 
 func TestCapacityErrors(t *testing.T) {

@@ -109,6 +109,10 @@ func (w *Workload) checkClosed() error {
 	if w.Closed.ConnectRate < 0 {
 		return w.errorf("closed.connect_rate", fmt.Sprintf("must be >= 0, got %g", w.Closed.ConnectRate), "use 0 for the default or connections per second")
 	}
+	if st := w.Closed.Stagger.Duration; st < 0 || (st > 0 && st > w.Warmup.Duration) || (w.QuickSettings != nil && w.QuickSettings.Warmup.Duration > 0 && st > w.QuickSettings.Warmup.Duration) {
+		return w.errorf("closed.stagger", fmt.Sprintf("%v must be between 0 and the warm-up (%v, quick's %v)", st, w.Warmup.Duration, w.Quick().Warmup.Duration),
+			"give the warm-up at least the stagger, so that every connection has started before the window opens")
+	}
 	if w.Closed.Pipeline < 0 || w.Closed.Pipeline > MaxPipeline {
 		return w.errorf("closed.pipeline", fmt.Sprintf("must be 0..%d, got %d", MaxPipeline, w.Closed.Pipeline), "use 1 (or leave it out) for no pipelining")
 	}

@@ -76,6 +76,11 @@ type Closed struct {
 	// ConnectRate bounds how many connections a second the load generator
 	// opens (0: the default).
 	ConnectRate float64 `toml:"connect_rate"`
+	// Stagger spreads the connections' first requests after admission
+	// evenly over this time, so that requests that take a fixed time do
+	// not run in lockstep (see loadgen.Config.Stagger); at most the
+	// warm-up, quick's included. 0: all at once.
+	Stagger Duration `toml:"stagger"`
 }
 
 // Open configures an open loop: one level per rate, listed or swept.

@@ -123,6 +123,9 @@ func TestValidationErrors(t *testing.T) {
 		{"zero connections", "connections = [16, 64]", "connections = [16, 0]", []string{"w.toml:18:", `field "closed.connections"`, "got 0"}},
 		// No sweep at all.
 		{"no connections", "connections = [16, 64]", "", []string{`field "closed.connections"`, "missing"}},
+		// A stagger longer than the warm-up (1s) would open the window on
+		// connections not yet started.
+		{"stagger beyond warm-up", "connections = [16, 64]", "connections = [16, 64]\nstagger = \"2s\"", []string{`field "closed.stagger"`, "2s must be between 0 and the warm-up (1s", "warm-up at least the stagger"}},
 		// Pipelining beyond the bound.
 		{"deep pipeline", "connections = [16, 64]", "connections = [16]\npipeline = 5000", []string{`field "closed.pipeline"`}},
 		// A duration that is not one.
