@@ -64,6 +64,11 @@ type Variant struct {
 	// cases that exercise that part, so that a sweep of it does not run
 	// the whole suite once per step.
 	Cases []string
+	// Backend marks a variant that replaces how the model does its I/O
+	// (its system calls, its buffers, its accept): a server of its own as
+	// far as hostile clients go, so `loopbench torture` attacks it beside
+	// the models by default.
+	Backend bool
 }
 
 // The variants the models honour.
@@ -78,7 +83,7 @@ var (
 	// one listener, node's cluster with one worker process per CPU.
 	LoopsPerCPU = Variant{Name: "loops-per-cpu", Flags: []string{"--loops", "0"}, Edit: func(c *model.Config) { c.Loops = model.LoopsPerCPU }}
 	// IOUring runs the homemade loop on io_uring instead of epoll.
-	IOUring = Variant{Name: "io-uring", Flags: []string{"--io-uring"}, Edit: func(c *model.Config) { c.IOUring = true }}
+	IOUring = Variant{Name: "io-uring", Flags: []string{"--io-uring"}, Edit: func(c *model.Config) { c.IOUring = true }, Backend: true}
 	// PoolSizes sweep the worker pool's size (libuv's UV_THREADPOOL_SIZE),
 	// with /cpu offloaded to the pool, for the claim that the pool bounds
 	// the blocking work in progress (workloads/pool-cpu.toml and
@@ -197,6 +202,39 @@ func Lookup(name string) (Entry, error) {
 		}
 	}
 	return Entry{}, fmt.Errorf("unknown model %q; choose one of: %s", name, strings.Join(Names(), ", "))
+}
+
+// LookupSeries finds a model, or one of its variants named MODEL/VARIANT:
+// the model's entry and the variant (the zero Variant for the model as it
+// is, named MODEL or MODEL/default).
+func LookupSeries(name string) (Entry, Variant, error) {
+	m, v, ok := strings.Cut(name, "/")
+	e, err := Lookup(m)
+	if err != nil || !ok || v == "default" {
+		return e, Variant{}, err
+	}
+	for _, x := range e.Variants {
+		if x.Name == v {
+			return e, x, nil
+		}
+	}
+	names := make([]string, len(e.Variants))
+	for i, x := range e.Variants {
+		names[i] = x.Name
+	}
+	return Entry{}, Variant{}, fmt.Errorf("model %s has no variant %q; choose one of: default, %s", m, v, strings.Join(names, ", "))
+}
+
+// Backends names, as MODEL/VARIANT, the variants of e that are backends of
+// their own (Variant.Backend).
+func (e Entry) Backends() []string {
+	var names []string
+	for _, v := range e.Variants {
+		if v.Backend {
+			names = append(names, e.Name+"/"+v.Name)
+		}
+	}
+	return names
 }
 
 // Names returns the names of every model.

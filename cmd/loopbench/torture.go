@@ -28,7 +28,7 @@ type tortureOptions struct {
 func runTortureCmd(args []string, stdout, stderr io.Writer) error {
 	o := &tortureOptions{}
 	fs := newFlagSet("torture", "torture [--models a,b] [--scenario NAME,...]\n\nAttacks each model with each hostile-client scenario ("+strings.Join(torture.Names(), ", ")+"),\na fresh server per pair, while a light probe load measures whether others are still served.\nWrites torture.json, torture.csv and torture.md to --out and prints the table. Exits 1 when\nthreaded or eventloop (our own models) fails a scenario.", stderr)
-	fs.StringVar(&o.models, "models", "", "comma-separated `models` (default: every model available here)")
+	fs.StringVar(&o.models, "models", "", "comma-separated `models`, each MODEL or MODEL/VARIANT (default: every model available here, and each backend variant, e.g. eventloop/io-uring)")
 	fs.StringVar(&o.scenarios, "scenario", "", "comma-separated `scenarios` (default: all)")
 	fs.StringVar(&o.out, "out", "", "results `directory` (default results/torture-<UTC time>)")
 	fs.StringVar(&o.data, "data", "", "`directory` /file serves from (default "+defaultDataDir()+")")
@@ -93,20 +93,26 @@ func (o *tortureOptions) options(nargs int, stderr io.Writer) (torture.Options, 
 		Scale: o.scale, Progress: stderr}, nil
 }
 
-// tortureModels is the --models list, or every model that runs here.
+// tortureModels is the --models list (MODEL or MODEL/VARIANT), or every
+// model that runs here and each of its backends (servers.Variant.Backend).
 func tortureModels(list string) ([]string, error) {
 	if list == "" {
 		var names []string
 		for _, e := range servers.All() {
 			if e.Available() == nil {
 				names = append(names, e.Name)
+				names = append(names, e.Backends()...)
 			}
 		}
 		return names, nil
 	}
 	names := splitList(list)
 	for _, n := range names {
-		if _, err := lookupModel(n); err != nil {
+		m, _, _ := strings.Cut(n, "/")
+		if _, err := lookupModel(m); err != nil {
+			return nil, usagef("torture: --models: %v", err)
+		}
+		if _, _, err := servers.LookupSeries(n); err != nil {
 			return nil, usagef("torture: --models: %v", err)
 		}
 	}
@@ -124,9 +130,17 @@ func splitList(s string) []string {
 }
 
 // ownModels are the models whose failures are bugs of ours, not findings
-// about a library: the thread-per-connection baseline and the homemade loop.
+// about a library: the thread-per-connection baseline and the homemade
+// loop, with their backends.
 func ownModels() []string {
-	return append(servers.WithRole(servers.RoleThreadPerConn), servers.WithRole(servers.RoleHomemade)...)
+	var names []string
+	for _, m := range append(servers.WithRole(servers.RoleThreadPerConn), servers.WithRole(servers.RoleHomemade)...) {
+		names = append(names, m)
+		if e, err := servers.Lookup(m); err == nil {
+			names = append(names, e.Backends()...)
+		}
+	}
+	return names
 }
 
 // ownFailures is an error naming every scenario one of our own models failed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,16 +51,17 @@ func TestTortureExit(t *testing.T) {
 		{name: "library-fails", failed: []string{"gnet/fd-exhaustion"}, code: 0}, // a finding, not our bug
 		{name: "threaded-fails", failed: []string{"threaded/slowloris"}, code: 1},
 		{name: "eventloop-fails", failed: []string{"eventloop/garbage"}, code: 1},
+		{name: "io-uring-fails", failed: []string{"eventloop/io-uring/garbage"}, code: 1}, // a backend of our own loop
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := fakeTorture(t, tt.failed...)
 			out := filepath.Join(t.TempDir(), "torture")
-			stdout, stderr, code := runCmd("torture", "--models", "threaded,eventloop,gnet", "--scenario", "slowloris,garbage,fd-exhaustion", "--out", out)
+			stdout, stderr, code := runCmd("torture", "--models", "threaded,eventloop,eventloop/io-uring,gnet", "--scenario", "slowloris,garbage,fd-exhaustion", "--out", out)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr %s", code, tt.code, stderr)
 			}
-			if got := strings.Join(opts.Models, ","); got != "threaded,eventloop,gnet" {
+			if got := strings.Join(opts.Models, ","); got != "threaded,eventloop,eventloop/io-uring,gnet" {
 				t.Errorf("models %q", got)
 			}
 			if opts.HeadTimeout != torture.DefaultHeadTimeout || opts.Scale != 1 {
@@ -90,6 +92,7 @@ func TestTortureUsage(t *testing.T) {
 	}{
 		{[]string{"torture", "--scenario", "nope"}, `unknown scenario "nope"; choose from: slowloris`},
 		{[]string{"torture", "--models", "nope"}, `unknown model "nope"`},
+		{[]string{"torture", "--models", "eventloop/nope"}, `model eventloop has no variant "nope"; choose one of: default, cpu-offload`},
 		{[]string{"torture", "--scale", "2"}, "--scale in (0, 1]"},
 		{[]string{"torture", "--head-timeout", "0s"}, "--head-timeout must be positive"},
 		{[]string{"torture", "extra"}, "unexpected argument"},
@@ -102,5 +105,20 @@ func TestTortureUsage(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// TestTortureModelsDefault checks that torture attacks, by default, every
+// backend variant beside the models (the homemade loop on io_uring).
+func TestTortureModelsDefault(t *testing.T) {
+	names, err := tortureModels("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(names, "eventloop") || !slices.Contains(names, "eventloop/io-uring") {
+		t.Errorf("default models %v: want eventloop and eventloop/io-uring", names)
+	}
+	if !slices.Contains(ownModels(), "eventloop/io-uring") {
+		t.Errorf("our own models %v lack the io-uring backend", ownModels())
 	}
 }

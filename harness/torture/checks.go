@@ -99,7 +99,7 @@ func differential(ctx context.Context, env *Env) error {
 // check calls it waiting; the references wait as long.
 func diffOptions(env *Env) httpcheck.DiffOptions {
 	o := httpcheck.DiffOptions{Wait: min(2*time.Second, max(100*time.Millisecond, env.HeadTimeout*3/4))}
-	if e, err := servers.Lookup(env.Model); err == nil {
+	if e, _, err := servers.LookupSeries(env.Model); err == nil {
 		o.Serves = e.Serves
 	}
 	return o

@@ -71,7 +71,7 @@ func (r *Report) cell(model, check string) string {
 func (r *Report) limits(w io.Writer) {
 	var lines []string
 	for _, x := range r.Results {
-		e, err := servers.Lookup(x.Model)
+		e, _, err := servers.LookupSeries(x.Model)
 		if x.Survived || err != nil || x.Scenario != "fd-exhaustion" {
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	"loopbench/harness/cgroup"
 	"loopbench/harness/proc"
 	"loopbench/harness/sample"
+	"loopbench/servers"
 )
 
 // server is one model's `loopbench serve` child process.
@@ -33,13 +34,17 @@ func startServer(ctx context.Context, o Options, modelName string, sc Scenario) 
 	if err != nil {
 		return nil, err
 	}
-	argv := []string{o.Binary, "serve", "--model", modelName, "--addr", addr,
-		"--head-timeout", o.HeadTimeout.String(), "--shutdown-timeout", "5s"}
+	e, v, err := servers.LookupSeries(modelName)
+	if err != nil {
+		return nil, err
+	}
+	argv := append([]string{o.Binary, "serve", "--model", e.Name, "--addr", addr,
+		"--head-timeout", o.HeadTimeout.String(), "--shutdown-timeout", "5s"}, v.Flags...)
 	if o.DataDir != "" {
 		argv = append(argv, "--data", o.DataDir)
 	}
 	s := &server{addr: addr}
-	if g, err := cgroup.Create(fmt.Sprintf("loopbench-torture-%d-%s-%s", os.Getpid(), modelName, sc.Name)); err == nil {
+	if g, err := cgroup.Create(fmt.Sprintf("loopbench-torture-%d-%s-%s", os.Getpid(), strings.ReplaceAll(modelName, "/", "-"), sc.Name)); err == nil {
 		s.group = g
 	}
 	c, err := proc.Start(proc.Spec{Name: "server " + modelName, Argv: argv, Group: s.group, Keep: 2 << 10, KillWithParent: true, Grace: 6 * time.Second})
