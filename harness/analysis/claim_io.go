@@ -141,7 +141,7 @@ func (k cast) claimIO(ws map[string]*Workload) Claim {
 	c := Claim{
 		Statement: "For I/O-heavy work an event loop keeps up with, or beats, one thread per connection.",
 		Short:     "I/O: waiting at scale",
-		Rule: fmt.Sprintf("Experiments wait-sleep and wait-upstream (workloads/wait-*.toml): connections that each ask for one long wait (a timer, or a relayed call to the backend) in turn, at 1,000 up to 16,000 connections, so that what a model must do is hold many waits at once, not spend CPU. A model keeps up at a count when every repetition there reaches %.0f%% of the ideal throughput (connections ÷ wait) without failing; its knee is the first count where it does not. For each event-loop model (%s) against %s: confirmed when the thread per connection's knee comes at a lower count than the loop's (the loop kept up where threads did not), refuted when it does not (threads kept up as far as the loop), inconclusive when the repetitions at the deciding count disagree.",
+		Rule: fmt.Sprintf("Experiments wait-sleep and wait-upstream (workloads/wait-*.toml): connections that each ask for one long wait (a timer, or a relayed call to the backend) in turn, at 1,000 up to 16,000 connections, so that what a model must do is hold many waits at once, not spend CPU. A model keeps up at a count when every repetition there reaches %.0f%% of the ideal throughput (connections ÷ wait) without failing; its knee is the first count where it does not. For each event-loop model (%s) against %s: confirmed when the thread per connection's knee comes at a lower count than the loop's (the loop kept up where threads did not), refuted when the loop's comes at the same count or lower (the loop fell short where threads kept up, or with them), inconclusive when the repetitions at the deciding count disagree or when both kept up at every count (the sweep reached neither knee).",
 			100*KeepsUp, sentence(k.loops), sentence(k.threadModels())),
 	}
 	for _, name := range waitWorkloads {
@@ -180,7 +180,8 @@ func (k cast) claimIO(ws map[string]*Workload) Claim {
 
 // compareKnees decides a reading: confirmed when the threads fell short at
 // a count the loop kept up at, refuted when the loop fell short no later
-// than the threads, inconclusive when the deciding count is undecided.
+// than the threads, inconclusive when the deciding count is undecided or
+// neither fell short.
 func compareKnees(threads, loop Knee) Verdict {
 	n := min(len(threads.Levels), len(loop.Levels))
 	if n == 0 || !slices.Equal(threads.Levels[:n], loop.Levels[:n]) {
@@ -201,7 +202,7 @@ func compareKnees(threads, loop Knee) Verdict {
 			return Refuted
 		}
 	}
-	// Both kept up at every count measured: the threads were not
-	// outscaled within the sweep.
-	return Refuted
+	// Both kept up at every count measured: the sweep reached neither
+	// knee, so it cannot tell which comes first.
+	return Inconclusive
 }
