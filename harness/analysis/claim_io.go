@@ -172,7 +172,11 @@ func (k cast) claimIO(ws map[string]*Workload) Claim {
 		}
 	}
 	if len(c.Readings) > 0 {
-		c.caveat("favours the event loops", fmt.Sprintf("%s's threads are Go goroutines locked to OS threads: Go's scheduler and the runtime's thread limit (servers/%s/doc.go) add to what an OS thread costs; the C server %s shows a plain OS thread where it serves the route.", k.threads, k.threads, k.threadRef))
+		ref := "."
+		if k.threadRef != "" {
+			ref = fmt.Sprintf("; the C server %s shows a plain OS thread where it serves the route.", k.threadRef)
+		}
+		c.caveat("favours the event loops", fmt.Sprintf("%s's threads are Go goroutines locked to OS threads: Go's scheduler and the runtime's thread limit (servers/%s/doc.go) add to what an OS thread costs%s", k.threads, k.threads, ref))
 		c.referenceCaveat(k, "throughput includes V8 and node's HTTP layer, not only libuv")
 	}
 	return c

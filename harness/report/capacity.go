@@ -30,7 +30,9 @@ type capacityView struct {
 
 // capacityWorkload is one workload's searches at one set of objectives.
 type capacityWorkload struct {
-	Name, Objectives string
+	// Routes are the requests the probes sent (the workload's mix, or its
+	// [capacity] target).
+	Name, Objectives, Routes string
 	Rows             []capacityRow
 	Chart            *image
 }
@@ -62,7 +64,7 @@ func capacityOf(run *results.Run, opts Options) capacityView {
 	for i, r := range capacity.Rows(run) {
 		n := len(v.Workloads)
 		if n == 0 || v.Workloads[n-1].Name != r.Workload || v.Workloads[n-1].Objectives != r.Objectives {
-			cw := capacityWorkload{Name: r.Workload, Objectives: r.Objectives}
+			cw := capacityWorkload{Name: r.Workload, Objectives: r.Objectives, Routes: probedRoutes(&run.Capacity[i])}
 			if imgs := chartImages(opts, r.Workload); len(imgs) > 0 {
 				cw.Chart = &imgs[0]
 			}
@@ -75,6 +77,19 @@ func capacityOf(run *results.Run, opts Options) capacityView {
 		v.Workloads[n-1].Rows = append(v.Workloads[n-1].Rows, row)
 	}
 	return v
+}
+
+// probedRoutes names the routes a search's probes sent, from its first
+// probe: "GET /plaintext", "GET /plaintext and GET /cpu?iter=50000".
+func probedRoutes(c *results.Capacity) string {
+	if len(c.Probes) == 0 {
+		return ""
+	}
+	var names []string
+	for _, r := range c.Probes[0].Point.Routes {
+		names = append(names, "GET "+r.Route)
+	}
+	return strings.Join(names, " and ")
 }
 
 // chartImages is the capacity chart of a workload, where it was drawn.

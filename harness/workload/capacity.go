@@ -17,6 +17,12 @@ type Capacity struct {
 	// SLO are the default objectives, e.g. ["p99=5ms"]; every one must be
 	// met (capacity.ParseObjective reads them).
 	SLO []string `toml:"slo"`
+	// Target, if set, is the one route the probes send in place of the
+	// workload's mix: a search of a wait workload probes a short wait
+	// (/upstream?ms=10), whose capacity the server's work bounds, where
+	// the workload's own long waits would be bounded by the connections
+	// held (rate × wait).
+	Target string `toml:"target"`
 	// Connections is the pool the open loop's requests are sent on.
 	Connections int `toml:"connections"`
 	// Duration and Warmup are each probe's window and warm-up.
@@ -76,6 +82,14 @@ func (w *Workload) checkCapacity() error {
 				return w.errorf("capacity.slo", fmt.Sprintf("p%g is bounded twice", o.Percentile), "give each percentile one bound")
 			}
 			c.Objectives = append(c.Objectives, o)
+		}
+	}
+	if c.Target != "" {
+		if err := CheckTarget(c.Target); err != nil {
+			return w.errorf("capacity.target", err.Error(), `use a route the application serves, e.g. "/upstream?ms=10", or leave it out to probe the workload's mix`)
+		}
+		if err := w.checkNeeds("capacity.target", c.Target); err != nil {
+			return err
 		}
 	}
 	return w.checkCapacitySearch(c)
@@ -146,13 +160,17 @@ func (w *Workload) CapacityStart(closed float64) (float64, string) {
 
 // ProbeAt is the workload as one probe of its capacity search measures
 // it: an open loop at rate on c's connections, one repetition of c's
-// window after c's warm-up, with the workload's mix, timeout and server.
+// window after c's warm-up, with the workload's mix (or c's target),
+// timeout and server.
 func (w *Workload) ProbeAt(c Capacity, rate float64) (*Workload, Level) {
 	p := *w
 	p.Mode = ModeOpen
 	p.Open = Open{Rates: []float64{rate}, Connections: c.Connections}
 	p.Closed, p.QuickSettings = Closed{}, nil
 	p.Duration, p.Warmup, p.Repetitions = c.Duration, c.Warmup, 1
+	if c.Target != "" {
+		p.Mix = []Route{{Target: c.Target, Weight: 1}}
+	}
 	if len(p.Server.CPUCounts) > 0 {
 		// A sweep of the server's CPU counts is searched on the runner's
 		// server CPUs alone, as every other workload is.

@@ -34,6 +34,12 @@ func TestCapacitySection(t *testing.T) {
 	if l.Rate != 2500 || l.Connections != c.Connections || w.Mode != ModeClosed {
 		t.Errorf("probe level %+v; the workload itself changed to %s", l, w.Mode)
 	}
+	// A target replaces the mix.
+	ct := *c
+	ct.Target = "/sleep?ms=10"
+	if p, _ := w.ProbeAt(ct, 100); len(p.Mix) != 1 || p.Mix[0].Target != "/sleep?ms=10" || len(w.Mix) != 2 {
+		t.Errorf("probe of a target: mix %v (the workload's own: %v)", p.Mix, w.Mix)
+	}
 	// A sweep of CPU counts is probed on the runner's server CPUs.
 	w.Server.CPUCounts, w.Server.CPUs = []int{1, 2}, "all"
 	if p, _ := w.ProbeAt(*c, 2500); p.Server.CPUCounts != nil || p.Server.CPUs != "" || len(w.Server.CPUCounts) != 2 {
@@ -55,6 +61,8 @@ func TestCapacityErrors(t *testing.T) {
 		{"resolution", "slo = [\"p99=5ms\"]\nresolution = 2", []string{`field "capacity.resolution"`, "(0, 1]"}},
 		{"curve", "slo = [\"p99=5ms\"]\ncurve = [0]", []string{`field "capacity.curve"`, "multiples"}},
 		{"start", "slo = [\"p99=5ms\"]\nstart = -5", []string{`field "capacity.start"`}},
+		{"target", "slo = [\"p99=5ms\"]\ntarget = \"/nope\"", []string{`field "capacity.target"`, "/upstream?ms=10"}},
+		{"target needs backend", "slo = [\"p99=5ms\"]\ntarget = \"/upstream?ms=10\"", []string{`field "capacity.target"`, "backend = true"}},
 		{"unknown field", "slo = [\"p99=5ms\"]\nprobe = 3", []string{`"capacity.probe"`, "unknown field"}},
 	}
 	for _, tt := range tests {
