@@ -34,7 +34,15 @@ func TestClaims(t *testing.T) {
 				p.Throughput *= 8
 			}
 			return p.Workload != "mixed"
-		}, 2, Inconclusive, "node's blocking waits, throughput ÷ (size ÷ 20 ms) by pool size (req/s): 1: 7.6"},
+		}, 2, Inconclusive, "node's blocking waits, throughput ÷ (size ÷ 20 ms) by pool size (throughput, req/s): 1: 7.6"},
+		// A pool that leaves its CPU half idle (say, its threads take turns
+		// on a lock) refutes the bound for CPU work.
+		{"pool idles the CPU", func(p *results.Point) bool {
+			if p.Workload == "pool-cpu" && p.Model == "eventloop" && p.Variant == "pool-4" {
+				p.CPUPerRequest /= 2
+			}
+			return p.Workload != "mixed"
+		}, 2, Inconclusive, "eventloop's CPU work, the CPUs kept busy ÷ min(size, CPUs given) by pool size (throughput, req/s): 1: 0.991× (944), 2: 0.988× (962), 4: 0.471×"},
 		// Loops that use more memory per connection than threads refute claim 1.
 		{"fat loops", func(p *results.Point) bool {
 			if p.Model != "threaded" && p.Workload == "c10k" && p.Server.Memory != nil {

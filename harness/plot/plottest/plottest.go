@@ -300,6 +300,7 @@ func fillPool(cpu bool) func(*results.Point, model, string, float64) {
 		fmt.Sscanf(variant, "pool-%g", &n)
 		if cpu {
 			p.Throughput = 950 * math.Min(n, 1)
+			p.CPUPerRequest = 0.98e6 / p.Throughput // the server's one CPU busy
 		} else {
 			p.Throughput = 0.97 * math.Min(n/0.020, c/0.020)
 		}
