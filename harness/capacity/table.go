@@ -132,15 +132,45 @@ func rowOf(c *results.Capacity, price float64, energy string) Row {
 	return r
 }
 
-// note is why a search's answer is a bound or was cut, in words.
+// note is why a search's answer is a bound or was cut, in words, and
+// whether its failures came with an idle server.
 func note(c *results.Capacity) string {
 	var parts []string
-	for _, s := range []string{c.Limit, c.Cut, c.Invalid} {
+	for _, s := range []string{c.Limit, c.Cut, c.Invalid, idleFailures(c)} {
 		if s != "" {
 			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// IdleBusy is the share of its CPUs below which a server whose probe
+// failed was not what stopped it.
+const IdleBusy = 0.6
+
+// idleFailures says when every search probe that failed did so with the
+// server's CPUs mostly idle: the rate was then bounded by something other
+// than the server's work (the open loop's connections, each held for a
+// wait; a backend; the client), so the capacity is a bound of that, not
+// of the server. "" when a failing probe kept the server busy, or none
+// failed.
+func idleFailures(c *results.Capacity) string {
+	busiest, failed := 0.0, 0
+	for _, p := range c.Probes {
+		if p.Phase == results.PhaseCurve || p.Pass() || p.ClientBound {
+			continue
+		}
+		cpus := results.CPUCount(p.Point.ServerCPUs)
+		if cpus == 0 || p.Point.CPUPerRequest == 0 {
+			return ""
+		}
+		failed++
+		busiest = max(busiest, p.Point.Throughput*p.Point.CPUPerRequest/1e6/float64(cpus))
+	}
+	if failed == 0 || busiest >= IdleBusy {
+		return ""
+	}
+	return fmt.Sprintf("in the %d probes that failed the server's CPUs were at most %.0f%% busy: what held the rate back lay outside the server's work (the open loop's connections, each held for a wait, a backend or the client), so this is a bound of that", failed, 100*busiest)
 }
 
 // joules is the energy per request of the highest passing search probe
