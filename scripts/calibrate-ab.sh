@@ -25,6 +25,7 @@
 #   DETECT=1 NULL=1 scripts/calibrate-ab.sh        # a smoke test
 #   MODEL=gnet EFFECTS="0.05" EXTRA="--reps 16" scripts/calibrate-ab.sh
 #   ITERS="700 350" scripts/calibrate-ab.sh        # patches of given spin iterations instead
+#   ITERS=540 NULL=0 scripts/calibrate-ab.sh       # one patch, no null trials
 #
 # A patch is sized from the server's spin rate at rest and the base's CPU
 # per request; its measured effect, printed beside its catch rate, is what
@@ -184,6 +185,8 @@ if [ "$INJECT" -gt 0 ]; then
 	found=$(series inject "$INJECT" --base "$BASE" --head "$BASE" --inject-cpu "${ns}ns")
 	say "  --inject-cpu ${ns}ns (+$first): $found"
 fi
-found=$(series null "$NULL" --base "$BASE" --head "$BASE")
-say "  unchanged build: $found"
+if [ "$NULL" -gt 0 ]; then
+	found=$(series null "$NULL" --base "$BASE" --head "$BASE")
+	say "  unchanged build: $found"
+fi
 say "  runs in $OUT"
