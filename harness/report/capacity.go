@@ -33,8 +33,8 @@ type capacityWorkload struct {
 	// Routes are the requests the probes sent (the workload's mix, or its
 	// [capacity] target).
 	Name, Objectives, Routes string
-	Rows             []capacityRow
-	Chart            *image
+	Rows                     []capacityRow
+	Chart                    *image
 }
 
 // capacityRow is a search's row, with where it started.
