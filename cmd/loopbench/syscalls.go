@@ -89,6 +89,11 @@ func (o *syscallsOptions) plan(nargs int) (*syscallsPlan, error) {
 	p := &syscallsPlan{o: o}
 	for _, s := range splitList(o.series) {
 		e, v, err := lookupSeries(s)
+		if err == nil {
+			if aerr := e.Available(); aerr != nil {
+				err = fmt.Errorf("model %s cannot run here: %w", e.Name, aerr)
+			}
+		}
 		if err != nil {
 			return nil, usagef("syscalls: --series %s: %v", s, err)
 		}
@@ -148,25 +153,25 @@ func parseSyscallsLevel(s string) (syscallsLevel, error) {
 	return lv, nil
 }
 
-// lookupSeries finds "model" or "model/variant" in the table.
+// lookupSeries finds "model" or "model/variant" (servers.LookupSeries,
+// with lookupModel's answer for an unknown model); the variant it returns
+// is named for the whole series, and is the model's name alone for its
+// default.
 func lookupSeries(s string) (servers.Entry, servers.Variant, error) {
-	name, variant, _ := strings.Cut(s, "/")
-	e, err := lookupModel(name)
+	name, _, _ := strings.Cut(s, "/")
+	if _, err := lookupModel(name); err != nil {
+		return servers.Entry{}, servers.Variant{}, err
+	}
+	e, v, err := servers.LookupSeries(s)
 	if err != nil {
-		return e, servers.Variant{}, err
+		return e, v, err
 	}
-	if err := e.Available(); err != nil {
-		return e, servers.Variant{}, fmt.Errorf("model %s cannot run here: %w", name, err)
+	if v.Name == "" {
+		v.Name = e.Name
+	} else {
+		v.Name = s
 	}
-	if variant == "" || variant == "default" {
-		return e, servers.Variant{Name: name}, nil
-	}
-	for _, v := range e.Variants {
-		if v.Name == variant {
-			return e, servers.Variant{Name: s, Flags: v.Flags, Edit: v.Edit}, nil
-		}
-	}
-	return e, servers.Variant{}, fmt.Errorf("model %s has no variant %q", name, variant)
+	return e, v, nil
 }
 
 func (p *syscallsPlan) run(stderr io.Writer) (*syscount.Report, error) {

@@ -108,11 +108,7 @@ func tortureModels(list string) ([]string, error) {
 	}
 	names := splitList(list)
 	for _, n := range names {
-		m, _, _ := strings.Cut(n, "/")
-		if _, err := lookupModel(m); err != nil {
-			return nil, usagef("torture: --models: %v", err)
-		}
-		if _, _, err := servers.LookupSeries(n); err != nil {
+		if _, _, err := lookupSeries(n); err != nil {
 			return nil, usagef("torture: --models: %v", err)
 		}
 	}
