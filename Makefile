@@ -91,7 +91,7 @@ test-norace:
 bench: build
 	./$(BIN) run
 	scripts/install-perf.sh
-	./$(BIN) syscalls --duration 1s --out results/latest/syscalls.json
+	./$(BIN) syscalls --duration 500ms --warmup 250ms --out results/latest/syscalls.json
 	./$(BIN) plot results/latest
 	./$(BIN) report results/latest --out REPORT.md
 
