@@ -156,7 +156,9 @@ type workloadView struct {
 	Partial []string
 	// Connects is how each configuration's connections were established.
 	Connects []connectRow
-	Plots    []image
+	// Memory is the memory per held connection of an idle workload.
+	Memory []memoryRow
+	Plots  []image
 }
 
 // hostRow is one machine of a run over remote hosts and the part it played.
@@ -222,7 +224,7 @@ func build(a *analysis.Analysis, opts Options) view {
 		w := &a.Workloads[i]
 		desc, file := describe(run, w.Name)
 		wv := workloadView{Name: w.Name, Description: desc, File: file, CPUs: cpuSets(w),
-			Level: w.LevelName(), Table: tableOf(w.LevelName(), false, rows(w)), Routes: routeRows(w), Partial: partials(w), Connects: connectRows(w), Plots: images(opts, w.Name)}
+			Level: w.LevelName(), Table: tableOf(w.LevelName(), false, rows(w)), Routes: routeRows(w), Partial: partials(w), Connects: connectRows(w), Memory: memoryRows(w), Plots: images(opts, w.Name)}
 		for _, r := range wv.Routes {
 			wv.RoutesUnresolved = wv.RoutesUnresolved || r.Unresolved
 		}
